@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace StreamHeal.Host.Commands;
+
+/// <summary>Every verb of the <c>streamheal</c> executable, in the order <c>--help</c> lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}

@@ -1,0 +1,39 @@
+namespace StreamHeal.Records;
+
+/// <summary>One named leaf of a flattened event.</summary>
+public readonly record struct FlatField(string Name, FieldValue Value);
+
+/// <summary>
+/// A flattened event: column name → value, in first-seen order, plus fields that were quarantined.
+/// Names are unique within a row (the flatten stage guarantees it).
+/// </summary>
+public sealed class FlatRow
+{
+    private readonly List<FlatField> _fields;
+    private List<QuarantinedField>? _quarantine;
+
+    public FlatRow(int capacity = 16) => _fields = new List<FlatField>(capacity);
+
+    public int Count => _fields.Count;
+
+    public FlatField this[int index] => _fields[index];
+
+    public IReadOnlyList<FlatField> Fields => _fields;
+
+    /// <summary>Fields removed from the row, or an empty list.</summary>
+    public IReadOnlyList<QuarantinedField> Quarantine => (IReadOnlyList<QuarantinedField>?)_quarantine ?? [];
+
+    public void Add(string name, FieldValue value) => _fields.Add(new FlatField(name, value));
+
+    public void AddQuarantine(QuarantinedField field) => (_quarantine ??= []).Add(field);
+
+    /// <summary>Removes the field at <paramref name="index"/>; used by the compat-filter.</summary>
+    public void RemoveAt(int index) => _fields.RemoveAt(index);
+
+    /// <summary>Removes every field for which <paramref name="remove"/> is true, in one pass.</summary>
+    public int RemoveAll(Predicate<FlatField> remove) => _fields.RemoveAll(remove);
+
+    /// <summary>The <c>_quarantine</c> column value: a JSON array, or null when nothing was quarantined.</summary>
+    public string? QuarantineJson() =>
+        _quarantine is null or { Count: 0 } ? null : QuarantineWriter.ToJson(_quarantine);
+}

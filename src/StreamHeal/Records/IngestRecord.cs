@@ -1,0 +1,61 @@
+using Confluent.Kafka;
+
+namespace StreamHeal.Records;
+
+/// <summary>
+/// One Kafka record and everything learned about it on its way through the pipeline.
+/// Exactly one instance exists per polled record; stages fill in <see cref="Row"/> or <see cref="Failure"/>,
+/// and links route on <see cref="IsDeadLetter"/>. A bad record is a value here, never an exception.
+/// </summary>
+public sealed class IngestRecord
+{
+    public required string Topic { get; init; }
+
+    public required int Partition { get; init; }
+
+    public required long Offset { get; init; }
+
+    public required DateTimeOffset Timestamp { get; init; }
+
+    public byte[]? Key { get; init; }
+
+    /// <summary>The original value bytes; null for a tombstone.</summary>
+    public byte[]? Value { get; init; }
+
+    public Headers? Headers { get; init; }
+
+    /// <summary>The generation of the partition assignment this record was polled under (see the offset tracker).</summary>
+    public required long AssignmentGeneration { get; init; }
+
+    /// <summary>Bytes this record holds against the in-flight budget.</summary>
+    public int Bytes => (Key?.Length ?? 0) + (Value?.Length ?? 0) + Overhead;
+
+    /// <summary>Destination table (set by decode; one table per topic by default).</summary>
+    public string Table { get; set; } = "";
+
+    /// <summary>The flattened event, once flatten has run.</summary>
+    public FlatRow? Row { get; set; }
+
+    public DeadLetterReason? Failure { get; private set; }
+
+    public bool IsDeadLetter => Failure is not null;
+
+    /// <summary>How many times a per-record step was attempted (for the DLQ's attempts header).</summary>
+    public int Attempts { get; set; } = 1;
+
+    /// <summary>Marks the record for the DLQ; the first failure wins.</summary>
+    public void Fail(DeadLetterReason reason) => Failure ??= reason;
+
+    public TopicPartitionOffset Position => new(Topic, Partition, Offset);
+
+    public override string ToString() => $"{Topic}[{Partition}]@{Offset}";
+
+    // Object header, fields and the row are not in the payload but still cost memory.
+    private const int Overhead = 256;
+}
+
+/// <summary>Why a record goes to the DLQ.</summary>
+/// <param name="Type">A stable error type (e.g. <c>invalid_json</c>), written as <c>streamheal.error.type</c>.</param>
+/// <param name="Message">A human-readable message, written as <c>streamheal.error.message</c>.</param>
+/// <param name="Stage">The stage that failed it, written as <c>streamheal.error.stage</c>.</param>
+public sealed record DeadLetterReason(string Type, string Message, string Stage);
