@@ -30,8 +30,20 @@ public sealed class FlatRow
     /// <summary>Removes the field at <paramref name="index"/>; used by the compat-filter.</summary>
     public void RemoveAt(int index) => _fields.RemoveAt(index);
 
-    /// <summary>Removes every field for which <paramref name="remove"/> is true, in one pass.</summary>
-    public int RemoveAll(Predicate<FlatField> remove) => _fields.RemoveAll(remove);
+    /// <summary>Removes the fields whose index is marked, in one pass, keeping the order of the rest.</summary>
+    public void RemoveMarked(ReadOnlySpan<bool> marked)
+    {
+        var write = 0;
+        for (var read = 0; read < _fields.Count; read++)
+        {
+            if (!marked[read])
+            {
+                _fields[write++] = _fields[read];
+            }
+        }
+
+        _fields.RemoveRange(write, _fields.Count - write);
+    }
 
     /// <summary>The <c>_quarantine</c> column value: a JSON array, or null when nothing was quarantined.</summary>
     public string? QuarantineJson() =>

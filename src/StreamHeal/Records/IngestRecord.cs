@@ -40,6 +40,14 @@ public sealed class IngestRecord
 
     public bool IsDeadLetter => Failure is not null;
 
+    /// <summary>True when the record needs no row (a tombstone) and was completed where it was found.</summary>
+    public bool IsSkipped { get; private set; }
+
+    /// <summary>True while the record still travels the main path to the sink.</summary>
+    public bool IsActive => Failure is null && !IsSkipped;
+
+    public void Skip() => IsSkipped = true;
+
     /// <summary>How many times a per-record step was attempted (for the DLQ's attempts header).</summary>
     public int Attempts { get; set; } = 1;
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# StreamHeal build entry point.
+#   ./build.sh test          install what the tests need (if missing), then run the whole suite
+#   ./build.sh demo [args]   run the demo (embedded Kafka → DuckDB); args go to `streamheal demo`
+set -euo pipefail
+cd "$(dirname "$0")"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# The integration tests drive the embedded Kafka cluster with real external clients.
+ensure_test_tools() {
+  local missing=()
+  command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+  /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || missing+=(python3-confluent-kafka)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  fi
+}
+
+case "${1:-}" in
+  test)
+    ensure_test_tools
+    rm -rf TestResults
+    dotnet test StreamHeal.sln -c Release --logger "trx" --results-directory TestResults "${@:2}"
+    ;;
+  demo)
+    dotnet run --project src/StreamHeal.Host -c Release -- demo "${@:2}"
+    ;;
+  *)
+    echo "usage: ./build.sh test | demo [--events N] [--partitions P] [--db PATH] [--json]" >&2
+    exit 2
+    ;;
+esac

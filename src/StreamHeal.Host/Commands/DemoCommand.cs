@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using StreamHeal.Demo;
+
+namespace StreamHeal.Host.Commands;
+
+/// <summary><c>streamheal demo</c>: the whole path on an embedded Kafka cluster into a DuckDB file, with a verdict.</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var events = new Option<int>("--events") { Description = "Events to produce (about 0.5% are poison).", DefaultValueFactory = _ => 1_000_000 };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of the demo topic.", DefaultValueFactory = _ => 64 };
+        var db = new Option<string>("--db") { Description = "DuckDB file to write.", DefaultValueFactory = _ => "streamheal-demo.duckdb" };
+        var seed = new Option<int>("--seed") { Description = "Generator seed.", DefaultValueFactory = _ => 42 };
+        var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on the last line." };
+        var command = new Command("demo", "Produce synthetic events to an embedded Kafka cluster and ingest them into DuckDB; exit 0 only if nothing was lost or duplicated.")
+        {
+            events, partitions, db, seed, json,
+        };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(events), parse.GetValue(partitions), parse.GetValue(db)!, parse.GetValue(seed), parse.GetValue(json), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int events, int partitions, string db, int seed, bool json, CancellationToken cancellationToken)
+    {
+        if (events < 1 || partitions < 1 || partitions > 1_000)
+        {
+            await Console.Error.WriteLineAsync("--events must be at least 1 and --partitions between 1 and 1000.");
+            return 2;
+        }
+
+        // The mock keeps at most 5 MiB per partition; stay well under it (lz4 roughly halves the demo's events).
+        if ((long)events * 320 / 2 / partitions > 4L * 1024 * 1024)
+        {
+            await Console.Error.WriteLineAsync($"--partitions {partitions} is too few for {events} events: the embedded cluster keeps 5 MiB per partition. Use at least {(long)events * 320 / 2 / (4L * 1024 * 1024) + 1}.");
+            return 2;
+        }
+
+        DeleteDatabase(db);
+        using var loggerFactory = LoggerFactory.Create(static b => b.AddSimpleConsole(static o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error));
+        var runner = new DemoRunner(events, partitions, db, seed, loggerFactory);
+        DemoSummary summary;
+        if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            summary = await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask("ingesting", maxValue: events);
+                    return await runner.RunAsync(new Progress<DemoProgress>(p =>
+                    {
+                        task.Value = p.Done;
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"produced {p.Produced:N0} sunk {p.Sunk:N0} dlq {p.DeadLettered:N0} lag {p.Lag:N0} {p.EventsPerSecond:N0}/s");
+                    }), cancellationToken);
+                });
+        }
+        else
+        {
+            var last = DateTime.MinValue;
+            summary = await runner.RunAsync(new SynchronousProgress(p =>
+            {
+                if (DateTime.UtcNow - last < TimeSpan.FromSeconds(2))
+                {
+                    return;
+                }
+
+                last = DateTime.UtcNow;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"progress: {p.Done}/{p.Target} done, produced {p.Produced}, sunk {p.Sunk}, dlq {p.DeadLettered}, lag {p.Lag}, {p.EventsPerSecond:0}/s"));
+            }), cancellationToken);
+        }
+
+        var v = summary.Verdict;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"produced {v.Produced}, sunk {v.Sunk}, dead-lettered {v.DeadLettered}, duplicates {v.Duplicates}, missing {v.Missing}, elapsed {summary.Elapsed.TotalSeconds:0.0} s, {summary.EventsPerSecond:0} events/s → {(summary.Ok ? "OK" : "FAILED")}"));
+        foreach (var problem in summary.RetentionProblems)
+        {
+            Console.WriteLine(problem);
+        }
+
+        Console.WriteLine($"table '{DemoRunner.Topic}' in {db}");
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new DemoJson(v.Produced, v.Sunk, v.DeadLettered, v.Duplicates, v.Missing, Math.Round(summary.Elapsed.TotalSeconds, 3), Math.Round(summary.EventsPerSecond, 1)), DemoJsonContext.Default.DemoJson));
+        }
+
+        return summary.Ok ? 0 : 1;
+    }
+
+    private static void DeleteDatabase(string db)
+    {
+        File.Delete(db);
+        File.Delete(db + ".wal");
+    }
+
+    private sealed class SynchronousProgress(Action<DemoProgress> report) : IProgress<DemoProgress>
+    {
+        public void Report(DemoProgress value) => report(value);
+    }
+}

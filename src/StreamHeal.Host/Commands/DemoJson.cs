@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+
+namespace StreamHeal.Host.Commands;
+
+internal sealed record DemoJson(
+    [property: JsonPropertyName("produced")] long Produced,
+    [property: JsonPropertyName("sunk")] long Sunk,
+    [property: JsonPropertyName("dead_lettered")] long DeadLettered,
+    [property: JsonPropertyName("duplicates")] long Duplicates,
+    [property: JsonPropertyName("missing")] long Missing,
+    [property: JsonPropertyName("elapsed_s")] double ElapsedSeconds,
+    [property: JsonPropertyName("events_per_s")] double EventsPerSecond);
+
+[JsonSerializable(typeof(DemoJson))]
+internal sealed partial class DemoJsonContext : JsonSerializerContext;

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StreamHeal.Hosting;
+
+namespace StreamHeal.Host.Commands;
+
+/// <summary><c>streamheal run</c>: the service itself.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<FileInfo?>("--config")
+        {
+            Description = "A JSON settings file, applied over appsettings.json; STREAMHEAL__SECTION__KEY environment variables apply over both.",
+        };
+        var command = new Command("run", "Run the ingestion service: Kafka topics → decode → flatten → compat-filter → batch → sink.") { config };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(config), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(FileInfo? config, CancellationToken cancellationToken)
+    {
+        if (config is { Exists: false })
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: --config file '{config.FullName}' does not exist.");
+            return 2;
+        }
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        if (config is not null)
+        {
+            builder.Configuration.AddJsonFile(config.FullName, optional: false, reloadOnChange: false);
+        }
+
+        builder.Configuration.AddEnvironmentVariables("STREAMHEAL__");
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(static o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Services.AddStreamHeal();
+        using var host = builder.Build();
+        try
+        {
+            await host.RunAsync(cancellationToken);
+        }
+        catch (OptionsValidationException e)
+        {
+            foreach (var failure in e.Failures)
+            {
+                await Console.Error.WriteLineAsync($"Configuration error: {failure}");
+            }
+
+            return 2;
+        }
+        catch (InvalidDataException e)
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: {e.Message}");
+            return 2;
+        }
+
+        return Environment.ExitCode;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Threading.Tasks.Dataflow;
+using StreamHeal.Records;
+
+namespace StreamHeal.Batch;
+
+/// <summary>
+/// Batch: groups rows per destination table and emits a batch when it is full by count or bytes, or when its
+/// oldest row has waited the linger time. Dataflow's BatchBlock never flushes a partial batch on its own, so time is
+/// driven here by a timer from the injected <see cref="TimeProvider"/> that posts a tick (a null item) into the block.
+/// </summary>
+internal sealed class BatchStage : IAsyncDisposable
+{
+    private readonly Batcher<IngestRecord> _batcher;
+    private readonly TimeProvider _timeProvider;
+    private readonly ActionBlock<IngestRecord?> _input;
+    private readonly BufferBlock<Batch<IngestRecord>> _output;
+    private readonly ITimer _timer;
+    private readonly Task _completion;
+
+    public BatchStage(BatchOptions options, TimeProvider timeProvider, int capacity, CancellationToken cancellationToken)
+    {
+        _batcher = new Batcher<IngestRecord>(options);
+        _timeProvider = timeProvider;
+        _output = new BufferBlock<Batch<IngestRecord>>(new DataflowBlockOptions
+        {
+            BoundedCapacity = 1,
+            EnsureOrdered = true,
+            CancellationToken = cancellationToken,
+        });
+        _input = new ActionBlock<IngestRecord?>(
+            OnItemAsync,
+            new ExecutionDataflowBlockOptions
+            {
+                BoundedCapacity = capacity,
+                MaxDegreeOfParallelism = 1,
+                EnsureOrdered = true,
+                CancellationToken = cancellationToken,
+            });
+        _timer = timeProvider.CreateTimer(static state => ((ActionBlock<IngestRecord?>)state!).Post(null), _input, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _completion = CompleteOutputAsync();
+    }
+
+    public ITargetBlock<IngestRecord?> Target => _input;
+
+    public ISourceBlock<Batch<IngestRecord>> Source => _output;
+
+    /// <summary>Rows waiting in open batches.</summary>
+    public int PendingRows => _batcher.PendingItems;
+
+    private async Task OnItemAsync(IngestRecord? record)
+    {
+        var now = _timeProvider.GetUtcNow();
+        if (record is not null)
+        {
+            foreach (var full in _batcher.Add(record.Table, record, record.Bytes, now))
+            {
+                await _output.SendAsync(full);
+            }
+        }
+
+        foreach (var due in _batcher.TakeDue(now))
+        {
+            await _output.SendAsync(due);
+        }
+
+        var deadline = _batcher.NextDeadline;
+        _timer.Change(deadline is { } d ? Max(d - now, TimeSpan.FromMilliseconds(1)) : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task CompleteOutputAsync()
+    {
+        try
+        {
+            await _input.Completion;
+            foreach (var rest in _batcher.TakeAll())
+            {
+                await _output.SendAsync(rest);
+            }
+
+            _output.Complete();
+        }
+#pragma warning disable CA1031 // The failure is handed on through the output block's completion.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            ((IDataflowBlock)_output).Fault(e);
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _timer.DisposeAsync();
+    }
+}

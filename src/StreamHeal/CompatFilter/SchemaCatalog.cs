@@ -1,0 +1,18 @@
+using System.Collections.Concurrent;
+using StreamHeal.Sink;
+
+namespace StreamHeal.CompatFilter;
+
+/// <summary>The schema state of every destination table this process writes. Thread-safe.</summary>
+public sealed class SchemaCatalog
+{
+    private readonly ConcurrentDictionary<string, TableSchema> _tables = new(StringComparer.Ordinal);
+
+    public TableSchema Get(string table) => _tables.GetOrAdd(table, static name => new TableSchema(name));
+
+    /// <summary>Seeds a table from the columns the sink already has (start-up reconciliation).</summary>
+    public TableSchema Seed(string table, IEnumerable<SinkColumn> columns) =>
+        _tables.AddOrUpdate(table, static (name, cols) => new TableSchema(name, cols), static (name, _, cols) => new TableSchema(name, cols), columns);
+
+    public IReadOnlyCollection<TableSchema> Tables => (IReadOnlyCollection<TableSchema>)_tables.Values;
+}

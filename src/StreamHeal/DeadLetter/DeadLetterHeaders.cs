@@ -1,0 +1,21 @@
+namespace StreamHeal.DeadLetter;
+
+/// <summary>Header names on every DLQ record. Stable: people query and replay by them.</summary>
+public static class DeadLetterHeaders
+{
+    public const string ErrorType = "streamheal.error.type";
+    public const string ErrorMessage = "streamheal.error.message";
+    public const string ErrorStage = "streamheal.error.stage";
+    public const string OriginalTopic = "streamheal.original.topic";
+    public const string OriginalPartition = "streamheal.original.partition";
+    public const string OriginalOffset = "streamheal.original.offset";
+    public const string OriginalTimestamp = "streamheal.original.timestamp";
+    public const string Attempts = "streamheal.attempts";
+    public const string ConsumerGroup = "streamheal.consumer.group";
+    public const string FailedAt = "streamheal.failed.at";
+    public const string ValueTruncated = "streamheal.value.truncated";
+    public const string ValueSha256 = "streamheal.value.sha256";
+
+    /// <summary>Marks the start-up check's record; DLQ readers skip records that carry it.</summary>
+    public const string Probe = "streamheal.probe";
+}

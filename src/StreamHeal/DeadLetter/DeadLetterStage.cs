@@ -1,0 +1,66 @@
+using System.Threading.Tasks.Dataflow;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamHeal.Kafka;
+using StreamHeal.Pipeline;
+using StreamHeal.Records;
+using StreamHeal.Retry;
+using StreamHeal.Telemetry;
+
+namespace StreamHeal.DeadLetter;
+
+/// <summary>
+/// The DLQ block: sends each failed record to its DLQ topic and completes it only after the broker acknowledged it.
+/// A DLQ broker that is down is a dependency outage: the send retries without limit and the record keeps its slot.
+/// </summary>
+internal static class DeadLetterStage
+{
+    public static ActionBlock<IngestRecord> Create(
+        IProducer<byte[]?, byte[]?> producer,
+        DeadLetterOptions options,
+        DeadLetterMessageBuilder builder,
+        DependencyRetry retry,
+        RecordCompletion completion,
+        PipelineMetrics metrics,
+        ILogger logger,
+        int parallelism,
+        int capacity,
+        CancellationToken cancellationToken)
+    {
+        return new ActionBlock<IngestRecord>(
+            async record =>
+            {
+                var topic = options.TopicFor(record.Topic);
+                var limit = options.MaxMessageBytes;
+                var message = builder.Build(record, limit);
+                while (true)
+                {
+                    try
+                    {
+                        await retry.ExecuteAsync(
+                            static async (state, ct) => await state.producer.ProduceAsync(state.topic, state.message, ct),
+                            (producer, topic, message),
+                            cancellationToken);
+                        break;
+                    }
+                    catch (ProduceException<byte[]?, byte[]?> e) when (KafkaErrors.Classify(e.Error) == KafkaErrorAction.Shrink && limit > 4_096)
+                    {
+                        limit /= 2;
+                        message = builder.Build(record, limit);
+                        Log.DeadLetterTruncated(logger, record.ToString(), record.Value?.Length ?? 0, message.Value?.Length ?? 0);
+                    }
+                }
+
+                Log.DeadLettered(logger, record.ToString(), topic, record.Failure!.Type, record.Failure.Message);
+                metrics.RecordDeadLettered();
+                completion.Complete(record);
+            },
+            new ExecutionDataflowBlockOptions
+            {
+                BoundedCapacity = capacity,
+                MaxDegreeOfParallelism = parallelism,
+                EnsureOrdered = false,
+                CancellationToken = cancellationToken,
+            });
+    }
+}

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamHeal.Batch;
+using StreamHeal.CompatFilter;
+using StreamHeal.DeadLetter;
+using StreamHeal.Decode;
+using StreamHeal.Flatten;
+using StreamHeal.Kafka;
+using StreamHeal.Pipeline;
+using StreamHeal.Retry;
+using StreamHeal.Sink.DuckDb;
+
+namespace StreamHeal.Demo;
+
+/// <summary>What the demo reports while it runs.</summary>
+public sealed record DemoProgress(long Target, long Produced, long Done, long Sunk, long DeadLettered, long Lag, double EventsPerSecond);
+
+/// <summary>The demo's final account: read back from the DuckDB table and the DLQ topic.</summary>
+public sealed record DemoSummary(IngestionVerdict Verdict, TimeSpan Elapsed, IReadOnlyList<string> RetentionProblems)
+{
+    public double EventsPerSecond => Verdict.Produced / Math.Max(Elapsed.TotalSeconds, 0.001);
+
+    public bool Ok => Verdict.Ok && RetentionProblems.Count == 0;
+}
+
+/// <summary>
+/// The demo: an embedded Kafka cluster, N synthetic events (with poison) produced while the pipeline ingests them
+/// into a DuckDB file, then a verdict from reading the table and the DLQ back.
+/// </summary>
+public sealed class DemoRunner(int events, int partitions, string databasePath, int seed, ILoggerFactory loggerFactory)
+{
+    public const string Topic = "events";
+
+    public async Task<DemoSummary> RunAsync(IProgress<DemoProgress> progress, CancellationToken cancellationToken)
+    {
+        await using var cluster = MockKafkaCluster.Start(brokers: 3);
+        cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
+        cluster.CreateTopic(Topic, partitions);
+        cluster.CreateTopic(Topic + ".dlq", 4);
+        var settings = Settings(cluster.BootstrapServers);
+        var stopwatch = Stopwatch.StartNew();
+
+        var producer = new DemoProducer(cluster.BootstrapServers, Topic, partitions, new SyntheticEvents(seed));
+        await using var sink = new DuckDbSink(new DuckDbSinkOptions { Path = databasePath });
+        await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = pipeline.RunAsync(stop.Token);
+        var produced = producer.ProduceAsync(events, cancellationToken);
+
+        var lastDone = 0L;
+        var lastTick = stopwatch.Elapsed;
+        while (true)
+        {
+            var status = pipeline.Status;
+            var done = status.Sunk + status.DeadLettered + pipeline.Metrics.AlreadyWritten;
+            var now = stopwatch.Elapsed;
+            var rate = (done - lastDone) / Math.Max((now - lastTick).TotalSeconds, 0.001);
+            progress.Report(new DemoProgress(events, producer.Delivered, done, status.Sunk, status.DeadLettered, status.Lag, rate));
+            (lastDone, lastTick) = (done, now);
+            if (running.IsCompleted || (produced.IsCompleted && done >= events))
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+
+        await stop.CancelAsync();
+        await running;
+        var positions = await produced;
+        var elapsed = stopwatch.Elapsed;
+
+        var retention = await Task.Run(() => RetentionProblems(cluster.BootstrapServers, Topic, partitions), cancellationToken);
+        var dlq = await Task.Run(() => DeadLetterReader.ReadAll(cluster.BootstrapServers, Topic + ".dlq", TimeSpan.FromSeconds(60)), cancellationToken);
+        var rows = await sink.ReadPositionsAsync(TableFor(Topic), cancellationToken);
+        var verdict = IngestionVerdict.Compute(positions, rows, dlq.Select(static d => (d.OriginalPartition, d.OriginalOffset)));
+        return new DemoSummary(verdict, elapsed, retention);
+    }
+
+    private static string TableFor(string topic) => Sink.TableNames.ForTopic(topic);
+
+    private static List<string> RetentionProblems(string bootstrapServers, string topic, int partitions)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "streamheal-demo-check" }).Build();
+        var problems = new List<string>();
+        for (var p = 0; p < partitions; p++)
+        {
+            var low = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).Low.Value;
+            if (low > 0)
+            {
+                problems.Add($"{topic}[{p}] low watermark is {low}: the embedded cluster dropped old data; use more partitions");
+            }
+        }
+
+        return problems;
+    }
+
+    private static PipelineSettings Settings(string bootstrapServers) => new(
+        new KafkaOptions
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = "streamheal-demo",
+            Topics = [Topic],
+            SessionTimeoutMs = 6_000,
+        },
+        new PipelineOptions(),
+        new DecodeOptions { MaxPayloadBytes = 64 * 1024 },
+        new FlattenOptions(),
+        new CompatFilterOptions(),
+        new BatchOptions(),
+        new RetryOptions(),
+        new DeadLetterOptions());
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StreamHeal.Pipeline;
+using StreamHeal.Sink.DuckDb;
+
+namespace StreamHeal.Hosting;
+
+/// <summary>
+/// <c>streamheal run</c>: runs the pipeline until the host stops, prints a status line every few seconds and serves
+/// the health endpoint. A pipeline failure stops the host with exit code 1.
+/// </summary>
+internal sealed partial class IngestionService(
+    PipelineSettings settings,
+    IOptions<DuckDbSinkOptions> duckDb,
+    IOptions<HealthOptions> health,
+    ILoggerFactory loggerFactory,
+    TimeProvider timeProvider,
+    IHostApplicationLifetime lifetime) : BackgroundService
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger("StreamHeal");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Let the host finish starting before the pipeline takes the thread.
+        await Task.Yield();
+        try
+        {
+            await using var sink = new DuckDbSink(duckDb.Value);
+            await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider);
+            await using var endpoint = health.Value.Port > 0 ? new HealthEndpoint(health.Value.Port, () => pipeline.Status) : null;
+            using var statusStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var status = PrintStatusAsync(pipeline, statusStop.Token);
+            try
+            {
+                await pipeline.RunAsync(stoppingToken);
+            }
+            finally
+            {
+                await statusStop.CancelAsync();
+                await status;
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // Every failure ends the service with a clear message and a non-zero exit code.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogFailed(_logger, e.Message, e);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        }
+    }
+
+    private async Task PrintStatusAsync(IngestionPipeline pipeline, CancellationToken cancellationToken)
+    {
+        var seconds = health.Value.StatusIntervalSeconds;
+        if (seconds == 0)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds), timeProvider);
+        var lastSunk = 0L;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var s = pipeline.Status;
+                var rate = (s.Sunk + s.DeadLettered - lastSunk) / (double)seconds;
+                lastSunk = s.Sunk + s.DeadLettered;
+                LogStatus(_logger, string.Create(CultureInfo.InvariantCulture,
+                    $"{rate:0}/s sunk={s.Sunk} dlq={s.DeadLettered} lag={s.Lag} partitions={s.AssignedPartitions} paused={s.Paused} in-flight={s.InFlightRecords} rec/{s.InFlightBytes / 1024} KiB retries(sink={s.SinkRetries}, dlq={s.DeadLetterRetries}) offset-resets={s.OffsetResets}{(s.Degraded ? " DEGRADED" : "")}"));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(1100, LogLevel.Information, "status: {Status}")]
+    private static partial void LogStatus(ILogger logger, string status);
+
+    [LoggerMessage(1101, LogLevel.Critical, "StreamHeal stopped: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason, Exception exception);
+}

@@ -1,0 +1,77 @@
+using Confluent.Kafka;
+
+namespace StreamHeal.Kafka;
+
+/// <summary>
+/// Builds librdkafka configurations from <see cref="KafkaOptions"/>. The commit settings are locked: offsets are
+/// stored by the poll loop only when the sink confirmed a contiguous range, and librdkafka's auto-commit sends them.
+/// </summary>
+public static class KafkaConfigBuilder
+{
+    private static readonly HashSet<string> LockedKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "enable.auto.commit",
+        "enable.auto.offset.store",
+        "auto.offset.reset",
+        "group.id",
+        "bootstrap.servers",
+        "enable.partition.eof",
+        "queued.max.messages.kbytes",
+        "partition.assignment.strategy",
+    };
+
+    public static bool IsLocked(string key) => LockedKeys.Contains(key);
+
+    public static ConsumerConfig Consumer(KafkaOptions kafka, int prefetchKBytes)
+    {
+        var config = new ConsumerConfig(new Dictionary<string, string>(kafka.Properties))
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            GroupId = kafka.GroupId,
+            EnableAutoCommit = true,
+            EnableAutoOffsetStore = false,
+            AutoCommitIntervalMs = kafka.AutoCommitIntervalMs,
+            // Never jump silently: an out-of-range position surfaces as Local_AutoOffsetReset and the poll loop
+            // logs the lost range before seeking per kafka.startFrom.
+            AutoOffsetReset = AutoOffsetReset.Error,
+            SessionTimeoutMs = kafka.SessionTimeoutMs,
+            QueuedMaxMessagesKbytes = prefetchKBytes,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
+            EnablePartitionEof = false,
+        };
+        return config;
+    }
+
+    /// <summary>The DLQ producer: idempotent, acks=all, so a retried send never duplicates within a session.</summary>
+    public static ProducerConfig DeadLetterProducer(KafkaOptions kafka, int maxMessageBytes)
+    {
+        var config = new ProducerConfig(FilterForProducer(kafka.Properties))
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            LingerMs = 5,
+            MessageMaxBytes = maxMessageBytes,
+            // Delivery failures come back to the DLQ stage, which retries behind its own backoff, so one attempt
+            // window of librdkafka's retries is enough.
+            MessageTimeoutMs = 30_000,
+        };
+        return config;
+    }
+
+    private static Dictionary<string, string> FilterForProducer(Dictionary<string, string> properties)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in properties)
+        {
+            // Consumer-only keys make the producer warn; security and client settings apply to both.
+            if (key.StartsWith("security.", StringComparison.Ordinal) || key.StartsWith("sasl.", StringComparison.Ordinal)
+                || key.StartsWith("ssl.", StringComparison.Ordinal) || key == "client.id")
+            {
+                result[key] = value;
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,238 @@
+using System.Threading.Tasks.Dataflow;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamHeal.Batch;
+using StreamHeal.CompatFilter;
+using StreamHeal.DeadLetter;
+using StreamHeal.Decode;
+using StreamHeal.Flatten;
+using StreamHeal.Kafka;
+using StreamHeal.Offsets;
+using StreamHeal.Poll;
+using StreamHeal.Records;
+using StreamHeal.Retry;
+using StreamHeal.Sink;
+using StreamHeal.Telemetry;
+
+namespace StreamHeal.Pipeline;
+
+/// <summary>
+/// Wires the graph, top to bottom:
+/// <code>
+/// poll ─► decode ─► flatten ─► compat-filter ─► batch ─► sink
+///            └─────────┴────────────┴──────────────────────┴──► DLQ
+/// </code>
+/// Every block is bounded; the in-flight budget bounds the whole. Retries happen in place in the stage that owns the
+/// dependency (sink batches, DLQ sends), so a record waiting on a retry keeps its slot and its partition's order and
+/// nothing re-enters an upstream block. A block fed by several sources completes only when all of them have.
+/// </summary>
+public sealed class IngestionPipeline : IAsyncDisposable
+{
+    private readonly PipelineSettings _settings;
+    private readonly ISink _sink;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly Func<double> _random;
+    private readonly OffsetTracker _tracker = new();
+    private readonly InFlightBudget _budget;
+    private readonly SchemaCatalog _catalog = new();
+    private readonly bool _ownsMetrics;
+    private PollLoop? _poll;
+    private volatile bool _running;
+    private volatile string? _failure;
+    private long _lastDependencyFailure = long.MinValue;
+
+    public IngestionPipeline(PipelineSettings settings, ISink sink, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, Func<double>? random = null, PipelineMetrics? metrics = null)
+    {
+        _settings = settings;
+        _sink = sink;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger("StreamHeal.Pipeline");
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _random = random ?? Random.Shared.NextDouble;
+        _ownsMetrics = metrics is null;
+        Metrics = metrics ?? new PipelineMetrics();
+        _budget = new InFlightBudget(settings.Pipeline.InFlightBytes, settings.Pipeline.InFlightRecords, settings.Pipeline.ResumeBelowPercent);
+    }
+
+    public PipelineMetrics Metrics { get; }
+
+    public PipelineStatus Status => new(
+        Metrics.Polled,
+        Metrics.Sunk,
+        Metrics.DeadLettered,
+        Metrics.Tombstones,
+        _budget.Records,
+        _budget.Bytes,
+        _poll?.Lag ?? 0,
+        _poll?.Assignment.Count ?? 0,
+        _poll?.IsPaused ?? false,
+        Metrics.SinkRetries,
+        Metrics.DeadLetterRetries,
+        Metrics.OffsetResets,
+        _running,
+        _failure)
+    {
+        Degraded = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastDependencyFailure)) < TimeSpan.FromSeconds(10),
+    };
+
+    /// <summary>
+    /// Runs until <paramref name="stop"/> fires, then drains, commits and leaves the group. Throws when the pipeline
+    /// cannot continue (a fatal Kafka error, a schema conflict, a duplicate row, a DLQ topic that refuses writes).
+    /// </summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        var options = _settings.Pipeline;
+        var tables = TablesByTopic(_settings.Kafka.Topics);
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaConfigBuilder.DeadLetterProducer(_settings.Kafka, _settings.DeadLetter.MaxMessageBytes))
+            .SetLogHandler((_, _) => { })
+            .Build();
+        await DeadLetterProbe.CheckAsync(producer, _settings.Kafka.Topics.Select(_settings.DeadLetter.TopicFor), _settings.DeadLetter.StartupCheckTimeout, stop);
+        foreach (var table in tables.Values)
+        {
+            _catalog.Seed(table, await _sink.EnsureTableAsync(table, [], stop));
+        }
+
+        using var abort = new CancellationTokenSource();
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var token = abort.Token;
+        var completion = new RecordCompletion(_tracker, _budget);
+        var capacity = options.StageCapacity;
+
+        var decode = DecodeStage.Create(new JsonDecoder(_settings.Decode), completion, Metrics, options.DecodeParallelism, capacity, token);
+        var flatten = FlattenStage.Create(new Flattener(_settings.Flatten), options.FlattenParallelism, capacity, token);
+        var compat = CompatFilterStage.Create(new CompatFilter.CompatFilter(_settings.Schema), _catalog, Metrics, _logger, options.CompatFilterParallelism, capacity, token);
+        await using var batch = new BatchStage(_settings.Batch, _timeProvider, capacity, token);
+        var deadLetters = DeadLetterStage.Create(
+            producer, _settings.DeadLetter, new DeadLetterMessageBuilder(_settings.Kafka.GroupId, _timeProvider),
+            Retry(KafkaErrors.IsTransientProduceFailure, (attempt, delay, e) =>
+            {
+                Metrics.RecordDeadLetterRetry();
+                Log.DeadLetterRetry(_logger, "dlq", attempt + 1, delay, e.Message);
+            }),
+            completion, Metrics, _logger, options.DeadLetterParallelism, capacity, token);
+        var sink = SinkStage.Create(
+            _sink, _catalog,
+            Retry(static e => e is SinkUnavailableException, (attempt, delay, e) =>
+            {
+                Metrics.RecordSinkRetry();
+                Log.SinkUnavailable(_logger, _sink.Name, "*", attempt + 1, delay, e.Message);
+            }),
+            completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token);
+
+        var main = new DataflowLinkOptions { PropagateCompletion = true };
+        var side = new DataflowLinkOptions { PropagateCompletion = false };
+        decode.LinkTo(flatten, main, static r => r.IsActive);
+        decode.LinkTo(deadLetters, side, static r => r.IsDeadLetter);
+        decode.LinkTo(DataflowBlock.NullTarget<IngestRecord>(), side); // skipped (tombstones): already complete
+        flatten.LinkTo(compat, main, static r => r.IsActive);
+        flatten.LinkTo(deadLetters, side);
+        compat.LinkTo(batch.Target, main, static r => r.IsActive);
+        compat.LinkTo(deadLetters, side);
+        batch.Source.LinkTo(sink, main);
+        CompleteWhenAll(deadLetters, decode.Completion, flatten.Completion, compat.Completion, sink.Completion);
+
+        var blocks = new[] { decode.Completion, flatten.Completion, compat.Completion, batch.Target.Completion, sink.Completion, deadLetters.Completion };
+        var drained = Task.WhenAll(blocks);
+        _ = WatchForFaultsAsync(blocks, failed, abort);
+
+        using var poll = new PollLoop(_settings.Kafka, options, decode, _tracker, _budget, Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider);
+        _poll = poll;
+        _running = true;
+        try
+        {
+            await poll.RunAsync(failed.Token, decode.Complete, drained, abort.Cancel);
+        }
+        finally
+        {
+            _running = false;
+            abort.Cancel();
+            await drained.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            producer.Flush(TimeSpan.FromSeconds(5));
+        }
+
+        if (_failure is not null)
+        {
+            throw new PipelineFailedException(_failure, FirstFault(blocks));
+        }
+    }
+
+    private DependencyRetry Retry(Func<Exception, bool> isTransient, Action<int, TimeSpan, Exception> onRetry) =>
+        new(_settings.Retry, isTransient, (attempt, delay, e) =>
+        {
+            Interlocked.Exchange(ref _lastDependencyFailure, _timeProvider.GetTimestamp());
+            onRetry(attempt, delay, e);
+        }, _timeProvider, _random);
+
+    private async Task WatchForFaultsAsync(Task[] blocks, CancellationTokenSource failed, CancellationTokenSource abort)
+    {
+        var pending = new List<Task>(blocks);
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending);
+            pending.Remove(done);
+            if (done.IsFaulted && _failure is null)
+            {
+                var error = done.Exception!.GetBaseException();
+                _failure = error.Message;
+                Log.PipelineFailed(_logger, error.Message, error);
+                failed.Cancel();
+                abort.Cancel();
+            }
+        }
+    }
+
+    private static Exception? FirstFault(Task[] blocks)
+    {
+        foreach (var block in blocks)
+        {
+            if (block.IsFaulted)
+            {
+                return block.Exception!.GetBaseException();
+            }
+        }
+
+        return null;
+    }
+
+    private static void CompleteWhenAll(IDataflowBlock target, params Task[] sources) =>
+        Task.WhenAll(sources).ContinueWith(
+            static (_, t) => ((IDataflowBlock)t!).Complete(),
+            target,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
+    private static Dictionary<string, string> TablesByTopic(IReadOnlyList<string> topics)
+    {
+        var tables = new Dictionary<string, string>(StringComparer.Ordinal);
+        var owners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var topic in topics)
+        {
+            var table = TableNames.ForTopic(topic);
+            if (owners.TryGetValue(table, out var other) && other != topic)
+            {
+                throw new PipelineFailedException($"kafka.topics: '{topic}' and '{other}' both map to table '{table}'; ingest them in separate services or rename one.", null);
+            }
+
+            owners[table] = topic;
+            tables[topic] = table;
+        }
+
+        return tables;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (_ownsMetrics)
+        {
+            Metrics.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>The pipeline stopped because it cannot go on safely; the message says why and what to change.</summary>
+public sealed class PipelineFailedException(string message, Exception? inner) : Exception(message, inner);

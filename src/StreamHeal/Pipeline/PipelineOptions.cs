@@ -1,0 +1,72 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamHeal.Pipeline;
+
+/// <summary>Capacities and parallelism of the dataflow graph. Bound from the <c>pipeline</c> section.</summary>
+public sealed class PipelineOptions : IValidatableObject
+{
+    public const string SectionName = "pipeline";
+    public const long DefaultInFlightBytes = 256L * 1024 * 1024;
+    public const int DefaultInFlightRecords = 200_000;
+    public const int DefaultStageCapacity = 2_048;
+
+    /// <summary>
+    /// Bytes held between poll and sink ack, over all partitions. When reached, the poll loop pauses every assigned
+    /// partition until usage falls below <see cref="ResumeBelowPercent"/>. librdkafka's own prefetch is derived from it
+    /// (a quarter, at most 64 MiB). Default 256 MiB.
+    /// </summary>
+    [Range(1L * 1024 * 1024, 64L * 1024 * 1024 * 1024)]
+    public long InFlightBytes { get; set; } = DefaultInFlightBytes;
+
+    /// <summary>Records held between poll and sink ack. Default 200,000.</summary>
+    [Range(100, 10_000_000)]
+    public int InFlightRecords { get; set; } = DefaultInFlightRecords;
+
+    /// <summary>Paused partitions resume when usage falls below this percent of both budgets. Default 50.</summary>
+    [Range(1, 99)]
+    public int ResumeBelowPercent { get; set; } = 50;
+
+    /// <summary>Bounded capacity of each record stage (decode, flatten, compat-filter, batch, DLQ). Default 2,048.</summary>
+    [Range(1, 1_000_000)]
+    public int StageCapacity { get; set; } = DefaultStageCapacity;
+
+    /// <summary>Decode workers. Default: half the processors, at least 1.</summary>
+    [Range(1, 256)]
+    public int DecodeParallelism { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Flatten workers. Default: half the processors, at least 1.</summary>
+    [Range(1, 256)]
+    public int FlattenParallelism { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Compat-filter workers. Default 1 (schema changes are rare; one worker keeps first-type-wins simple to reason about).</summary>
+    [Range(1, 256)]
+    public int CompatFilterParallelism { get; set; } = 1;
+
+    /// <summary>Batches queued in front of the sink. Default 4.</summary>
+    [Range(1, 1_000)]
+    public int SinkQueueBatches { get; set; } = 4;
+
+    /// <summary>Concurrent DLQ sends. Default 8.</summary>
+    [Range(1, 1_000)]
+    public int DeadLetterParallelism { get; set; } = 8;
+
+    /// <summary>How long shutdown waits for in-flight records to finish before committing what is complete. Default 30 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a revoke waits for the revoked partitions' in-flight records. Keep below the session timeout. Default 5 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RevokeDrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    public int PrefetchKBytes => (int)Math.Clamp(InFlightBytes / 4 / 1024, 1024, 64 * 1024);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (InFlightRecords < StageCapacity)
+        {
+            yield return new ValidationResult(
+                $"pipeline.inFlightRecords ({InFlightRecords}) must be at least pipeline.stageCapacity ({StageCapacity}).",
+                [nameof(InFlightRecords)]);
+        }
+    }
+}

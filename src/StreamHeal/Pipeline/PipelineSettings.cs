@@ -1,0 +1,20 @@
+using StreamHeal.Batch;
+using StreamHeal.CompatFilter;
+using StreamHeal.DeadLetter;
+using StreamHeal.Decode;
+using StreamHeal.Flatten;
+using StreamHeal.Kafka;
+using StreamHeal.Retry;
+
+namespace StreamHeal.Pipeline;
+
+/// <summary>Every validated options object the pipeline needs, in one value.</summary>
+public sealed record PipelineSettings(
+    KafkaOptions Kafka,
+    PipelineOptions Pipeline,
+    DecodeOptions Decode,
+    FlattenOptions Flatten,
+    CompatFilterOptions Schema,
+    BatchOptions Batch,
+    RetryOptions Retry,
+    DeadLetterOptions DeadLetter);

@@ -1,0 +1,472 @@
+using System.Threading.Tasks.Dataflow;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamHeal.Kafka;
+using StreamHeal.Offsets;
+using StreamHeal.Pipeline;
+using StreamHeal.Records;
+using StreamHeal.Telemetry;
+
+namespace StreamHeal.Poll;
+
+/// <summary>
+/// Poll: the one thread that owns the Kafka consumer. It feeds records into decode, pauses every assigned partition
+/// while the in-flight budget is full (and keeps polling, so the group sees a live member), stores each partition's
+/// committed watermark when it advances (librdkafka's auto-commit sends it), handles rebalances and offset resets,
+/// and on shutdown drains, commits synchronously and leaves the group.
+/// </summary>
+internal sealed class PollLoop : IDisposable
+{
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan StoreInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly KafkaOptions _kafka;
+    private readonly PipelineOptions _options;
+    private readonly ITargetBlock<IngestRecord> _decode;
+    private readonly OffsetTracker _tracker;
+    private readonly InFlightBudget _budget;
+    private readonly PipelineMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly Dictionary<TopicPartition, long> _generations = [];
+    private readonly Dictionary<TopicPartition, long> _lastPolled = [];
+    private readonly IConsumer<byte[]?, byte[]?> _consumer;
+    private IngestRecord? _held;
+    private bool _paused;
+    private bool _assignmentChanged;
+    private long _lastStore;
+    private Error? _fatal;
+    private long _lag;
+    private long _lastLag;
+
+    public PollLoop(
+        KafkaOptions kafka,
+        PipelineOptions options,
+        ITargetBlock<IngestRecord> decode,
+        OffsetTracker tracker,
+        InFlightBudget budget,
+        PipelineMetrics metrics,
+        ILogger logger,
+        TimeProvider timeProvider)
+    {
+        _kafka = kafka;
+        _options = options;
+        _decode = decode;
+        _tracker = tracker;
+        _budget = budget;
+        _metrics = metrics;
+        _logger = logger;
+        _timeProvider = timeProvider;
+        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaConfigBuilder.Consumer(kafka, options.PrefetchKBytes))
+            .SetErrorHandler(OnError)
+            .SetLogHandler((_, _) => { })
+            .SetPartitionsAssignedHandler(OnAssigned)
+            .SetPartitionsRevokedHandler(OnRevoked)
+            .SetPartitionsLostHandler(OnLost)
+            .Build();
+    }
+
+    /// <summary>True while every assigned partition is paused for backpressure.</summary>
+    public bool IsPaused => Volatile.Read(ref _paused);
+
+    /// <summary>Records behind the high watermark over the assigned partitions, refreshed about once a second.</summary>
+    public long Lag => Interlocked.Read(ref _lag);
+
+    /// <summary>Partitions this member owns right now (a copy; safe to read from any thread).</summary>
+    public IReadOnlyList<TopicPartition> Assignment { get; private set; } = [];
+
+    /// <summary>
+    /// Runs the loop on a dedicated thread until <paramref name="stop"/> fires, then stops the input, waits up to the
+    /// drain timeout for <paramref name="drained"/>, commits what is complete and leaves the group.
+    /// </summary>
+    public Task RunAsync(CancellationToken stop, Action completeInput, Task drained, Action abortPipeline) =>
+        Task.Factory.StartNew(
+            () => Run(stop, completeInput, drained, abortPipeline),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+    private void Run(CancellationToken stop, Action completeInput, Task drained, Action abortPipeline)
+    {
+        _consumer.Subscribe(_kafka.Topics);
+        while (!stop.IsCancellationRequested && _fatal is null && !drained.IsCompleted)
+        {
+            try
+            {
+                PollOnce();
+            }
+            catch (ConsumeException e) when (KafkaErrors.Classify(e.Error) == KafkaErrorAction.OffsetReset)
+            {
+                ResetOffset(e.ConsumerRecord.TopicPartitionOffset);
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal)
+            {
+                Log.ConsumeFailed(_logger, e.ConsumerRecord?.TopicPartitionOffset?.ToString() ?? "unknown", e.Error.Reason, e);
+            }
+#pragma warning disable CA1031 // Nothing but a fatal Kafka error may end the loop; every failure is logged with its position.
+            catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+            {
+                Log.ConsumeFailed(_logger, _held?.ToString() ?? "poll loop", e.Message, e);
+            }
+        }
+
+        Shutdown(completeInput, drained, abortPipeline);
+        if (_fatal is { } fatal)
+        {
+            throw new KafkaException(fatal);
+        }
+    }
+
+    private void PollOnce()
+    {
+        if (_held is not null && _decode.Post(_held))
+        {
+            _held = null;
+        }
+
+        ApplyBackpressure();
+        var result = _consumer.Consume(PollTimeout);
+        if (result is not null && !result.IsPartitionEOF)
+        {
+            Accept(result);
+        }
+
+        StoreAdvancedOffsets(force: false);
+        RefreshLag();
+    }
+
+    private void RefreshLag()
+    {
+        var now = _timeProvider.GetTimestamp();
+        if (_timeProvider.GetElapsedTime(_lastLag, now) < TimeSpan.FromSeconds(1))
+        {
+            return;
+        }
+
+        _lastLag = now;
+        long lag = 0;
+        foreach (var partition in _generations.Keys)
+        {
+            var high = _consumer.GetWatermarkOffsets(partition).High;
+            var position = _lastPolled.TryGetValue(partition, out var last) ? last + 1 : -1;
+            if (high.Value >= 0 && position >= 0)
+            {
+                lag += Math.Max(0, high.Value - position);
+            }
+        }
+
+        Interlocked.Exchange(ref _lag, lag);
+    }
+
+    private void Accept(ConsumeResult<byte[]?, byte[]?> result)
+    {
+        var partition = result.TopicPartition;
+        if (!_generations.TryGetValue(partition, out var generation))
+        {
+            return; // A message of a partition that was just revoked; the next owner reads it.
+        }
+
+        _tracker.Register(partition, generation, result.Offset.Value);
+        _lastPolled[partition] = result.Offset.Value;
+        var record = new IngestRecord
+        {
+            Topic = result.Topic,
+            Partition = partition.Partition.Value,
+            Offset = result.Offset.Value,
+            Timestamp = result.Message.Timestamp.UtcDateTime,
+            Key = result.Message.Key,
+            Value = result.Message.Value,
+            Headers = result.Message.Headers,
+            AssignmentGeneration = generation,
+        };
+        _budget.Admit(record.Bytes);
+        _metrics.RecordPolled();
+        if (!_decode.Post(record))
+        {
+            _held = record;
+        }
+    }
+
+    private void ApplyBackpressure()
+    {
+        var full = _budget.IsFull || _held is not null;
+        if (full && (!_paused || _assignmentChanged))
+        {
+            var assignment = _consumer.Assignment;
+            _consumer.Pause(assignment);
+            if (!_paused)
+            {
+                _metrics.RecordPause();
+                Log.Paused(_logger, assignment.Count, _budget.Records, _budget.Bytes);
+            }
+
+            Volatile.Write(ref _paused, true);
+        }
+        else if (_paused && _held is null && _budget.CanResume)
+        {
+            var assignment = _consumer.Assignment;
+            _consumer.Resume(assignment);
+            Volatile.Write(ref _paused, false);
+            Log.Resumed(_logger, assignment.Count);
+        }
+
+        _assignmentChanged = false;
+    }
+
+    private void StoreAdvancedOffsets(bool force)
+    {
+        var now = _timeProvider.GetTimestamp();
+        if (!force && _timeProvider.GetElapsedTime(_lastStore, now) < StoreInterval)
+        {
+            return;
+        }
+
+        _lastStore = now;
+        foreach (var partition in _generations.Keys)
+        {
+            if (_tracker.TryTakeAdvanced(partition, out var offset))
+            {
+                try
+                {
+                    _consumer.StoreOffset(new TopicPartitionOffset(partition, offset));
+                }
+                catch (KafkaException e)
+                {
+                    Log.KafkaError(_logger, e.Error.Code, $"storing offset {offset} for {partition}: {e.Error.Reason}");
+                }
+            }
+        }
+    }
+
+    private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
+    {
+        Dictionary<TopicPartition, Offset> committed = [];
+        try
+        {
+            foreach (var c in consumer.Committed(partitions, MetadataTimeout))
+            {
+                committed[c.TopicPartition] = c.Offset;
+            }
+        }
+        catch (KafkaException e)
+        {
+            // Without committed offsets the partitions start where librdkafka finds them; a missing one then shows up
+            // as an offset-reset error, which is handled like any other reset.
+            Log.KafkaError(_logger, e.Error.Code, $"reading committed offsets on assignment: {e.Error.Reason}");
+        }
+
+        var start = new List<TopicPartitionOffset>(partitions.Count);
+        foreach (var partition in partitions)
+        {
+            _generations[partition] = _tracker.Assign(partition);
+            _lastPolled.Remove(partition);
+            if (committed.TryGetValue(partition, out var offset) && offset.Value >= 0)
+            {
+                start.Add(new TopicPartitionOffset(partition, offset));
+                Log.PartitionStart(_logger, partition, offset.Value, "committed");
+            }
+            else if (committed.ContainsKey(partition))
+            {
+                var from = _kafka.StartFrom == StartFrom.Earliest ? Offset.Beginning : Offset.End;
+                start.Add(new TopicPartitionOffset(partition, from));
+                Log.PartitionStart(_logger, partition, from.Value, $"no committed offset, kafka.startFrom={_kafka.StartFrom}");
+            }
+            else
+            {
+                start.Add(new TopicPartitionOffset(partition, Offset.Unset));
+            }
+        }
+
+        Assignment = [.. _generations.Keys];
+        _assignmentChanged = true;
+        Log.PartitionsAssigned(_logger, string.Join(", ", partitions));
+        return start;
+    }
+
+    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> revoked)
+    {
+        var partitions = revoked.ConvertAll(static p => p.TopicPartition);
+        WaitForPending(partitions, _options.RevokeDrainTimeout);
+        StoreAdvancedOffsets(force: true);
+        var final = new List<TopicPartitionOffset>(partitions.Count);
+        foreach (var partition in partitions)
+        {
+            if (_tracker.Revoke(partition) is { } offset)
+            {
+                final.Add(new TopicPartitionOffset(partition, offset));
+            }
+
+            Forget(partition);
+        }
+
+        CommitSync(consumer, final, "revoke");
+        Log.PartitionsRevoked(_logger, string.Join(", ", partitions), string.Join(", ", final));
+    }
+
+    private void OnLost(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> lost)
+    {
+        // Another member may own these already: committing now could move its offsets, so nothing is committed.
+        foreach (var partition in lost)
+        {
+            _tracker.Revoke(partition.TopicPartition);
+            Forget(partition.TopicPartition);
+        }
+
+        Log.PartitionsLost(_logger, string.Join(", ", lost.Select(static p => p.TopicPartition)));
+    }
+
+    private void Forget(TopicPartition partition)
+    {
+        _generations.Remove(partition);
+        _lastPolled.Remove(partition);
+        if (_held is not null && _held.Topic == partition.Topic && _held.Partition == partition.Partition.Value)
+        {
+            _budget.Release(_held.Bytes);
+            _held = null;
+        }
+
+        Assignment = [.. _generations.Keys];
+    }
+
+    private void WaitForPending(List<TopicPartition> partitions, TimeSpan timeout)
+    {
+        var started = _timeProvider.GetTimestamp();
+        while (true)
+        {
+            var pending = 0;
+            foreach (var partition in partitions)
+            {
+                pending += _tracker.Pending(partition);
+            }
+
+            // The held record never reaches the sink while we wait here, so it does not count.
+            if (_held is not null && partitions.Contains(_held.Position.TopicPartition))
+            {
+                pending--;
+            }
+
+            if (pending <= 0)
+            {
+                return;
+            }
+
+            if (_timeProvider.GetElapsedTime(started) >= timeout)
+            {
+                Log.RevokeTimedOut(_logger, string.Join(", ", partitions), pending);
+                return;
+            }
+
+            // The rebalance callback runs on the poll thread; a short sleep lets the sink threads finish.
+            Thread.Sleep(5);
+        }
+    }
+
+    private void ResetOffset(TopicPartitionOffset? position)
+    {
+        if (position is null || !_generations.ContainsKey(position.TopicPartition))
+        {
+            return;
+        }
+
+        var partition = position.TopicPartition;
+        var watermarks = _consumer.QueryWatermarkOffsets(partition, MetadataTimeout);
+        var target = _kafka.StartFrom == StartFrom.Earliest ? watermarks.Low.Value : watermarks.High.Value;
+        var requested = position.Offset.Value >= 0 ? position.Offset.Value : _lastPolled.GetValueOrDefault(partition, -1) + 1;
+        if (_lastPolled.TryGetValue(partition, out var last) && target <= last)
+        {
+            // Going back over offsets already registered: start a new generation so the tracker stays ordered.
+            // Records of the old generation are read again from the new position.
+            _tracker.Revoke(partition);
+            _generations[partition] = _tracker.Assign(partition);
+            _lastPolled.Remove(partition);
+        }
+
+        var skipped = Math.Max(0, target - requested);
+        _metrics.RecordOffsetReset(skipped);
+        Log.OffsetReset(_logger, partition, requested, Math.Min(requested, target), Math.Max(requested, target), _kafka.StartFrom);
+        _consumer.Seek(new TopicPartitionOffset(partition, target));
+    }
+
+    private void Shutdown(Action completeInput, Task drained, Action abortPipeline)
+    {
+        if (_held is not null)
+        {
+            // Never entered the pipeline: it is not committed and will be read again.
+            _budget.Release(_held.Bytes);
+            _held = null;
+        }
+
+        completeInput();
+        var assignment = _consumer.Assignment;
+        _consumer.Pause(assignment);
+        Log.Draining(_logger, _budget.Records);
+        var started = _timeProvider.GetTimestamp();
+        while (!drained.IsCompleted && _timeProvider.GetElapsedTime(started) < _options.DrainTimeout && _fatal is null)
+        {
+            // Polling a paused consumer keeps the member alive in its group while the pipeline drains.
+            _consumer.Consume(PollTimeout);
+        }
+
+        if (!drained.IsCompleted)
+        {
+            Log.DrainTimedOut(_logger, _budget.Records);
+            abortPipeline();
+        }
+
+        var final = _tracker.CommittableOffsets();
+        if (_fatal is null)
+        {
+            CommitSync(_consumer, final, "shutdown");
+            _consumer.Close();
+        }
+
+        Log.Stopped(_logger, string.Join(", ", final));
+    }
+
+    private void CommitSync(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyCollection<TopicPartitionOffset> offsets, string reason)
+    {
+        if (offsets.Count == 0)
+        {
+            return;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                consumer.Commit(offsets);
+                return;
+            }
+            catch (KafkaException e) when (e.Error.Code == ErrorCode.Local_NoOffset)
+            {
+                return;
+            }
+            catch (KafkaException e) when (e.Error.Code == ErrorCode.RebalanceInProgress && attempt < 5)
+            {
+                Log.CommitRetry(_logger, reason, e.Error.Reason);
+                Thread.Sleep(100 * attempt);
+            }
+            catch (KafkaException e)
+            {
+                Log.CommitFailed(_logger, reason, e.Error.Reason);
+                return;
+            }
+        }
+    }
+
+    private void OnError(IConsumer<byte[]?, byte[]?> consumer, Error error)
+    {
+        if (error.IsFatal)
+        {
+            Log.KafkaFatal(_logger, error.Code, error.Reason);
+            _fatal = error;
+            return;
+        }
+
+        Log.KafkaError(_logger, error.Code, error.Reason);
+    }
+
+    public void Dispose() => _consumer.Dispose();
+}

@@ -1,0 +1,53 @@
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace StreamHeal.Retry;
+
+/// <summary>
+/// Retries a call to a dependency until it succeeds or the caller cancels: a dependency outage never turns into a
+/// dead letter or a lost record. The caller keeps its slot while waiting, so the pipeline backs up and the poll loop
+/// pauses Kafka. A circuit breaker stops hammering a dependency that is down; its open state is retried like any
+/// other failure. Time and jitter are injected so tests are deterministic.
+/// </summary>
+public sealed class DependencyRetry
+{
+    private readonly ResiliencePipeline _pipeline;
+
+    /// <param name="isTransient">Which exceptions mean "the dependency is unavailable"; anything else propagates.</param>
+    /// <param name="onRetry">Observes each failed attempt: zero-based attempt, the next delay and the error.</param>
+    public DependencyRetry(
+        RetryOptions options,
+        Func<Exception, bool> isTransient,
+        Action<int, TimeSpan, Exception> onRetry,
+        TimeProvider timeProvider,
+        Func<double> random)
+    {
+        var handle = new PredicateBuilder().Handle<Exception>(e => e is BrokenCircuitException || (e is not OperationCanceledException && isTransient(e)));
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = handle,
+                MaxRetryAttempts = int.MaxValue,
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
+                    Backoff.FullJitter(args.AttemptNumber, options.BaseDelay, options.MaxDelay, random())),
+                OnRetry = args =>
+                {
+                    onRetry(args.AttemptNumber, args.RetryDelay, args.Outcome.Exception!);
+                    return default;
+                },
+            })
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException && isTransient(e)),
+                FailureRatio = 1.0,
+                MinimumThroughput = options.BreakAfterFailures,
+                SamplingDuration = TimeSpan.FromSeconds(30),
+                BreakDuration = options.BreakDuration,
+            })
+            .Build();
+    }
+
+    public ValueTask<T> ExecuteAsync<T, TState>(Func<TState, CancellationToken, ValueTask<T>> call, TState state, CancellationToken cancellationToken) =>
+        _pipeline.ExecuteAsync(static (ctx, s) => s.call(s.state, ctx), (call, state), cancellationToken);
+}

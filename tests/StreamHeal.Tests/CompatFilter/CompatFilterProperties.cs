@@ -1,0 +1,62 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using StreamHeal.CompatFilter;
+using StreamHeal.Records;
+
+namespace StreamHeal.Tests.CompatFilter;
+
+public sealed class CompatFilterProperties
+{
+    private static readonly string[] Names = ["a", "A", "b", "B", "userId", "UserId", "x_y", "X_Y"];
+
+    private static Gen<FieldValue> Values() => Gen.OneOf(
+        Gen.Constant(FieldValue.Null),
+        Gen.Elements(true, false).Select(FieldValue.FromBool),
+        Gen.Choose(-1000, 1000).Select(i => FieldValue.FromInt64(i)),
+        Gen.Choose(-1000, 1000).Select(i => FieldValue.FromDouble(i / 7.0)),
+        Gen.Elements("s", "t", "").Select(FieldValue.FromString),
+        Gen.Constant(FieldValue.FromJson("[1,2]")));
+
+    private static Arbitrary<(string, FieldValue)[][]> Events() =>
+        Gen.ArrayOf(Gen.ArrayOf(Gen.Zip(Gen.Elements(Names), Values()), Gen.Choose(0, 6)).Select(DistinctNames), Gen.Choose(1, 20)).ToArbitrary();
+
+    private static (string, FieldValue)[] DistinctNames((string, FieldValue)[] fields) =>
+        fields.DistinctBy(f => f.Item1, StringComparer.Ordinal).ToArray();
+
+    [Property(MaxTest = 300)]
+    public Property Nothing_is_lost_and_every_kept_value_fits_its_column() =>
+        Prop.ForAll(Events(), events =>
+        {
+            var schema = new TableSchema("t");
+            var filter = new StreamHeal.CompatFilter.CompatFilter(new CompatFilterOptions());
+            foreach (var fields in events)
+            {
+                var row = new FlatRow();
+                foreach (var (name, value) in fields)
+                {
+                    row.Add(name, value);
+                }
+
+                filter.Apply(row, schema);
+                var nonNullIn = fields.Count(f => !f.Item2.IsNull);
+                var nonNullKept = row.Fields.Count(f => !f.Value.IsNull);
+                var quarantinedNonNull = row.Quarantine.Count(q => q.Value != "null");
+                if (nonNullIn != nonNullKept + quarantinedNonNull)
+                {
+                    return false;
+                }
+
+                foreach (var field in row.Fields)
+                {
+                    if (!schema.Current.TryGet(field.Name, out var column) || column.Name != field.Name || !ColumnTypes.Accepts(column.Type, field.Value))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            var names = schema.Current.Columns.Select(c => c.Name).ToList();
+            return names.Distinct(StringComparer.OrdinalIgnoreCase).Count() == names.Count;
+        });
+}
