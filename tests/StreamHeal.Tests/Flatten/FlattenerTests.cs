@@ -198,6 +198,30 @@ public sealed class FlattenerTests
     }
 
     [Fact]
+    public void Warm_path_allocates_the_row_but_nothing_per_field()
+    {
+        var flattener = new Flattener(new FlattenOptions());
+        var small = Encoding.UTF8.GetBytes("{\"a\":{\"b\":1,\"c\":true},\"d-e\":null,\"f\":2.5}");
+        var large = Encoding.UTF8.GetBytes("{" + string.Join(",", Enumerable.Range(0, 400).Select(static i => $"\"g{i % 20}\":{{\"n-{i}\":{i}}}")) + "}");
+        flattener.Flatten(small, 4);
+        flattener.Flatten(large, 400);
+
+        var smallBytes = Allocated(() => flattener.Flatten(small, 4));
+        var largeBytes = Allocated(() => flattener.Flatten(large, 400));
+
+        // The row and its field list grow with the field count (16 to 24 bytes a field); names and paths do not.
+        Assert.True(smallBytes < 512, $"{smallBytes} bytes for 4 fields");
+        Assert.True(largeBytes < 400 * 40, $"{largeBytes} bytes for 400 fields");
+    }
+
+    private static long Allocated(Action action)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
     public void Parallel_workers_get_the_same_rows_as_one()
     {
         var events = Enumerable.Range(0, 64)
