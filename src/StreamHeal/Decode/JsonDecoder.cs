@@ -26,12 +26,12 @@ public sealed class JsonDecoder(DecodeOptions options)
 
         if (value.Length > _maxPayloadBytes)
         {
-            return Fail(DecodeErrors.PayloadTooLarge, $"The value is {value.Length} bytes, over decode.maxPayloadBytes ({_maxPayloadBytes}).");
+            return DecodeResult.Failure(DecodeErrors.PayloadTooLarge, $"The value is {value.Length} bytes, over decode.maxPayloadBytes ({_maxPayloadBytes}).");
         }
 
         if (!Utf8.IsValid(value))
         {
-            return Fail(DecodeErrors.InvalidUtf8, $"The value is not valid UTF-8 (first bad byte at offset {FirstInvalidUtf8(value)}).");
+            return DecodeResult.Failure(DecodeErrors.InvalidUtf8, $"The value is not valid UTF-8 (first bad byte at offset {FirstInvalidUtf8(value)}).");
         }
 
         try
@@ -40,7 +40,7 @@ public sealed class JsonDecoder(DecodeOptions options)
         }
         catch (JsonException ex)
         {
-            return Fail(DecodeErrors.InvalidJson, $"Invalid JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1} of that line: {ex.Message}");
+            return DecodeResult.Failure(DecodeErrors.InvalidJson, $"Invalid JSON: {ex.Message}");
         }
     }
 
@@ -50,7 +50,7 @@ public sealed class JsonDecoder(DecodeOptions options)
         var reader = new Utf8JsonReader(value, new JsonReaderOptions { MaxDepth = _maxDepth + 1 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return Fail(DecodeErrors.NotAnObject, $"The root JSON value is {Describe(reader.TokenType)}, not an object.");
+            return DecodeResult.Failure(DecodeErrors.NotAnObject, $"The root JSON value is {Describe(reader.TokenType)}, not an object.");
         }
 
         var fields = 0;
@@ -65,7 +65,7 @@ public sealed class JsonDecoder(DecodeOptions options)
                 case JsonTokenType.StartArray:
                     if (reader.CurrentDepth + 1 > _maxDepth)
                     {
-                        return Fail(DecodeErrors.TooDeep, $"Nesting depth {reader.CurrentDepth + 1} at byte offset {reader.TokenStartIndex} exceeds decode.maxDepth ({_maxDepth}).");
+                        return DecodeResult.Failure(DecodeErrors.TooDeep, $"Nesting depth {reader.CurrentDepth + 1} at byte offset {reader.TokenStartIndex} exceeds decode.maxDepth ({_maxDepth}).");
                     }
 
                     if (token == JsonTokenType.StartArray && arrayDepth++ == 0)
@@ -89,7 +89,7 @@ public sealed class JsonDecoder(DecodeOptions options)
                 case JsonTokenType.String:
                     if (reader.ValueIsEscaped && !EscapesAreValidUtf16(reader.ValueSpan))
                     {
-                        return Fail(DecodeErrors.InvalidJson, $"A string at byte offset {reader.TokenStartIndex} escapes an unpaired UTF-16 surrogate.");
+                        return DecodeResult.Failure(DecodeErrors.InvalidJson, $"A string at byte offset {reader.TokenStartIndex} escapes an unpaired UTF-16 surrogate.");
                     }
 
                     if (token == JsonTokenType.String && arrayDepth == 0)
@@ -109,7 +109,7 @@ public sealed class JsonDecoder(DecodeOptions options)
 
             if (fields > _maxFields)
             {
-                return Fail(DecodeErrors.TooManyFields, $"More than decode.maxFields ({_maxFields}) leaf fields; the limit was passed at byte offset {reader.TokenStartIndex}.");
+                return DecodeResult.Failure(DecodeErrors.TooManyFields, $"More than decode.maxFields ({_maxFields}) leaf fields; the limit was passed at byte offset {reader.TokenStartIndex}.");
             }
 
             previous = token;
@@ -189,6 +189,4 @@ public sealed class JsonDecoder(DecodeOptions options)
         JsonTokenType.Null => "null",
         _ => "missing",
     };
-
-    private static DecodeResult Fail(string type, string message) => DecodeResult.Failure(type, message);
 }

@@ -52,6 +52,14 @@ public sealed class JsonDecoderTests
     }
 
     [Fact]
+    public void Invalid_json_message_says_where()
+    {
+        var result = Validate("{\"a\":1} x");
+
+        Assert.Contains("BytePositionInLine: 8", result.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Accepts_a_valid_surrogate_pair_escape()
     {
         Assert.True(Validate("{\"\\ud83d\\ude00\":\"\\ud83d\\ude00\\n\"}").IsSuccess);
