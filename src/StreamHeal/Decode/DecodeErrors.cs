@@ -1,0 +1,13 @@
+namespace StreamHeal.Decode;
+
+/// <summary>Dead-letter error types from the decode stage; stable because alerts and queries match on them.</summary>
+public static class DecodeErrors
+{
+    public const string EmptyValue = "empty_value";
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string InvalidUtf8 = "invalid_utf8";
+    public const string InvalidJson = "invalid_json";
+    public const string NotAnObject = "not_an_object";
+    public const string TooDeep = "too_deep";
+    public const string TooManyFields = "too_many_fields";
+}

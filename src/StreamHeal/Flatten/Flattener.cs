@@ -1,0 +1,201 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using StreamHeal.Records;
+
+namespace StreamHeal.Flatten;
+
+/// <summary>
+/// Flattens one JSON object event into a <see cref="FlatRow"/>: nested objects become
+/// <c>parent__child</c> columns, arrays become JSON text (or quarantine, see <see cref="ArrayMode"/>),
+/// an empty object becomes <c>"{}"</c> at its own name. Integer literals that fit a long are Int64,
+/// larger ones keep their exact text as BigInteger, literals with a fraction or exponent are Float64
+/// (a Float64 literal beyond double's range keeps its text as a JSON value rather than becoming infinity).
+/// </summary>
+/// <remarks>
+/// <para>Names are sanitised by <see cref="ColumnNames"/>. Fields are never merged: when two paths (or a
+/// duplicated key) give the same name, the first keeps the column and later ones go to the row's quarantine
+/// (<c>name_collision</c>); reserved names go there as <c>reserved_name</c>, empty keys as <c>invalid_name</c>.</para>
+/// <para>A leaf that later arrives as an object flattens to new names (<c>a</c> becomes <c>a__b</c>): new columns,
+/// not a type flip of <c>a</c>.</para>
+/// <para>Thread-safe: one instance serves all workers. The input must have passed <c>JsonDecoder</c>;
+/// other input may throw <see cref="JsonException"/>.</para>
+/// </remarks>
+public sealed class Flattener
+{
+    // Above JsonDecoder's largest allowed depth, so validated input never hits the reader's limit.
+    private const int ReaderMaxDepth = 1024;
+    private const int MaxRetainedScratchNames = 1024;
+
+    [ThreadStatic]
+    private static HashSet<string>? _threadNames;
+
+    private readonly PathNameCache _names;
+    private readonly ArrayMode _arrayMode;
+
+    public Flattener(FlattenOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _names = new PathNameCache(options.Separator, options.MaxNameLength, options.MaxCachedNames);
+        _arrayMode = options.ArrayMode;
+    }
+
+    /// <summary>Distinct paths whose names are cached (for metrics).</summary>
+    public int CachedNames => _names.Count;
+
+    public FlatRow Flatten(ReadOnlySpan<byte> utf8JsonObject) => Flatten(utf8JsonObject, 16);
+
+    /// <param name="utf8JsonObject">A JSON object that passed <c>JsonDecoder</c>.</param>
+    /// <param name="fieldCountHint">Expected number of fields (e.g. <c>DecodeResult.FieldCount</c>) to size the row.</param>
+    public FlatRow Flatten(ReadOnlySpan<byte> utf8JsonObject, int fieldCountHint)
+    {
+        var row = new FlatRow(Math.Max(fieldCountHint, 1));
+        var seen = _threadNames ??= new HashSet<string>(StringComparer.Ordinal);
+        var path = new PathBuffer();
+        try
+        {
+            Walk(utf8JsonObject, row, seen, ref path);
+        }
+        finally
+        {
+            path.Dispose();
+            if (seen.Count > MaxRetainedScratchNames)
+            {
+                // Clear() costs the set's capacity, so don't let one huge event slow every later one.
+                _threadNames = null;
+            }
+            else
+            {
+                seen.Clear();
+            }
+        }
+
+        return row;
+    }
+
+    private void Walk(ReadOnlySpan<byte> json, FlatRow row, HashSet<string> seen, ref PathBuffer path)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ReaderMaxDepth });
+        reader.Read();
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                if (reader.CurrentDepth == 0)
+                {
+                    return;
+                }
+
+                path.Pop();
+                continue;
+            }
+
+            path.Push(ref reader);
+            reader.Read();
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    var peek = reader;
+                    peek.Read();
+                    if (peek.TokenType != JsonTokenType.EndObject)
+                    {
+                        // The key stays on the path until the object's EndObject pops it.
+                        continue;
+                    }
+
+                    reader = peek;
+                    Emit(row, seen, ref path, FieldValue.FromJson("{}"));
+                    break;
+                case JsonTokenType.StartArray:
+                    var array = FieldValue.FromJson(CompactArray(json, ref reader));
+                    if (_arrayMode == ArrayMode.Quarantine)
+                    {
+                        row.AddQuarantine(new QuarantinedField(path.ToDisplayPath(), array.AsText!, QuarantineReasons.ArrayValue));
+                    }
+                    else
+                    {
+                        Emit(row, seen, ref path, array);
+                    }
+
+                    break;
+                default:
+                    Emit(row, seen, ref path, ReadScalar(ref reader));
+                    break;
+            }
+
+            path.Pop();
+        }
+    }
+
+    private void Emit(FlatRow row, HashSet<string> seen, ref PathBuffer path, FieldValue value)
+    {
+        var name = _names.Resolve(path.Span);
+        var reason = name.Status switch
+        {
+            ColumnNameStatus.Reserved => QuarantineReasons.ReservedName,
+            ColumnNameStatus.Invalid => QuarantineReasons.InvalidName,
+            _ => seen.Add(name.Name!) ? null : QuarantineReasons.NameCollision,
+        };
+
+        if (reason is null)
+        {
+            row.Add(name.Name!, value);
+        }
+        else
+        {
+            row.AddQuarantine(new QuarantinedField(path.ToDisplayPath(), value.ToJsonLiteral(), reason));
+        }
+    }
+
+    private static FieldValue ReadScalar(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                return FieldValue.FromString(reader.GetString()!);
+            case JsonTokenType.True:
+                return FieldValue.FromBool(true);
+            case JsonTokenType.False:
+                return FieldValue.FromBool(false);
+            case JsonTokenType.Number:
+                if (reader.TryGetInt64(out var integer))
+                {
+                    return FieldValue.FromInt64(integer);
+                }
+
+                var literal = reader.ValueSpan;
+                if (literal.IndexOfAny(".eE"u8) < 0)
+                {
+                    return FieldValue.FromBigInteger(Encoding.UTF8.GetString(literal));
+                }
+
+                return reader.TryGetDouble(out var real) && double.IsFinite(real)
+                    ? FieldValue.FromDouble(real)
+                    : FieldValue.FromJson(Encoding.UTF8.GetString(literal));
+            default:
+                return FieldValue.Null;
+        }
+    }
+
+    /// <summary>Skips the array the reader is on and returns its text without insignificant whitespace.</summary>
+    private static string CompactArray(ReadOnlySpan<byte> json, ref Utf8JsonReader reader)
+    {
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        var raw = json[start..(int)reader.BytesConsumed];
+        if (raw.IndexOfAny(" \t\r\n"u8) < 0)
+        {
+            return Encoding.UTF8.GetString(raw);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(raw.Length);
+        try
+        {
+            return Encoding.UTF8.GetString(buffer, 0, JsonText.Compact(raw, buffer));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

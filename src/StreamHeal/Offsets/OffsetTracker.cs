@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+
+namespace StreamHeal.Offsets;
+
+/// <summary>
+/// Offset tracking for every partition assigned to this consumer. Each assignment gets a generation number,
+/// so records of a revoked partition that finish later can never move the offset of a later assignment.
+/// Thread-safe.
+/// </summary>
+public sealed class OffsetTracker
+{
+    private readonly ConcurrentDictionary<TopicPartition, Assignment> _partitions = new();
+    private long _generation;
+    private long _staleCompletions;
+
+    /// <summary>Completions ignored because their partition was revoked or re-assigned since they were polled.</summary>
+    public long StaleCompletions => Interlocked.Read(ref _staleCompletions);
+
+    public int TotalPending
+    {
+        get
+        {
+            var total = 0;
+            foreach (var (_, assignment) in _partitions)
+            {
+                total += assignment.Offsets.Pending;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Starts tracking a partition; a previous assignment of it, if any, is closed.</summary>
+    /// <returns>The assignment's generation, unique and increasing across this tracker.</returns>
+    public long Assign(TopicPartition tp)
+    {
+        var assignment = new Assignment(Interlocked.Increment(ref _generation), new PartitionOffsetTracker());
+        Assignment? previous = null;
+        _partitions.AddOrUpdate(tp, assignment, (_, old) =>
+        {
+            previous = old;
+            return assignment;
+        });
+        previous?.Offsets.Close();
+        return assignment.Generation;
+    }
+
+    /// <summary>Registers a polled offset (see <see cref="PartitionOffsetTracker.Register"/>).</summary>
+    /// <returns>False, registering nothing, when the partition is not assigned under <paramref name="generation"/>.</returns>
+    public bool Register(TopicPartition tp, long generation, long offset)
+    {
+        if (!TryGet(tp, generation, out var offsets))
+        {
+            return false;
+        }
+
+        offsets.Register(offset);
+        return true;
+    }
+
+    /// <summary>Marks an offset complete; ignored and counted in <see cref="StaleCompletions"/> when the assignment has ended.</summary>
+    /// <returns>True when the completion was applied.</returns>
+    public bool Complete(TopicPartition tp, long generation, long offset)
+    {
+        if (TryGet(tp, generation, out var offsets) && offsets.Complete(offset))
+        {
+            return true;
+        }
+
+        // A revoke can close the tracker between the lookup and the completion.
+        if (offsets is null || offsets.IsClosed)
+        {
+            Interlocked.Increment(ref _staleCompletions);
+        }
+
+        return false;
+    }
+
+    /// <summary>True when <paramref name="generation"/> is the partition's current assignment.</summary>
+    public bool IsCurrent(TopicPartition tp, long generation) => TryGet(tp, generation, out _);
+
+    /// <summary>True once per advance of the partition's committable offset.</summary>
+    public bool TryTakeAdvanced(TopicPartition tp, out long offset)
+    {
+        offset = 0;
+        return _partitions.TryGetValue(tp, out var assignment) && assignment.Offsets.TryTakeAdvanced(out offset);
+    }
+
+    /// <summary>The committable offset of every assigned partition that has registered something.</summary>
+    public IReadOnlyList<TopicPartitionOffset> CommittableOffsets()
+    {
+        var result = new List<TopicPartitionOffset>(_partitions.Count);
+        foreach (var (tp, assignment) in _partitions)
+        {
+            if (assignment.Offsets.CommittableOffset is { } offset)
+            {
+                result.Add(new TopicPartitionOffset(tp, new Offset(offset)));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Stops tracking a partition.</summary>
+    /// <returns>The offset to commit for it, or null when it was not assigned or registered nothing.</returns>
+    public long? Revoke(TopicPartition tp) =>
+        _partitions.TryRemove(tp, out var assignment) ? assignment.Offsets.Close() : null;
+
+    public int Pending(TopicPartition tp) =>
+        _partitions.TryGetValue(tp, out var assignment) ? assignment.Offsets.Pending : 0;
+
+    private bool TryGet(TopicPartition tp, long generation, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PartitionOffsetTracker? offsets)
+    {
+        offsets = _partitions.TryGetValue(tp, out var assignment) && assignment.Generation == generation ? assignment.Offsets : null;
+        return offsets is not null;
+    }
+
+    private sealed record Assignment(long Generation, PartitionOffsetTracker Offsets);
+}

@@ -1,0 +1,130 @@
+using Confluent.Kafka;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using StreamHeal.Offsets;
+
+namespace StreamHeal.Tests.Offsets;
+
+public sealed class OffsetTrackerProperties
+{
+    private static readonly TopicPartition Tp = new("events", 3);
+
+    /// <summary>Strictly increasing offsets with gaps, a completion order, and the step at which the partition is revoked.</summary>
+    public sealed record Scenario(long[] Offsets, int[] CompletionOrder, int RevokeAt);
+
+    private static readonly Gen<Scenario> Scenarios =
+        from start in Gen.Choose(0, 1000)
+        from gaps in Gen.Frequency((4, Gen.Constant(1)), (1, Gen.Choose(2, 5))).NonEmptyListOf()
+        let offsets = Offsets(start, gaps)
+        from order in Gen.Shuffle(Enumerable.Range(0, offsets.Length).ToArray())
+        from revokeAt in Gen.Choose(0, offsets.Length)
+        select new Scenario(offsets, order, revokeAt);
+
+    [Property(MaxTest = 300)]
+    public Property Committable_never_passes_an_incomplete_record_and_is_monotonic() =>
+        Prop.ForAll(Scenarios.ToArbitrary(), static s =>
+        {
+            var tracker = new OffsetTracker();
+            var generation = tracker.Assign(Tp);
+            var done = new bool[s.Offsets.Length];
+            var registered = 0;
+            long? last = null;
+            foreach (var index in s.CompletionOrder)
+            {
+                // The poll thread registers in order, so a record is registered before it can complete.
+                while (registered <= index)
+                {
+                    tracker.Register(Tp, generation, s.Offsets[registered++]);
+                }
+
+                if (!tracker.Complete(Tp, generation, s.Offsets[index]))
+                {
+                    return false;
+                }
+
+                done[index] = true;
+                var committable = tracker.CommittableOffsets().Single().Offset.Value;
+                if (committable != Expected(s.Offsets, done, registered) || committable < last)
+                {
+                    return false;
+                }
+
+                last = committable;
+            }
+
+            return last == s.Offsets[^1] + 1 && tracker.TotalPending == 0;
+        });
+
+    [Property(MaxTest = 300)]
+    public Property Stale_completions_after_revoke_never_advance_the_new_generation() =>
+        Prop.ForAll(Scenarios.ToArbitrary(), static s =>
+        {
+            var tracker = new OffsetTracker();
+            var old = tracker.Assign(Tp);
+            foreach (var offset in s.Offsets)
+            {
+                tracker.Register(Tp, old, offset);
+            }
+
+            var done = new bool[s.Offsets.Length];
+            foreach (var index in s.CompletionOrder[..s.RevokeAt])
+            {
+                tracker.Complete(Tp, old, s.Offsets[index]);
+                done[index] = true;
+            }
+
+            var final = tracker.Revoke(Tp);
+            if (final != Expected(s.Offsets, done, s.Offsets.Length))
+            {
+                return false;
+            }
+
+            // The new owner re-reads from the committed offset, so it sees the unfinished records again.
+            var current = tracker.Assign(Tp);
+            var redelivered = s.Offsets.Where(o => o >= final).ToArray();
+            foreach (var offset in redelivered)
+            {
+                tracker.Register(Tp, current, offset);
+            }
+
+            foreach (var index in s.CompletionOrder[s.RevokeAt..])
+            {
+                if (tracker.Complete(Tp, old, s.Offsets[index]) || tracker.TryTakeAdvanced(Tp, out _))
+                {
+                    return false;
+                }
+            }
+
+            var expectedCommittable = redelivered.Length > 0 ? redelivered[0] : (long?)null;
+            return tracker.StaleCompletions == s.Offsets.Length - s.RevokeAt
+                && tracker.Pending(Tp) == redelivered.Length
+                && tracker.CommittableOffsets().SingleOrDefault()?.Offset.Value == expectedCommittable;
+        });
+
+    private static long[] Offsets(int start, IReadOnlyList<int> gaps)
+    {
+        var offsets = new long[gaps.Count];
+        long offset = start;
+        for (var i = 0; i < gaps.Count; i++)
+        {
+            offsets[i] = offset;
+            offset += gaps[i];
+        }
+
+        return offsets;
+    }
+
+    private static long Expected(long[] offsets, bool[] done, int registered)
+    {
+        for (var i = 0; i < registered; i++)
+        {
+            if (!done[i])
+            {
+                return offsets[i];
+            }
+        }
+
+        return offsets[registered - 1] + 1;
+    }
+}
