@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using StreamHeal.Kafka;
 
 namespace StreamHeal.Telemetry;
 
