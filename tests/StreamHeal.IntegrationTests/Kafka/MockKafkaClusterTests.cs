@@ -24,15 +24,14 @@ public sealed class MockKafkaClusterTests(KafkaClusterFixture kafka)
             KafkaTestSettings.Consumer(kafka.BootstrapServers, KafkaClusterFixture.NewGroupId("roundtrip"))).Build();
         consumer.Subscribe(topic);
         var received = new ConcurrentQueue<ConsumeResult<Ignore, string>>();
-        await ConsumeAsync(consumer, received, expected.Length);
+        await ConsumeAsync(consumer, received, expected.Length, CancellationToken.None);
         consumer.Close();
 
         Assert.Equal(expected.Order(), received.Select(r => r.Message.Value).Order());
-        Assert.Equal(3, received.Select(r => r.Partition.Value).Distinct().Count());
 
         var watermarks = await TopicWatermarks.QueryAsync(kafka.BootstrapServers, topic);
         Assert.Equal([0, 1, 2], watermarks.Partitions.Select(p => p.Partition));
-        Assert.All(watermarks.Partitions, p => Assert.Equal(0, p.Low));
+        Assert.All(watermarks.Partitions, p => Assert.Equal(new PartitionWatermark(p.Partition, 0, 100), p));
         Assert.Equal(expected.Length, watermarks.TotalCount);
         Assert.Empty(watermarks.DroppedByRetention());
     }
@@ -47,40 +46,68 @@ public sealed class MockKafkaClusterTests(KafkaClusterFixture kafka)
         // Keep the coordinator elsewhere so only fetching and producing lose their broker.
         _cluster.SetCoordinator("group", groupId, 1);
 
-        var transportErrors = 0;
+        // A disconnect surfaces as a Local_Transport error or only as a FAIL log line naming the broker,
+        // depending on timing; either shows a client noticed the outage.
+        var outageNotices = 0;
+        void NoticeOutage() => Interlocked.Increment(ref outageNotices);
         using var consumer = new ConsumerBuilder<Ignore, string>(KafkaTestSettings.Consumer(kafka.BootstrapServers, groupId))
             .SetErrorHandler((_, error) =>
             {
                 if (error.Code == ErrorCode.Local_Transport)
                 {
-                    Interlocked.Increment(ref transportErrors);
+                    NoticeOutage();
+                }
+            })
+            .SetLogHandler((_, log) =>
+            {
+                if (IsFailureOf(leader, log))
+                {
+                    NoticeOutage();
                 }
             })
             .Build();
         consumer.Subscribe(topic);
         var received = new ConcurrentQueue<ConsumeResult<Ignore, string>>();
-        var consuming = ConsumeAsync(consumer, received, 200);
-
-        using var producer = new ProducerBuilder<Null, string>(KafkaTestSettings.Producer(kafka.BootstrapServers)).Build();
-        await Task.WhenAll(Enumerable.Range(0, 100).Select(i => producer.ProduceAsync(topic, new Message<Null, string> { Value = $"m{i}" })));
-        await Eventually.Until(() => received.Count >= 100, KafkaTestSettings.Timeout, "the first 100 messages before the outage");
-
-        Task<DeliveryResult<Null, string>[]> secondHalf;
+        using var stopConsuming = new CancellationTokenSource();
+        var consuming = ConsumeAsync(consumer, received, 200, stopConsuming.Token);
         try
         {
-            _cluster.SetBrokerDown(leader);
-            secondHalf = Task.WhenAll(Enumerable.Range(100, 100).Select(i => producer.ProduceAsync(topic, new Message<Null, string> { Value = $"m{i}" })));
-            await Eventually.Until(() => Volatile.Read(ref transportErrors) > 0, KafkaTestSettings.Timeout, "the consumer to notice the leader is gone");
-            Assert.False(secondHalf.IsCompleted, "messages were delivered while the only leader was down");
+            using var producer = new ProducerBuilder<Null, string>(KafkaTestSettings.Producer(kafka.BootstrapServers))
+                .SetLogHandler((_, log) =>
+                {
+                    if (IsFailureOf(leader, log))
+                    {
+                        NoticeOutage();
+                    }
+                })
+                .Build();
+            await Task.WhenAll(Enumerable.Range(0, 100).Select(i => producer.ProduceAsync(topic, new Message<Null, string> { Value = $"m{i}" })));
+            await Eventually.Until(() => received.Count >= 100, KafkaTestSettings.Timeout, "the first 100 messages before the outage");
+
+            Task<DeliveryResult<Null, string>[]> secondHalf;
+            try
+            {
+                var noticesBefore = Volatile.Read(ref outageNotices);
+                _cluster.SetBrokerDown(leader);
+                secondHalf = Task.WhenAll(Enumerable.Range(100, 100).Select(i => producer.ProduceAsync(topic, new Message<Null, string> { Value = $"m{i}" })));
+                await Eventually.Until(() => Volatile.Read(ref outageNotices) > noticesBefore, KafkaTestSettings.Timeout, "a client to notice the leader is gone");
+                Assert.False(secondHalf.IsCompleted, "messages were delivered while the only leader was down");
+            }
+            finally
+            {
+                _cluster.SetBrokerUp(leader);
+            }
+
+            await secondHalf.WaitAsync(KafkaTestSettings.Timeout);
+            await consuming;
+            consumer.Close();
         }
         finally
         {
-            _cluster.SetBrokerUp(leader);
+            // Never dispose the consumer while the polling thread may still be inside Consume.
+            await stopConsuming.CancelAsync();
+            await Task.WhenAny(consuming);
         }
-
-        await secondHalf.WaitAsync(KafkaTestSettings.Timeout);
-        await consuming;
-        consumer.Close();
 
         Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), received.Select(r => r.Offset.Value).Order());
         Assert.Equal(Enumerable.Range(0, 200).Select(i => $"m{i}").Order(), received.Select(r => r.Message.Value).Order());
@@ -158,7 +185,7 @@ public sealed class MockKafkaClusterTests(KafkaClusterFixture kafka)
             KafkaTestSettings.Consumer(kafka.BootstrapServers, KafkaClusterFixture.NewGroupId("commit-error"))).Build();
         consumer.Subscribe(topic);
         var received = new ConcurrentQueue<ConsumeResult<Ignore, string>>();
-        await ConsumeAsync(consumer, received, 1);
+        await ConsumeAsync(consumer, received, 1, CancellationToken.None);
 
         _cluster.PushRequestErrors(KafkaApiKey.OffsetCommit, ErrorCode.RebalanceInProgress);
         try
@@ -240,9 +267,16 @@ public sealed class MockKafkaClusterTests(KafkaClusterFixture kafka)
     private async Task ProduceAllAsync(string topic, IEnumerable<string> values)
     {
         using var producer = new ProducerBuilder<Null, string>(KafkaTestSettings.Producer(kafka.BootstrapServers)).Build();
-        await Task.WhenAll(values.Select(v => producer.ProduceAsync(topic, new Message<Null, string> { Value = v })))
+        // Explicit partitions: null keys would stick to one partition per linger window.
+        var partitions = (await TopicWatermarks.QueryAsync(kafka.BootstrapServers, topic)).Partitions.Count;
+        await Task.WhenAll(values.Select((v, i) =>
+                producer.ProduceAsync(new TopicPartition(topic, i % partitions), new Message<Null, string> { Value = v })))
             .WaitAsync(KafkaTestSettings.Timeout);
     }
+
+    /// <summary>librdkafka logs a broken or refused connection as FAIL, naming the broker as host:port/id.</summary>
+    private static bool IsFailureOf(int brokerId, LogMessage log) =>
+        log.Facility == "FAIL" && log.Message.Contains($"/{brokerId}:", StringComparison.Ordinal);
 
     private static async Task<TimeSpan> TimeDeliveryAsync(IProducer<Null, string> producer, string topic)
     {
@@ -252,12 +286,14 @@ public sealed class MockKafkaClusterTests(KafkaClusterFixture kafka)
     }
 
     /// <summary>Polls on a worker thread (Consume blocks) until <paramref name="count"/> messages are in <paramref name="into"/>.</summary>
-    private static Task ConsumeAsync(IConsumer<Ignore, string> consumer, ConcurrentQueue<ConsumeResult<Ignore, string>> into, int count) =>
+    private static Task ConsumeAsync(
+        IConsumer<Ignore, string> consumer, ConcurrentQueue<ConsumeResult<Ignore, string>> into, int count, CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
             var stopwatch = Stopwatch.StartNew();
             while (into.Count < count)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 if (stopwatch.Elapsed > KafkaTestSettings.Timeout)
                 {
                     Assert.Fail($"Consumed {into.Count} of {count} messages in {KafkaTestSettings.Timeout.TotalSeconds} s.");
