@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using StreamHeal.Kafka;
 
 namespace StreamHeal.Host.Commands;
@@ -58,6 +59,12 @@ internal static class DevKafkaCommand
             topics.Add(topic);
         }
 
+        // System.CommandLine registers its SIGINT/SIGTERM handlers only once the action first yields, and a script
+        // may signal as soon as it has read the first line: without these, such an early signal kills the process.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
         await using var cluster = MockKafkaCluster.Start(brokers);
         // Clients joining a fresh group would otherwise wait ~3 s for their first assignment.
         cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
@@ -79,14 +86,21 @@ internal static class DevKafkaCommand
 
         try
         {
-            // System.CommandLine cancels this token on SIGINT and SIGTERM.
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            await Task.Delay(Timeout.Infinite, stop.Token);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
 
+        await cluster.DisposeAsync();
+        await Console.Out.WriteLineAsync("mock cluster stopped");
         return 0;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
     }
 
     private static bool TryParseTopic(string spec, out (string Name, int Partitions) topic)

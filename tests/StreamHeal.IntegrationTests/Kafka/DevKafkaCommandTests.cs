@@ -83,6 +83,18 @@ public sealed class DevKafkaCommandTests
         await StopWithSigtermAsync(devKafka);
     }
 
+    [Fact]
+    public async Task Sigterm_right_after_the_first_line_still_stops_cleanly()
+    {
+        // Scripts signal as soon as they have the bootstrap servers; this once raced the signal handler setup.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await using var devKafka = StartDevKafka("--brokers", "1");
+            await devKafka.FirstLineAsync(s_startTimeout);
+            await StopWithSigtermAsync(devKafka);
+        }
+    }
+
     [Theory]
     [InlineData("no-colon")]
     [InlineData("t:0")]
@@ -116,6 +128,7 @@ public sealed class DevKafkaCommandTests
         devKafka.Terminate();
         var exitCode = await devKafka.WaitForExitAsync(s_stopTimeout);
         Assert.True(exitCode == 0, $"dev-kafka exited {exitCode} after SIGTERM ({stopwatch.ElapsedMilliseconds} ms). stderr: {devKafka.StandardError}");
+        Assert.EndsWith("mock cluster stopped", devKafka.StandardOutput, StringComparison.Ordinal);
     }
 
     private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
