@@ -28,7 +28,7 @@ internal static class DevKafkaCommand
             Description = "Topic to create, as NAME:PARTITIONS. Repeatable.",
         };
 
-        var command = new Command("dev-kafka", "Run librdkafka's mock Kafka cluster until Ctrl-C/SIGTERM; prints bootstrap servers first.")
+        var command = new Command("dev-kafka", "Run librdkafka's in-process mock Kafka cluster (keeps at most 5 MiB per partition) until Ctrl-C/SIGTERM. Prints the bootstrap servers first.")
         {
             brokers,
             topics,
