@@ -9,5 +9,6 @@ internal static class CommandCatalog
     {
         yield return RunCommand.Create();
         yield return DemoCommand.Create();
+        yield return DevKafkaCommand.Create();
     }
 }

@@ -1,0 +1,141 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Xunit;
+
+namespace StreamHeal.IntegrationTests.Support;
+
+/// <summary>
+/// A child process with captured output. Disposing kills it (and its children) if it is still running,
+/// so a failing test never leaves it behind.
+/// </summary>
+public sealed partial class ChildProcess : IAsyncDisposable
+{
+    private const int SigTerm = 15;
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _stdout = new();
+    private readonly ConcurrentQueue<string> _stderr = new();
+    private readonly TaskCompletionSource<string> _firstLine = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ChildProcess(Process process) => _process = process;
+
+    public int Id => _process.Id;
+
+    public string StandardError => string.Join('\n', _stderr);
+
+    public string StandardOutput => string.Join('\n', _stdout);
+
+    public static ChildProcess Start(string fileName, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var child = new ChildProcess(process);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                child._firstLine.TrySetException(new InvalidOperationException("The process closed its standard output without writing a line."));
+                return;
+            }
+
+            child._stdout.Enqueue(e.Data);
+            child._firstLine.TrySetResult(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                child._stderr.Enqueue(e.Data);
+            }
+        };
+
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"Could not start {fileName}.");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Runs a process to completion, writing <paramref name="stdin"/> and returning its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
+        string fileName, IEnumerable<string> arguments, string stdin, TimeSpan timeout)
+    {
+        await using var child = Start(fileName, [.. arguments]);
+        await child._process.StandardInput.WriteAsync(stdin);
+        child._process.StandardInput.Close();
+        var exitCode = await child.WaitForExitAsync(timeout);
+        return (exitCode, child.StandardOutput, child.StandardError);
+    }
+
+    public async Task<string> FirstLineAsync(TimeSpan timeout)
+    {
+        try
+        {
+            return await _firstLine.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"No stdout line from process {Id} within {timeout.TotalSeconds:0.#} s. stderr: {StandardError}");
+            throw;
+        }
+    }
+
+    /// <summary>Waits for exit; fails the test when it takes longer than <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"Process {Id} ({_process.StartInfo.FileName}) did not exit within {timeout.TotalSeconds:0.#} s. stderr: {StandardError}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM, as a service manager would.</summary>
+    public void Terminate()
+    {
+        if (kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+}
