@@ -1,0 +1,45 @@
+using DuckDB.NET.Data;
+
+namespace StreamHeal.Sink.DuckDb;
+
+/// <summary>
+/// The <c>_streamheal_offsets</c> table: per (table, topic, partition) the next offset the sink expects.
+/// It is written in the same transaction as the rows, which is what makes a replay idempotent.
+/// </summary>
+internal static class DuckDbOffsets
+{
+    public static Dictionary<int, long> Read(DuckDBConnection connection, string table, string topic)
+    {
+        var rows = DuckDbSql.Read(
+            connection,
+            $"""SELECT "partition", next_offset FROM {DuckDbSql.OffsetsTable} WHERE table_name = ? AND topic = ?""",
+            static reader => (Partition: reader.GetInt32(0), Next: reader.GetInt64(1)),
+            table,
+            topic);
+        var next = new Dictionary<int, long>(rows.Count);
+        foreach (var (partition, offset) in rows)
+        {
+            next[partition] = offset;
+        }
+
+        return next;
+    }
+
+    /// <summary>Stores last written + 1 per partition; never moves an offset backwards.</summary>
+    public static void Upsert(DuckDBConnection connection, string table, string topic, Dictionary<int, long> lastWritten)
+    {
+        foreach (var (partition, last) in lastWritten)
+        {
+            DuckDbSql.Execute(
+                connection,
+                $"""
+                INSERT INTO {DuckDbSql.OffsetsTable} VALUES (?, ?, ?, ?)
+                ON CONFLICT DO UPDATE SET next_offset = greatest(next_offset, excluded.next_offset)
+                """,
+                table,
+                topic,
+                partition,
+                last + 1);
+        }
+    }
+}
