@@ -35,9 +35,9 @@ public sealed class DuckDbTableReader : IDisposable
     public long CountRows(string table) => (long)DuckDbSql.Scalar(_connection, $"SELECT count(*) FROM {DuckDbSql.Quote(table)}")!;
 
     /// <summary>Rows beyond the first for each (partition, offset); 0 when the primary key held.</summary>
-    public long CountDuplicates(string table) => System.Convert.ToInt64(
-        DuckDbSql.Scalar(_connection, $"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {DuckDbSql.Quote(table)} GROUP BY {s_partition}, {s_offset} HAVING count(*) > 1)"),
-        System.Globalization.CultureInfo.InvariantCulture);
+    public long CountDuplicates(string table) => (long)DuckDbSql.Scalar(
+        _connection,
+        $"SELECT CAST(coalesce(sum(n - 1), 0) AS BIGINT) FROM (SELECT count(*) AS n FROM {DuckDbSql.Quote(table)} GROUP BY {s_partition}, {s_offset} HAVING count(*) > 1)")!;
 
     /// <summary>Every (partition, offset) in the table, ordered.</summary>
     public IReadOnlyList<(int Partition, long Offset)> ReadPositions(string table) => DuckDbSql.Read(
