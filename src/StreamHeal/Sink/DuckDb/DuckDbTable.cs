@@ -24,19 +24,22 @@ internal readonly record struct DuckDbSlot(string Name, SlotKind Kind, ColumnTyp
 /// </summary>
 internal sealed class DuckDbTable
 {
+    private readonly Dictionary<string, int> _exactOrdinals;
     private readonly Dictionary<string, int> _userOrdinals;
 
     public DuckDbTable(string name, DuckDbSlot[] slots)
     {
         Name = name;
         Slots = slots;
-        // DuckDB identifiers are case-insensitive, so the lookup is too.
+        // DuckDB identifiers are case-insensitive, so the lookup is too; the ordinal map is tried first because it hashes faster.
+        _exactOrdinals = new Dictionary<string, int>(slots.Length, StringComparer.Ordinal);
         _userOrdinals = new Dictionary<string, int>(slots.Length, StringComparer.OrdinalIgnoreCase);
         var columns = new List<SinkColumn>(slots.Length);
         for (var i = 0; i < slots.Length; i++)
         {
             if (slots[i].Kind is SlotKind.User or SlotKind.Unmapped)
             {
+                _exactOrdinals[slots[i].Name] = i;
                 _userOrdinals[slots[i].Name] = i;
             }
 
@@ -56,7 +59,8 @@ internal sealed class DuckDbTable
     /// <summary>The user columns with a logical type, in physical order.</summary>
     public IReadOnlyList<SinkColumn> UserColumns { get; }
 
-    public bool TryGetOrdinal(string column, out int ordinal) => _userOrdinals.TryGetValue(column, out ordinal);
+    public bool TryGetOrdinal(string column, out int ordinal) =>
+        _exactOrdinals.TryGetValue(column, out ordinal) || _userOrdinals.TryGetValue(column, out ordinal);
 
     /// <summary>True when every requested column exists with the requested type, so no DDL or metadata read is needed.</summary>
     public bool Covers(IReadOnlyList<SinkColumn> columns)
