@@ -125,7 +125,18 @@ public sealed class DuckDbSink : ISink
             return;
         }
 
-        var connection = DuckDbSql.Open(_options.Path);
+        DuckDBConnection connection;
+        try
+        {
+            connection = DuckDbSql.Open(_options.Path);
+        }
+        catch (DuckDBException ex)
+        {
+            // DuckDB reports open failures without an error type. They are the file lock held by another process, a missing
+            // directory or a permission: an operator can fix each, and the caller keeps retrying until then.
+            throw DuckDbErrors.Unavailable(_options.Path, ex);
+        }
+
         try
         {
             DuckDbSql.Execute(connection, $"SET threads = {_options.Threads}");
