@@ -28,7 +28,7 @@ internal sealed class DuckDbBatchWriter(DuckDBConnection connection, TimeProvide
         var ingestedAt = timeProvider.GetUtcNow();
         var lastWritten = new Dictionary<int, long>();
         using var transaction = connection.BeginTransaction();
-        var stored = DuckDbOffsets.Read(connection, batch.Table, batch.Topic);
+        var stored = DuckDbOffsets.Read(connection, table.Name, batch.Topic);
         try
         {
             using var appender = connection.CreateAppender(table.Name);
@@ -65,7 +65,7 @@ internal sealed class DuckDbBatchWriter(DuckDBConnection connection, TimeProvide
             throw new DuplicateRowException(DescribeDuplicate(table.Name, batch, stored, ex), ex);
         }
 
-        DuckDbOffsets.Upsert(connection, batch.Table, batch.Topic, lastWritten);
+        DuckDbOffsets.Upsert(connection, table.Name, batch.Topic, lastWritten);
         transaction.Commit();
         return result;
     }

@@ -13,7 +13,7 @@ internal static class DuckDbOffsets
     {
         var rows = DuckDbSql.Read(
             connection,
-            $"""SELECT "partition", next_offset FROM {DuckDbSql.OffsetsTable} WHERE table_name = ? AND topic = ?""",
+            $"""SELECT "partition", next_offset FROM {DuckDbSql.OffsetsTable} WHERE lower(table_name) = lower(?) AND topic = ?""",
             static reader => (Partition: reader.GetInt32(0), Next: reader.GetInt64(1)),
             table,
             topic);

@@ -48,6 +48,8 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
 
         using (var transaction = connection.BeginTransaction())
         {
+            // DuckDB matches table names case-insensitively; metadata and offsets are kept under the name as created.
+            table = ResolveName(table) ?? table;
             var physical = ReadPhysical(table);
             if (physical.Count == 0)
             {
@@ -169,6 +171,11 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
         ReservedColumns.Quarantine => SlotKind.Quarantine,
         _ => SlotKind.User,
     };
+
+    private string? ResolveName(string table) => (string?)DuckDbSql.Scalar(
+        connection,
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND lower(table_name) = lower(?)",
+        table);
 
     private Dictionary<string, (string Name, string Type)> ReadPhysical(string table)
     {

@@ -54,7 +54,7 @@ public sealed class DuckDbTableReader : IDisposable
     /// <summary>Column names and DuckDB types in physical order (sink columns included).</summary>
     public IReadOnlyList<(string Name, string Type)> ReadColumns(string table) => DuckDbSql.Read(
         _connection,
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND lower(table_name) = lower(?) ORDER BY column_index",
         static reader => (reader.GetString(0), reader.GetString(1)),
         table);
 

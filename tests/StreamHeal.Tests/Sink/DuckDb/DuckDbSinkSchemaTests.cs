@@ -80,5 +80,22 @@ public sealed class DuckDbSinkSchemaTests : IDisposable
         Assert.Contains("_kafka_", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Table_names_match_case_insensitively_like_duckdb_and_share_metadata_and_offsets()
+    {
+        await using (var sink = _file.OpenSink())
+        {
+            await sink.EnsureTableAsync("Orders", [new SinkColumn("payload", ColumnType.Json)], CancellationToken.None);
+            await sink.WriteAsync(Batch("Orders", Rows(0, 0, 2), new SinkColumn("id", ColumnType.Int64)), CancellationToken.None);
+        }
+
+        await using var reopened = _file.OpenSink();
+        await Assert.ThrowsAsync<SinkSchemaConflictException>(
+            async () => await reopened.EnsureTableAsync("orders", [new SinkColumn("payload", ColumnType.String)], CancellationToken.None));
+        Assert.Equal(new Dictionary<int, long> { [0] = 2 }, await reopened.GetResumeOffsetsAsync("ORDERS", Topic, CancellationToken.None));
+        var replay = await reopened.WriteAsync(Batch("orders", Rows(0, 0, 2)), CancellationToken.None);
+        Assert.Equal(RowOutcome.AlreadyWritten, replay[1]);
+    }
+
     public void Dispose() => _file.Dispose();
 }
