@@ -46,6 +46,8 @@ internal sealed class DuckDbBatchWriter(DuckDBConnection connection, TimeProvide
                     continue;
                 }
 
+                // A rejected row does not advance the stored offset by itself: when it is the last of its partition, a replay
+                // rejects it again instead of reporting AlreadyWritten for a row that may not have reached the DLQ yet.
                 if (Convert(table, row) is { } error)
                 {
                     result.Reject(i, error);

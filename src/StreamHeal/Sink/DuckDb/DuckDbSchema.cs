@@ -19,17 +19,7 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
     // The sink is the only writer of the file (DuckDB allows one process), so a cached table stays true.
     private readonly Dictionary<string, DuckDbTable> _tables = new(StringComparer.OrdinalIgnoreCase);
 
-    public void Initialize()
-    {
-        DuckDbSql.Execute(connection, $"""
-            CREATE TABLE IF NOT EXISTS {DuckDbSql.ColumnsTable} (
-                table_name VARCHAR NOT NULL, column_name VARCHAR NOT NULL, logical_type VARCHAR NOT NULL,
-                PRIMARY KEY (table_name, column_name));
-            CREATE TABLE IF NOT EXISTS {DuckDbSql.OffsetsTable} (
-                table_name VARCHAR NOT NULL, topic VARCHAR NOT NULL, "partition" INTEGER NOT NULL, next_offset BIGINT NOT NULL,
-                PRIMARY KEY (table_name, topic, "partition"));
-            """);
-    }
+    public void Initialize() => DuckDbCatalog.CreateMetadataTables(connection);
 
     public DuckDbTable Ensure(string table, IReadOnlyList<SinkColumn> columns)
     {
@@ -49,8 +39,8 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
         using (var transaction = connection.BeginTransaction())
         {
             // DuckDB matches table names case-insensitively; metadata and offsets are kept under the name as created.
-            table = ResolveName(table) ?? table;
-            var physical = ReadPhysical(table);
+            table = DuckDbCatalog.ResolveName(connection, table) ?? table;
+            var physical = DuckDbCatalog.ReadColumns(connection, table).ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
             if (physical.Count == 0)
             {
                 Create(table, columns);
@@ -70,8 +60,7 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
 
     private void Create(string table, IReadOnlyList<SinkColumn> columns)
     {
-        // Metadata left behind by a table dropped outside StreamHeal must not describe the new one.
-        DuckDbSql.Execute(connection, $"DELETE FROM {DuckDbSql.ColumnsTable} WHERE table_name = ?", table);
+        DuckDbCatalog.ForgetTable(connection, table);
         var ddl = new System.Text.StringBuilder();
         ddl.Append("CREATE TABLE ").Append(DuckDbSql.Quote(table)).Append(" (")
             .Append(DuckDbSql.Quote(ReservedColumns.KafkaTopic)).Append(" VARCHAR NOT NULL, ")
@@ -90,7 +79,7 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
         DuckDbSql.Execute(connection, ddl.ToString());
         foreach (var column in columns)
         {
-            RecordLogical(table, column.Name, column.Type);
+            DuckDbCatalog.RecordLogical(connection, table, column.Name, column.Type);
         }
     }
 
@@ -105,13 +94,13 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
             }
         }
 
-        var logical = ReadLogical(table);
+        var logical = DuckDbCatalog.ReadLogical(connection, table);
         foreach (var column in columns)
         {
             if (!physical.TryGetValue(column.Name, out var existing))
             {
                 DuckDbSql.Execute(connection, $"ALTER TABLE {DuckDbSql.Quote(table)} ADD COLUMN {DuckDbSql.Quote(column.Name)} {DuckDbTypes.Physical(column.Type)}");
-                RecordLogical(table, column.Name, column.Type);
+                DuckDbCatalog.RecordLogical(connection, table, column.Name, column.Type);
                 continue;
             }
 
@@ -134,19 +123,15 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
             else
             {
                 // A column created outside StreamHeal: its physical type fits, so the requested logical type becomes the record.
-                RecordLogical(table, existing.Name, column.Type);
+                DuckDbCatalog.RecordLogical(connection, table, existing.Name, column.Type);
             }
         }
     }
 
     private DuckDbTable Load(string table)
     {
-        var logical = ReadLogical(table);
-        var columns = DuckDbSql.Read(
-            connection,
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index",
-            static reader => (Name: reader.GetString(0), Type: reader.GetString(1)),
-            table);
+        var logical = DuckDbCatalog.ReadLogical(connection, table);
+        var columns = DuckDbCatalog.ReadColumns(connection, table);
         var slots = new DuckDbSlot[columns.Count];
         for (var i = 0; i < slots.Length; i++)
         {
@@ -171,54 +156,4 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
         ReservedColumns.Quarantine => SlotKind.Quarantine,
         _ => SlotKind.User,
     };
-
-    private string? ResolveName(string table) => (string?)DuckDbSql.Scalar(
-        connection,
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND lower(table_name) = lower(?)",
-        table);
-
-    private Dictionary<string, (string Name, string Type)> ReadPhysical(string table)
-    {
-        var columns = DuckDbSql.Read(
-            connection,
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ?",
-            static reader => (Name: reader.GetString(0), Type: reader.GetString(1)),
-            table);
-        var byName = new Dictionary<string, (string Name, string Type)>(StringComparer.OrdinalIgnoreCase);
-        foreach (var column in columns)
-        {
-            byName[column.Name] = column;
-        }
-
-        return byName;
-    }
-
-    private Dictionary<string, ColumnType> ReadLogical(string table)
-    {
-        var rows = DuckDbSql.Read(
-            connection,
-            $"SELECT column_name, logical_type FROM {DuckDbSql.ColumnsTable} WHERE table_name = ?",
-            static reader => (Name: reader.GetString(0), Type: reader.GetString(1)),
-            table);
-        var byName = new Dictionary<string, ColumnType>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, text) in rows)
-        {
-            if (!DuckDbTypes.TryParseLogical(text, out var type))
-            {
-                throw new InvalidOperationException($"{DuckDbSql.ColumnsTable} holds an unknown logical type '{text}' for '{table}'.'{name}'.");
-            }
-
-            byName[name] = type;
-        }
-
-        return byName;
-    }
-
-    private void RecordLogical(string table, string column, ColumnType type) =>
-        DuckDbSql.Execute(
-            connection,
-            $"INSERT INTO {DuckDbSql.ColumnsTable} VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET logical_type = excluded.logical_type",
-            table,
-            column,
-            type.ToString());
 }

@@ -27,6 +27,7 @@ public sealed class DuckDbSink : ISink
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Path, nameof(options));
+        ArgumentNullException.ThrowIfNull(timeProvider);
         _options = options;
         _timeProvider = timeProvider;
     }

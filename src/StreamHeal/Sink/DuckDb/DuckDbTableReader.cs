@@ -52,11 +52,7 @@ public sealed class DuckDbTableReader : IDisposable
         .ToDictionary(static p => p.Partition, static p => p.Span);
 
     /// <summary>Column names and DuckDB types in physical order (sink columns included).</summary>
-    public IReadOnlyList<(string Name, string Type)> ReadColumns(string table) => DuckDbSql.Read(
-        _connection,
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND lower(table_name) = lower(?) ORDER BY column_index",
-        static reader => (reader.GetString(0), reader.GetString(1)),
-        table);
+    public IReadOnlyList<(string Name, string Type)> ReadColumns(string table) => DuckDbCatalog.ReadColumns(_connection, table);
 
     /// <summary>The stored next offset per partition, as <see cref="DuckDbSink.GetResumeOffsetsAsync"/> reports it.</summary>
     public IReadOnlyDictionary<int, long> ReadNextOffsets(string table, string topic) => DuckDbOffsets.Read(_connection, table, topic);
