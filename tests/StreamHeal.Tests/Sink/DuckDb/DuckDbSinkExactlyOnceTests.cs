@@ -1,0 +1,105 @@
+using StreamHeal.Sink;
+using StreamHeal.Sink.DuckDb;
+using Xunit;
+using static StreamHeal.Tests.Sink.DuckDb.DuckDbTestFile;
+
+namespace StreamHeal.Tests.Sink.DuckDb;
+
+public sealed class DuckDbSinkExactlyOnceTests : IDisposable
+{
+    private readonly DuckDbTestFile _file = new();
+
+    [Fact]
+    public async Task Replaying_a_batch_writes_nothing_and_reports_already_written()
+    {
+        var batch = Batch("replay", [.. Rows(0, 0, 5), .. Rows(1, 100, 103)]);
+        await using var sink = _file.OpenSink();
+        await sink.WriteAsync(batch, CancellationToken.None);
+
+        var replay = await sink.WriteAsync(batch, CancellationToken.None);
+
+        Assert.All(Enumerable.Range(0, replay.Count), i => Assert.Equal(RowOutcome.AlreadyWritten, replay[i]));
+        using var reader = _file.OpenReader();
+        Assert.Equal(8, reader.CountRows("replay"));
+        Assert.Equal(0, reader.CountDuplicates("replay"));
+    }
+
+    [Fact]
+    public async Task A_partially_overlapping_replay_writes_only_the_new_rows()
+    {
+        await using var sink = _file.OpenSink();
+        await sink.WriteAsync(Batch("overlap", [.. Rows(0, 0, 10), .. Rows(1, 0, 4)]), CancellationToken.None);
+
+        var result = await sink.WriteAsync(Batch("overlap", [.. Rows(0, 5, 15), .. Rows(1, 2, 6), .. Rows(2, 0, 2)]), CancellationToken.None);
+
+        var outcomes = Enumerable.Range(0, result.Count).Select(i => result[i]).ToArray();
+        RowOutcome[] expected =
+        [
+            .. Enumerable.Repeat(RowOutcome.AlreadyWritten, 5), .. Enumerable.Repeat(RowOutcome.Written, 5),
+            .. Enumerable.Repeat(RowOutcome.AlreadyWritten, 2), .. Enumerable.Repeat(RowOutcome.Written, 2),
+            .. Enumerable.Repeat(RowOutcome.Written, 2),
+        ];
+        Assert.Equal(expected, outcomes);
+        using var reader = _file.OpenReader();
+        var spans = reader.SummarizePartitions("overlap");
+        Assert.Equal(new PartitionSpan(15, 0, 14), spans[0]);
+        Assert.Equal(new PartitionSpan(6, 0, 5), spans[1]);
+        Assert.Equal(new PartitionSpan(2, 0, 1), spans[2]);
+        Assert.All(spans.Values, s => Assert.Equal(0, s.Gaps));
+        Assert.Equal(0, reader.CountDuplicates("overlap"));
+    }
+
+    [Fact]
+    public async Task Resume_offsets_survive_closing_and_reopening_the_file()
+    {
+        await using (var sink = _file.OpenSink())
+        {
+            Assert.Empty(await sink.GetResumeOffsetsAsync("resume", Topic, CancellationToken.None));
+            await sink.WriteAsync(Batch("resume", [.. Rows(0, 0, 10), .. Rows(3, 40, 42)]), CancellationToken.None);
+        }
+
+        await using var reopened = _file.OpenSink();
+        var offsets = await reopened.GetResumeOffsetsAsync("resume", Topic, CancellationToken.None);
+
+        Assert.Equal(new Dictionary<int, long> { [0] = 10, [3] = 42 }, offsets);
+        Assert.Empty(await reopened.GetResumeOffsetsAsync("resume", "other-topic", CancellationToken.None));
+        var replay = await reopened.WriteAsync(Batch("resume", Rows(0, 8, 12)), CancellationToken.None);
+        Assert.Equal([RowOutcome.AlreadyWritten, RowOutcome.AlreadyWritten, RowOutcome.Written, RowOutcome.Written], Enumerable.Range(0, 4).Select(i => replay[i]));
+    }
+
+    [Fact]
+    public async Task A_row_the_offset_table_did_not_account_for_is_a_duplicate_row_exception()
+    {
+        await using (var sink = _file.OpenSink())
+        {
+            await sink.WriteAsync(Batch("dup", Rows(4, 0, 10)), CancellationToken.None);
+        }
+
+        _file.Execute("DELETE FROM _streamheal_offsets WHERE table_name = 'dup'");
+
+        await using var reopened = _file.OpenSink();
+        var error = await Assert.ThrowsAsync<DuplicateRowException>(
+            async () => await reopened.WriteAsync(Batch("dup", Rows(4, 9, 12)), CancellationToken.None));
+
+        Assert.Contains("'dup'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("partition 4 offset 9", error.Message, StringComparison.Ordinal);
+        using var reader = _file.OpenReader();
+        Assert.Equal(10, reader.CountRows("dup"));
+        Assert.Empty(reader.ReadNextOffsets("dup", Topic));
+    }
+
+    [Fact]
+    public async Task A_batch_that_repeats_an_offset_is_a_duplicate_row_exception_and_writes_nothing()
+    {
+        await using var sink = _file.OpenSink();
+
+        await Assert.ThrowsAsync<DuplicateRowException>(
+            async () => await sink.WriteAsync(Batch("repeat", [.. Rows(0, 0, 3), .. Rows(0, 2, 3)]), CancellationToken.None));
+
+        Assert.Empty(await sink.GetResumeOffsetsAsync("repeat", Topic, CancellationToken.None));
+        using var reader = _file.OpenReader();
+        Assert.Equal(0, reader.CountRows("repeat"));
+    }
+
+    public void Dispose() => _file.Dispose();
+}
