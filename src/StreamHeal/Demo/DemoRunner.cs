@@ -42,7 +42,7 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
         var stopwatch = Stopwatch.StartNew();
 
         var producer = new DemoProducer(cluster.BootstrapServers, Topic, partitions, new SyntheticEvents(seed));
-        await using var sink = new DuckDbSink(new DuckDbSinkOptions { Path = databasePath });
+        await using var sink = new DuckDbSink(new DuckDbSinkOptions { Path = databasePath }, TimeProvider.System);
         await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = pipeline.RunAsync(stop.Token);
@@ -73,9 +73,16 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
 
         var retention = await Task.Run(() => RetentionProblems(cluster.BootstrapServers, Topic, partitions), cancellationToken);
         var dlq = await Task.Run(() => DeadLetterReader.ReadAll(cluster.BootstrapServers, Topic + ".dlq", TimeSpan.FromSeconds(60)), cancellationToken);
-        var rows = await sink.ReadPositionsAsync(TableFor(Topic), cancellationToken);
+        await sink.DisposeAsync();
+        var rows = await Task.Run(() => ReadRows(databasePath, TableFor(Topic)), cancellationToken);
         var verdict = IngestionVerdict.Compute(positions, rows, dlq.Select(static d => (d.OriginalPartition, d.OriginalOffset)));
         return new DemoSummary(verdict, elapsed, retention);
+    }
+
+    private static IReadOnlyList<(int Partition, long Offset)> ReadRows(string path, string table)
+    {
+        using var reader = new DuckDbTableReader(path);
+        return reader.ReadPositions(table);
     }
 
     private static string TableFor(string topic) => Sink.TableNames.ForTopic(topic);

@@ -27,7 +27,7 @@ internal sealed partial class IngestionService(
         await Task.Yield();
         try
         {
-            await using var sink = new DuckDbSink(duckDb.Value);
+            await using var sink = new DuckDbSink(duckDb.Value, timeProvider);
             await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider);
             await using var endpoint = health.Value.Port > 0 ? new HealthEndpoint(health.Value.Port, () => pipeline.Status) : null;
             using var statusStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);

@@ -26,7 +26,7 @@ public static class KafkaErrors
 
         return error.Code switch
         {
-            ErrorCode.MsgSizeTooLarge or ErrorCode.Local_MsgSizeTooLarge => KafkaErrorAction.Shrink,
+            ErrorCode.MsgSizeTooLarge => KafkaErrorAction.Shrink,
             ErrorCode.Local_AutoOffsetReset or ErrorCode.OffsetOutOfRange => KafkaErrorAction.OffsetReset,
             _ => KafkaErrorAction.Retry,
         };

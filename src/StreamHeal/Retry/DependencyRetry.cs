@@ -49,5 +49,5 @@ public sealed class DependencyRetry
     }
 
     public ValueTask<T> ExecuteAsync<T, TState>(Func<TState, CancellationToken, ValueTask<T>> call, TState state, CancellationToken cancellationToken) =>
-        _pipeline.ExecuteAsync(static (ctx, s) => s.call(s.state, ctx), (call, state), cancellationToken);
+        _pipeline.ExecuteAsync(call, state, cancellationToken);
 }

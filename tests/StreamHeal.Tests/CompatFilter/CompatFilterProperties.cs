@@ -19,7 +19,11 @@ public sealed class CompatFilterProperties
         Gen.Constant(FieldValue.FromJson("[1,2]")));
 
     private static Arbitrary<(string, FieldValue)[][]> Events() =>
-        Gen.ArrayOf(Gen.ArrayOf(Gen.Zip(Gen.Elements(Names), Values()), Gen.Choose(0, 6)).Select(DistinctNames), Gen.Choose(1, 20)).ToArbitrary();
+        Gen.Choose(1, 20).SelectMany(events => Gen.Choose(0, 6)
+                .SelectMany(fields => Gen.Zip(Gen.Elements(Names), Values()).ArrayOf(fields))
+                .Select(DistinctNames)
+                .ArrayOf(events))
+            .ToArbitrary();
 
     private static (string, FieldValue)[] DistinctNames((string, FieldValue)[] fields) =>
         fields.DistinctBy(f => f.Item1, StringComparer.Ordinal).ToArray();

@@ -29,11 +29,11 @@ public sealed class DuckDbSinkAvailabilityTests : IDisposable
     public async Task Calls_after_dispose_throw_object_disposed()
     {
         var sink = _file.OpenSink();
-        await sink.WriteAsync(Batch("gone", Rows(0, 0, 1)), CancellationToken.None);
+        await sink.WriteAsync(MakeBatch("gone", Rows(0, 0, 1)), CancellationToken.None);
         await sink.DisposeAsync();
         await sink.DisposeAsync();
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await sink.WriteAsync(Batch("gone", Rows(0, 1, 2)), CancellationToken.None));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await sink.WriteAsync(MakeBatch("gone", Rows(0, 1, 2)), CancellationToken.None));
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class DuckDbSinkAvailabilityTests : IDisposable
         await cancellation.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
-            async () => await sink.WriteAsync(Batch("cancel", Rows(0, 0, 10)), cancellation.Token));
+            async () => await sink.WriteAsync(MakeBatch("cancel", Rows(0, 0, 10)), cancellation.Token));
 
         Assert.Empty(await sink.GetResumeOffsetsAsync("cancel", Topic, CancellationToken.None));
         using var reader = _file.OpenReader();

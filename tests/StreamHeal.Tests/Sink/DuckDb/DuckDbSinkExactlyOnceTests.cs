@@ -12,7 +12,7 @@ public sealed class DuckDbSinkExactlyOnceTests : IDisposable
     [Fact]
     public async Task Replaying_a_batch_writes_nothing_and_reports_already_written()
     {
-        var batch = Batch("replay", [.. Rows(0, 0, 5), .. Rows(1, 100, 103)]);
+        var batch = MakeBatch("replay", [.. Rows(0, 0, 5), .. Rows(1, 100, 103)]);
         await using var sink = _file.OpenSink();
         await sink.WriteAsync(batch, CancellationToken.None);
 
@@ -28,9 +28,9 @@ public sealed class DuckDbSinkExactlyOnceTests : IDisposable
     public async Task A_partially_overlapping_replay_writes_only_the_new_rows()
     {
         await using var sink = _file.OpenSink();
-        await sink.WriteAsync(Batch("overlap", [.. Rows(0, 0, 10), .. Rows(1, 0, 4)]), CancellationToken.None);
+        await sink.WriteAsync(MakeBatch("overlap", [.. Rows(0, 0, 10), .. Rows(1, 0, 4)]), CancellationToken.None);
 
-        var result = await sink.WriteAsync(Batch("overlap", [.. Rows(0, 5, 15), .. Rows(1, 2, 6), .. Rows(2, 0, 2)]), CancellationToken.None);
+        var result = await sink.WriteAsync(MakeBatch("overlap", [.. Rows(0, 5, 15), .. Rows(1, 2, 6), .. Rows(2, 0, 2)]), CancellationToken.None);
 
         var outcomes = Enumerable.Range(0, result.Count).Select(i => result[i]).ToArray();
         RowOutcome[] expected =
@@ -55,7 +55,7 @@ public sealed class DuckDbSinkExactlyOnceTests : IDisposable
         await using (var sink = _file.OpenSink())
         {
             Assert.Empty(await sink.GetResumeOffsetsAsync("resume", Topic, CancellationToken.None));
-            await sink.WriteAsync(Batch("resume", [.. Rows(0, 0, 10), .. Rows(3, 40, 42)]), CancellationToken.None);
+            await sink.WriteAsync(MakeBatch("resume", [.. Rows(0, 0, 10), .. Rows(3, 40, 42)]), CancellationToken.None);
         }
 
         await using var reopened = _file.OpenSink();
@@ -63,7 +63,7 @@ public sealed class DuckDbSinkExactlyOnceTests : IDisposable
 
         Assert.Equal(new Dictionary<int, long> { [0] = 10, [3] = 42 }, offsets);
         Assert.Empty(await reopened.GetResumeOffsetsAsync("resume", "other-topic", CancellationToken.None));
-        var replay = await reopened.WriteAsync(Batch("resume", Rows(0, 8, 12)), CancellationToken.None);
+        var replay = await reopened.WriteAsync(MakeBatch("resume", Rows(0, 8, 12)), CancellationToken.None);
         Assert.Equal([RowOutcome.AlreadyWritten, RowOutcome.AlreadyWritten, RowOutcome.Written, RowOutcome.Written], Enumerable.Range(0, 4).Select(i => replay[i]));
     }
 
@@ -72,14 +72,14 @@ public sealed class DuckDbSinkExactlyOnceTests : IDisposable
     {
         await using (var sink = _file.OpenSink())
         {
-            await sink.WriteAsync(Batch("dup", Rows(4, 0, 10)), CancellationToken.None);
+            await sink.WriteAsync(MakeBatch("dup", Rows(4, 0, 10)), CancellationToken.None);
         }
 
         _file.Execute("DELETE FROM _streamheal_offsets WHERE table_name = 'dup'");
 
         await using var reopened = _file.OpenSink();
         var error = await Assert.ThrowsAsync<DuplicateRowException>(
-            async () => await reopened.WriteAsync(Batch("dup", Rows(4, 9, 12)), CancellationToken.None));
+            async () => await reopened.WriteAsync(MakeBatch("dup", Rows(4, 9, 12)), CancellationToken.None));
 
         Assert.Contains("'dup'", error.Message, StringComparison.Ordinal);
         Assert.Contains("partition 4 offset 9", error.Message, StringComparison.Ordinal);
@@ -94,7 +94,7 @@ public sealed class DuckDbSinkExactlyOnceTests : IDisposable
         await using var sink = _file.OpenSink();
 
         await Assert.ThrowsAsync<DuplicateRowException>(
-            async () => await sink.WriteAsync(Batch("repeat", [.. Rows(0, 0, 3), .. Rows(0, 2, 3)]), CancellationToken.None));
+            async () => await sink.WriteAsync(MakeBatch("repeat", [.. Rows(0, 0, 3), .. Rows(0, 2, 3)]), CancellationToken.None));
 
         Assert.Empty(await sink.GetResumeOffsetsAsync("repeat", Topic, CancellationToken.None));
         using var reader = _file.OpenReader();

@@ -62,7 +62,7 @@ public sealed class DuckDbSinkSchemaTests : IDisposable
         Assert.Contains("Int64", conflict.Message, StringComparison.Ordinal);
 
         var result = await sink.WriteAsync(
-            Batch("legacy", [Row(0, 0, ("amount", FieldValue.FromDouble(2.5)), ("note", FieldValue.FromJson("{}")))], [.. columns]),
+            MakeBatch("legacy", [Row(0, 0, ("amount", FieldValue.FromDouble(2.5)), ("note", FieldValue.FromJson("{}")))], [.. columns]),
             CancellationToken.None);
         Assert.Equal(RowOutcome.Written, result[0]);
     }
@@ -86,14 +86,14 @@ public sealed class DuckDbSinkSchemaTests : IDisposable
         await using (var sink = _file.OpenSink())
         {
             await sink.EnsureTableAsync("Orders", [new SinkColumn("payload", ColumnType.Json)], CancellationToken.None);
-            await sink.WriteAsync(Batch("Orders", Rows(0, 0, 2), new SinkColumn("id", ColumnType.Int64)), CancellationToken.None);
+            await sink.WriteAsync(MakeBatch("Orders", Rows(0, 0, 2), new SinkColumn("id", ColumnType.Int64)), CancellationToken.None);
         }
 
         await using var reopened = _file.OpenSink();
         await Assert.ThrowsAsync<SinkSchemaConflictException>(
             async () => await reopened.EnsureTableAsync("orders", [new SinkColumn("payload", ColumnType.String)], CancellationToken.None));
         Assert.Equal(new Dictionary<int, long> { [0] = 2 }, await reopened.GetResumeOffsetsAsync("ORDERS", Topic, CancellationToken.None));
-        var replay = await reopened.WriteAsync(Batch("orders", Rows(0, 0, 2)), CancellationToken.None);
+        var replay = await reopened.WriteAsync(MakeBatch("orders", Rows(0, 0, 2)), CancellationToken.None);
         Assert.Equal(RowOutcome.AlreadyWritten, replay[1]);
     }
 

@@ -44,7 +44,7 @@ public sealed class DuckDbSinkThroughputTests(ITestOutputHelper output) : IDispo
                     ("price", FieldValue.FromInt64(n % 1000)));
             }
 
-            batches[b] = Batch("throughput", rows, columns);
+            batches[b] = MakeBatch("throughput", rows, columns);
         }
 
         await using var sink = _file.OpenSink();

@@ -34,7 +34,7 @@ public sealed class DuckDbSinkWriteTests : IDisposable
 
         await using (var sink = _file.OpenSink())
         {
-            var result = await sink.WriteAsync(Batch("all_types", [row], columns), CancellationToken.None);
+            var result = await sink.WriteAsync(MakeBatch("all_types", [row], columns), CancellationToken.None);
             Assert.Equal(RowOutcome.Written, result[0]);
         }
 
@@ -80,7 +80,7 @@ public sealed class DuckDbSinkWriteTests : IDisposable
 
         await using (var sink = _file.OpenSink())
         {
-            await sink.WriteAsync(Batch("widen", [row, Row(0, 1, ("s", FieldValue.FromBigInteger("99999999999999999999")), ("f", FieldValue.Null))], columns), CancellationToken.None);
+            await sink.WriteAsync(MakeBatch("widen", [row, Row(0, 1, ("s", FieldValue.FromBigInteger("99999999999999999999")), ("f", FieldValue.Null))], columns), CancellationToken.None);
         }
 
         using var reader = _file.OpenReader();
@@ -103,7 +103,7 @@ public sealed class DuckDbSinkWriteTests : IDisposable
         await using var sink = _file.OpenSink();
 
         var result = await sink.WriteAsync(
-            Batch("bad", [Row(0, 0, ("d", FieldValue.FromString("2024-13-45"))), Row(0, 1, ("d", FieldValue.FromString("2024-01-01")))], columns),
+            MakeBatch("bad", [Row(0, 0, ("d", FieldValue.FromString("2024-13-45"))), Row(0, 1, ("d", FieldValue.FromString("2024-01-01")))], columns),
             CancellationToken.None);
 
         Assert.Equal(RowOutcome.Rejected, result[0]);
@@ -118,17 +118,17 @@ public sealed class DuckDbSinkWriteTests : IDisposable
     public async Task New_columns_appear_mid_stream_and_earlier_rows_read_null()
     {
         await using var sink = _file.OpenSink();
-        await sink.WriteAsync(Batch("grow", Rows(0, 0, 3)), CancellationToken.None);
+        await sink.WriteAsync(MakeBatch("grow", Rows(0, 0, 3)), CancellationToken.None);
 
         SinkColumn[] grown = [new("id", ColumnType.Int64), new("name with \"quote\"", ColumnType.String)];
         var ensured = await sink.EnsureTableAsync("grow", grown, CancellationToken.None);
         Assert.Equal(grown, ensured);
         var later = Row(0, 3, ("id", FieldValue.FromInt64(3)), ("name with \"quote\"", FieldValue.FromString("new")));
-        await sink.WriteAsync(Batch("grow", [later], grown), CancellationToken.None);
+        await sink.WriteAsync(MakeBatch("grow", [later], grown), CancellationToken.None);
 
         // A batch may also bring a column that was never ensured; the sink adds it before appending.
         SinkColumn[] more = [.. grown, new("extra", ColumnType.Bool)];
-        await sink.WriteAsync(Batch("grow", [Row(0, 4, ("extra", FieldValue.FromBool(false)))], more), CancellationToken.None);
+        await sink.WriteAsync(MakeBatch("grow", [Row(0, 4, ("extra", FieldValue.FromBool(false)))], more), CancellationToken.None);
 
         using var reader = _file.OpenReader();
         var rows = reader.ReadRows("grow");
@@ -146,7 +146,7 @@ public sealed class DuckDbSinkWriteTests : IDisposable
         row.Row.AddQuarantine(new QuarantinedField("price", "\"12.5\"", QuarantineReasons.TypeFlip, "FLOAT64", "STRING"));
 
         await using var sink = _file.OpenSink();
-        await sink.WriteAsync(Batch("q", [row]), CancellationToken.None);
+        await sink.WriteAsync(MakeBatch("q", [row]), CancellationToken.None);
 
         using var reader = _file.OpenReader();
         var stored = Assert.Single(reader.ReadRows("q"));

@@ -12,13 +12,13 @@ public sealed class DuckDbTableReaderTests : IDisposable
     public async Task Reads_a_file_the_sink_in_this_process_holds_open()
     {
         await using var sink = _file.OpenSink();
-        await sink.WriteAsync(Batch("open_file", Rows(0, 0, 3)), CancellationToken.None);
+        await sink.WriteAsync(MakeBatch("open_file", Rows(0, 0, 3)), CancellationToken.None);
 
         using var reader = _file.OpenReader();
         Assert.Equal(3, reader.CountRows("open_file"));
 
         // The sink keeps writing while the reader is open; the reader sees each committed batch.
-        await sink.WriteAsync(Batch("open_file", Rows(1, 0, 2)), CancellationToken.None);
+        await sink.WriteAsync(MakeBatch("open_file", Rows(1, 0, 2)), CancellationToken.None);
         Assert.Equal([(0, 0L), (0, 1L), (0, 2L), (1, 0L), (1, 1L)], reader.ReadPositions("open_file"));
         Assert.Equal(new Dictionary<int, long> { [0] = 3, [1] = 2 }, reader.ReadNextOffsets("open_file", Topic));
     }
@@ -28,7 +28,7 @@ public sealed class DuckDbTableReaderTests : IDisposable
     {
         await using (var sink = _file.OpenSink())
         {
-            await sink.WriteAsync(Batch("closed_file", Rows(0, 0, 2)), CancellationToken.None);
+            await sink.WriteAsync(MakeBatch("closed_file", Rows(0, 0, 2)), CancellationToken.None);
         }
 
         _file.Execute("CREATE TABLE unkeyed AS SELECT * FROM closed_file; INSERT INTO unkeyed SELECT * FROM closed_file WHERE _kafka_offset = 1");

@@ -51,7 +51,7 @@ internal sealed class DuckDbTestFile : IDisposable
         return rows;
     }
 
-    public static SinkBatch Batch(string table, IReadOnlyList<SinkRow> rows, params SinkColumn[] columns) =>
+    public static SinkBatch MakeBatch(string table, IReadOnlyList<SinkRow> rows, params SinkColumn[] columns) =>
         new(table, Topic, columns.Length == 0 ? [new SinkColumn("id", ColumnType.Int64)] : columns, rows);
 
     public void Dispose()
