@@ -41,7 +41,7 @@ internal static class DemoCommand
         }
 
         DeleteDatabase(db);
-        using var loggerFactory = LoggerFactory.Create(static b => b.AddSimpleConsole(static o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error));
+        using var loggerFactory = LoggerFactory.Create(static b => b.AddSimpleConsole(static o => o.SingleLine = true).SetMinimumLevel(Enum.Parse<LogLevel>(Environment.GetEnvironmentVariable("STREAMHEAL_DEMO_LOGLEVEL") ?? "Error")));
         var runner = new DemoRunner(events, partitions, db, seed, loggerFactory);
         DemoSummary summary;
         if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)

@@ -56,6 +56,11 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
             var done = status.Sunk + status.DeadLettered + pipeline.Metrics.AlreadyWritten;
             var now = stopwatch.Elapsed;
             var rate = (done - lastDone) / Math.Max((now - lastTick).TotalSeconds, 0.001);
+            if (Environment.GetEnvironmentVariable("STREAMHEAL_DEMO_DEBUG") is not null)
+            {
+                Console.Error.WriteLine(pipeline.Describe() + $" in-flight {status.InFlightRecords} paused {status.Paused}");
+            }
+
             progress.Report(new DemoProgress(events, producer.Delivered, done, status.Sunk, status.DeadLettered, status.Lag, rate));
             (lastDone, lastTick) = (done, now);
             if (running.IsCompleted || (produced.IsCompleted && done >= events))

@@ -42,6 +42,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private volatile bool _running;
     private volatile string? _failure;
     private long _lastDependencyFailure = long.MinValue;
+    private Func<string>? _describe;
 
     public IngestionPipeline(PipelineSettings settings, ISink sink, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, Func<double>? random = null, PipelineMetrics? metrics = null)
     {
@@ -76,6 +77,9 @@ public sealed class IngestionPipeline : IAsyncDisposable
     {
         Degraded = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastDependencyFailure)) < TimeSpan.FromSeconds(10),
     };
+
+    /// <summary>Where records are right now, stage by stage; for logs when something takes too long.</summary>
+    public string Describe() => _describe?.Invoke() ?? "not started";
 
     /// <summary>
     /// Runs until <paramref name="stop"/> fires, then drains, commits and leaves the group. Throws when the pipeline
@@ -121,18 +125,24 @@ public sealed class IngestionPipeline : IAsyncDisposable
             }),
             completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token);
 
+        // Each source links every route. There is no unconditional catch-all: a source offers a message to its next
+        // link when the matching target is full, so a catch-all would take records meant for a busy stage.
         var main = new DataflowLinkOptions { PropagateCompletion = true };
         var side = new DataflowLinkOptions { PropagateCompletion = false };
-        decode.LinkTo(flatten, main, static r => r.IsActive);
-        decode.LinkTo(deadLetters, side, static r => r.IsDeadLetter);
-        decode.LinkTo(DataflowBlock.NullTarget<IngestRecord>(), side); // skipped (tombstones): already complete
-        flatten.LinkTo(compat, main, static r => r.IsActive);
-        flatten.LinkTo(deadLetters, side);
-        compat.LinkTo(batch.Target, main, static r => r.IsActive);
-        compat.LinkTo(deadLetters, side);
+        decode.LinkTo(flatten, main, static r => r.Route == RecordRoute.Main);
+        decode.LinkTo(deadLetters, side, static r => r.Route == RecordRoute.DeadLetter);
+        decode.LinkTo(DataflowBlock.NullTarget<IngestRecord>(), side, static r => r.Route == RecordRoute.Done);
+        flatten.LinkTo(compat, main, static r => r.Route == RecordRoute.Main);
+        flatten.LinkTo(deadLetters, side, static r => r.Route == RecordRoute.DeadLetter);
+        flatten.LinkTo(DataflowBlock.NullTarget<IngestRecord>(), side, static r => r.Route == RecordRoute.Done);
+        compat.LinkTo(batch.Target, main, static r => r.Route == RecordRoute.Main);
+        compat.LinkTo(deadLetters, side, static r => r.Route == RecordRoute.DeadLetter);
+        compat.LinkTo(DataflowBlock.NullTarget<IngestRecord>(), side, static r => r.Route == RecordRoute.Done);
         batch.Source.LinkTo(sink, main);
         CompleteWhenAll(deadLetters, decode.Completion, flatten.Completion, compat.Completion, sink.Completion);
 
+        _describe = () => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"decode in/out {decode.InputCount}/{decode.OutputCount}, flatten {flatten.InputCount}/{flatten.OutputCount}, compat-filter {compat.InputCount}/{compat.OutputCount}, batch open rows {batch.PendingRows}, sink queue {sink.InputCount}, dlq queue {deadLetters.InputCount}, tracker pending {_tracker.TotalPending}");
         var blocks = new[] { decode.Completion, flatten.Completion, compat.Completion, batch.Target.Completion, sink.Completion, deadLetters.Completion };
         var drained = Task.WhenAll(blocks);
         _ = WatchForFaultsAsync(blocks, failed, abort);

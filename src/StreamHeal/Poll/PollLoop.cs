@@ -32,7 +32,8 @@ internal sealed class PollLoop : IDisposable
     private readonly Dictionary<TopicPartition, long> _generations = [];
     private readonly Dictionary<TopicPartition, long> _lastPolled = [];
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
-    private IngestRecord? _held;
+    // Records polled while decode was full, in poll order; bounded by the stage capacity and the budget.
+    private readonly Queue<IngestRecord> _held = new();
     private bool _paused;
     private bool _assignmentChanged;
     private long _lastStore;
@@ -108,7 +109,7 @@ internal sealed class PollLoop : IDisposable
             catch (Exception e) when (e is not OperationCanceledException)
 #pragma warning restore CA1031
             {
-                Log.ConsumeFailed(_logger, _held?.ToString() ?? "poll loop", e.Message, e);
+                Log.ConsumeFailed(_logger, _held.Count > 0 ? _held.Peek().ToString() : "poll loop", e.Message, e);
             }
         }
 
@@ -121,9 +122,9 @@ internal sealed class PollLoop : IDisposable
 
     private void PollOnce()
     {
-        if (_held is not null && _decode.Post(_held))
+        while (_held.Count > 0 && _decode.Post(_held.Peek()))
         {
-            _held = null;
+            _held.Dequeue();
         }
 
         ApplyBackpressure();
@@ -183,15 +184,15 @@ internal sealed class PollLoop : IDisposable
         };
         _budget.Admit(record.Bytes);
         _metrics.RecordPolled();
-        if (!_decode.Post(record))
+        if (_held.Count > 0 || !_decode.Post(record))
         {
-            _held = record;
+            _held.Enqueue(record);
         }
     }
 
     private void ApplyBackpressure()
     {
-        var full = _budget.IsFull || _held is not null;
+        var full = _budget.IsFull || _held.Count >= _options.StageCapacity;
         if (full && (!_paused || _assignmentChanged))
         {
             var assignment = _consumer.Assignment;
@@ -204,7 +205,7 @@ internal sealed class PollLoop : IDisposable
 
             Volatile.Write(ref _paused, true);
         }
-        else if (_paused && _held is null && _budget.CanResume)
+        else if (_paused && _held.Count == 0 && _budget.CanResume)
         {
             var assignment = _consumer.Assignment;
             _consumer.Resume(assignment);
@@ -321,10 +322,18 @@ internal sealed class PollLoop : IDisposable
     {
         _generations.Remove(partition);
         _lastPolled.Remove(partition);
-        if (_held is not null && _held.Topic == partition.Topic && _held.Partition == partition.Partition.Value)
+        var count = _held.Count;
+        for (var i = 0; i < count; i++)
         {
-            _budget.Release(_held.Bytes);
-            _held = null;
+            var record = _held.Dequeue();
+            if (record.Topic == partition.Topic && record.Partition == partition.Partition.Value)
+            {
+                _budget.Release(record.Bytes);
+            }
+            else
+            {
+                _held.Enqueue(record);
+            }
         }
 
         Assignment = [.. _generations.Keys];
@@ -341,10 +350,13 @@ internal sealed class PollLoop : IDisposable
                 pending += _tracker.Pending(partition);
             }
 
-            // The held record never reaches the sink while we wait here, so it does not count.
-            if (_held is not null && partitions.Contains(_held.Position.TopicPartition))
+            // Held records never reach the sink while we wait here, so they do not count.
+            foreach (var record in _held)
             {
-                pending--;
+                if (partitions.Contains(record.Position.TopicPartition))
+                {
+                    pending--;
+                }
             }
 
             if (pending <= 0)
@@ -391,11 +403,10 @@ internal sealed class PollLoop : IDisposable
 
     private void Shutdown(Action completeInput, Task drained, Action abortPipeline)
     {
-        if (_held is not null)
+        // Held records never entered the pipeline: they are not committed and will be read again.
+        while (_held.TryDequeue(out var record))
         {
-            // Never entered the pipeline: it is not committed and will be read again.
-            _budget.Release(_held.Bytes);
-            _held = null;
+            _budget.Release(record.Bytes);
         }
 
         completeInput();

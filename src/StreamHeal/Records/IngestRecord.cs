@@ -48,6 +48,9 @@ public sealed class IngestRecord
 
     public void Skip() => IsSkipped = true;
 
+    /// <summary>Where the record goes next; every stage links all three, so every record matches exactly one link.</summary>
+    public RecordRoute Route => Failure is not null ? RecordRoute.DeadLetter : IsSkipped ? RecordRoute.Done : RecordRoute.Main;
+
     /// <summary>How many times a per-record step was attempted (for the DLQ's attempts header).</summary>
     public int Attempts { get; set; } = 1;
 
@@ -60,6 +63,16 @@ public sealed class IngestRecord
 
     // Object header, fields and the row are not in the payload but still cost memory.
     private const int Overhead = 256;
+}
+
+public enum RecordRoute : byte
+{
+    /// <summary>On to the next stage.</summary>
+    Main,
+    /// <summary>To the DLQ block.</summary>
+    DeadLetter,
+    /// <summary>Already complete (a tombstone); dropped from the graph.</summary>
+    Done,
 }
 
 /// <summary>Why a record goes to the DLQ.</summary>

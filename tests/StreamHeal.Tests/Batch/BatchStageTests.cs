@@ -1,0 +1,84 @@
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.Time.Testing;
+using StreamHeal.Batch;
+using StreamHeal.Records;
+using Xunit;
+
+namespace StreamHeal.Tests.Batch;
+
+public sealed class BatchStageTests
+{
+    private static IngestRecord Record(string table, long offset) => new()
+    {
+        Topic = table,
+        Partition = 0,
+        Offset = offset,
+        Timestamp = DateTimeOffset.UnixEpoch,
+        Value = [1, 2, 3],
+        AssignmentGeneration = 1,
+        Table = table,
+    };
+
+    [Fact]
+    public async Task A_partial_batch_is_flushed_when_its_linger_expires_on_the_injected_clock()
+    {
+        var time = new FakeTimeProvider();
+        await using var stage = new BatchStage(new BatchOptions { MaxRows = 100, Linger = TimeSpan.FromMilliseconds(200) }, time, 16, CancellationToken.None);
+        var output = new BufferBlock<Batch<IngestRecord>>();
+        stage.Source.LinkTo(output, new DataflowLinkOptions { PropagateCompletion = true });
+
+        await stage.Target.SendAsync(Record("a", 0));
+        await stage.Target.SendAsync(Record("a", 1));
+        await Eventually(() => stage.PendingRows == 2);
+        Assert.Equal(0, output.Count);
+
+        time.Advance(TimeSpan.FromMilliseconds(199));
+        await Task.Delay(50);
+        Assert.Equal(0, output.Count);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var batch = await output.ReceiveAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal([0L, 1L], batch.Items.Select(r => r.Offset));
+    }
+
+    [Fact]
+    public async Task Full_batches_go_out_at_once_and_the_rest_on_completion()
+    {
+        await using var stage = new BatchStage(new BatchOptions { MaxRows = 3, Linger = TimeSpan.FromMinutes(1) }, new FakeTimeProvider(), 16, CancellationToken.None);
+        var output = new BufferBlock<Batch<IngestRecord>>();
+        stage.Source.LinkTo(output, new DataflowLinkOptions { PropagateCompletion = true });
+        for (var i = 0; i < 7; i++)
+        {
+            await stage.Target.SendAsync(Record(i % 2 == 0 ? "a" : "b", i));
+        }
+
+        stage.Target.Complete();
+        await stage.Source.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(output.TryReceiveAll(out var batches));
+        Assert.Equal(7, batches.Sum(b => b.Items.Count));
+        Assert.All(batches, b => Assert.True(b.Items.Count <= 3));
+        Assert.Equal([0L, 2L, 4L, 6L], batches.Where(b => b.Key == "a").SelectMany(b => b.Items).Select(r => r.Offset));
+    }
+
+    [Fact]
+    public async Task Linger_works_on_the_system_clock()
+    {
+        await using var stage = new BatchStage(new BatchOptions { MaxRows = 100, Linger = TimeSpan.FromMilliseconds(50) }, TimeProvider.System, 16, CancellationToken.None);
+        var output = new BufferBlock<Batch<IngestRecord>>();
+        stage.Source.LinkTo(output);
+        await stage.Target.SendAsync(Record("a", 0));
+
+        var batch = await output.ReceiveAsync(TimeSpan.FromSeconds(5));
+        Assert.Single(batch.Items);
+    }
+
+    private static async Task Eventually(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition());
+    }
+}
