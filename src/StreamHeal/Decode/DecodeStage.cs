@@ -15,11 +15,13 @@ internal static class DecodeStage
     public const string Name = "decode";
 
     public static TransformBlock<IngestRecord, IngestRecord> Create(
-        JsonDecoder decoder, RecordCompletion completion, PipelineMetrics metrics, int parallelism, int capacity, CancellationToken cancellationToken) =>
-        new(
+        JsonDecoder decoder, RecordCompletion completion, PipelineMetrics metrics, int parallelism, int capacity, CancellationToken cancellationToken)
+    {
+        var tables = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        return new(
             record =>
             {
-                record.Table = TableNames.ForTopic(record.Topic);
+                record.Table = tables.GetOrAdd(record.Topic, static topic => TableNames.ForTopic(topic));
                 if (record.Value is null)
                 {
                     metrics.RecordTombstone();
@@ -43,4 +45,5 @@ internal static class DecodeStage
                 EnsureOrdered = true,
                 CancellationToken = cancellationToken,
             });
+    }
 }

@@ -37,11 +37,13 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
         await using var cluster = MockKafkaCluster.Start(brokers: 3);
         cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
         cluster.CreateTopic(Topic, partitions);
-        cluster.CreateTopic(Topic + ".dlq", 4);
+        // Poison includes oversized values: give the DLQ as many partitions so the mock's 5 MiB-per-partition
+        // retention never drops a dead letter.
+        cluster.CreateTopic(Topic + ".dlq", partitions);
         var settings = Settings(cluster.BootstrapServers);
         var stopwatch = Stopwatch.StartNew();
 
-        var producer = new DemoProducer(cluster.BootstrapServers, Topic, partitions, new SyntheticEvents(seed));
+        var producer = new DemoProducer(cluster.BootstrapServers, Topic, partitions, new SyntheticEvents(seed, oversizedBytes: 70 * 1024));
         await using var sink = new DuckDbSink(new DuckDbSinkOptions { Path = databasePath }, TimeProvider.System);
         await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -50,19 +52,19 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
 
         var lastDone = 0L;
         var lastTick = stopwatch.Elapsed;
+        var rate = 0.0;
         while (true)
         {
             var status = pipeline.Status;
             var done = status.Sunk + status.DeadLettered + pipeline.Metrics.AlreadyWritten;
             var now = stopwatch.Elapsed;
-            var rate = (done - lastDone) / Math.Max((now - lastTick).TotalSeconds, 0.001);
-            if (Environment.GetEnvironmentVariable("STREAMHEAL_DEMO_DEBUG") is not null)
+            if (now - lastTick >= TimeSpan.FromSeconds(2))
             {
-                Console.Error.WriteLine(pipeline.Describe() + $" in-flight {status.InFlightRecords} paused {status.Paused}");
+                rate = (done - lastDone) / (now - lastTick).TotalSeconds;
+                (lastDone, lastTick) = (done, now);
             }
 
             progress.Report(new DemoProgress(events, producer.Delivered, done, status.Sunk, status.DeadLettered, status.Lag, rate));
-            (lastDone, lastTick) = (done, now);
             if (running.IsCompleted || (produced.IsCompleted && done >= events))
             {
                 break;
@@ -76,7 +78,9 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
         var positions = await produced;
         var elapsed = stopwatch.Elapsed;
 
-        var retention = await Task.Run(() => RetentionProblems(cluster.BootstrapServers, Topic, partitions), cancellationToken);
+        var retention = await Task.Run(
+            () => RetentionProblems(cluster.BootstrapServers, Topic, partitions).Concat(RetentionProblems(cluster.BootstrapServers, Topic + ".dlq", partitions)).ToList(),
+            cancellationToken);
         var dlq = await Task.Run(() => DeadLetterReader.ReadAll(cluster.BootstrapServers, Topic + ".dlq", TimeSpan.FromSeconds(60)), cancellationToken);
         await sink.DisposeAsync();
         var rows = await Task.Run(() => ReadRows(databasePath, TableFor(Topic)), cancellationToken);

@@ -32,7 +32,9 @@ internal sealed class PollLoop : IDisposable
     private readonly Dictionary<TopicPartition, long> _generations = [];
     private readonly Dictionary<TopicPartition, long> _lastPolled = [];
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
-    // Records polled while decode was full, in poll order; bounded by the stage capacity and the budget.
+    // Records polled while decode was full, in poll order. Bounded by the in-flight budget: pausing only when the
+    // budget is full (not whenever decode is busy) avoids pause/resume churn, which makes librdkafka drop and
+    // refetch its prefetched messages each time.
     private readonly Queue<IngestRecord> _held = new();
     private bool _paused;
     private bool _assignmentChanged;
@@ -192,7 +194,7 @@ internal sealed class PollLoop : IDisposable
 
     private void ApplyBackpressure()
     {
-        var full = _budget.IsFull || _held.Count >= _options.StageCapacity;
+        var full = _budget.IsFull;
         if (full && (!_paused || _assignmentChanged))
         {
             var assignment = _consumer.Assignment;
@@ -205,7 +207,7 @@ internal sealed class PollLoop : IDisposable
 
             Volatile.Write(ref _paused, true);
         }
-        else if (_paused && _held.Count == 0 && _budget.CanResume)
+        else if (_paused && _budget.CanResume)
         {
             var assignment = _consumer.Assignment;
             _consumer.Resume(assignment);

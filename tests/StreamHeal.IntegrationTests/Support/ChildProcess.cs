@@ -120,6 +120,15 @@ public sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL: no handler runs, nothing is flushed or committed, like a crash.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
+    public bool HasExited => _process.HasExited;
+
     public async ValueTask DisposeAsync()
     {
         try

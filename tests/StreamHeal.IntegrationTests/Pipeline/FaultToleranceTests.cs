@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using StreamHeal.IntegrationTests.Kafka;
+using StreamHeal.IntegrationTests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StreamHeal.IntegrationTests.Pipeline;
+
+[Collection(KafkaCollection.Name)]
+public sealed class FaultToleranceTests(KafkaClusterFixture kafka, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_second_member_joining_and_leaving_mid_stream_loses_and_duplicates_nothing()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "rebalance", partitions: 8);
+        var produce = scenario.ProduceAsync(60_000, seed: 11);
+        await using var sink = scenario.OpenSink();
+        var first = scenario.Start(sink);
+        await Eventually.Until(() => first.Pipeline.Metrics.Sunk > 5_000, TimeSpan.FromSeconds(60), "first member sinking");
+
+        var second = scenario.Start(sink);
+        await Eventually.Until(() => second.Pipeline.Status.AssignedPartitions > 0 && first.Pipeline.Status.AssignedPartitions < 8, TimeSpan.FromSeconds(60), "partitions split between two members");
+        await Eventually.Until(() => second.Pipeline.Metrics.Sunk > 1_000, TimeSpan.FromSeconds(60), "second member sinking");
+
+        await second.Stop.CancelAsync();
+        await second.Running;
+        await Eventually.Until(() => first.Pipeline.Status.AssignedPartitions == 8, TimeSpan.FromSeconds(60), "first member owning every partition again");
+
+        var produced = await produce;
+        await scenario.WaitForCommittedEndAsync(TimeSpan.FromMinutes(2));
+        await first.Stop.CancelAsync();
+        await first.Running;
+
+        PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+    }
+
+    [Fact]
+    public async Task A_partition_leader_going_down_and_up_mid_stream_loses_nothing()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "broker", partitions: 6);
+        for (var p = 0; p < scenario.Partitions; p++)
+        {
+            kafka.Cluster.SetPartitionLeader(scenario.Topic, p, 2);
+        }
+
+        var produce = scenario.ProduceAsync(40_000, seed: 12);
+        await using var sink = scenario.OpenSink();
+        var run = scenario.Start(sink);
+        try
+        {
+            await Eventually.Until(() => run.Pipeline.Metrics.Sunk > 3_000, TimeSpan.FromSeconds(60), "sinking before the outage");
+            kafka.Cluster.SetBrokerDown(2);
+            var sunkAtOutage = run.Pipeline.Metrics.Sunk;
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            output.WriteLine($"sunk during the outage: {run.Pipeline.Metrics.Sunk - sunkAtOutage}");
+        }
+        finally
+        {
+            kafka.Cluster.SetBrokerUp(2);
+        }
+
+        var produced = await produce;
+        await scenario.WaitForCommittedEndAsync(TimeSpan.FromMinutes(2));
+        await run.Stop.CancelAsync();
+        await run.Running;
+
+        PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+    }
+
+    [Fact]
+    public async Task A_graceful_stop_and_restart_in_the_middle_duplicates_nothing()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "restart", partitions: 8);
+        var produced = await scenario.ProduceAsync(60_000, seed: 13);
+        await using (var sink = scenario.OpenSink())
+        {
+            var run = scenario.Start(sink);
+            await Eventually.Until(() => run.Pipeline.Metrics.Sunk > 10_000, TimeSpan.FromSeconds(60), "some rows sunk");
+            await run.Stop.CancelAsync();
+            await run.Running;
+            output.WriteLine($"first run sunk {run.Pipeline.Metrics.Sunk}");
+        }
+
+        await using (var sink = scenario.OpenSink())
+        {
+            var run = scenario.Start(sink);
+            await scenario.WaitForCommittedEndAsync(TimeSpan.FromMinutes(2));
+            Assert.Equal(0, run.Pipeline.Metrics.AlreadyWritten);
+            await run.Stop.CancelAsync();
+            await run.Running;
+        }
+
+        PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+    }
+
+    [Fact]
+    public async Task A_pipeline_killed_with_sigkill_mid_stream_and_restarted_leaves_no_duplicates()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "sigkill", partitions: 8);
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        output.WriteLine($"random seed {seed}");
+        var produced = await scenario.ProduceAsync(120_000, seed: 14);
+        var config = Path.Combine(scenario.Directory, "streamheal.json");
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              "kafka": { "bootstrapServers": "{{scenario.BootstrapServers}}", "groupId": "{{scenario.Group}}", "topics": ["{{scenario.Topic}}"], "sessionTimeoutMs": 6000, "autoCommitIntervalMs": 200 },
+              "sink": { "type": "duckdb", "duckdb": { "path": "{{scenario.DatabasePath}}" } },
+              "decode": { "maxPayloadBytes": 65536 },
+              "batch": { "maxRows": 1000, "linger": "00:00:00.100" },
+              "health": { "port": 0, "statusIntervalSeconds": 1 }
+            }
+            """);
+        var hostDll = Path.Combine(AppContext.BaseDirectory, "streamheal.dll");
+
+        var killAfter = random.Next(5_000, 40_000);
+        await using (var child = ChildProcess.Start("dotnet", hostDll, "run", "--config", config))
+        {
+            await Eventually.Until(() => scenario.Committed().Values.Sum(c => Math.Max(c, 0)) > killAfter, TimeSpan.FromSeconds(90), $"more than {killAfter} records committed by the child");
+            await child.KillAsync();
+            output.WriteLine($"killed after {scenario.Committed().Values.Sum(c => Math.Max(c, 0))} committed");
+        }
+
+        await using (var child = ChildProcess.Start("dotnet", hostDll, "run", "--config", config))
+        {
+            await scenario.WaitForCommittedEndAsync(TimeSpan.FromMinutes(3));
+            child.Terminate();
+            Assert.Equal(0, await child.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            output.WriteLine(child.StandardOutput.Split('\n').LastOrDefault(l => l.Contains("status:", StringComparison.Ordinal)) ?? "");
+        }
+
+        PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+    }
+}
