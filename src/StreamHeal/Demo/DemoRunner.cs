@@ -43,7 +43,7 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
         var settings = Settings(cluster.BootstrapServers);
         var stopwatch = Stopwatch.StartNew();
 
-        var producer = new DemoProducer(cluster.BootstrapServers, Topic, partitions, new SyntheticEvents(seed, oversizedBytes: 70 * 1024));
+        var producer = new DemoProducer(cluster.BootstrapServers, Topic, partitions, new SyntheticEvents(seed));
         await using var sink = new DuckDbSink(new DuckDbSinkOptions { Path = databasePath }, TimeProvider.System);
         await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -22,7 +22,7 @@ public enum PoisonKind
 /// nested objects, arrays, an occasional type flip (which lands in <c>_quarantine</c>) and, at a configurable
 /// share, poison values of every kind. Deterministic for a seed and an index, so any event can be regenerated.
 /// </summary>
-public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int oversizedBytes = 100 * 1024)
+public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int oversizedBytes = 70 * 1024)
 {
     private static readonly string[] EventNames = ["app_open", "screen_view", "purchase", "add_to_cart", "login", "share"];
     private static readonly string[] Platforms = ["ios", "android"];

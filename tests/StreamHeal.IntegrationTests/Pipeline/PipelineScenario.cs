@@ -33,9 +33,10 @@ public sealed class PipelineScenario : IAsyncDisposable
         Output = output;
         Partitions = partitions;
         Topic = kafka.NewTopic(name, partitions);
-        kafka.Cluster.CreateTopic(Topic + ".dlq", 2);
+        // As many DLQ partitions as source partitions: oversized poison must not hit the mock's 5 MiB retention.
+        kafka.Cluster.CreateTopic(Topic + ".dlq", partitions);
         Group = KafkaClusterFixture.NewGroupId(name);
-        _directory = Directory.CreateTempSubdirectory("streamheal-test-").FullName;
+        _directory = System.IO.Directory.CreateTempSubdirectory("streamheal-test-").FullName;
         DatabasePath = Path.Combine(_directory, "sink.duckdb");
         Loggers = TestOutputLoggerProvider.Factory(output, LogLevel.Information);
     }
@@ -125,6 +126,7 @@ public sealed class PipelineScenario : IAsyncDisposable
     {
         var watermarks = await TopicWatermarks.QueryAsync(_kafka.BootstrapServers, Topic);
         Assert.Empty(watermarks.DroppedByRetention());
+        Assert.Empty((await TopicWatermarks.QueryAsync(_kafka.BootstrapServers, Topic + ".dlq")).DroppedByRetention());
         var dlq = DeadLetterReader.ReadAll(_kafka.BootstrapServers, Topic + ".dlq", TimeSpan.FromSeconds(60));
         IReadOnlyList<(int, long)> rows;
         using (var reader = new DuckDbTableReader(DatabasePath))
