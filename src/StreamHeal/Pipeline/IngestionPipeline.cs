@@ -93,9 +93,16 @@ public sealed class IngestionPipeline : IAsyncDisposable
             .SetLogHandler((_, _) => { })
             .Build();
         await DeadLetterProbe.CheckAsync(producer, _settings.Kafka.Topics.Select(_settings.DeadLetter.TopicFor), _settings.DeadLetter.StartupCheckTimeout, stop);
+        var sinkRetry = Retry(static e => e is SinkUnavailableException, (attempt, delay, e) =>
+        {
+            Metrics.RecordSinkRetry();
+            Log.SinkUnavailable(_logger, _sink.Name, "*", attempt + 1, delay, e.Message);
+        });
+
+        // Reconcile with what the sink already has; a sink that is down at start-up is waited for like any outage.
         foreach (var table in tables.Values)
         {
-            _catalog.Seed(table, await _sink.EnsureTableAsync(table, [], stop));
+            _catalog.Seed(table, await sinkRetry.ExecuteAsync(static (s, ct) => s.Item1.EnsureTableAsync(s.table, [], ct), (_sink, table), stop));
         }
 
         using var abort = new CancellationTokenSource();
@@ -117,12 +124,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
             }),
             completion, Metrics, _logger, options.DeadLetterParallelism, capacity, token);
         var sink = SinkStage.Create(
-            _sink, _catalog,
-            Retry(static e => e is SinkUnavailableException, (attempt, delay, e) =>
-            {
-                Metrics.RecordSinkRetry();
-                Log.SinkUnavailable(_logger, _sink.Name, "*", attempt + 1, delay, e.Message);
-            }),
+            _sink, _catalog, sinkRetry,
             completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token);
 
         // Each source links every route. There is no unconditional catch-all: a source offers a message to its next

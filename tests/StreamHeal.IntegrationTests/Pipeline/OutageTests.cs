@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using StreamHeal.IntegrationTests.Kafka;
+using StreamHeal.IntegrationTests.Support;
+using StreamHeal.Kafka;
+using StreamHeal.Pipeline;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StreamHeal.IntegrationTests.Pipeline;
+
+[Collection(KafkaCollection.Name)]
+public sealed class OutageTests(KafkaClusterFixture kafka, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_sink_outage_pauses_kafka_within_the_budget_and_loses_nothing_when_it_heals()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "backpressure", partitions: 32);
+        var produced = await scenario.ProduceAsync(300_000, seed: 21);
+        var settings = scenario.Settings() with
+        {
+            Pipeline = new PipelineOptions { InFlightRecords = 20_000, InFlightBytes = 16L * 1024 * 1024, StageCapacity = 1_000, DrainTimeout = TimeSpan.FromSeconds(20) },
+        };
+
+        await using var sink = new FlakySink(scenario.OpenSink());
+        var run = scenario.Start(sink, settings);
+        await Eventually.Until(() => run.Pipeline.Metrics.Sunk > 5_000, TimeSpan.FromSeconds(60), "rows sunk before the outage");
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var baseline = CurrentRss();
+        sink.Down = true;
+
+        // Watched from outside the pipeline: the broker's committed offsets and this process's resident memory.
+        await Eventually.Until(() => run.Pipeline.Status.Paused && sink.Refused >= 3, TimeSpan.FromSeconds(60), "paused partitions while the sink refuses writes");
+        // Offsets stored before the outage reach the broker with the next auto-commit; after that nothing may move.
+        await Task.Delay(TimeSpan.FromMilliseconds(2.5 * settings.Kafka.AutoCommitIntervalMs));
+        var committedAtPause = scenario.Committed();
+        var peak = baseline;
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(4))
+        {
+            peak = Math.Max(peak, CurrentRss());
+            await Task.Delay(100);
+        }
+
+        var committedDuringOutage = scenario.Committed();
+        output.WriteLine($"RSS baseline {baseline / 1048576} MiB, peak during outage {peak / 1048576} MiB; in flight {run.Pipeline.Status.InFlightRecords} records");
+        Assert.Equal(committedAtPause, committedDuringOutage);
+        var unconsumed = (await TopicWatermarks.QueryAsync(scenario.BootstrapServers, scenario.Topic)).TotalCount - committedDuringOutage.Values.Sum(c => Math.Max(c, 0));
+        output.WriteLine($"left in Kafka during the outage: {unconsumed} of {produced.Length}");
+        Assert.True(unconsumed > produced.Length / 2, "most records must wait in Kafka, not in memory");
+        Assert.True(peak - baseline < 100L * 1024 * 1024, $"resident memory grew by {(peak - baseline) / 1048576} MiB during the outage; 300k records (~100 MiB of values) must stay in Kafka");
+        Assert.True(run.Pipeline.Status.InFlightRecords <= settings.Pipeline.InFlightRecords + 1);
+
+        sink.Down = false;
+        await scenario.WaitForCommittedEndAsync(TimeSpan.FromMinutes(3));
+        Assert.True(run.Pipeline.Metrics.SinkRetries >= 3);
+        await run.Stop.CancelAsync();
+        await run.Running;
+
+        PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+    }
+
+    [Fact]
+    public async Task Stopping_while_records_wait_in_sink_retry_and_in_the_dlq_path_loses_none()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "stop-in-retry", partitions: 4);
+        var produced = await scenario.ProduceAsync(20_000, seed: 22, poisonShare: 0.05);
+        var settings = scenario.Settings() with
+        {
+            Pipeline = new PipelineOptions { DrainTimeout = TimeSpan.FromSeconds(3), RevokeDrainTimeout = TimeSpan.FromSeconds(1) },
+        };
+        await using var sink = new FlakySink(scenario.OpenSink());
+
+        var first = scenario.Start(sink, settings);
+        await Eventually.Until(() => first.Pipeline.Metrics.DeadLettered > 20 && first.Pipeline.Metrics.Sunk > 1_000, TimeSpan.FromSeconds(60), "rows sunk and dead letters sent");
+        sink.Down = true;
+        // The DLQ broker now refuses produce requests (retriably), so dead letters stay in flight too.
+        kafka.Cluster.PushRequestErrors(KafkaApiKey.Produce, Enumerable.Repeat(Confluent.Kafka.ErrorCode.NotEnoughReplicas, 200).ToArray());
+        try
+        {
+            await Eventually.Until(() => sink.Refused >= 2, TimeSpan.FromSeconds(30), "the sink retrying a batch");
+            await first.Stop.CancelAsync();
+            await first.Running;
+            output.WriteLine($"first run: sunk {first.Pipeline.Metrics.Sunk}, dead-lettered {first.Pipeline.Metrics.DeadLettered}, in flight at stop {first.Pipeline.Status.InFlightRecords}");
+        }
+        finally
+        {
+            kafka.Cluster.ClearRequestErrors(KafkaApiKey.Produce);
+            sink.Down = false;
+        }
+
+        var second = scenario.Start(sink, settings);
+        await scenario.WaitForCommittedEndAsync(TimeSpan.FromMinutes(2));
+        await second.Stop.CancelAsync();
+        await second.Running;
+
+        PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+    }
+
+    private static long CurrentRss()
+    {
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        return process.WorkingSet64;
+    }
+}

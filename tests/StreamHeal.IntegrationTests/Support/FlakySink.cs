@@ -1,0 +1,48 @@
+using StreamHeal.Sink;
+
+namespace StreamHeal.IntegrationTests.Support;
+
+/// <summary>Wraps a real sink and makes it unavailable on demand, as a destination outage would.</summary>
+public sealed class FlakySink(ISink inner) : ISink
+{
+    private volatile bool _down;
+    private long _refused;
+
+    public string Name => inner.Name;
+
+    /// <summary>While true, every call throws <see cref="SinkUnavailableException"/>.</summary>
+    public bool Down
+    {
+        get => _down;
+        set => _down = value;
+    }
+
+    /// <summary>Calls refused while down.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    public ValueTask<IReadOnlyList<SinkColumn>> EnsureTableAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken)
+    {
+        ThrowIfDown();
+        return inner.EnsureTableAsync(table, columns, cancellationToken);
+    }
+
+    public ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)
+    {
+        ThrowIfDown();
+        return inner.WriteAsync(batch, cancellationToken);
+    }
+
+    public ValueTask<IReadOnlyDictionary<int, long>> GetResumeOffsetsAsync(string table, string topic, CancellationToken cancellationToken) =>
+        inner.GetResumeOffsetsAsync(table, topic, cancellationToken);
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+
+    private void ThrowIfDown()
+    {
+        if (_down)
+        {
+            Interlocked.Increment(ref _refused);
+            throw new SinkUnavailableException("injected outage");
+        }
+    }
+}
