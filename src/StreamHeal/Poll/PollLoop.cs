@@ -397,10 +397,30 @@ internal sealed class PollLoop : IDisposable
             _lastPolled.Remove(partition);
         }
 
-        var skipped = Math.Max(0, target - requested);
-        _metrics.RecordOffsetReset(skipped);
-        Log.OffsetReset(_logger, partition, requested, Math.Min(requested, target), Math.Max(requested, target), _kafka.StartFrom);
-        _consumer.Seek(new TopicPartitionOffset(partition, target));
+        if (target > requested)
+        {
+            _metrics.RecordOffsetReset(target - requested);
+            Log.OffsetResetSkipped(_logger, partition, requested, requested, target, _kafka.StartFrom);
+        }
+        else
+        {
+            _metrics.RecordOffsetReset(0);
+            Log.OffsetResetBack(_logger, partition, requested, watermarks.High.Value, target, _kafka.StartFrom);
+        }
+
+        // A partition stopped by an offset-reset error cannot be moved with Seek (its fetcher is stopped), so the whole
+        // assignment is set again: this partition at the target, the others where this loop left them.
+        var positions = new List<TopicPartitionOffset>(_generations.Count);
+        foreach (var assigned in _generations.Keys)
+        {
+            positions.Add(assigned == partition
+                ? new TopicPartitionOffset(assigned, target)
+                : new TopicPartitionOffset(assigned, _lastPolled.TryGetValue(assigned, out var polled) ? polled + 1 : Offset.Unset));
+        }
+
+        _consumer.Assign(positions);
+        _assignmentChanged = true;
+        Volatile.Write(ref _paused, false);
     }
 
     private void Shutdown(Action completeInput, Task drained, Action abortPipeline)

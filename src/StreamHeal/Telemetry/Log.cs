@@ -20,7 +20,10 @@ internal static partial class Log
     public static partial void PartitionStart(ILogger logger, TopicPartition topicPartition, long offset, string source);
 
     [LoggerMessage(1010, LogLevel.Error, "Offset reset on {TopicPartition}: offset {Requested} is no longer on the broker; records [{From}, {To}) are skipped and lost to this pipeline (kafka.startFrom={StartFrom})")]
-    public static partial void OffsetReset(ILogger logger, TopicPartition topicPartition, long requested, long from, long to, StartFrom startFrom);
+    public static partial void OffsetResetSkipped(ILogger logger, TopicPartition topicPartition, long requested, long from, long to, StartFrom startFrom);
+
+    [LoggerMessage(1019, LogLevel.Error, "Offset reset on {TopicPartition}: offset {Requested} is past the end of the log ({High}); restarting at {Target} (kafka.startFrom={StartFrom}); nothing is skipped, records from {Target} on may be processed again")]
+    public static partial void OffsetResetBack(ILogger logger, TopicPartition topicPartition, long requested, long high, long target, StartFrom startFrom);
 
     [LoggerMessage(1011, LogLevel.Warning, "Kafka error {Code}: {Reason}")]
     public static partial void KafkaError(ILogger logger, ErrorCode code, string reason);
