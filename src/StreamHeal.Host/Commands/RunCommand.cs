@@ -46,6 +46,17 @@ internal static class RunCommand
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Services.AddStreamHeal();
         using var host = builder.Build();
+        var problems = StreamHealServices.ValidateConfiguration(host.Services);
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                await Console.Error.WriteLineAsync($"Configuration error {problem}");
+            }
+
+            return 2;
+        }
+
         try
         {
             await host.RunAsync(cancellationToken);

@@ -39,9 +39,43 @@ public static class StreamHealServices
         return services;
     }
 
+    /// <summary>
+    /// Validates every options section and returns one line per problem, each naming its section, so a user fixes
+    /// all of them in one go instead of one per start.
+    /// </summary>
+    public static IReadOnlyList<string> ValidateConfiguration(IServiceProvider services)
+    {
+        var problems = new List<string>();
+        foreach (var check in services.GetServices<SectionCheck>())
+        {
+            try
+            {
+                check.Resolve(services);
+            }
+            catch (OptionsValidationException e)
+            {
+                foreach (var failure in e.Failures)
+                {
+                    problems.Add($"[{check.Section}] {failure}");
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                problems.Add($"[{check.Section}] {e.Message}");
+            }
+        }
+
+        return problems;
+    }
+
     private static void AddValidated<T>(this IServiceCollection services, string section)
-        where T : class =>
+        where T : class
+    {
         services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(new SectionCheck(section.Replace(':', '.'), static sp => _ = sp.GetRequiredService<IOptions<T>>().Value));
+    }
+
+    private sealed record SectionCheck(string Section, Action<IServiceProvider> Resolve);
 
     private static T Get<T>(IServiceProvider services)
         where T : class => services.GetRequiredService<IOptions<T>>().Value;

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using StreamHeal.IntegrationTests.Kafka;
+using StreamHeal.IntegrationTests.Pipeline;
+using StreamHeal.IntegrationTests.Support;
+using StreamHeal.Kafka;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StreamHeal.IntegrationTests.Host;
+
+[Collection(KafkaCollection.Name)]
+public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper output)
+{
+    private static readonly string HostDll = Path.Combine(AppContext.BaseDirectory, "streamheal.dll");
+
+    [Fact]
+    public async Task Bad_configuration_exits_2_naming_every_bad_setting_without_a_stack_trace()
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"streamheal-bad-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, """
+            {
+              "kafka": { "topics": [], "properties": { "enable.auto.commit": "true" } },
+              "pipeline": { "inFlightBytes": 10 },
+              "decode": { "maxDepth": 0 }
+            }
+            """);
+        try
+        {
+            var (exitCode, stdout, stderr) = await ChildProcess.RunAsync("dotnet", [HostDll, "run", "--config", config], "", TimeSpan.FromSeconds(60));
+            output.WriteLine(stderr);
+            Assert.Equal(2, exitCode);
+            Assert.Contains("kafka.bootstrapServers is required", stderr, StringComparison.Ordinal);
+            Assert.Contains("InFlightBytes", stderr, StringComparison.Ordinal);
+            Assert.Contains("MaxDepth", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
+    public async Task Locked_commit_settings_and_missing_topics_are_refused()
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"streamheal-locked-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, """
+            { "kafka": { "bootstrapServers": "127.0.0.1:1", "topics": [], "properties": { "enable.auto.offset.store": "true" } } }
+            """);
+        try
+        {
+            var (exitCode, _, stderr) = await ChildProcess.RunAsync("dotnet", [HostDll, "run", "--config", config], "", TimeSpan.FromSeconds(60));
+            output.WriteLine(stderr);
+            Assert.Equal(2, exitCode);
+            Assert.Contains("kafka.topics must list at least one topic", stderr, StringComparison.Ordinal);
+            Assert.Contains("kafka.properties.enable.auto.offset.store cannot be set", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
+    public async Task A_dlq_topic_that_refuses_writes_stops_the_service_naming_it()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "dlq-refused", partitions: 1);
+        var config = await WriteConfigAsync(scenario, healthPort: 0);
+        kafka.Cluster.PushRequestErrors(KafkaApiKey.Produce, Enumerable.Repeat(Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, 20).ToArray());
+        try
+        {
+            var (exitCode, stdout, stderr) = await ChildProcess.RunAsync("dotnet", [HostDll, "run", "--config", config], "", TimeSpan.FromSeconds(90));
+            output.WriteLine(stdout + stderr);
+            Assert.Equal(1, exitCode);
+            Assert.Contains($"DLQ topic '{scenario.Topic}.dlq' does not accept writes", stdout + stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            kafka.Cluster.ClearRequestErrors(KafkaApiKey.Produce);
+        }
+    }
+
+    [Fact]
+    public async Task The_service_reports_health_and_status_and_stops_cleanly_on_sigterm()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "health", partitions: 2);
+        var produced = await scenario.ProduceAsync(3_000, seed: 41);
+        var port = FreePort();
+        var config = await WriteConfigAsync(scenario, port);
+        await using var child = ChildProcess.Start("dotnet", HostDll, "run", "--config", config);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        await Eventually.Until(
+            async () =>
+            {
+                try
+                {
+                    return (await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            "/health/ready answering 200");
+        await scenario.WaitForCommittedEndAsync(TimeSpan.FromSeconds(60));
+
+        var live = await http.GetAsync(new Uri("/health/live", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        using var ready = JsonDocument.Parse(await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative)));
+        Assert.True(ready.RootElement.GetProperty("running").GetBoolean());
+        Assert.Equal(produced.Length, ready.RootElement.GetProperty("sunk").GetInt64() + ready.RootElement.GetProperty("dead_lettered").GetInt64());
+        await Eventually.Until(() => child.StandardOutput.Contains("status:", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "a status line");
+
+        child.Terminate();
+        Assert.Equal(0, await child.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+    }
+
+    private static async Task<string> WriteConfigAsync(PipelineScenario scenario, int healthPort)
+    {
+        var config = Path.Combine(scenario.Directory, "streamheal.json");
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              "kafka": { "bootstrapServers": "{{scenario.BootstrapServers}}", "groupId": "{{scenario.Group}}", "topics": ["{{scenario.Topic}}"], "sessionTimeoutMs": 6000 },
+              "sink": { "duckdb": { "path": "{{scenario.DatabasePath}}" } },
+              "decode": { "maxPayloadBytes": 65536 },
+              "dlq": { "startupCheckTimeout": "00:00:10" },
+              "health": { "port": {{healthPort}}, "statusIntervalSeconds": 1 }
+            }
+            """);
+        return config;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
