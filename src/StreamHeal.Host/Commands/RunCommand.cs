@@ -31,9 +31,17 @@ internal static class RunCommand
         }
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
-        if (config is not null)
+        try
         {
-            builder.Configuration.AddJsonFile(config.FullName, optional: false, reloadOnChange: false);
+            if (config is not null)
+            {
+                builder.Configuration.AddJsonFile(config.FullName, optional: false, reloadOnChange: false);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: {config!.Name} is not valid JSON: {e.InnerException?.Message ?? e.Message}");
+            return 2;
         }
 
         builder.Configuration.AddEnvironmentVariables("STREAMHEAL__");
@@ -57,25 +65,7 @@ internal static class RunCommand
             return 2;
         }
 
-        try
-        {
-            await host.RunAsync(cancellationToken);
-        }
-        catch (OptionsValidationException e)
-        {
-            foreach (var failure in e.Failures)
-            {
-                await Console.Error.WriteLineAsync($"Configuration error: {failure}");
-            }
-
-            return 2;
-        }
-        catch (InvalidDataException e)
-        {
-            await Console.Error.WriteLineAsync($"Configuration error: {e.Message}");
-            return 2;
-        }
-
+        await host.RunAsync(cancellationToken);
         return Environment.ExitCode;
     }
 }

@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Dataflow;
+using StreamHeal.Pipeline;
 using StreamHeal.Records;
 
 namespace StreamHeal.Batch;
@@ -29,13 +30,7 @@ internal sealed class BatchStage : IAsyncDisposable
         });
         _input = new ActionBlock<IngestRecord?>(
             OnItemAsync,
-            new ExecutionDataflowBlockOptions
-            {
-                BoundedCapacity = capacity,
-                MaxDegreeOfParallelism = 1,
-                EnsureOrdered = true,
-                CancellationToken = cancellationToken,
-            });
+            BlockOptions.Ordered(capacity, 1, cancellationToken));
         _timer = timeProvider.CreateTimer(static state => ((ActionBlock<IngestRecord?>)state!).Post(null), _input, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _completion = CompleteOutputAsync();
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
+using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Telemetry;
 
@@ -41,12 +42,6 @@ internal static class CompatFilterStage
 
                 return record;
             },
-            new ExecutionDataflowBlockOptions
-            {
-                BoundedCapacity = capacity,
-                MaxDegreeOfParallelism = parallelism,
-                EnsureOrdered = true,
-                CancellationToken = cancellationToken,
-            });
+            BlockOptions.Ordered(capacity, parallelism, cancellationToken));
     }
 }

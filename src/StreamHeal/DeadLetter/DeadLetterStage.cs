@@ -43,6 +43,11 @@ internal static class DeadLetterStage
                             cancellationToken);
                         break;
                     }
+                    catch (ProduceException<byte[]?, byte[]?> e) when (KafkaErrors.Classify(e.Error) is KafkaErrorAction.Permanent or KafkaErrorAction.Fatal)
+                    {
+                        // Faults the DLQ block and with it the pipeline: waiting cannot fix an ACL or a missing topic.
+                        throw new DeadLetterUnavailableException(topic, e.Error.Reason, e);
+                    }
                     catch (ProduceException<byte[]?, byte[]?> e) when (KafkaErrors.Classify(e.Error) == KafkaErrorAction.Shrink && limit > 4_096)
                     {
                         limit /= 2;
@@ -55,12 +60,6 @@ internal static class DeadLetterStage
                 metrics.RecordDeadLettered();
                 completion.Complete(record);
             },
-            new ExecutionDataflowBlockOptions
-            {
-                BoundedCapacity = capacity,
-                MaxDegreeOfParallelism = parallelism,
-                EnsureOrdered = false,
-                CancellationToken = cancellationToken,
-            });
+            BlockOptions.Unordered(capacity, parallelism, cancellationToken));
     }
 }

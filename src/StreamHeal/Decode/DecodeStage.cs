@@ -22,6 +22,10 @@ internal static class DecodeStage
             record =>
             {
                 record.Table = tables.GetOrAdd(record.Topic, static topic => TableNames.ForTopic(topic));
+                if (record.IsDeadLetter)
+                {
+                    return record; // failed while polling (an unreadable message); it only passes through
+                }
                 if (record.Value is null)
                 {
                     metrics.RecordTombstone();
@@ -38,12 +42,6 @@ internal static class DecodeStage
 
                 return record;
             },
-            new ExecutionDataflowBlockOptions
-            {
-                BoundedCapacity = capacity,
-                MaxDegreeOfParallelism = parallelism,
-                EnsureOrdered = true,
-                CancellationToken = cancellationToken,
-            });
+            BlockOptions.Ordered(capacity, parallelism, cancellationToken));
     }
 }

@@ -33,7 +33,7 @@ public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int ov
     /// <summary>Which poison (if any) event <paramref name="index"/> is.</summary>
     public PoisonKind PoisonAt(long index)
     {
-        var random = new Random(HashCode.Combine(seed, index, 17));
+        var random = new Random(Mix(seed, index, 17));
         return random.NextDouble() < poisonShare ? PoisonKinds[random.Next(PoisonKinds.Length)] : PoisonKind.None;
     }
 
@@ -55,9 +55,18 @@ public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int ov
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
+    // HashCode.Combine is seeded per process; this mix (SplitMix64's finaliser) gives the same events in every run.
+    private static int Mix(int seed, long index, int salt)
+    {
+        var z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)index * 0xBF58476D1CE4E5B9UL + (ulong)salt);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (int)(z ^ (z >> 31));
+    }
+
     private byte[] Event(long index, long total)
     {
-        var random = new Random(HashCode.Combine(seed, index));
+        var random = new Random(Mix(seed, index, 0));
         // Later events come from newer SDKs, which add fields; old SDKs stay in the mix.
         var progress = total <= 1 ? 1.0 : index / (double)(total - 1);
         var sdk = random.NextDouble() < progress ? (random.NextDouble() < progress ? 3 : 2) : 1;

@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Dataflow;
+using StreamHeal.Pipeline;
 using StreamHeal.Records;
 
 namespace StreamHeal.Flatten;
@@ -25,11 +26,5 @@ internal static class FlattenStage
 
                 return record;
             },
-            new ExecutionDataflowBlockOptions
-            {
-                BoundedCapacity = capacity,
-                MaxDegreeOfParallelism = parallelism,
-                EnsureOrdered = true,
-                CancellationToken = cancellationToken,
-            });
+            BlockOptions.Ordered(capacity, parallelism, cancellationToken));
 }

@@ -35,7 +35,18 @@ public static class StreamHealServices
             Get<KafkaOptions>(sp), Get<PipelineOptions>(sp), Get<DecodeOptions>(sp), Get<FlattenOptions>(sp),
             Get<CompatFilterOptions>(sp), Get<BatchOptions>(sp), Get<RetryOptions>(sp), Get<DeadLetterOptions>(sp)));
         services.AddHostedService<IngestionService>();
-        services.Configure<HostOptions>(static o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
+        // The host must wait for the whole drain and the final commit, or shutdown would cut them off.
+        services.AddOptions<HostOptions>().Configure<IOptions<PipelineOptions>>(static (host, pipeline) =>
+        {
+            try
+            {
+                host.ShutdownTimeout = pipeline.Value.DrainTimeout + pipeline.Value.RevokeDrainTimeout + TimeSpan.FromSeconds(30);
+            }
+            catch (OptionsValidationException)
+            {
+                // Reported by ValidateConfiguration before the host starts; the host is built first to run it.
+            }
+        });
         return services;
     }
 
@@ -65,7 +76,35 @@ public static class StreamHealServices
             }
         }
 
+        if (problems.Count == 0)
+        {
+            problems.AddRange(KafkaPropertyProblems(services.GetRequiredService<IOptions<KafkaOptions>>().Value, services.GetRequiredService<IOptions<PipelineOptions>>().Value));
+        }
+
         return problems;
+    }
+
+    // librdkafka checks property names and values when a client is built; building one (it connects lazily)
+    // turns a typo in kafka.properties into a configuration error instead of a failure after start-up.
+    private static IEnumerable<string> KafkaPropertyProblems(KafkaOptions kafka, PipelineOptions pipeline)
+    {
+        string? problem = null;
+        try
+        {
+            using var consumer = new Confluent.Kafka.ConsumerBuilder<byte[], byte[]>(KafkaConfigBuilder.Consumer(kafka, pipeline.PrefetchKBytes))
+                .SetLogHandler(static (_, _) => { })
+                .Build();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            problem = $"[kafka.properties] {e.Message}";
+        }
+        catch (Confluent.Kafka.KafkaException e)
+        {
+            problem = $"[kafka.properties] {e.Error.Reason}";
+        }
+
+        return problem is null ? [] : [problem];
     }
 
     private static void AddValidated<T>(this IServiceCollection services, string section)

@@ -10,6 +10,8 @@ public enum KafkaErrorAction
     Shrink,
     /// <summary>The consumer's position is gone from the broker: log the lost range and seek per kafka.startFrom.</summary>
     OffsetReset,
+    /// <summary>Retrying cannot help (authorisation, an invalid topic): the service stops with a clear message.</summary>
+    Permanent,
     /// <summary>The client cannot continue; the service stops with this error.</summary>
     Fatal,
 }
@@ -28,6 +30,8 @@ public static class KafkaErrors
         {
             ErrorCode.MsgSizeTooLarge => KafkaErrorAction.Shrink,
             ErrorCode.Local_AutoOffsetReset or ErrorCode.OffsetOutOfRange => KafkaErrorAction.OffsetReset,
+            ErrorCode.TopicAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed or ErrorCode.GroupAuthorizationFailed
+                or ErrorCode.TopicException or ErrorCode.Local_UnknownTopic => KafkaErrorAction.Permanent,
             _ => KafkaErrorAction.Retry,
         };
     }

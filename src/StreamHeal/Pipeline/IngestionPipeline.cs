@@ -147,7 +147,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
             $"decode in/out {decode.InputCount}/{decode.OutputCount}, flatten {flatten.InputCount}/{flatten.OutputCount}, compat-filter {compat.InputCount}/{compat.OutputCount}, batch open rows {batch.PendingRows}, sink queue {sink.InputCount}, dlq queue {deadLetters.InputCount}, tracker pending {_tracker.TotalPending}");
         var blocks = new[] { decode.Completion, flatten.Completion, compat.Completion, batch.Target.Completion, sink.Completion, deadLetters.Completion };
         var drained = Task.WhenAll(blocks);
-        _ = WatchForFaultsAsync(blocks, failed, abort);
+        var watcher = WatchForFaultsAsync(blocks, failed, abort);
 
         using var poll = new PollLoop(_settings.Kafka, options, decode, _tracker, _budget, Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider);
         _poll = poll;
@@ -161,12 +161,13 @@ public sealed class IngestionPipeline : IAsyncDisposable
             _running = false;
             abort.Cancel();
             await drained.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await watcher;
             producer.Flush(TimeSpan.FromSeconds(5));
         }
 
-        if (_failure is not null)
+        if (FirstFault(blocks) is { } fault)
         {
-            throw new PipelineFailedException(_failure, FirstFault(blocks));
+            throw new PipelineFailedException(_failure ?? fault.Message, fault);
         }
     }
 

@@ -31,6 +31,7 @@ internal sealed class PollLoop : IDisposable
     private readonly TimeProvider _timeProvider;
     private readonly Dictionary<TopicPartition, long> _generations = [];
     private readonly Dictionary<TopicPartition, long> _lastPolled = [];
+    private readonly Dictionary<TopicPartition, Offset> _startPositions = [];
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     // Records polled while decode was full, in poll order. Bounded by the in-flight budget: pausing only when the
     // budget is full (not whenever decode is busy) avoids pause/resume churn, which makes librdkafka drop and
@@ -40,6 +41,7 @@ internal sealed class PollLoop : IDisposable
     private bool _assignmentChanged;
     private long _lastStore;
     private Error? _fatal;
+    private bool _stopping;
     private long _lag;
     private long _lastLag;
 
@@ -101,11 +103,12 @@ internal sealed class PollLoop : IDisposable
             }
             catch (ConsumeException e) when (KafkaErrors.Classify(e.Error) == KafkaErrorAction.OffsetReset)
             {
-                ResetOffset(e.ConsumerRecord.TopicPartitionOffset);
+                TryResetOffset(e.ConsumerRecord.TopicPartitionOffset);
             }
             catch (ConsumeException e) when (!e.Error.IsFatal)
             {
                 Log.ConsumeFailed(_logger, e.ConsumerRecord?.TopicPartitionOffset?.ToString() ?? "unknown", e.Error.Reason, e);
+                DeadLetterUnreadable(e);
             }
 #pragma warning disable CA1031 // Nothing but a fatal Kafka error may end the loop; every failure is logged with its position.
             catch (Exception e) when (e is not OperationCanceledException)
@@ -195,7 +198,8 @@ internal sealed class PollLoop : IDisposable
     private void ApplyBackpressure()
     {
         var full = _budget.IsFull;
-        if (full && (!_paused || _assignmentChanged))
+        // After a rebalance the new assignment is not paused yet, even when this loop still considers itself paused.
+        if ((full && !_paused) || (_paused && _assignmentChanged))
         {
             var assignment = _consumer.Assignment;
             _consumer.Pause(assignment);
@@ -267,17 +271,20 @@ internal sealed class PollLoop : IDisposable
             _lastPolled.Remove(partition);
             if (committed.TryGetValue(partition, out var offset) && offset.Value >= 0)
             {
+                _startPositions[partition] = offset;
                 start.Add(new TopicPartitionOffset(partition, offset));
                 Log.PartitionStart(_logger, partition, offset.Value, "committed");
             }
             else if (committed.ContainsKey(partition))
             {
                 var from = _kafka.StartFrom == StartFrom.Earliest ? Offset.Beginning : Offset.End;
+                _startPositions[partition] = from;
                 start.Add(new TopicPartitionOffset(partition, from));
                 Log.PartitionStart(_logger, partition, from.Value, $"no committed offset, kafka.startFrom={_kafka.StartFrom}");
             }
             else
             {
+                _startPositions[partition] = Offset.Unset;
                 start.Add(new TopicPartitionOffset(partition, Offset.Unset));
             }
         }
@@ -291,7 +298,12 @@ internal sealed class PollLoop : IDisposable
     private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> revoked)
     {
         var partitions = revoked.ConvertAll(static p => p.TopicPartition);
-        WaitForPending(partitions, _options.RevokeDrainTimeout);
+        if (!_stopping)
+        {
+            // On shutdown the drain already waited; Close() must not wait a second time.
+            WaitForPending(partitions, _options.RevokeDrainTimeout);
+        }
+
         StoreAdvancedOffsets(force: true);
         var final = new List<TopicPartitionOffset>(partitions.Count);
         foreach (var partition in partitions)
@@ -324,6 +336,7 @@ internal sealed class PollLoop : IDisposable
     {
         _generations.Remove(partition);
         _lastPolled.Remove(partition);
+        _startPositions.Remove(partition);
         var count = _held.Count;
         for (var i = 0; i < count; i++)
         {
@@ -377,6 +390,54 @@ internal sealed class PollLoop : IDisposable
         }
     }
 
+    private void TryResetOffset(TopicPartitionOffset? position)
+    {
+        try
+        {
+            ResetOffset(position);
+        }
+        catch (KafkaException e)
+        {
+            // The partition stays stopped; the broker reports the same error again and the reset is retried then.
+            Log.KafkaError(_logger, e.Error.Code, $"resetting the offset of {position}: {e.Error.Reason}");
+        }
+    }
+
+    /// <summary>
+    /// A message librdkafka could not deliver (a corrupt or undecompressable batch) still has an offset: register it
+    /// and send what is known to the DLQ, so the committed offset never passes it as if it were a gap.
+    /// </summary>
+    private void DeadLetterUnreadable(ConsumeException e)
+    {
+        var position = e.ConsumerRecord?.TopicPartitionOffset;
+        if (position is null || position.Offset.Value < 0 || !_generations.TryGetValue(position.TopicPartition, out var generation)
+            || (_lastPolled.TryGetValue(position.TopicPartition, out var last) && position.Offset.Value <= last))
+        {
+            return;
+        }
+
+        _tracker.Register(position.TopicPartition, generation, position.Offset.Value);
+        _lastPolled[position.TopicPartition] = position.Offset.Value;
+        var record = new IngestRecord
+        {
+            Topic = position.Topic,
+            Partition = position.Partition.Value,
+            Offset = position.Offset.Value,
+            Timestamp = e.ConsumerRecord!.Message?.Timestamp.UtcDateTime ?? DateTime.UnixEpoch,
+            Key = e.ConsumerRecord.Message?.Key,
+            Value = e.ConsumerRecord.Message?.Value,
+            Headers = e.ConsumerRecord.Message?.Headers,
+            AssignmentGeneration = generation,
+        };
+        record.Fail(new DeadLetterReason("consume_error", $"{e.Error.Code}: {e.Error.Reason}", "poll"));
+        _budget.Admit(record.Bytes);
+        _metrics.RecordPolled();
+        if (_held.Count > 0 || !_decode.Post(record))
+        {
+            _held.Enqueue(record);
+        }
+    }
+
     private void ResetOffset(TopicPartitionOffset? position)
     {
         if (position is null || !_generations.ContainsKey(position.TopicPartition))
@@ -415,7 +476,7 @@ internal sealed class PollLoop : IDisposable
         {
             positions.Add(assigned == partition
                 ? new TopicPartitionOffset(assigned, target)
-                : new TopicPartitionOffset(assigned, _lastPolled.TryGetValue(assigned, out var polled) ? polled + 1 : Offset.Unset));
+                : new TopicPartitionOffset(assigned, _lastPolled.TryGetValue(assigned, out var polled) ? polled + 1 : _startPositions.GetValueOrDefault(assigned, Offset.Unset)));
         }
 
         _consumer.Assign(positions);
@@ -432,14 +493,21 @@ internal sealed class PollLoop : IDisposable
         }
 
         completeInput();
-        var assignment = _consumer.Assignment;
-        _consumer.Pause(assignment);
+        _stopping = true;
         Log.Draining(_logger, _budget.Records);
         var started = _timeProvider.GetTimestamp();
         while (!drained.IsCompleted && _timeProvider.GetElapsedTime(started) < _options.DrainTimeout && _fatal is null)
         {
-            // Polling a paused consumer keeps the member alive in its group while the pipeline drains.
-            _consumer.Consume(PollTimeout);
+            try
+            {
+                // Polling a paused consumer keeps the member alive in its group while the pipeline drains.
+                _consumer.Pause(_consumer.Assignment);
+                _consumer.Consume(PollTimeout);
+            }
+            catch (KafkaException e)
+            {
+                Log.KafkaError(_logger, e.Error.Code, $"while draining: {e.Error.Reason}");
+            }
         }
 
         if (!drained.IsCompleted)
@@ -452,7 +520,14 @@ internal sealed class PollLoop : IDisposable
         if (_fatal is null)
         {
             CommitSync(_consumer, final, "shutdown");
-            _consumer.Close();
+            try
+            {
+                _consumer.Close();
+            }
+            catch (KafkaException e)
+            {
+                Log.KafkaError(_logger, e.Error.Code, $"leaving the group: {e.Error.Reason}");
+            }
         }
 
         Log.Stopped(_logger, string.Join(", ", final));

@@ -81,12 +81,6 @@ internal static class SinkStage
                 metrics.RecordSunk(written);
                 metrics.RecordAlreadyWritten(replayed);
             },
-            new ExecutionDataflowBlockOptions
-            {
-                BoundedCapacity = capacity,
-                MaxDegreeOfParallelism = 1,
-                EnsureOrdered = true,
-                CancellationToken = cancellationToken,
-            });
+            BlockOptions.Ordered(capacity, 1, cancellationToken));
     }
 }

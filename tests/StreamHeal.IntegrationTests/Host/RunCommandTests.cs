@@ -42,6 +42,27 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
         }
     }
 
+    [Theory]
+    [InlineData("{ \"kafka\": { ", "is not valid JSON")]
+    [InlineData("{ \"kafka\": { \"bootstrapServers\": \"127.0.0.1:1\", \"topics\": [\"t\"], \"properties\": { \"no.such.property\": \"1\" } } }", "[kafka.properties]")]
+    public async Task Malformed_files_and_unknown_kafka_properties_exit_2(string json, string expected)
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"streamheal-malformed-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, json);
+        try
+        {
+            var (exitCode, stdout, stderr) = await ChildProcess.RunAsync("dotnet", [HostDll, "run", "--config", config], "", TimeSpan.FromSeconds(60));
+            output.WriteLine(stderr);
+            Assert.Equal(2, exitCode);
+            Assert.Contains(expected, stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
     [Fact]
     public async Task Locked_commit_settings_and_missing_topics_are_refused()
     {

@@ -43,7 +43,7 @@ public sealed class EndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper o
     public async Task Every_poison_class_reaches_the_dlq_with_its_reason_and_context_while_good_events_flow()
     {
         await using var scenario = new PipelineScenario(kafka, output, "poison", partitions: 2);
-        var generator = new SyntheticEvents(seed: 1);
+        var generator = new SyntheticEvents(seed: 1, poisonShare: 0);
         var poison = new (PoisonKind Kind, string Type)[]
         {
             (PoisonKind.InvalidJson, "invalid_json"),
