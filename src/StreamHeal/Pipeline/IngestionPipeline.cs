@@ -105,6 +105,13 @@ public sealed class IngestionPipeline : IAsyncDisposable
             _catalog.Seed(table, await sinkRetry.ExecuteAsync(static (s, ct) => s.Item1.EnsureTableAsync(s.table, [], ct), (_sink, table), stop));
         }
 
+        foreach (var (topic, table) in tables)
+        {
+            // Rows at or below these offsets are skipped as already written when Kafka redelivers them.
+            var held = await sinkRetry.ExecuteAsync(static (s, ct) => s.Item1.GetResumeOffsetsAsync(s.table, s.topic, ct), (_sink, table, topic), stop);
+            Log.SinkPositions(_logger, table, topic, held.Count == 0 ? "none" : string.Join(", ", held.OrderBy(static p => p.Key).Select(static p => $"{p.Key}@{p.Value}")));
+        }
+
         using var abort = new CancellationTokenSource();
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var token = abort.Token;

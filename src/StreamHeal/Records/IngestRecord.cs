@@ -43,9 +43,6 @@ public sealed class IngestRecord
     /// <summary>True when the record needs no row (a tombstone) and was completed where it was found.</summary>
     public bool IsSkipped { get; private set; }
 
-    /// <summary>True while the record still travels the main path to the sink.</summary>
-    public bool IsActive => Failure is null && !IsSkipped;
-
     public void Skip() => IsSkipped = true;
 
     /// <summary>Where the record goes next; every stage links all three, so every record matches exactly one link.</summary>

@@ -55,6 +55,9 @@ internal static partial class Log
     [LoggerMessage(1021, LogLevel.Information, "Table {Table} is ready with {Count} user columns (schema version {Version})")]
     public static partial void TableReady(ILogger logger, string table, int count, long version);
 
+    [LoggerMessage(1023, LogLevel.Information, "Table {Table} holds rows of {Topic} up to (next offset per partition): {Positions}")]
+    public static partial void SinkPositions(ILogger logger, string table, string topic, string positions);
+
     [LoggerMessage(1022, LogLevel.Warning, "Table {Table}: field {Field} {Reason} (expected {Expected}, got {Actual}); values go to _quarantine")]
     public static partial void FieldQuarantined(ILogger logger, string table, string field, string reason, string? expected, string? actual);
 

@@ -21,7 +21,6 @@ public sealed class PipelineMetrics : IDisposable
     private long _offsetResetSkipped;
     private long _sinkRetries;
     private long _deadLetterRetries;
-    private long _staleCompletions;
     private long _pauses;
     private long _quarantinedFields;
 
@@ -58,8 +57,6 @@ public sealed class PipelineMetrics : IDisposable
 
     public long DeadLetterRetries => Interlocked.Read(ref _deadLetterRetries);
 
-    public long StaleCompletions => Interlocked.Read(ref _staleCompletions);
-
     public long Pauses => Interlocked.Read(ref _pauses);
 
     public long QuarantinedFields => Interlocked.Read(ref _quarantinedFields);
@@ -83,8 +80,6 @@ public sealed class PipelineMetrics : IDisposable
     public void RecordSinkRetry() => Interlocked.Increment(ref _sinkRetries);
 
     public void RecordDeadLetterRetry() => Interlocked.Increment(ref _deadLetterRetries);
-
-    public void RecordStaleCompletion() => Interlocked.Increment(ref _staleCompletions);
 
     public void RecordPause() => Interlocked.Increment(ref _pauses);
 
