@@ -30,12 +30,23 @@ public sealed class CompatFilter(CompatFilterOptions options)
             var snapshot = schema.Current;
             var quarantined = 0;
             var unknown = 0;
+            var removedNulls = 0;
             for (var i = 0; i < count; i++)
             {
                 var field = row[i];
                 if (!snapshot.TryGet(field.Name, out var column))
                 {
-                    unknown++;
+                    if (field.Value.IsNull)
+                    {
+                        // A null needs no column: leaving it out of the row reads back as null.
+                        marks[i] = true;
+                        removedNulls++;
+                    }
+                    else
+                    {
+                        unknown++;
+                    }
+
                     continue;
                 }
 
@@ -47,7 +58,7 @@ public sealed class CompatFilter(CompatFilterOptions options)
                 quarantined += RegisterUnknown(row, schema, snapshot, marks);
             }
 
-            if (quarantined > 0 || unknown > 0)
+            if (quarantined > 0 || unknown > 0 || removedNulls > 0)
             {
                 row.RemoveMarked(marks);
             }
@@ -91,7 +102,7 @@ public sealed class CompatFilter(CompatFilterOptions options)
         for (var i = 0; i < row.Count; i++)
         {
             var name = row[i].Name;
-            if (snapshot.TryGet(name, out _))
+            if (marks[i] || snapshot.TryGet(name, out _))
             {
                 continue;
             }
@@ -112,7 +123,7 @@ public sealed class CompatFilter(CompatFilterOptions options)
         for (var i = 0; i < row.Count; i++)
         {
             var field = row[i];
-            if (snapshot.TryGet(field.Name, out _))
+            if (snapshot.TryGet(field.Name, out _) || (marks[i] && field.Value.IsNull))
             {
                 continue;
             }
@@ -121,13 +132,6 @@ public sealed class CompatFilter(CompatFilterOptions options)
             {
                 Quarantine(row, field, QuarantineReasons.CaseCollisionInEvent, null, null);
                 quarantined++;
-                continue;
-            }
-
-            if (field.Value.IsNull)
-            {
-                // A null needs no column: leaving it out of the row reads back as null.
-                marks[i] = true;
                 continue;
             }
 
