@@ -78,6 +78,9 @@ public sealed class IngestionPipeline : IAsyncDisposable
         Degraded = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastDependencyFailure)) < TimeSpan.FromSeconds(10),
     };
 
+    /// <summary>The Kafka client's latest statistics JSON (set <c>kafka.properties.statistics.interval.ms</c>), or null.</summary>
+    public string? KafkaStatistics => _poll?.Statistics;
+
     /// <summary>Where records are right now, stage by stage; for logs when something takes too long.</summary>
     public string Describe() => _describe?.Invoke() ?? "not started";
 

@@ -43,6 +43,7 @@ internal sealed class PollLoop : IDisposable
     private Error? _fatal;
     private bool _stopping;
     private long _lag;
+    private string? _statistics;
     private long _lastLag;
 
     public PollLoop(
@@ -69,11 +70,16 @@ internal sealed class PollLoop : IDisposable
             .SetPartitionsAssignedHandler(OnAssigned)
             .SetPartitionsRevokedHandler(OnRevoked)
             .SetPartitionsLostHandler(OnLost)
+            // librdkafka's own view (positions, committed offsets, queues) when kafka.properties sets statistics.interval.ms.
+            .SetStatisticsHandler((_, json) => Volatile.Write(ref _statistics, json))
             .Build();
     }
 
     /// <summary>True while every assigned partition is paused for backpressure.</summary>
     public bool IsPaused => Volatile.Read(ref _paused);
+
+    /// <summary>The latest librdkafka statistics JSON, or null unless <c>statistics.interval.ms</c> is configured.</summary>
+    public string? Statistics => Volatile.Read(ref _statistics);
 
     /// <summary>Records behind the high watermark over the assigned partitions, refreshed about once a second.</summary>
     public long Lag => Interlocked.Read(ref _lag);
