@@ -1,3 +1,4 @@
+using System.Globalization;
 using StreamHeal.Records;
 
 namespace StreamHeal.CompatFilter;
@@ -8,9 +9,13 @@ public static class ColumnTypes
     // Every integer of magnitude up to 2^53 converts to a double and back unchanged.
     private const long MaxExactDoubleInteger = 1L << 53;
 
+    // BigQuery NUMERIC holds 29 digits before the decimal point.
+    private const int NumericIntegerDigits = 29;
+
     public static bool Accepts(ColumnType column, in FieldValue value) => value.Kind switch
     {
         FieldKind.Null => true,
+        _ when column == ColumnType.Json => true,
         FieldKind.Bool => column == ColumnType.Bool,
         FieldKind.Int64 => column switch
         {
@@ -19,13 +24,38 @@ public static class ColumnTypes
             _ => false,
         },
         FieldKind.Float64 => column == ColumnType.Float64,
-        FieldKind.BigInteger => column == ColumnType.BigNumeric,
-        FieldKind.String => column == ColumnType.String,
-        FieldKind.Json => column == ColumnType.Json,
+        FieldKind.BigInteger => column == ColumnType.BigNumeric || (column == ColumnType.Numeric && Digits(value.AsText!) <= NumericIntegerDigits),
+        FieldKind.String => column switch
+        {
+            ColumnType.String => true,
+            ColumnType.Timestamp => DateTimeOffset.TryParse(value.AsText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out _),
+            ColumnType.Date => DateOnly.TryParseExact(value.AsText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _),
+            ColumnType.Bytes => IsBase64(value.AsText!),
+            _ => false,
+        },
         _ => false,
     };
 
-    /// <summary>The type a new column gets from a non-null value. Integers beyond int64 become BIGNUMERIC (exact).</summary>
+    /// <summary>
+    /// The type a new column gets from a non-null value: an override from <c>schema.fieldTypes</c> first, then the
+    /// value's kind. Integers beyond int64 become NUMERIC (up to 29 digits) or BIGNUMERIC; strings stay STRING.
+    /// </summary>
+    public static ColumnType Infer(string name, in FieldValue value, CompatFilterOptions options)
+    {
+        if (options.FieldTypes.Count > 0 && options.FieldTypes.TryGetValue(name, out var overridden))
+        {
+            return overridden;
+        }
+
+        return value.Kind switch
+        {
+            FieldKind.Int64 when options.NumberInference == NumberInference.Float => ColumnType.Float64,
+            FieldKind.BigInteger => Digits(value.AsText!) <= NumericIntegerDigits ? ColumnType.Numeric : ColumnType.BigNumeric,
+            _ => Infer(value.Kind),
+        };
+    }
+
+    /// <summary>The type a value of this kind would need; also the "actual type" in <c>_quarantine</c>.</summary>
     public static ColumnType Infer(FieldKind kind) => kind switch
     {
         FieldKind.Bool => ColumnType.Bool,
@@ -50,4 +80,12 @@ public static class ColumnTypes
         ColumnType.Json => "JSON",
         _ => type.ToString(),
     };
+
+    private static int Digits(string integer) => integer.StartsWith('-') ? integer.Length - 1 : integer.Length;
+
+    private static bool IsBase64(string text)
+    {
+        Span<byte> scratch = stackalloc byte[256];
+        return text.Length <= 340 ? Convert.TryFromBase64String(text, scratch, out _) : Convert.TryFromBase64String(text, new byte[text.Length], out _);
+    }
 }

@@ -5,7 +5,8 @@ namespace StreamHeal.CompatFilter;
 
 /// <summary>
 /// Keeps every row consistent with its table in one pass: a field whose column exists must match the column's type
-/// and spelling; an unknown field registers a new nullable column typed by its first value (first type wins).
+/// and spelling; an unknown field registers a new nullable column typed by <c>schema.fieldTypes</c> or else by its
+/// first value (first type wins; <c>schema.numberInference</c> decides whether integers make INT64 or FLOAT64).
 /// Whatever cannot be kept moves to the row's <c>_quarantine</c> with its reason, so nothing is lost.
 /// Thread-safe; allocation-free when every field is already a column of the right type.
 /// </summary>
@@ -143,7 +144,7 @@ public sealed class CompatFilter(CompatFilterOptions options)
                 continue;
             }
 
-            var column = schema.GetOrAdd(field.Name, ColumnTypes.Infer(field.Value.Kind));
+            var column = schema.GetOrAdd(field.Name, ColumnTypes.Infer(field.Name, field.Value, options));
             quarantined += Check(row, field, column, marks, i);
         }
 

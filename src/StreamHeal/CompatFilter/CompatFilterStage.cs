@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Text;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Pipeline;
@@ -8,40 +8,62 @@ using StreamHeal.Telemetry;
 namespace StreamHeal.CompatFilter;
 
 /// <summary>
-/// Compat-filter: applies the table's schema rules to each row. Each distinct (table, field, reason, types) is
-/// logged once, not per event.
+/// Compat-filter: applies the table's schema rules to each row, counts every removed field per (table, field,
+/// reason), logs each distinct one once, and applies <c>schema.policy</c>: keep it in <c>_quarantine</c>, drop it,
+/// or send the whole event to the DLQ.
 /// </summary>
 internal static class CompatFilterStage
 {
-    private const int MaxDistinctLogged = 10_000;
+    public const string Name = "compat-filter";
 
     public static TransformBlock<IngestRecord, IngestRecord> Create(
-        CompatFilter filter, SchemaCatalog catalog, PipelineMetrics metrics, ILogger logger, int parallelism, int capacity, CancellationToken cancellationToken)
-    {
-        var logged = new ConcurrentDictionary<(string, string, string, string?, string?), byte>();
-        return new TransformBlock<IngestRecord, IngestRecord>(
+        CompatFilter filter, SchemaViolationPolicy policy, SchemaCatalog catalog, QuarantineCounts counts, PipelineMetrics metrics, ILogger logger,
+        int parallelism, int capacity, CancellationToken cancellationToken) =>
+        new(
             record =>
             {
                 var row = record.Row!;
-                var before = row.Quarantine.Count;
-                var removed = filter.Apply(row, catalog.Get(record.Table));
-                var total = row.Quarantine.Count;
-                if (total > 0)
+                filter.Apply(row, catalog.Get(record.Table));
+                var removed = row.Quarantine;
+                if (removed.Count == 0)
                 {
-                    metrics.RecordQuarantined(total);
+                    return record;
                 }
 
-                for (var i = before; i < before + removed && i < total; i++)
+                metrics.RecordQuarantined(removed.Count);
+                foreach (var field in removed)
                 {
-                    var q = row.Quarantine[i];
-                    if (logged.Count < MaxDistinctLogged && logged.TryAdd((record.Table, q.Name, q.Reason, q.ExpectedType, q.ActualType), 0))
+                    if (counts.Increment(record.Table, field.Name, field.Reason))
                     {
-                        Log.FieldQuarantined(logger, record.Table, q.Name, q.Reason, q.ExpectedType, q.ActualType);
+                        Log.FieldQuarantined(logger, record.Table, field.Name, field.Reason, field.ExpectedType, field.ActualType, policy);
                     }
+                }
+
+                if (policy == SchemaViolationPolicy.Drop)
+                {
+                    row.ClearQuarantine();
+                }
+                else if (policy == SchemaViolationPolicy.DeadLetter)
+                {
+                    record.Fail(new DeadLetterReason("schema_violation", Describe(removed), Name));
                 }
 
                 return record;
             },
             BlockOptions.Ordered(capacity, parallelism, cancellationToken));
+
+    private static string Describe(IReadOnlyList<QuarantinedField> removed)
+    {
+        var text = new StringBuilder();
+        foreach (var field in removed)
+        {
+            text.Append(text.Length == 0 ? "" : "; ").Append(field.Name).Append(": ").Append(field.Reason);
+            if (field.ExpectedType is not null)
+            {
+                text.Append(" (expected ").Append(field.ExpectedType).Append(", got ").Append(field.ActualType).Append(')');
+            }
+        }
+
+        return text.ToString();
     }
 }

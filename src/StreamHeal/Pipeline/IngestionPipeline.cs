@@ -59,6 +59,12 @@ public sealed class IngestionPipeline : IAsyncDisposable
 
     public PipelineMetrics Metrics { get; }
 
+    /// <summary>Fields removed from rows, per table, field and reason.</summary>
+    public QuarantineCounts QuarantineCounts { get; } = new();
+
+    /// <summary>The schema state of every table this pipeline writes.</summary>
+    public SchemaCatalog Schemas => _catalog;
+
     public PipelineStatus Status => new(
         Metrics.Polled,
         Metrics.Sunk,
@@ -123,7 +129,8 @@ public sealed class IngestionPipeline : IAsyncDisposable
 
         var decode = DecodeStage.Create(new JsonDecoder(_settings.Decode), completion, Metrics, options.DecodeParallelism, capacity, token);
         var flatten = FlattenStage.Create(new Flattener(_settings.Flatten), options.FlattenParallelism, capacity, token);
-        var compat = CompatFilterStage.Create(new CompatFilter.CompatFilter(_settings.Schema), _catalog, Metrics, _logger, options.CompatFilterParallelism, capacity, token);
+        var compat = CompatFilterStage.Create(
+            new CompatFilter.CompatFilter(_settings.Schema), _settings.Schema.Policy, _catalog, QuarantineCounts, Metrics, _logger, options.CompatFilterParallelism, capacity, token);
         await using var batch = new BatchStage(_settings.Batch, _timeProvider, capacity, token);
         var deadLetters = DeadLetterStage.Create(
             producer, _settings.DeadLetter, new DeadLetterMessageBuilder(_settings.Kafka.GroupId, _timeProvider),

@@ -27,6 +27,9 @@ public sealed class FlatRow
 
     public void AddQuarantine(QuarantinedField field) => (_quarantine ??= []).Add(field);
 
+    /// <summary>Forgets the quarantined fields (the <c>drop</c> policy: they were counted and logged).</summary>
+    public void ClearQuarantine() => _quarantine?.Clear();
+
     /// <summary>Removes the field at <paramref name="index"/>; used by the compat-filter.</summary>
     public void RemoveAt(int index) => _fields.RemoveAt(index);
 

@@ -58,8 +58,8 @@ internal static partial class Log
     [LoggerMessage(1023, LogLevel.Information, "Table {Table} holds rows of {Topic} up to (next offset per partition): {Positions}")]
     public static partial void SinkPositions(ILogger logger, string table, string topic, string positions);
 
-    [LoggerMessage(1022, LogLevel.Warning, "Table {Table}: field {Field} {Reason} (expected {Expected}, got {Actual}); values go to _quarantine")]
-    public static partial void FieldQuarantined(ILogger logger, string table, string field, string reason, string? expected, string? actual);
+    [LoggerMessage(1022, LogLevel.Warning, "Table {Table}: field {Field} {Reason} (expected {Expected}, got {Actual}); schema.policy={Policy} (logged once, counted always)")]
+    public static partial void FieldQuarantined(ILogger logger, string table, string field, string reason, string? expected, string? actual, CompatFilter.SchemaViolationPolicy policy);
 
     [LoggerMessage(1030, LogLevel.Warning, "DLQ send to {Topic} failed (attempt {Attempt}, next in {Delay}): {Error}")]
     public static partial void DeadLetterRetry(ILogger logger, string topic, int attempt, TimeSpan delay, string error);
