@@ -26,8 +26,10 @@ public sealed class FakeSchemaRegistryTests : IAsyncLifetime
         var (status1, first) = await PostSchemaAsync("/subjects/orders-value/versions", AvroSchemas.OrderV1);
         var (status2, second) = await PostSchemaAsync("/subjects/orders-value/versions", AvroSchemas.OrderV1);
         var (_, versions) = await GetAsync("/subjects/orders-value/versions");
+        var (_, subjects) = await GetAsync("/subjects");
 
         Assert.Equal((200, 200), (status1, status2));
+        Assert.Equal("""["orders-value"]""", subjects.ToJsonString());
         Assert.Equal(first["id"]!.GetValue<int>(), second["id"]!.GetValue<int>());
         Assert.Equal("[1]", versions.ToJsonString());
     }
