@@ -1,0 +1,95 @@
+using System.Net;
+using StreamHeal.SchemaRegistry;
+using Xunit;
+
+namespace StreamHeal.IntegrationTests.SchemaRegistry;
+
+public sealed class SchemaCacheTests : IAsyncLifetime
+{
+    private FakeSchemaRegistry _registry = null!;
+    private SchemaRegistryClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _registry = await FakeSchemaRegistry.StartAsync();
+        _client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = _registry.Url });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _registry.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_thousand_concurrent_misses_for_one_id_make_one_request()
+    {
+        var id = await _client.RegisterAsync("orders-value", AvroSchemas.OrderV1);
+        using var cache = NewCache(capacity: 10);
+        // Slow enough that every caller arrives while the first load is still in flight.
+        _registry.Slow(TimeSpan.FromMilliseconds(300));
+
+        var schemas = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => Task.Run(() => cache.GetSchemaAsync(id).AsTask())));
+
+        Assert.Equal(1, _registry.RequestCount($"GET /schemas/ids/{id}"));
+        Assert.All(schemas, s => Assert.Equal(AvroSchemas.OrderV1, s.Schema));
+    }
+
+    [Fact]
+    public async Task The_least_recently_used_schema_is_evicted_first()
+    {
+        var (a, b, c) = (await RegisterAsync(1), await RegisterAsync(2), await RegisterAsync(3));
+        using var cache = NewCache(capacity: 2);
+
+        await cache.GetSchemaAsync(a);
+        await cache.GetSchemaAsync(b);
+        await cache.GetSchemaAsync(a); // a is now more recent than b
+        await cache.GetSchemaAsync(c); // evicts b
+        await cache.GetSchemaAsync(a);
+        await cache.GetSchemaAsync(b);
+
+        Assert.Equal((1, 2, 1), (Requests(a), Requests(b), Requests(c)));
+        Assert.Equal(2, cache.Count);
+    }
+
+    [Fact]
+    public async Task A_failed_load_is_not_cached()
+    {
+        var id = await RegisterAsync(1);
+        using var cache = NewCache(capacity: 10);
+
+        _registry.FailWith(HttpStatusCode.ServiceUnavailable);
+        await Assert.ThrowsAsync<SchemaRegistryUnavailableException>(() => cache.GetSchemaAsync(id).AsTask());
+        _registry.Heal();
+        var schema = await cache.GetSchemaAsync(id);
+        await Assert.ThrowsAsync<SchemaNotFoundException>(() => cache.GetSchemaAsync(999).AsTask());
+        await Assert.ThrowsAsync<SchemaNotFoundException>(() => cache.GetSchemaAsync(999).AsTask());
+
+        Assert.Equal(id, schema.Id);
+        Assert.Equal((2, 2), (Requests(id), Requests(999)));
+        Assert.Equal(1, cache.Count);
+    }
+
+    [Fact]
+    public async Task One_caller_giving_up_does_not_fail_the_others_waiting_on_the_same_load()
+    {
+        var id = await RegisterAsync(1);
+        using var cache = NewCache(capacity: 10);
+        _registry.Slow(TimeSpan.FromMilliseconds(300));
+        using var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+
+        var cancelled = cache.GetSchemaAsync(id, impatient.Token).AsTask();
+        var patient = cache.GetSchemaAsync(id).AsTask();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(id, (await patient).Id);
+        Assert.Equal(1, Requests(id));
+    }
+
+    private SchemaCache NewCache(int capacity) =>
+        new(_client, new SchemaRegistryOptions { Url = _registry.Url, CacheCapacity = capacity });
+
+    private Task<int> RegisterAsync(int n) => _client.RegisterAsync($"subject-{n}", AvroSchemas.Numbered(n));
+
+    private int Requests(int id) => _registry.RequestCount($"GET /schemas/ids/{id}");
+}

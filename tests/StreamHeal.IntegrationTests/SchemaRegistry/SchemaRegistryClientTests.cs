@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Net;
+using StreamHeal.SchemaRegistry;
+using Xunit;
+
+namespace StreamHeal.IntegrationTests.SchemaRegistry;
+
+public sealed class SchemaRegistryClientTests : IAsyncLifetime
+{
+    private const string Subject = "orders-value";
+
+    private FakeSchemaRegistry _registry = null!;
+    private SchemaRegistryClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _registry = await FakeSchemaRegistry.StartAsync();
+        _client = NewClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _registry.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Register_then_get_by_id_returns_the_schema_as_Avro()
+    {
+        var id = await _client.RegisterAsync(Subject, AvroSchemas.OrderV1);
+        var again = await _client.RegisterAsync(Subject, AvroSchemas.OrderV1);
+
+        var schema = await _client.GetSchemaByIdAsync(id);
+
+        Assert.Equal(id, again);
+        Assert.Equal(new RegisteredSchema(id, AvroSchemas.OrderV1, SchemaTypes.Avro), schema);
+    }
+
+    [Fact]
+    public async Task Versions_latest_and_a_given_version_describe_the_subject()
+    {
+        var v1 = await _client.RegisterAsync(Subject, AvroSchemas.OrderV1);
+        var v2 = await _client.RegisterAsync(Subject, AvroSchemas.OrderWithDefaultedNote);
+
+        var versions = await _client.GetVersionsAsync(Subject);
+        var latest = await _client.GetLatestAsync(Subject);
+        var first = await _client.GetVersionAsync(Subject, 1);
+
+        Assert.Equal([1, 2], versions);
+        Assert.Equal(new SubjectVersion(Subject, v2, 2, AvroSchemas.OrderWithDefaultedNote, SchemaTypes.Avro), latest);
+        Assert.Equal(new SubjectVersion(Subject, v1, 1, AvroSchemas.OrderV1, SchemaTypes.Avro), first);
+    }
+
+    [Fact]
+    public async Task Subject_names_are_escaped_in_the_path()
+    {
+        const string odd = "orders value+ü";
+        var id = await _client.RegisterAsync(odd, AvroSchemas.OrderV1);
+
+        var latest = await _client.GetLatestAsync(odd);
+
+        Assert.Equal((odd, id), (latest.Subject, latest.Id));
+    }
+
+    [Fact]
+    public async Task Compatibility_test_says_yes_or_no_with_the_reason()
+    {
+        await _client.RegisterAsync(Subject, AvroSchemas.OrderV1);
+
+        var widened = await _client.TestCompatibilityAsync(Subject, AvroSchemas.OrderAmountAsDouble);
+        var retyped = await _client.TestCompatibilityAsync(Subject, AvroSchemas.OrderAmountAsString, "1");
+
+        Assert.True(widened.IsCompatible);
+        Assert.Empty(widened.Messages);
+        Assert.False(retyped.IsCompatible);
+        Assert.Contains(retyped.Messages, m => m.Contains("amount", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Subject_config_defaults_to_the_global_level_and_can_be_set()
+    {
+        var before = await _client.GetSubjectConfigAsync(Subject);
+        var set = await _client.SetSubjectConfigAsync(Subject, CompatibilityLevel.FullTransitive);
+        var after = await _client.GetSubjectConfigAsync(Subject);
+
+        Assert.Equal(CompatibilityLevel.Backward, before);
+        Assert.Equal(CompatibilityLevel.FullTransitive, set);
+        Assert.Equal(CompatibilityLevel.FullTransitive, after);
+    }
+
+    [Fact]
+    public async Task Each_registry_error_code_has_its_own_permanent_exception()
+    {
+        await _client.RegisterAsync(Subject, AvroSchemas.OrderV1);
+
+        await AssertPermanent<SubjectNotFoundException>(() => _client.GetVersionsAsync("nobody"), HttpStatusCode.NotFound, 40401);
+        await AssertPermanent<VersionNotFoundException>(() => _client.GetVersionAsync(Subject, 9), HttpStatusCode.NotFound, 40402);
+        await AssertPermanent<SchemaNotFoundException>(() => _client.GetSchemaByIdAsync(999), HttpStatusCode.NotFound, 40403);
+        await AssertPermanent<IncompatibleSchemaException>(
+            () => _client.RegisterAsync(Subject, AvroSchemas.OrderAmountAsString), HttpStatusCode.Conflict, 409);
+        await AssertPermanent<InvalidSchemaException>(
+            () => _client.RegisterAsync(Subject, AvroSchemas.Invalid), HttpStatusCode.UnprocessableEntity, 42201);
+    }
+
+    [Fact]
+    public async Task Basic_auth_is_sent_when_configured_and_refused_credentials_are_permanent()
+    {
+        const string userInfo = "api-key:s3cret-value";
+        _registry.RequireBasicAuth(userInfo);
+        using var authenticated = NewClient(o => o.BasicAuthUserInfo = userInfo);
+        using var wrong = NewClient(o => o.BasicAuthUserInfo = "api-key:other-secret");
+
+        var id = await authenticated.RegisterAsync(Subject, AvroSchemas.OrderV1);
+        var anonymous = await AssertPermanent<SchemaRegistryException>(() => _client.GetSchemaByIdAsync(id), HttpStatusCode.Unauthorized, 401);
+        var refused = await AssertPermanent<SchemaRegistryException>(() => wrong.GetSchemaByIdAsync(id), HttpStatusCode.Unauthorized, 401);
+
+        Assert.Contains("basicAuthUserInfo", anonymous.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.ServiceUnavailable, null, 503)]
+    [InlineData(HttpStatusCode.InternalServerError, 50001, 50001)]
+    [InlineData(HttpStatusCode.TooManyRequests, 42901, 42901)]
+    public async Task Server_errors_and_rate_limits_are_unavailable_not_permanent(HttpStatusCode status, int? bodyCode, int errorCode)
+    {
+        _registry.FailWith(status, bodyCode);
+
+        var error = await Assert.ThrowsAsync<SchemaRegistryUnavailableException>(() => _client.GetSchemaByIdAsync(1));
+
+        Assert.Equal((status, errorCode, true), (error.HttpStatus, error.ErrorCode, error.IsTransient));
+    }
+
+    [Fact]
+    public async Task Connection_refused_is_unavailable_and_the_client_recovers_after_a_restart()
+    {
+        var id = await _client.RegisterAsync(Subject, AvroSchemas.OrderV1);
+        await _registry.StopAsync();
+
+        var error = await Assert.ThrowsAsync<SchemaRegistryUnavailableException>(() => _client.GetSchemaByIdAsync(id));
+        await _registry.RestartAsync();
+        var schema = await _client.GetSchemaByIdAsync(id);
+
+        Assert.Null(error.HttpStatus);
+        Assert.IsType<HttpRequestException>(error.InnerException);
+        Assert.Contains($"127.0.0.1:{_registry.Port}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(AvroSchemas.OrderV1, schema.Schema);
+    }
+
+    [Fact]
+    public async Task A_slow_registry_times_out_as_unavailable_after_the_request_timeout()
+    {
+        using var client = NewClient(o => o.RequestTimeout = TimeSpan.FromMilliseconds(200));
+        _registry.Slow(TimeSpan.FromSeconds(10));
+        var stopwatch = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<SchemaRegistryUnavailableException>(() => client.GetSchemaByIdAsync(1));
+
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(5));
+        Assert.Contains("requestTimeout", error.Message, StringComparison.Ordinal);
+        Assert.True(error.IsTransient);
+    }
+
+    [Fact]
+    public async Task Cancellation_by_the_caller_is_a_cancellation_not_an_outage()
+    {
+        _registry.Slow(TimeSpan.FromSeconds(10));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _client.GetSchemaByIdAsync(1, cancel.Token));
+    }
+
+    private SchemaRegistryClient NewClient(Action<SchemaRegistryOptions>? configure = null)
+    {
+        var options = new SchemaRegistryOptions { Url = _registry.Url };
+        configure?.Invoke(options);
+        return new SchemaRegistryClient(options);
+    }
+
+    private static async Task<TException> AssertPermanent<TException>(Func<Task> call, HttpStatusCode status, int errorCode)
+        where TException : SchemaRegistryException
+    {
+        var error = await Assert.ThrowsAsync<TException>(call);
+        Assert.Equal((status, errorCode, false), (error.HttpStatus, error.ErrorCode, error.IsTransient));
+        return error;
+    }
+}
