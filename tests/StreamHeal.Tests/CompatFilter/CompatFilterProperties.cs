@@ -63,4 +63,56 @@ public sealed class CompatFilterProperties
             var names = schema.Current.Columns.Select(c => c.Name).ToList();
             return names.Distinct(StringComparer.OrdinalIgnoreCase).Count() == names.Count;
         });
+
+    [Property(MaxTest = 200)]
+    public Property A_column_type_never_changes_over_any_sequence_of_events() =>
+        Prop.ForAll(Events(), events =>
+        {
+            var schema = new TableSchema("t");
+            var filter = new StreamHeal.CompatFilter.CompatFilter(new CompatFilterOptions());
+            var seen = new Dictionary<string, ColumnType>(StringComparer.Ordinal);
+            foreach (var fields in events)
+            {
+                var row = new FlatRow();
+                foreach (var (name, value) in fields)
+                {
+                    row.Add(name, value);
+                }
+
+                filter.Apply(row, schema);
+                foreach (var column in schema.Current.Columns)
+                {
+                    if (seen.TryGetValue(column.Name, out var type) && type != column.Type)
+                    {
+                        return false;
+                    }
+
+                    seen[column.Name] = column.Type;
+                }
+            }
+
+            return true;
+        });
+
+    [Property(MaxTest = 200)]
+    public Property The_outcome_of_one_event_does_not_depend_on_field_order() =>
+        Prop.ForAll(Events(), events =>
+        {
+            var fields = events[0];
+            static (string[] Kept, string[] Quarantined) Run((string, FieldValue)[] input)
+            {
+                var row = new FlatRow();
+                foreach (var (name, value) in input)
+                {
+                    row.Add(name, value);
+                }
+
+                new StreamHeal.CompatFilter.CompatFilter(new CompatFilterOptions()).Apply(row, new TableSchema("t"));
+                return (row.Fields.Select(f => f.Name).Order(StringComparer.Ordinal).ToArray(), row.Quarantine.Select(q => q.Name + q.Reason).Order(StringComparer.Ordinal).ToArray());
+            }
+
+            var forward = Run(fields);
+            var backward = Run(fields.Reverse().ToArray());
+            return forward.Kept.SequenceEqual(backward.Kept) && forward.Quarantined.SequenceEqual(backward.Quarantined);
+        });
 }

@@ -118,6 +118,51 @@ public sealed class CompatFilterTests
     }
 
     [Fact]
+    public void Float_inference_makes_number_columns_float64_so_later_fractions_fit()
+    {
+        var filter = new StreamHeal.CompatFilter.CompatFilter(new CompatFilterOptions { NumberInference = NumberInference.Float });
+        var schema = new TableSchema("t");
+        Assert.Equal(0, filter.Apply(Row(("price", FieldValue.FromInt64(10))), schema));
+        Assert.Equal(0, filter.Apply(Row(("price", FieldValue.FromDouble(9.99))), schema));
+        Assert.Equal(ColumnType.Float64, schema.Current.Columns.Single().Type);
+    }
+
+    [Fact]
+    public void Field_type_overrides_decide_new_columns_and_strings_become_timestamps_only_through_them()
+    {
+        var options = new CompatFilterOptions();
+        options.FieldTypes["created_at"] = ColumnType.Timestamp;
+        options.FieldTypes["payload"] = ColumnType.Json;
+        var filter = new StreamHeal.CompatFilter.CompatFilter(options);
+        var schema = new TableSchema("t");
+
+        var row = Row(("created_at", FieldValue.FromString("2026-01-02T03:04:05Z")), ("updated_at", FieldValue.FromString("2026-01-02T03:04:05Z")), ("payload", FieldValue.FromInt64(3)));
+        Assert.Equal(0, filter.Apply(row, schema));
+        var types = schema.Current.Columns.ToDictionary(c => c.Name, c => c.Type);
+        Assert.Equal(ColumnType.Timestamp, types["created_at"]);
+        Assert.Equal(ColumnType.String, types["updated_at"]);
+        Assert.Equal(ColumnType.Json, types["payload"]);
+
+        var bad = Row(("created_at", FieldValue.FromString("yesterday")), ("payload", FieldValue.FromString("any value fits JSON")));
+        Assert.Equal(1, filter.Apply(bad, schema));
+        Assert.Equal(("created_at", "TIMESTAMP", "STRING"), (bad.Quarantine[0].Name, bad.Quarantine[0].ExpectedType, bad.Quarantine[0].ActualType));
+    }
+
+    [Fact]
+    public void Big_integers_make_numeric_when_they_fit_and_bignumeric_otherwise_but_flip_an_int64_column()
+    {
+        var schema = new TableSchema("t");
+        _filter.Apply(Row(("a", FieldValue.FromBigInteger("12345678901234567890")), ("b", FieldValue.FromBigInteger(new string('9', 40))), ("c", FieldValue.FromInt64(1))), schema);
+        var types = schema.Current.Columns.ToDictionary(c => c.Name, c => c.Type);
+        Assert.Equal(ColumnType.Numeric, types["a"]);
+        Assert.Equal(ColumnType.BigNumeric, types["b"]);
+
+        var row = Row(("c", FieldValue.FromBigInteger("99999999999999999999")), ("a", FieldValue.FromInt64(5)));
+        Assert.Equal(1, _filter.Apply(row, schema));
+        Assert.Equal("c", Assert.Single(row.Quarantine).Name);
+    }
+
+    [Fact]
     public void Concurrent_first_values_register_one_type()
     {
         var schema = new TableSchema("t");
