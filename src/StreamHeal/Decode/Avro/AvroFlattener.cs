@@ -16,7 +16,7 @@ namespace StreamHeal.Decode.Avro;
 /// <item><term>int, long, time-millis, time-micros</term><description>Int64</description></item>
 /// <item><term>float, double</term><description>Float64 (float widened exactly)</description></item>
 /// <item><term>boolean</term><description>Bool</description></item>
-/// <item><term>string, uuid</term><description>String (uuid on fixed(16): the canonical 8-4-4-4-12 text)</description></item>
+/// <item><term>string, uuid</term><description>String</description></item>
 /// <item><term>bytes, fixed</term><description>String holding base64</description></item>
 /// <item><term>enum</term><description>String (the symbol)</description></item>
 /// <item><term>null</term><description>Null</description></item>
@@ -27,7 +27,8 @@ namespace StreamHeal.Decode.Avro;
 /// <item><term>date</term><description>String <c>yyyy-MM-dd</c>; outside years 1-9999 the raw Int64</description></item>
 /// <item><term>duration (fixed 12)</term><description>String, ISO-8601 <c>P{months}M{days}DT{seconds}.{millis}S</c></description></item>
 /// </list>
-/// <para>A logical type on a base type the specification does not allow it on is ignored, as the specification says.</para>
+/// <para>Logical types Apache.Avro does not know (e.g. <c>duration</c>) are read from the schema's properties; a known one on a
+/// base type it does not allow is rejected by Apache.Avro's parser when the flattener is built.</para>
 /// <para>Thread-safe: the plan is immutable, so one instance serves all workers.</para>
 /// </remarks>
 public sealed class AvroFlattener
@@ -41,7 +42,7 @@ public sealed class AvroFlattener
     private readonly ArrayMode _arrayMode;
 
     /// <param name="schemaJson">The writer schema; its top level must be a record.</param>
-    /// <exception cref="SchemaParseException">The schema is not valid Avro.</exception>
+    /// <exception cref="AvroException">The schema is not valid Avro (<see cref="SchemaParseException"/>, or <see cref="AvroTypeException"/> for a misplaced logical type).</exception>
     /// <exception cref="ArgumentException">The top level is not a record, or a type is not supported.</exception>
     public AvroFlattener(string schemaJson, FlattenOptions options)
         : this(Schema.Parse(schemaJson), options)

@@ -29,7 +29,6 @@ internal enum AvroKind : byte
     LocalTimestampMillis,
     LocalTimestampMicros,
     UuidString,
-    UuidFixed,
     Duration,
 }
 

@@ -75,7 +75,7 @@ internal sealed class AvroTypes
         },
     };
 
-    /// <summary>The logical kind when the base type is the one the specification allows; otherwise null (ignored, as the spec says).</summary>
+    /// <summary>The logical kind when the base type is one the specification allows; otherwise null, and the base type is used.</summary>
     private static AvroType? ResolveLogical(string? name, Schema baseSchema, Schema annotated)
     {
         var fixedSize = baseSchema is FixedSchema f ? f.Size : -1;
@@ -91,7 +91,6 @@ internal sealed class AvroTypes
             ("local-timestamp-millis", Schema.Type.Long) => AvroKind.LocalTimestampMillis,
             ("local-timestamp-micros", Schema.Type.Long) => AvroKind.LocalTimestampMicros,
             ("uuid", Schema.Type.String) => AvroKind.UuidString,
-            ("uuid", Schema.Type.Fixed) when fixedSize == 16 => AvroKind.UuidFixed,
             ("duration", Schema.Type.Fixed) when fixedSize == 12 => AvroKind.Duration,
             _ => (AvroKind?)null,
         };

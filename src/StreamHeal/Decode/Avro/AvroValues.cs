@@ -35,8 +35,6 @@ internal static class AvroValues
                 return FieldValue.FromString(AvroText.Decimal(reader.ReadBytes(), type.Scale));
             case AvroKind.DecimalFixed:
                 return FieldValue.FromString(AvroText.Decimal(reader.Take(type.Size), type.Scale));
-            case AvroKind.UuidFixed:
-                return FieldValue.FromString(new Guid(reader.Take(16), bigEndian: true).ToString());
             case AvroKind.Duration:
                 return FieldValue.FromString(AvroText.Duration(reader.Take(12)));
             case AvroKind.Date:
