@@ -45,7 +45,7 @@ public sealed class AvroFlattener
     /// <exception cref="AvroException">The schema is not valid Avro (<see cref="SchemaParseException"/>, or <see cref="AvroTypeException"/> for a misplaced logical type).</exception>
     /// <exception cref="ArgumentException">The top level is not a record, or a type is not supported.</exception>
     public AvroFlattener(string schemaJson, FlattenOptions options)
-        : this(Schema.Parse(schemaJson), options)
+        : this(Parse(schemaJson), options)
     {
     }
 
@@ -134,6 +134,19 @@ public sealed class AvroFlattener
         else
         {
             row.AddQuarantine(new QuarantinedField(step.DisplayPath, Literal(value), reason));
+        }
+    }
+
+    private static Schema Parse(string schemaJson)
+    {
+        try
+        {
+            return Schema.Parse(schemaJson);
+        }
+        catch (Newtonsoft.Json.JsonException e)
+        {
+            // Apache.Avro lets its JSON library's exception through for text that is not JSON; callers should need one type.
+            throw new SchemaParseException($"The Avro schema is not valid JSON: {e.Message}", e);
         }
     }
 
