@@ -5,18 +5,21 @@ namespace StreamHeal.Decode.Avro;
 
 /// <summary>
 /// One <see cref="AvroFlattener"/> per schema id, built on first use. Bounded: past <see cref="Capacity"/> the
-/// oldest entry is dropped (and rebuilt if its id returns). Thread-safe; concurrent first uses of one id build once.
+/// oldest entry is dropped (and rebuilt if its id returns). Thread-safe; hits take no lock, and misses build
+/// one at a time so concurrent first uses of an id build it once.
 /// </summary>
 /// <remarks>A registry id always names the same schema, so on a hit the schema text is not compared.</remarks>
 public sealed class AvroDecoders
 {
     public const int DefaultCapacity = 100;
 
-    private readonly ConcurrentDictionary<int, Lazy<AvroFlattener>> _flatteners = new();
-    private readonly ConcurrentQueue<int> _order = new();
+    private readonly ConcurrentDictionary<int, AvroFlattener> _flatteners = new();
+    // Insertion order of the ids in _flatteners; only touched under _missLock.
+    private readonly Queue<int> _order = new();
+    private readonly Lock _missLock = new();
     private readonly FlattenOptions _options;
-    private readonly object _evictLock = new();
 
+    /// <param name="options">Naming rules shared with the JSON flattener.</param>
     /// <param name="capacity">Schemas kept; default <see cref="DefaultCapacity"/>.</param>
     public AvroDecoders(FlattenOptions options, int capacity = DefaultCapacity)
     {
@@ -38,42 +41,26 @@ public sealed class AvroDecoders
         ArgumentNullException.ThrowIfNull(schemaJson);
         if (_flatteners.TryGetValue(schemaId, out var cached))
         {
-            return Value(schemaId, cached);
+            return cached;
         }
 
-        var created = new Lazy<AvroFlattener>(() => new AvroFlattener(schemaJson, _options), LazyThreadSafetyMode.ExecutionAndPublication);
-        var entry = _flatteners.GetOrAdd(schemaId, created);
-        if (ReferenceEquals(entry, created))
+        // Schemas are few and build in milliseconds, so serialising misses costs nothing and keeps the bound exact.
+        lock (_missLock)
         {
-            _order.Enqueue(schemaId);
-            Evict();
-        }
-
-        return Value(schemaId, entry);
-    }
-
-    private AvroFlattener Value(int schemaId, Lazy<AvroFlattener> entry)
-    {
-        try
-        {
-            return entry.Value;
-        }
-        catch
-        {
-            // A Lazy keeps its exception; drop it so a corrected registry answer can be tried again.
-            _flatteners.TryRemove(new KeyValuePair<int, Lazy<AvroFlattener>>(schemaId, entry));
-            throw;
-        }
-    }
-
-    private void Evict()
-    {
-        lock (_evictLock)
-        {
-            while (_flatteners.Count > Capacity && _order.TryDequeue(out var oldest))
+            if (_flatteners.TryGetValue(schemaId, out cached))
             {
-                _flatteners.TryRemove(oldest, out _);
+                return cached;
             }
+
+            var built = new AvroFlattener(schemaJson, _options);
+            _flatteners[schemaId] = built;
+            _order.Enqueue(schemaId);
+            while (_order.Count > Capacity)
+            {
+                _flatteners.TryRemove(_order.Dequeue(), out _);
+            }
+
+            return built;
         }
     }
 }
