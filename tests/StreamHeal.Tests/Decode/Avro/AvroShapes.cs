@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using Avro;
 using Avro.Generic;
@@ -67,14 +68,11 @@ internal static class AvroShapes
     }
 
     private static Gen<object?[]> RecordValue(RecordShape shape) =>
-        shape.Fields.Select(Value).ToList() is var gens && gens.Count == 0
-            ? Gen.Constant(Array.Empty<object?>())
-            : gens.Aggregate(
-                Gen.Constant(ImmutableList()),
-                static (acc, gen) => acc.SelectMany(list => gen.Select(v => list.Add(v))))
-                .Select(static list => list.ToArray());
-
-    private static System.Collections.Immutable.ImmutableList<object?> ImmutableList() => [];
+        shape.Fields.Select(Value)
+            .Aggregate(
+                Gen.Constant(ImmutableList<object?>.Empty),
+                static (values, next) => values.SelectMany(list => next.Select(v => list.Add(v))))
+            .Select(static list => list.ToArray());
 
     private static Gen<object?> Value(Shape shape) => shape switch
     {
