@@ -10,4 +10,10 @@ public static class DecodeErrors
     public const string NotAnObject = "not_an_object";
     public const string TooDeep = "too_deep";
     public const string TooManyFields = "too_many_fields";
+
+    /// <summary>An Avro payload that ends before its writer schema is satisfied.</summary>
+    public const string TruncatedAvro = "truncated_avro";
+
+    /// <summary>An Avro payload the encoding forbids: a bad union or enum index, a negative length, trailing bytes.</summary>
+    public const string InvalidAvro = "invalid_avro";
 }
