@@ -65,6 +65,8 @@ public readonly struct FieldValue : IEquatable<FieldValue>
         FieldKind.Null => "null",
         FieldKind.Bool => AsBool ? "true" : "false",
         FieldKind.Int64 => AsInt64.ToString(CultureInfo.InvariantCulture),
+        // JSON has no NaN or infinities; they are kept as strings so _quarantine stays valid JSON.
+        FieldKind.Float64 when !double.IsFinite(AsDouble) => "\"" + AsDouble.ToString(CultureInfo.InvariantCulture) + "\"",
         FieldKind.Float64 => AsDouble.ToString("R", CultureInfo.InvariantCulture),
         FieldKind.BigInteger => _text!,
         FieldKind.String => System.Text.Json.JsonSerializer.Serialize(_text, RecordsJsonContext.Default.String),
