@@ -52,7 +52,7 @@ internal static class RunCommand
             o.TimestampFormat = "HH:mm:ss ";
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-        builder.Services.AddStreamHeal();
+        builder.Services.AddStreamHeal(builder.Configuration);
         using var host = builder.Build();
         var problems = StreamHealServices.ValidateConfiguration(host.Services);
         if (problems.Count > 0)

@@ -14,8 +14,53 @@ public sealed class CompatFilter(CompatFilterOptions options)
 {
     private const int StackMarkLimit = 512;
 
+    /// <summary>
+    /// The new columns <paramref name="row"/> would add (non-null fields the table does not know, except spellings that
+    /// collide inside the row), typed as <see cref="Apply"/> would type them. Empty, without allocating, for a row
+    /// whose every field is known.
+    /// </summary>
+    public IReadOnlyList<SinkColumn> ProposeColumns(FlatRow row, TableSchema schema)
+    {
+        var snapshot = schema.Current;
+        List<SinkColumn>? proposals = null;
+        for (var i = 0; i < row.Count; i++)
+        {
+            var field = row[i];
+            if (field.Value.IsNull || snapshot.TryGet(field.Name, out _))
+            {
+                continue;
+            }
+
+            var collides = false;
+            for (var j = 0; j < row.Count; j++)
+            {
+                if (j != i && !row[j].Value.IsNull && string.Equals(row[j].Name, field.Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    collides = true;
+                    break;
+                }
+            }
+
+            if (!collides)
+            {
+                if (snapshot.Columns.Count + (proposals?.Count ?? 0) >= options.MaxColumns)
+                {
+                    break;
+                }
+
+                (proposals ??= []).Add(new SinkColumn(field.Name, ColumnTypes.Infer(field.Name, field.Value, options)));
+            }
+        }
+
+        return (IReadOnlyList<SinkColumn>?)proposals ?? [];
+    }
+
     /// <summary>Applies the rules to <paramref name="row"/> in place; returns how many fields were quarantined.</summary>
-    public int Apply(FlatRow row, TableSchema schema)
+    /// <param name="registerNew">
+    /// False when new columns are registered elsewhere first (the Schema Registry): a field still unknown here could
+    /// not be registered and goes to quarantine as <c>registry_unavailable</c>.
+    /// </param>
+    public int Apply(FlatRow row, TableSchema schema, bool registerNew = true)
     {
         var count = row.Count;
         if (count == 0)
@@ -56,7 +101,7 @@ public sealed class CompatFilter(CompatFilterOptions options)
 
             if (unknown > 0)
             {
-                quarantined += RegisterUnknown(row, schema, snapshot, marks);
+                quarantined += RegisterUnknown(row, schema, snapshot, marks, registerNew);
             }
 
             if (quarantined > 0 || unknown > 0 || removedNulls > 0)
@@ -95,7 +140,7 @@ public sealed class CompatFilter(CompatFilterOptions options)
     }
 
     // The slow path: only rows that bring names the table does not know yet get here.
-    private int RegisterUnknown(FlatRow row, TableSchema schema, SchemaSnapshot snapshot, Span<bool> marks)
+    private int RegisterUnknown(FlatRow row, TableSchema schema, SchemaSnapshot snapshot, Span<bool> marks, bool registerNew)
     {
         var quarantined = 0;
         HashSet<string>? collided = null;
@@ -132,6 +177,14 @@ public sealed class CompatFilter(CompatFilterOptions options)
             if (collided is not null && collided.Contains(field.Name))
             {
                 Quarantine(row, field, QuarantineReasons.CaseCollisionInEvent, null, null);
+                quarantined++;
+                continue;
+            }
+
+            if (!registerNew && !schema.Current.TryGet(field.Name, out _))
+            {
+                Quarantine(row, field, QuarantineReasons.RegistryUnavailable, null, ColumnTypes.SqlName(ColumnTypes.Infer(field.Name, field.Value, options)));
+                marks[i] = true;
                 quarantined++;
                 continue;
             }

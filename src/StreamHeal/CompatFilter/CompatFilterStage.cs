@@ -3,6 +3,7 @@ using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Pipeline;
 using StreamHeal.Records;
+using StreamHeal.SchemaState;
 using StreamHeal.Telemetry;
 
 namespace StreamHeal.CompatFilter;
@@ -16,41 +17,71 @@ internal static class CompatFilterStage
 {
     public const string Name = "compat-filter";
 
+    /// <param name="registrar">
+    /// When set, new columns are registered in the Schema Registry before the row goes on (the row waits for it; a
+    /// registry that cannot be reached makes the new fields quarantine as <c>registry_unavailable</c> instead).
+    /// </param>
     public static TransformBlock<IngestRecord, IngestRecord> Create(
-        CompatFilter filter, SchemaViolationPolicy policy, SchemaCatalog catalog, QuarantineCounts counts, PipelineMetrics metrics, ILogger logger,
-        int parallelism, int capacity, CancellationToken cancellationToken) =>
-        new(
-            record =>
+        CompatFilter filter, SchemaViolationPolicy policy, SchemaCatalog catalog, SchemaRegistrar? registrar, QuarantineCounts counts,
+        PipelineMetrics metrics, ILogger logger, int parallelism, int capacity, CancellationToken cancellationToken)
+    {
+        var options = BlockOptions.Ordered(capacity, parallelism, cancellationToken);
+        if (registrar is null)
+        {
+            return new TransformBlock<IngestRecord, IngestRecord>(
+                record =>
+                {
+                    filter.Apply(record.Row!, catalog.Get(record.Table));
+                    return Conclude(record, policy, counts, metrics, logger);
+                },
+                options);
+        }
+
+        return new TransformBlock<IngestRecord, IngestRecord>(
+            async record =>
             {
-                var row = record.Row!;
-                filter.Apply(row, catalog.Get(record.Table));
-                var removed = row.Quarantine;
-                if (removed.Count == 0)
+                var schema = catalog.Get(record.Table);
+                var proposals = filter.ProposeColumns(record.Row!, schema);
+                if (proposals.Count > 0)
                 {
-                    return record;
+                    await registrar.EnsureAsync(schema, proposals, cancellationToken);
                 }
 
-                metrics.RecordQuarantined(removed.Count);
-                foreach (var field in removed)
-                {
-                    if (counts.Increment(record.Table, field.Name, field.Reason))
-                    {
-                        Log.FieldQuarantined(logger, record.Table, field.Name, field.Reason, field.ExpectedType, field.ActualType, policy);
-                    }
-                }
-
-                if (policy == SchemaViolationPolicy.Drop)
-                {
-                    row.ClearQuarantine();
-                }
-                else if (policy == SchemaViolationPolicy.DeadLetter)
-                {
-                    record.Fail(new DeadLetterReason("schema_violation", Describe(removed), Name));
-                }
-
-                return record;
+                filter.Apply(record.Row!, schema, registerNew: false);
+                return Conclude(record, policy, counts, metrics, logger);
             },
-            BlockOptions.Ordered(capacity, parallelism, cancellationToken));
+            options);
+    }
+
+    private static IngestRecord Conclude(IngestRecord record, SchemaViolationPolicy policy, QuarantineCounts counts, PipelineMetrics metrics, ILogger logger)
+    {
+        var row = record.Row!;
+        var removed = row.Quarantine;
+        if (removed.Count == 0)
+        {
+            return record;
+        }
+
+        metrics.RecordQuarantined(removed.Count);
+        foreach (var field in removed)
+        {
+            if (counts.Increment(record.Table, field.Name, field.Reason))
+            {
+                Log.FieldQuarantined(logger, record.Table, field.Name, field.Reason, field.ExpectedType, field.ActualType, policy);
+            }
+        }
+
+        if (policy == SchemaViolationPolicy.Drop)
+        {
+            row.ClearQuarantine();
+        }
+        else if (policy == SchemaViolationPolicy.DeadLetter)
+        {
+            record.Fail(new DeadLetterReason("schema_violation", Describe(removed), Name));
+        }
+
+        return record;
+    }
 
     private static string Describe(IReadOnlyList<QuarantinedField> removed)
     {

@@ -55,7 +55,61 @@ public sealed class TableSchema
             return column;
         }
     }
+
+    /// <summary>Replaces the columns with <paramref name="columns"/> (what the registry holds), dropping local proposals.</summary>
+    public void Reset(IEnumerable<SinkColumn> columns)
+    {
+        lock (_gate)
+        {
+            _current = SchemaSnapshot.Create(_current.Version + 1, [.. columns]);
+        }
+    }
+
+    /// <summary>
+    /// Adds every column of <paramref name="others"/> not registered yet (ignoring case); a column registered with a
+    /// different type keeps its type and is reported, because a column's type never changes.
+    /// </summary>
+    public IReadOnlyList<ColumnConflict> Merge(IEnumerable<SinkColumn> others)
+    {
+        List<ColumnConflict>? conflicts = null;
+        lock (_gate)
+        {
+            var snapshot = _current;
+            var columns = new List<SinkColumn>(snapshot.Columns);
+            var names = new Dictionary<string, SinkColumn>(StringComparer.OrdinalIgnoreCase);
+            foreach (var column in columns)
+            {
+                names[column.Name] = column;
+            }
+
+            foreach (var other in others)
+            {
+                if (names.TryGetValue(other.Name, out var existing))
+                {
+                    if (existing.Type != other.Type)
+                    {
+                        (conflicts ??= []).Add(new ColumnConflict(existing.Name, existing.Type, other.Type));
+                    }
+
+                    continue;
+                }
+
+                names[other.Name] = other;
+                columns.Add(other);
+            }
+
+            if (columns.Count != snapshot.Columns.Count)
+            {
+                _current = SchemaSnapshot.Create(snapshot.Version + (columns.Count - snapshot.Columns.Count), [.. columns]);
+            }
+        }
+
+        return (IReadOnlyList<ColumnConflict>?)conflicts ?? [];
+    }
 }
+
+/// <summary>A column whose name is registered with another type (names compared ignoring case).</summary>
+public readonly record struct ColumnConflict(string Name, ColumnType Existing, ColumnType Other);
 
 /// <summary>An immutable view of a table's columns at one version.</summary>
 public sealed class SchemaSnapshot

@@ -2,7 +2,10 @@ using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 using StreamHeal.Pipeline;
+using StreamHeal.SchemaRegistry;
+using StreamHeal.SchemaState;
 using StreamHeal.Sink.DuckDb;
 
 namespace StreamHeal.Hosting;
@@ -12,6 +15,7 @@ namespace StreamHeal.Hosting;
 /// the health endpoint. A pipeline failure stops the host with exit code 1.
 /// </summary>
 internal sealed partial class IngestionService(
+    IServiceProvider services,
     PipelineSettings settings,
     IOptions<DuckDbSinkOptions> duckDb,
     IOptions<HealthOptions> health,
@@ -28,7 +32,12 @@ internal sealed partial class IngestionService(
         try
         {
             await using var sink = new DuckDbSink(duckDb.Value, timeProvider);
-            await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider);
+            var registryOptions = services.GetService<IOptions<SchemaRegistryOptions>>()?.Value;
+            using var registry = registryOptions is null ? null : new SchemaRegistryClient(registryOptions);
+            using var registrar = registry is null
+                ? null
+                : new SchemaRegistrar(registry, services.GetRequiredService<IOptions<SchemaStateOptions>>().Value, loggerFactory.CreateLogger("StreamHeal.SchemaState"), timeProvider);
+            await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider, registrar: registrar);
             await using var endpoint = health.Value.Port > 0 ? new HealthEndpoint(health.Value.Port, () => pipeline.Status) : null;
             using var statusStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var status = PrintStatusAsync(pipeline, statusStop.Token);

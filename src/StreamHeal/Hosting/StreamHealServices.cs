@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,8 @@ using StreamHeal.Flatten;
 using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Retry;
+using StreamHeal.SchemaRegistry;
+using StreamHeal.SchemaState;
 using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
 
@@ -17,8 +20,15 @@ namespace StreamHeal.Hosting;
 /// <summary>Registers the ingestion service and its validated options on a host.</summary>
 public static class StreamHealServices
 {
-    public static IServiceCollection AddStreamHeal(this IServiceCollection services)
+    /// <param name="configuration">Decides whether a Schema Registry is configured (<c>schemaRegistry:url</c>).</param>
+    public static IServiceCollection AddStreamHeal(this IServiceCollection services, IConfiguration configuration)
     {
+        if (!string.IsNullOrWhiteSpace(configuration["schemaRegistry:url"]))
+        {
+            services.AddValidated<SchemaRegistryOptions>("schemaRegistry");
+            services.AddValidated<SchemaStateOptions>(SchemaStateOptions.SectionName);
+        }
+
         services.AddValidated<KafkaOptions>(KafkaOptions.SectionName);
         services.AddValidated<PipelineOptions>(PipelineOptions.SectionName);
         services.AddValidated<DecodeOptions>("decode");

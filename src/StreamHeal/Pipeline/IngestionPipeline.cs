@@ -11,6 +11,7 @@ using StreamHeal.Offsets;
 using StreamHeal.Poll;
 using StreamHeal.Records;
 using StreamHeal.Retry;
+using StreamHeal.SchemaState;
 using StreamHeal.Sink;
 using StreamHeal.Telemetry;
 
@@ -38,14 +39,19 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private readonly InFlightBudget _budget;
     private readonly SchemaCatalog _catalog = new();
     private readonly bool _ownsMetrics;
+    private readonly SchemaRegistrar? _registrar;
     private PollLoop? _poll;
     private volatile bool _running;
     private volatile string? _failure;
     private long _lastDependencyFailure = long.MinValue;
     private Func<string>? _describe;
 
-    public IngestionPipeline(PipelineSettings settings, ISink sink, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, Func<double>? random = null, PipelineMetrics? metrics = null)
+    /// <param name="registrar">The Schema Registry holding the tables' schema state; null keeps it in this process only.</param>
+    public IngestionPipeline(
+        PipelineSettings settings, ISink sink, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, Func<double>? random = null,
+        PipelineMetrics? metrics = null, SchemaRegistrar? registrar = null)
     {
+        _registrar = registrar;
         _settings = settings;
         _sink = sink;
         _loggerFactory = loggerFactory;
@@ -81,7 +87,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         _running,
         _failure)
     {
-        Degraded = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastDependencyFailure)) < TimeSpan.FromSeconds(10),
+        Degraded = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastDependencyFailure)) < TimeSpan.FromSeconds(10) || (_registrar?.Degraded ?? false),
     };
 
     /// <summary>The Kafka client's latest statistics JSON (set <c>kafka.properties.statistics.interval.ms</c>), or null.</summary>
@@ -108,10 +114,27 @@ public sealed class IngestionPipeline : IAsyncDisposable
             Log.SinkUnavailable(_logger, _sink.Name, "*", attempt + 1, delay, e.Message);
         });
 
-        // Reconcile with what the sink already has; a sink that is down at start-up is waited for like any outage.
-        foreach (var table in tables.Values)
+        // Reconcile the schema state with what the sink already has; a sink that is down at start-up is waited for
+        // like any outage. A column whose type differs between the two is fatal: types never change.
+        foreach (var (topic, table) in tables)
         {
-            _catalog.Seed(table, await sinkRetry.ExecuteAsync(static (s, ct) => s.Item1.EnsureTableAsync(s.table, [], ct), (_sink, table), stop));
+            var sinkColumns = await sinkRetry.ExecuteAsync(static (s, ct) => s.Item1.EnsureTableAsync(s.table, [], ct), (_sink, table), stop);
+            if (_registrar is null)
+            {
+                _catalog.Seed(table, sinkColumns);
+                continue;
+            }
+
+            if (string.Equals(_registrar.SubjectFor(table), topic + "-value", StringComparison.Ordinal))
+            {
+                throw new PipelineFailedException($"schemaState.subjectTemplate gives '{topic}-value' for table '{table}': that subject belongs to the producers of '{topic}'. Choose another template.", null);
+            }
+
+            var schema = _catalog.Seed(table, await _registrar.LoadAsync(table, stop));
+            foreach (var conflict in schema.Merge(sinkColumns))
+            {
+                throw new SinkSchemaConflictException(table, conflict.Name, conflict.Existing, CompatFilter.ColumnTypes.SqlName(conflict.Other));
+            }
         }
 
         foreach (var (topic, table) in tables)
@@ -130,7 +153,8 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var decode = DecodeStage.Create(new JsonDecoder(_settings.Decode), completion, Metrics, options.DecodeParallelism, capacity, token);
         var flatten = FlattenStage.Create(new Flattener(_settings.Flatten), options.FlattenParallelism, capacity, token);
         var compat = CompatFilterStage.Create(
-            new CompatFilter.CompatFilter(_settings.Schema), _settings.Schema.Policy, _catalog, QuarantineCounts, Metrics, _logger, options.CompatFilterParallelism, capacity, token);
+            new CompatFilter.CompatFilter(_settings.Schema), _settings.Schema.Policy, _catalog, _registrar, QuarantineCounts, Metrics, _logger,
+            options.CompatFilterParallelism, capacity, token);
         await using var batch = new BatchStage(_settings.Batch, _timeProvider, capacity, token);
         var deadLetters = DeadLetterStage.Create(
             producer, _settings.DeadLetter, new DeadLetterMessageBuilder(_settings.Kafka.GroupId, _timeProvider),

@@ -21,6 +21,7 @@ public static class QuarantineReasons
     public const string CaseCollisionInEvent = "case_collision_in_event";
     public const string CaseCollisionWithTable = "case_collision_with_table";
     public const string TooManyColumns = "too_many_columns";
+    public const string RegistryUnavailable = "registry_unavailable";
 
     /// <summary>An array kept out of the columns because flatten's array mode is <c>Quarantine</c>.</summary>
     public const string ArrayValue = "array_value";

@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using StreamHeal.CompatFilter;
+using StreamHeal.SchemaRegistry;
+using StreamHeal.Sink;
+
+namespace StreamHeal.SchemaState;
+
+/// <summary>
+/// Keeps each table's schema state in the Schema Registry, shared by every replica. The state is the union of all
+/// registered versions' fields, so a version registered concurrently by another replica never drops a field; to add
+/// columns a replica reads, merges, registers, and on 409 reads and decides again. One registration runs per table at
+/// a time and callers whose columns appeared meanwhile return at once (single flight). When the registry cannot be
+/// reached the registrar is degraded: callers learn it at once (their new fields are quarantined, nothing waits) and it
+/// tries again after <see cref="SchemaStateOptions.RetryDegradedAfter"/>.
+/// </summary>
+public sealed class SchemaRegistrar : IDisposable
+{
+    private const int MaxRegisterAttempts = 5;
+
+    private readonly SchemaRegistryClient _client;
+    private readonly SchemaStateOptions _options;
+    private readonly SchemaStateFile _file;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Subject, int Version), List<SinkColumn>> _versions = new();
+    private long _retryAt;
+    private volatile bool _degraded;
+
+    public SchemaRegistrar(SchemaRegistryClient client, SchemaStateOptions options, ILogger logger, TimeProvider timeProvider)
+    {
+        _client = client;
+        _options = options;
+        _file = new SchemaStateFile(options.Directory);
+        _logger = logger;
+        _timeProvider = timeProvider;
+    }
+
+    public string SubjectFor(string table) => _options.SubjectFor(table);
+
+    /// <summary>True while the registry cannot be reached; clears itself on the next successful call.</summary>
+    public bool Degraded => _degraded;
+
+    /// <summary>Registrations that had to re-read after another replica registered first (409).</summary>
+    public long Conflicts => Interlocked.Read(ref _conflicts);
+
+    private long _conflicts;
+
+    /// <summary>
+    /// The table's state at start-up: from the registry (and saved locally), or from the local copy while the
+    /// registry is down (degraded), or empty for a new table.
+    /// </summary>
+    public async Task<IReadOnlyList<SinkColumn>> LoadAsync(string table, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var columns = await RegistryColumnsAsync(_options.SubjectFor(table), cancellationToken);
+            await _file.SaveAsync(table, columns, cancellationToken);
+            Healthy();
+            return columns;
+        }
+        catch (SchemaRegistryUnavailableException e)
+        {
+            Degrade(e);
+            return await _file.LoadAsync(table, cancellationToken) ?? [];
+        }
+    }
+
+    /// <summary>
+    /// Makes sure <paramref name="proposals"/> are columns of <paramref name="schema"/>, registering them if needed.
+    /// A name the registry already holds keeps the registry's type. Returns false while the registry is unreachable.
+    /// </summary>
+    public async Task<bool> EnsureAsync(TableSchema schema, IReadOnlyList<SinkColumn> proposals, CancellationToken cancellationToken)
+    {
+        if (AllPresent(schema, proposals))
+        {
+            return true;
+        }
+
+        if (_degraded && _timeProvider.GetTimestamp() < Interlocked.Read(ref _retryAt))
+        {
+            return false;
+        }
+
+        var gate = _gates.GetOrAdd(schema.Table, static _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (AllPresent(schema, proposals))
+            {
+                return true;
+            }
+
+            await RegisterAsync(schema, proposals, cancellationToken);
+            Healthy();
+            return true;
+        }
+        catch (SchemaRegistryUnavailableException e)
+        {
+            Degrade(e);
+            return false;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task RegisterAsync(TableSchema schema, IReadOnlyList<SinkColumn> proposals, CancellationToken cancellationToken)
+    {
+        var subject = _options.SubjectFor(schema.Table);
+        var before = schema.Current.Columns;
+        for (var attempt = 1; ; attempt++)
+        {
+            var registered = await RegistryColumnsAsync(subject, cancellationToken);
+            schema.Merge(registered);
+            schema.Merge(proposals);
+            var wanted = schema.Current.Columns;
+            if (wanted.Count == registered.Count)
+            {
+                break; // Another replica registered everything meanwhile.
+            }
+
+            try
+            {
+                await _client.RegisterAsync(subject, StateSchemaAvro.ToAvro(schema.Table, wanted), cancellationToken: cancellationToken);
+                SchemaStateLog.Registered(_logger, schema.Table, subject, wanted.Count - registered.Count);
+                break;
+            }
+            catch (IncompatibleSchemaException e) when (attempt < MaxRegisterAttempts)
+            {
+                // Someone registered a conflicting type first: forget our proposals and decide again from the registry.
+                Interlocked.Increment(ref _conflicts);
+                SchemaStateLog.RegisterConflict(_logger, schema.Table, attempt, e.Message);
+                schema.Reset(await RegistryColumnsAsync(subject, cancellationToken));
+                schema.Merge(before);
+            }
+        }
+
+        // Two replicas can register different spellings or types of one name in the same moment (the registry sees
+        // two different fields). The union of versions in version order decides, identically for everyone.
+        schema.Reset(await RegistryColumnsAsync(subject, cancellationToken));
+        schema.Merge(before);
+        await _file.SaveAsync(schema.Table, schema.Current.Columns, cancellationToken);
+    }
+
+    /// <summary>The union of every version's fields, in version order (the first type registered for a name wins).</summary>
+    private async Task<List<SinkColumn>> RegistryColumnsAsync(string subject, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<int> versions;
+        try
+        {
+            versions = await _client.GetVersionsAsync(subject, cancellationToken);
+        }
+        catch (SubjectNotFoundException)
+        {
+            return [];
+        }
+
+        var union = new TableSchema(subject);
+        foreach (var version in versions)
+        {
+            if (!_versions.TryGetValue((subject, version), out var columns))
+            {
+                var registered = await _client.GetVersionAsync(subject, version, cancellationToken);
+                columns = StateSchemaAvro.FromAvro(registered.Schema);
+                _versions[(subject, version)] = columns;
+            }
+
+            union.Merge(columns);
+        }
+
+        return [.. union.Current.Columns];
+    }
+
+    private static bool AllPresent(TableSchema schema, IReadOnlyList<SinkColumn> proposals)
+    {
+        var snapshot = schema.Current;
+        foreach (var proposal in proposals)
+        {
+            if (!snapshot.TryGet(proposal.Name, out _))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void Degrade(Exception e)
+    {
+        Interlocked.Exchange(ref _retryAt, _timeProvider.GetTimestamp() + (long)(_options.RetryDegradedAfter.TotalSeconds * _timeProvider.TimestampFrequency));
+        if (!_degraded)
+        {
+            _degraded = true;
+            SchemaStateLog.Degraded(_logger, e.Message);
+        }
+    }
+
+    private void Healthy()
+    {
+        if (_degraded)
+        {
+            _degraded = false;
+            SchemaStateLog.Recovered(_logger);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var gate in _gates.Values)
+        {
+            gate.Dispose();
+        }
+    }
+}
