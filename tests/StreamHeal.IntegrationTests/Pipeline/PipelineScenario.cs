@@ -11,6 +11,7 @@ using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Retry;
+using StreamHeal.SchemaState;
 using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
 using Xunit;
@@ -82,9 +83,9 @@ public sealed class PipelineScenario : IAsyncDisposable
         new DemoProducer(_kafka.BootstrapServers, Topic, Partitions, new SyntheticEvents(seed, poisonShare)).ProduceAsync(count, CancellationToken.None);
 
     /// <summary>Starts a pipeline; stop it by cancelling the returned source and awaiting the task.</summary>
-    public (IngestionPipeline Pipeline, Task Running, CancellationTokenSource Stop) Start(ISink sink, PipelineSettings? settings = null)
+    public (IngestionPipeline Pipeline, Task Running, CancellationTokenSource Stop) Start(ISink sink, PipelineSettings? settings = null, SchemaRegistrar? registrar = null)
     {
-        var pipeline = new IngestionPipeline(settings ?? Settings(), sink, Loggers);
+        var pipeline = new IngestionPipeline(settings ?? Settings(), sink, Loggers, registrar: registrar);
         var stop = new CancellationTokenSource();
         var running = Task.Run(() => pipeline.RunAsync(stop.Token));
         return (pipeline, running, stop);
