@@ -16,4 +16,13 @@ public static class DecodeErrors
 
     /// <summary>An Avro payload the encoding forbids: a bad union or enum index, a negative length, trailing bytes.</summary>
     public const string InvalidAvro = "invalid_avro";
+
+    /// <summary>The value starts with a control byte that is neither JSON nor the Confluent wire format's 0.</summary>
+    public const string UnknownMagicByte = "unknown_magic_byte";
+
+    /// <summary>A Confluent wire-format value whose schema id the registry does not know (40403).</summary>
+    public const string SchemaNotFound = "schema_not_found";
+
+    /// <summary>A Confluent wire-format value, but no <c>schemaRegistry.url</c> is configured to decode it.</summary>
+    public const string AvroWithoutRegistry = "avro_without_registry";
 }

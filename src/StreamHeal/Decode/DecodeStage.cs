@@ -1,47 +1,83 @@
+using System.Collections.Concurrent;
 using System.Threading.Tasks.Dataflow;
 using StreamHeal.Pipeline;
 using StreamHeal.Records;
+using StreamHeal.SchemaRegistry;
 using StreamHeal.Sink;
 using StreamHeal.Telemetry;
 
 namespace StreamHeal.Decode;
 
 /// <summary>
-/// Decode: checks each value is one JSON object event within the limits. A tombstone needs no row and is done here;
-/// a bad value is marked for the DLQ with its reason.
+/// Decode: tells JSON from Confluent wire-format Avro per message. A JSON value must be one object within the limits;
+/// an Avro value is decoded into its row here. A tombstone needs no row and is done here; a bad value is marked for
+/// the DLQ with its reason.
 /// </summary>
 internal static class DecodeStage
 {
     public const string Name = "decode";
 
     public static TransformBlock<IngestRecord, IngestRecord> Create(
-        JsonDecoder decoder, RecordCompletion completion, PipelineMetrics metrics, int parallelism, int capacity, CancellationToken cancellationToken)
+        JsonDecoder decoder, AvroEventDecoder? avro, RecordCompletion completion, PipelineMetrics metrics, int parallelism, int capacity, CancellationToken cancellationToken)
     {
-        var tables = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
-        return new(
-            record =>
+        var tables = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        var options = BlockOptions.Ordered(capacity, parallelism, cancellationToken);
+        if (avro is null)
+        {
+            return new TransformBlock<IngestRecord, IngestRecord>(record => DecodeJson(record, decoder, tables, completion, metrics), options);
+        }
+
+        return new TransformBlock<IngestRecord, IngestRecord>(
+            async record =>
             {
-                record.Table = tables.GetOrAdd(record.Topic, static topic => TableNames.ForTopic(topic));
-                if (record.IsDeadLetter)
+                if (IsWireFormat(record))
                 {
-                    return record; // failed while polling (an unreadable message); it only passes through
-                }
-                if (record.Value is null)
-                {
-                    metrics.RecordTombstone();
-                    record.Skip();
-                    completion.Complete(record);
+                    record.Table = tables.GetOrAdd(record.Topic, static topic => TableNames.ForTopic(topic));
+                    await avro.DecodeAsync(record, cancellationToken);
                     return record;
                 }
 
-                var result = decoder.Validate(record.Value);
-                if (!result.IsSuccess)
-                {
-                    record.Fail(new DeadLetterReason(result.ErrorType!, result.ErrorMessage!, Name));
-                }
-
-                return record;
+                return DecodeJson(record, decoder, tables, completion, metrics);
             },
-            BlockOptions.Ordered(capacity, parallelism, cancellationToken));
+            options);
     }
+
+    private static IngestRecord DecodeJson(IngestRecord record, JsonDecoder decoder, ConcurrentDictionary<string, string> tables, RecordCompletion completion, PipelineMetrics metrics)
+    {
+        record.Table = tables.GetOrAdd(record.Topic, static topic => TableNames.ForTopic(topic));
+        if (record.IsDeadLetter)
+        {
+            return record; // failed while polling (an unreadable message); it only passes through
+        }
+
+        if (record.Value is null)
+        {
+            metrics.RecordTombstone();
+            record.Skip();
+            completion.Complete(record);
+            return record;
+        }
+
+        if (record.Value.Length > 0 && IsControl(record.Value[0]))
+        {
+            record.Fail(record.Value[0] == ConfluentWireFormat.MagicByte
+                ? new DeadLetterReason(DecodeErrors.AvroWithoutRegistry, "The value is in the Confluent wire format (magic byte 0) but schemaRegistry.url is not configured.", Name)
+                : new DeadLetterReason(DecodeErrors.UnknownMagicByte, $"The value starts with byte 0x{record.Value[0]:X2}: neither JSON nor the Confluent wire format (0x00).", Name));
+            return record;
+        }
+
+        var result = decoder.Validate(record.Value);
+        if (!result.IsSuccess)
+        {
+            record.Fail(new DeadLetterReason(result.ErrorType!, result.ErrorMessage!, Name));
+        }
+
+        return record;
+    }
+
+    private static bool IsWireFormat(IngestRecord record) =>
+        !record.IsDeadLetter && record.Value is { Length: > 0 } value && value[0] == ConfluentWireFormat.MagicByte;
+
+    // JSON text starts with '{' or whitespace; any other control byte is a framing of some other format.
+    private static bool IsControl(byte first) => first < 0x20 && first is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n');
 }

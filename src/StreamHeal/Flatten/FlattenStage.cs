@@ -15,7 +15,8 @@ internal static class FlattenStage
             {
                 try
                 {
-                    record.Row = flattener.Flatten(record.Value);
+                    // Avro values were decoded into their row already.
+                    record.Row ??= flattener.Flatten(record.Value);
                 }
 #pragma warning disable CA1031 // One event the flattener cannot handle must not fault the block and stall every partition.
                 catch (Exception e)

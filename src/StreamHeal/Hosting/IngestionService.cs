@@ -37,7 +37,8 @@ internal sealed partial class IngestionService(
             using var registrar = registry is null
                 ? null
                 : new SchemaRegistrar(registry, services.GetRequiredService<IOptions<SchemaStateOptions>>().Value, loggerFactory.CreateLogger("StreamHeal.SchemaState"), timeProvider);
-            await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider, registrar: registrar);
+            using var registrySchemas = registry is null ? null : new SchemaCache(registry, registryOptions!);
+            await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider, registrar: registrar, registrySchemas: registrySchemas);
             await using var endpoint = health.Value.Port > 0 ? new HealthEndpoint(health.Value.Port, () => pipeline.Status) : null;
             using var statusStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var status = PrintStatusAsync(pipeline, statusStop.Token);

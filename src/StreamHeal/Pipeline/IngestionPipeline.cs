@@ -40,6 +40,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private readonly SchemaCatalog _catalog = new();
     private readonly bool _ownsMetrics;
     private readonly SchemaRegistrar? _registrar;
+    private readonly SchemaRegistry.SchemaCache? _registrySchemas;
     private PollLoop? _poll;
     private volatile bool _running;
     private volatile string? _failure;
@@ -47,11 +48,13 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private Func<string>? _describe;
 
     /// <param name="registrar">The Schema Registry holding the tables' schema state; null keeps it in this process only.</param>
+    /// <param name="registrySchemas">Writer schemas for Avro values in the Confluent wire format; null dead-letters them.</param>
     public IngestionPipeline(
         PipelineSettings settings, ISink sink, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, Func<double>? random = null,
-        PipelineMetrics? metrics = null, SchemaRegistrar? registrar = null)
+        PipelineMetrics? metrics = null, SchemaRegistrar? registrar = null, SchemaRegistry.SchemaCache? registrySchemas = null)
     {
         _registrar = registrar;
+        _registrySchemas = registrySchemas;
         _settings = settings;
         _sink = sink;
         _loggerFactory = loggerFactory;
@@ -150,7 +153,13 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var completion = new RecordCompletion(_tracker, _budget);
         var capacity = options.StageCapacity;
 
-        var decode = DecodeStage.Create(new JsonDecoder(_settings.Decode), completion, Metrics, options.DecodeParallelism, capacity, token);
+        var avro = _registrySchemas is null
+            ? null
+            : new AvroEventDecoder(
+                _registrySchemas,
+                new Decode.Avro.AvroDecoders(_settings.Flatten),
+                Retry(SchemaRegistry.SchemaRegistryErrors.IsTransient, (attempt, delay, e) => Log.RegistryUnavailable(_logger, attempt + 1, delay, e.Message)));
+        var decode = DecodeStage.Create(new JsonDecoder(_settings.Decode), avro, completion, Metrics, options.DecodeParallelism, capacity, token);
         var flatten = FlattenStage.Create(new Flattener(_settings.Flatten), options.FlattenParallelism, capacity, token);
         var compat = CompatFilterStage.Create(
             new CompatFilter.CompatFilter(_settings.Schema), _settings.Schema.Policy, _catalog, _registrar, QuarantineCounts, Metrics, _logger,

@@ -61,6 +61,9 @@ internal static partial class Log
     [LoggerMessage(1022, LogLevel.Warning, "Table {Table}: field {Field} {Reason} (expected {Expected}, got {Actual}); schema.policy={Policy} (logged once, counted always)")]
     public static partial void FieldQuarantined(ILogger logger, string table, string field, string reason, string? expected, string? actual, CompatFilter.SchemaViolationPolicy policy);
 
+    [LoggerMessage(1024, LogLevel.Warning, "Schema Registry unavailable for a writer schema (attempt {Attempt}, next in {Delay}): {Error}; Avro records wait")]
+    public static partial void RegistryUnavailable(ILogger logger, int attempt, TimeSpan delay, string error);
+
     [LoggerMessage(1030, LogLevel.Warning, "DLQ send to {Topic} failed (attempt {Attempt}, next in {Delay}): {Error}")]
     public static partial void DeadLetterRetry(ILogger logger, string topic, int attempt, TimeSpan delay, string error);
 

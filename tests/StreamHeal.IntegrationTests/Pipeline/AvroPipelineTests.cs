@@ -1,0 +1,142 @@
+using System.Buffers;
+using System.Net;
+using Avro;
+using Avro.Generic;
+using Avro.IO;
+using Confluent.Kafka;
+using StreamHeal.DeadLetter;
+using StreamHeal.IntegrationTests.Kafka;
+using StreamHeal.IntegrationTests.SchemaRegistry;
+using StreamHeal.SchemaRegistry;
+using StreamHeal.Sink.DuckDb;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StreamHeal.IntegrationTests.Pipeline;
+
+[Collection(KafkaCollection.Name)]
+public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelper output)
+{
+    private const string V1 = """
+        {"type":"record","name":"Event","namespace":"app","fields":[
+          {"name":"id","type":"long"},
+          {"name":"event","type":"string"},
+          {"name":"device","type":{"type":"record","name":"Device","fields":[{"name":"os","type":"string"}]}}]}
+        """;
+
+    private const string V2 = """
+        {"type":"record","name":"Event","namespace":"app","fields":[
+          {"name":"id","type":"long"},
+          {"name":"event","type":"string"},
+          {"name":"device","type":{"type":"record","name":"Device","fields":[{"name":"os","type":"string"}]}},
+          {"name":"tags","type":{"type":"array","items":"string"},"default":[]},
+          {"name":"price","type":["null","double"],"default":null}]}
+        """;
+
+    [Fact]
+    public async Task Avro_from_two_writer_versions_and_json_share_a_table_and_poison_avro_reaches_the_dlq()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "avro", partitions: 1);
+        await using var registry = await FakeSchemaRegistry.StartAsync();
+        using var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
+        using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
+        var v1 = await client.RegisterAsync(scenario.Topic + "-value", V1);
+        var v2 = await client.RegisterAsync(scenario.Topic + "-value", V2);
+
+        var values = new List<(string Label, byte[] Value)>
+        {
+            ("v1", Encode(v1, V1, r => { r.Add("id", 1L); r.Add("event", "open"); r.Add("device", Device(V1, "ios")); })),
+            ("v2", Encode(v2, V2, r => { r.Add("id", 2L); r.Add("event", "buy"); r.Add("device", Device(V2, "android")); r.Add("tags", new object[] { "a", "b" }); r.Add("price", 9.5); })),
+            ("json", System.Text.Encoding.UTF8.GetBytes("""{"id":3,"event":"json","device":{"os":"web"}}""")),
+            ("truncated", Encode(v1, V1, r => { r.Add("id", 4L); r.Add("event", "cut"); r.Add("device", Device(V1, "ios")); })[..8]),
+            ("unknown id", [0, 0, 0, 3, 231, 2, 0]),
+            ("unknown magic", [1, 0, 0, 0, 1, 2]),
+        };
+
+        var positions = new Dictionary<string, (int, long)>();
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build())
+        {
+            foreach (var (label, value) in values)
+            {
+                var report = await producer.ProduceAsync(scenario.Topic, new Message<byte[]?, byte[]?> { Value = value });
+                positions[label] = (report.Partition.Value, report.Offset.Value);
+            }
+        }
+
+        await using (var sink = scenario.OpenSink())
+        {
+            var pipeline = new StreamHeal.Pipeline.IngestionPipeline(scenario.Settings(), sink, scenario.Loggers, registrySchemas: cache);
+            using var stop = new CancellationTokenSource();
+            var running = Task.Run(() => pipeline.RunAsync(stop.Token));
+            await PipelineScenario.WaitForDoneAsync(values.Count, TimeSpan.FromSeconds(30), pipeline);
+            await stop.CancelAsync();
+            await running;
+        }
+
+        PipelineScenario.AssertOk(await scenario.VerifyAsync(positions.Values.ToList()));
+        var dlq = DeadLetterReader.ReadAll(scenario.BootstrapServers, scenario.Topic + ".dlq", TimeSpan.FromSeconds(30)).ToDictionary(d => d.OriginalOffset);
+        Assert.Equal("truncated_avro", dlq[positions["truncated"].Item2].ErrorType);
+        Assert.Equal("schema_not_found", dlq[positions["unknown id"].Item2].ErrorType);
+        Assert.Equal("unknown_magic_byte", dlq[positions["unknown magic"].Item2].ErrorType);
+        Assert.Equal(3, dlq.Count);
+
+        using var reader = new DuckDbTableReader(scenario.DatabasePath);
+        var rows = reader.ReadRows(scenario.Table).ToDictionary(r => Convert.ToInt64(r["id"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("ios", rows[1]["device__os"]);
+        Assert.Equal("android", rows[2]["device__os"]);
+        Assert.Equal("web", rows[3]["device__os"]);
+        Assert.Equal("[\"a\",\"b\"]", rows[2]["tags"]);
+        Assert.Equal(9.5, rows[2]["price"]);
+        Assert.Null(rows[1]["price"]);
+    }
+
+    [Fact]
+    public async Task An_uncached_writer_schema_waits_out_a_registry_outage_instead_of_dead_lettering()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "avro-outage", partitions: 1);
+        await using var registry = await FakeSchemaRegistry.StartAsync();
+        using var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
+        using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
+        var id = await client.RegisterAsync(scenario.Topic + "-value", V1);
+        registry.FailWith(HttpStatusCode.ServiceUnavailable);
+
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build())
+        {
+            await producer.ProduceAsync(scenario.Topic, new Message<byte[]?, byte[]?> { Value = Encode(id, V1, r => { r.Add("id", 1L); r.Add("event", "e"); r.Add("device", Device(V1, "ios")); }) });
+        }
+
+        await using var sink = scenario.OpenSink();
+        var pipeline = new StreamHeal.Pipeline.IngestionPipeline(scenario.Settings(), sink, scenario.Loggers, registrySchemas: cache);
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => pipeline.RunAsync(stop.Token));
+        await Support.Eventually.Until(() => pipeline.Status.Degraded && pipeline.Status.Polled == 1, TimeSpan.FromSeconds(30), "the record waiting on the registry");
+        Assert.Equal(0, pipeline.Metrics.DeadLettered);
+
+        registry.Heal();
+        await PipelineScenario.WaitForDoneAsync(1, TimeSpan.FromSeconds(30), pipeline);
+        Assert.Equal(1, pipeline.Metrics.Sunk);
+        await stop.CancelAsync();
+        await running;
+    }
+
+    private static GenericRecord Device(string writer, string os)
+    {
+        var schema = (RecordSchema)((RecordSchema)Schema.Parse(writer)).Fields.Single(f => f.Name == "device").Schema;
+        var device = new GenericRecord(schema);
+        device.Add("os", os);
+        return device;
+    }
+
+    private static byte[] Encode(int schemaId, string writer, Action<GenericRecord> fill)
+    {
+        var schema = (RecordSchema)Schema.Parse(writer);
+        var record = new GenericRecord(schema);
+        fill(record);
+        using var stream = new MemoryStream();
+        var header = new ArrayBufferWriter<byte>();
+        ConfluentWireFormat.Write(header, schemaId);
+        stream.Write(header.WrittenSpan);
+        new GenericDatumWriter<GenericRecord>(schema).Write(record, new BinaryEncoder(stream));
+        return stream.ToArray();
+    }
+}
