@@ -32,7 +32,8 @@ internal sealed partial class IngestionService(
         try
         {
             await using var sink = new DuckDbSink(duckDb.Value, timeProvider);
-            var registryOptions = services.GetService<IOptions<SchemaRegistryOptions>>()?.Value;
+            // IOptions<T> always resolves; only a configured url means a registry is in use.
+            var registryOptions = services.GetService<IOptions<SchemaRegistryOptions>>()?.Value is { Url.Length: > 0 } configured ? configured : null;
             using var registry = registryOptions is null ? null : new SchemaRegistryClient(registryOptions);
             using var registrar = registry is null
                 ? null
