@@ -52,7 +52,8 @@ internal static class CompatFilterStage
             },
             BlockOptions.Ordered(capacity, parallelism, cancellationToken));
 
-    private static string Describe(IReadOnlyList<QuarantinedField> removed)
+    /// <summary>The DLQ message of the <c>dlq</c> policy: each removed field with its reason and types.</summary>
+    internal static string Describe(IReadOnlyList<QuarantinedField> removed)
     {
         var text = new StringBuilder();
         foreach (var field in removed)
