@@ -7,7 +7,7 @@ namespace StreamHeal.IntegrationTests.Host;
 
 public sealed class SchemaCommandTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly string HostDll = Path.Combine(AppContext.BaseDirectory, "streamheal.dll");
+    private static readonly string HostDll = HostExecutable.Dll;
 
     private readonly string _directory = Directory.CreateTempSubdirectory("streamheal-schema-").FullName;
 
