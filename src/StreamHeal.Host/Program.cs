@@ -7,4 +7,13 @@ foreach (var command in CommandCatalog.All())
     root.Subcommands.Add(command);
 }
 
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    // System.CommandLine reports a parse error with exit code 1, which here means "the work failed" (a pipeline
+    // that cannot go on, an event that would be dead-lettered); a usage error is 2, like a bad configuration.
+    await parse.InvokeAsync();
+    return 2;
+}
+
+return await parse.InvokeAsync();

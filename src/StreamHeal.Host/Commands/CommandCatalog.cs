@@ -10,5 +10,6 @@ internal static class CommandCatalog
         yield return RunCommand.Create();
         yield return DemoCommand.Create();
         yield return DevKafkaCommand.Create();
+        yield return SchemaCommand.Create();
     }
 }

@@ -76,6 +76,8 @@ internal static class DemoCommand
         var v = summary.Verdict;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"produced {v.Produced}, sunk {v.Sunk}, dead-lettered {v.DeadLettered}, duplicates {v.Duplicates}, missing {v.Missing}, elapsed {summary.Elapsed.TotalSeconds:0.0} s, {summary.EventsPerSecond:0} events/s → {(summary.Ok ? "OK" : "FAILED")}"));
+        var schema = summary.Schema;
+        Console.WriteLine($"schema: {schema.ColumnsAdded} columns added, {schema.CollisionsQuarantined} case collisions and {schema.FlipsQuarantined} type flips quarantined (rows kept, fields in _quarantine)");
         foreach (var problem in summary.RetentionProblems)
         {
             Console.WriteLine(problem);
@@ -84,7 +86,8 @@ internal static class DemoCommand
         Console.WriteLine($"table '{DemoRunner.Topic}' in {db}");
         if (json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new DemoJson(v.Produced, v.Sunk, v.DeadLettered, v.Duplicates, v.Missing, Math.Round(summary.Elapsed.TotalSeconds, 3), Math.Round(summary.EventsPerSecond, 1)), DemoJsonContext.Default.DemoJson));
+            Console.WriteLine(JsonSerializer.Serialize(new DemoJson(v.Produced, v.Sunk, v.DeadLettered, v.Duplicates, v.Missing, Math.Round(summary.Elapsed.TotalSeconds, 3), Math.Round(summary.EventsPerSecond, 1),
+                schema.ColumnsAdded, schema.CollisionsQuarantined, schema.FlipsQuarantined), DemoJsonContext.Default.DemoJson));
         }
 
         return summary.Ok ? 0 : 1;

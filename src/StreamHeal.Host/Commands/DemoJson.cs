@@ -9,7 +9,10 @@ internal sealed record DemoJson(
     [property: JsonPropertyName("duplicates")] long Duplicates,
     [property: JsonPropertyName("missing")] long Missing,
     [property: JsonPropertyName("elapsed_s")] double ElapsedSeconds,
-    [property: JsonPropertyName("events_per_s")] double EventsPerSecond);
+    [property: JsonPropertyName("events_per_s")] double EventsPerSecond,
+    [property: JsonPropertyName("columns_added")] int ColumnsAdded,
+    [property: JsonPropertyName("collisions_quarantined")] long CollisionsQuarantined,
+    [property: JsonPropertyName("flips_quarantined")] long FlipsQuarantined);
 
 [JsonSerializable(typeof(DemoJson))]
 internal sealed partial class DemoJsonContext : JsonSerializerContext;

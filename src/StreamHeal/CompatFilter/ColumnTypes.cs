@@ -66,6 +66,14 @@ public static class ColumnTypes
         _ => ColumnType.String,
     };
 
+    /// <summary>Parses a <see cref="ColumnType"/> name in any case (<c>Int64</c>, <c>INT64</c>); numbers and lists are refused.</summary>
+    public static bool TryParse(string? text, out ColumnType type)
+    {
+        type = default;
+        return text is [var first, ..] && char.IsAsciiLetter(first) && !text.Contains(',', StringComparison.Ordinal)
+            && Enum.TryParse(text, ignoreCase: true, out type) && Enum.IsDefined(type);
+    }
+
     public static string SqlName(ColumnType type) => type switch
     {
         ColumnType.String => "STRING",

@@ -83,7 +83,8 @@ internal static class CompatFilterStage
         return record;
     }
 
-    private static string Describe(IReadOnlyList<QuarantinedField> removed)
+    /// <summary>The DLQ message of the <c>dlq</c> policy: each removed field with its reason and types.</summary>
+    internal static string Describe(IReadOnlyList<QuarantinedField> removed)
     {
         var text = new StringBuilder();
         foreach (var field in removed)

@@ -17,7 +17,7 @@ namespace StreamHeal.Demo;
 public sealed record DemoProgress(long Target, long Produced, long Done, long Sunk, long DeadLettered, long Lag, double EventsPerSecond);
 
 /// <summary>The demo's final account: read back from the DuckDB table and the DLQ topic.</summary>
-public sealed record DemoSummary(IngestionVerdict Verdict, TimeSpan Elapsed, IReadOnlyList<string> RetentionProblems)
+public sealed record DemoSummary(IngestionVerdict Verdict, TimeSpan Elapsed, IReadOnlyList<string> RetentionProblems, SchemaEvolution Schema)
 {
     public double EventsPerSecond => Verdict.Produced / Math.Max(Elapsed.TotalSeconds, 0.001);
 
@@ -83,15 +83,15 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
             cancellationToken);
         var dlq = await Task.Run(() => DeadLetterReader.ReadAll(cluster.BootstrapServers, Topic + ".dlq", TimeSpan.FromSeconds(60)), cancellationToken);
         await sink.DisposeAsync();
-        var rows = await Task.Run(() => ReadRows(databasePath, TableFor(Topic)), cancellationToken);
+        var (rows, columns) = await Task.Run(() => ReadTable(databasePath, TableFor(Topic)), cancellationToken);
         var verdict = IngestionVerdict.Compute(positions, rows, dlq.Select(static d => (d.OriginalPartition, d.OriginalOffset)));
-        return new DemoSummary(verdict, elapsed, retention);
+        return new DemoSummary(verdict, elapsed, retention, SchemaEvolution.From(columns, pipeline.QuarantineCounts.Snapshot()));
     }
 
-    private static IReadOnlyList<(int Partition, long Offset)> ReadRows(string path, string table)
+    private static (IReadOnlyList<(int Partition, long Offset)> Rows, IReadOnlyList<(string Name, string Type)> Columns) ReadTable(string path, string table)
     {
         using var reader = new DuckDbTableReader(path);
-        return reader.ReadPositions(table);
+        return (reader.ReadPositions(table), reader.ReadColumns(table));
     }
 
     private static string TableFor(string topic) => Sink.TableNames.ForTopic(topic);

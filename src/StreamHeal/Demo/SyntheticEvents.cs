@@ -19,14 +19,41 @@ public enum PoisonKind
 
 /// <summary>
 /// Mobile-SDK-like events for the demo, tests and benchmarks: several SDK versions that add fields over time,
-/// nested objects, arrays, an occasional type flip (which lands in <c>_quarantine</c>) and, at a configurable
-/// share, poison values of every kind. Deterministic for a seed and an index, so any event can be regenerated.
+/// nested objects, arrays, schema hazards at small shares and, at a configurable share, poison values of every kind.
+/// Deterministic for a seed and an index, so any event can be regenerated.
 /// </summary>
+/// <remarks>
+/// The hazards, none of them in the first <see cref="HazardFreeEvents"/> events (or the first tenth of a short run), so
+/// the columns they collide with are typed by ordinary values first:
+/// <list type="bullet">
+/// <item>in-event case collision: <c>UserName</c> and <c>username</c> in one event (both go to <c>_quarantine</c>);</item>
+/// <item>cross-event case collision: SDK 1 and 2 send <c>userId</c>, SDK 3 sends <c>UserId</c>;</item>
+/// <item>type flips: <c>app_version</c> as an integer, <c>is_premium</c> as the string <c>"true"</c>/<c>"false"</c>;</item>
+/// <item>leaf to object: <c>device.model</c> as <c>{"name", "year"}</c>, which flattens to the new columns
+/// <c>device__model__name</c> and <c>device__model__year</c>, not a flip;</item>
+/// <item>int to float: <c>session_seconds</c> sometimes as whole seconds. Under exact number inference the first value
+/// decides; the hazard-free events always carry a fraction, so the column is FLOAT64 and whole seconds are widened
+/// into it (an integer up to 2^53 fits a double exactly). Had an integer come first, the column would be INT64 and
+/// every fraction after it a type flip.</item>
+/// </list>
+/// New fields per SDK version: 2 adds <c>tags</c>, <c>locale</c> and <c>network</c>; 3 adds <c>geo</c>,
+/// <c>battery_pct</c>, <c>referrer</c> and <c>consent</c>.
+/// </remarks>
 public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int oversizedBytes = 70 * 1024)
 {
+    public const long HazardFreeEvents = 1_000;
+
+    // Shares of the events after the hazard-free start, in thousandths.
+    private const int InEventCollisionPerMille = 3;
+    private const int AccountIdPerMille = 20;
+    private const int PremiumAsStringPerMille = 2;
+    private const int ModelAsObjectPerMille = 5;
+    private const int WholeSecondsPerMille = 30;
+
     private static readonly string[] EventNames = ["app_open", "screen_view", "purchase", "add_to_cart", "login", "share"];
     private static readonly string[] Platforms = ["ios", "android"];
     private static readonly string[] Models = ["Pixel 8", "iPhone 15", "Galaxy S24", "iPhone 13", "Moto G"];
+    private static readonly string[] Networks = ["wifi", "cellular", "offline"];
     private static readonly PoisonKind[] PoisonKinds =
         [PoisonKind.InvalidJson, PoisonKind.InvalidUtf8, PoisonKind.NotAnObject, PoisonKind.Empty, PoisonKind.Oversized, PoisonKind.TooDeep];
 
@@ -67,6 +94,9 @@ public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int ov
     private byte[] Event(long index, long total)
     {
         var random = new Random(Mix(seed, index, 0));
+        // Hazards and newer fields draw from their own stream so the fields above keep their values across versions.
+        var extra = new Random(Mix(seed, index, 1));
+        var hazards = index >= Math.Min(HazardFreeEvents, total / 10);
         // Later events come from newer SDKs, which add fields; old SDKs stay in the mix.
         var progress = total <= 1 ? 1.0 : index / (double)(total - 1);
         var sdk = random.NextDouble() < progress ? (random.NextDouble() < progress ? 3 : 2) : 1;
@@ -80,7 +110,7 @@ public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int ov
             w.WriteString("user_id", $"u{random.Next(100_000)}");
             w.WriteString("sdk_version", $"{sdk}.{random.Next(10)}.{random.Next(10)}");
             // A few events send the build number as an integer: a type flip that goes to _quarantine.
-            if (random.Next(1000) == 0)
+            if (random.Next(1000) == 0 && hazards)
             {
                 w.WriteNumber("app_version", random.Next(100, 999));
             }
@@ -91,14 +121,57 @@ public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int ov
 
             w.WriteStartObject("device");
             w.WriteString("platform", Platforms[random.Next(Platforms.Length)]);
-            w.WriteString("model", Models[random.Next(Models.Length)]);
+            var model = Models[random.Next(Models.Length)];
+            if (hazards && extra.Next(1000) < ModelAsObjectPerMille)
+            {
+                w.WriteStartObject("model");
+                w.WriteString("name", model);
+                w.WriteNumber("year", 2020 + extra.Next(5));
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteString("model", model);
+            }
+
             w.WriteStartObject("screen");
             w.WriteNumber("w", 1080 + random.Next(3) * 360);
             w.WriteNumber("h", 1920 + random.Next(3) * 640);
             w.WriteEndObject();
             w.WriteEndObject();
-            w.WriteNumber("session_seconds", Math.Round(random.NextDouble() * 600, 3));
-            w.WriteBoolean("is_premium", random.Next(4) == 0);
+            var seconds = Math.Round(random.NextDouble() * 600, 3);
+            if (hazards && extra.Next(1000) < WholeSecondsPerMille)
+            {
+                w.WriteNumber("session_seconds", (long)seconds);
+            }
+            else
+            {
+                // A whole number would be written without a fraction and could type the column INT64.
+                w.WriteNumber("session_seconds", seconds == Math.Floor(seconds) ? seconds + 0.5 : seconds);
+            }
+
+            var premium = random.Next(4) == 0;
+            if (hazards && extra.Next(1000) < PremiumAsStringPerMille)
+            {
+                w.WriteString("is_premium", premium ? "true" : "false");
+            }
+            else
+            {
+                w.WriteBoolean("is_premium", premium);
+            }
+
+            if (hazards && extra.Next(1000) < InEventCollisionPerMille)
+            {
+                w.WriteString("UserName", $"name{extra.Next(1000)}");
+                w.WriteString("username", $"name{extra.Next(1000)}");
+            }
+
+            if (hazards && extra.Next(1000) < AccountIdPerMille)
+            {
+                // SDK 3 renamed the field's spelling; the table already has the old one.
+                w.WriteString(sdk >= 3 ? "UserId" : "userId", $"acct-{extra.Next(100_000)}");
+            }
+
             if (sdk >= 2)
             {
                 w.WriteStartArray("tags");
@@ -109,6 +182,7 @@ public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int ov
 
                 w.WriteEndArray();
                 w.WriteString("locale", random.Next(2) == 0 ? "en-US" : "de-DE");
+                w.WriteString("network", Networks[extra.Next(Networks.Length)]);
             }
 
             if (sdk >= 3)
@@ -119,6 +193,10 @@ public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int ov
                 w.WriteEndObject();
                 w.WriteNumber("battery_pct", random.Next(101));
                 w.WriteNull("referrer");
+                w.WriteStartObject("consent");
+                w.WriteBoolean("analytics", extra.Next(2) == 0);
+                w.WriteBoolean("ads", extra.Next(3) == 0);
+                w.WriteEndObject();
             }
 
             w.WriteEndObject();

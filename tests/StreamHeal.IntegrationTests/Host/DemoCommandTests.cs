@@ -1,5 +1,7 @@
 using System.Text.Json;
 using StreamHeal.IntegrationTests.Support;
+using StreamHeal.Sink;
+using StreamHeal.Sink.DuckDb;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -18,7 +20,7 @@ public sealed class DemoCommandTests(ITestOutputHelper output)
             var db = Path.Combine(directory, "demo.duckdb");
             var (exitCode, stdout, stderr) = await ChildProcess.RunAsync(
                 "dotnet",
-                [Path.Combine(AppContext.BaseDirectory, "streamheal.dll"), "demo", "--events", "60000", "--partitions", "16", "--db", db, "--json"],
+                [HostExecutable.Dll, "demo", "--events", "60000", "--partitions", "16", "--db", db, "--json"],
                 "",
                 TimeSpan.FromMinutes(3));
             output.WriteLine(stdout);
@@ -35,7 +37,19 @@ public sealed class DemoCommandTests(ITestOutputHelper output)
             Assert.Equal(0, root.GetProperty("missing").GetInt64());
             Assert.True(root.GetProperty("elapsed_s").GetDouble() > 0);
             Assert.True(root.GetProperty("events_per_s").GetDouble() > 0);
-            Assert.True(File.Exists(db));
+            // The generator puts collisions and flips into every run of this size, after a hazard-free start.
+            Assert.InRange(root.GetProperty("columns_added").GetInt32(), 20, 40);
+            Assert.InRange(root.GetProperty("collisions_quarantined").GetInt64(), 1, 3_000);
+            Assert.InRange(root.GetProperty("flips_quarantined").GetInt64(), 1, 1_000);
+            Assert.Contains("schema: ", stdout, StringComparison.Ordinal);
+
+            using var reader = new DuckDbTableReader(db);
+            var quarantine = reader.ReadQuarantine(TableNames.ForTopic("events"), limit: 10_000);
+            Assert.NotEmpty(quarantine);
+            var reasons = quarantine
+                .SelectMany(static q => JsonDocument.Parse(q).RootElement.EnumerateArray().Select(static f => f.GetProperty("reason").GetString()).ToArray())
+                .ToHashSet();
+            Assert.Superset(new HashSet<string?> { "case_collision_in_event", "case_collision_with_table", "type_flip" }, reasons);
         }
         finally
         {
@@ -47,7 +61,7 @@ public sealed class DemoCommandTests(ITestOutputHelper output)
     public async Task Too_few_partitions_for_the_embedded_retention_is_refused_up_front()
     {
         var (exitCode, _, stderr) = await ChildProcess.RunAsync(
-            "dotnet", [Path.Combine(AppContext.BaseDirectory, "streamheal.dll"), "demo", "--events", "1000000", "--partitions", "4"], "", TimeSpan.FromMinutes(1));
+            "dotnet", [HostExecutable.Dll, "demo", "--events", "1000000", "--partitions", "4"], "", TimeSpan.FromMinutes(1));
         Assert.Equal(2, exitCode);
         Assert.Contains("too few", stderr, StringComparison.Ordinal);
     }

@@ -13,7 +13,7 @@ namespace StreamHeal.IntegrationTests.Host;
 [Collection(KafkaCollection.Name)]
 public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper output)
 {
-    private static readonly string HostDll = Path.Combine(AppContext.BaseDirectory, "streamheal.dll");
+    private static readonly string HostDll = HostExecutable.Dll;
 
     [Fact]
     public async Task Bad_configuration_exits_2_naming_every_bad_setting_without_a_stack_trace()

@@ -114,9 +114,8 @@ public sealed class DevKafkaCommandTests
 
     private static ChildProcess StartDevKafka(params string[] arguments)
     {
-        // The host project reference copies streamheal.dll with its runtimeconfig and deps next to the tests.
-        var hostDll = Path.Combine(AppContext.BaseDirectory, "streamheal.dll");
-        Assert.True(File.Exists(hostDll), $"streamheal.dll not found next to the test assembly ({AppContext.BaseDirectory}).");
+        var hostDll = HostExecutable.Dll;
+        Assert.True(File.Exists(hostDll), $"streamheal.dll not found at {hostDll}.");
         // Set by the dotnet CLI for the processes it starts; the muxer on PATH otherwise.
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         return ChildProcess.Start(dotnet, [hostDll, "dev-kafka", .. arguments]);

@@ -112,7 +112,7 @@ public sealed class FaultToleranceTests(KafkaClusterFixture kafka, ITestOutputHe
               "health": { "port": 0, "statusIntervalSeconds": 1 }
             }
             """);
-        var hostDll = Path.Combine(AppContext.BaseDirectory, "streamheal.dll");
+        var hostDll = HostExecutable.Dll;
 
         var killAfter = random.Next(5_000, 40_000);
         await using (var child = ChildProcess.Start("dotnet", hostDll, "run", "--config", config))

@@ -51,6 +51,12 @@ public sealed class DuckDbTableReader : IDisposable
         static reader => (Partition: reader.GetInt32(0), Span: new PartitionSpan(reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3))))
         .ToDictionary(static p => p.Partition, static p => p.Span);
 
+    /// <summary>Up to <paramref name="limit"/> non-null <c>_quarantine</c> values (JSON arrays), ordered by (partition, offset).</summary>
+    public IReadOnlyList<string> ReadQuarantine(string table, int limit) => DuckDbSql.Read(
+        _connection,
+        $"SELECT CAST({DuckDbSql.Quote(ReservedColumns.Quarantine)} AS VARCHAR) FROM {DuckDbSql.Quote(table)} WHERE {DuckDbSql.Quote(ReservedColumns.Quarantine)} IS NOT NULL ORDER BY {s_partition}, {s_offset} LIMIT {limit.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+        static reader => reader.GetString(0));
+
     /// <summary>Column names and DuckDB types in physical order (sink columns included).</summary>
     public IReadOnlyList<(string Name, string Type)> ReadColumns(string table) => DuckDbCatalog.ReadColumns(_connection, table);
 

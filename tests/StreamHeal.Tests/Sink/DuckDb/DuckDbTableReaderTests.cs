@@ -41,6 +41,22 @@ public sealed class DuckDbTableReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task Reads_only_the_quarantine_values_that_are_set_in_key_order_up_to_the_limit()
+    {
+        await using (var sink = _file.OpenSink())
+        {
+            await sink.WriteAsync(MakeBatch("quarantined", Rows(0, 0, 4)), CancellationToken.None);
+        }
+
+        _file.Execute("""UPDATE quarantined SET _quarantine = '[{"name":"n","value":' || _kafka_offset || ',"reason":"type_flip"}]' WHERE _kafka_offset <> 1""");
+
+        using var reader = _file.OpenReader();
+        Assert.Equal(
+            ["""[{"name":"n","value":0,"reason":"type_flip"}]""", """[{"name":"n","value":2,"reason":"type_flip"}]"""],
+            reader.ReadQuarantine("quarantined", limit: 2));
+    }
+
+    [Fact]
     public void Never_creates_a_missing_file() =>
         Assert.Throws<FileNotFoundException>(() => _file.OpenReader());
 
