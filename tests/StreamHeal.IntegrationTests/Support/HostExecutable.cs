@@ -1,10 +1,10 @@
 namespace StreamHeal.IntegrationTests.Support;
 
 /// <summary>
-/// The <c>streamheal</c> executable as built, with every assembly it ships: a copy of the host project's output in
-/// <c>host/</c> next to the tests (see the project file for why the copy beside the tests cannot start).
+/// The <c>streamheal</c> executable as the project reference copies it next to the tests. The host declares the same
+/// shared frameworks as this project (ASP.NET Core included), so it starts from here with the framework's assemblies.
 /// </summary>
 public static class HostExecutable
 {
-    public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "host", "streamheal.dll");
+    public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "streamheal.dll");
 }
