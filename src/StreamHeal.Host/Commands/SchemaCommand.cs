@@ -37,7 +37,7 @@ internal static class SchemaCommand
         };
         check.SetAction((parse, ct) => CheckAsync(
             parse.GetValue(file)!, parse.GetValue(tableColumns), parse.GetValue(numberInference), parse.GetValue(fieldTypes) ?? [], parse.GetValue(json), ct));
-        return new Command("schema", "Schema tools that read samples and write nothing.") { check };
+        return new Command("schema", "Schema tools: check a sample event, show a table's schema state. They write nothing.") { check, SchemaShowCommand.Create() };
     }
 
     private static async Task<int> CheckAsync(
