@@ -15,7 +15,6 @@ public static class ColumnTypes
     public static bool Accepts(ColumnType column, in FieldValue value) => value.Kind switch
     {
         FieldKind.Null => true,
-        _ when column == ColumnType.Json => true,
         FieldKind.Bool => column == ColumnType.Bool,
         FieldKind.Int64 => column switch
         {
@@ -24,6 +23,7 @@ public static class ColumnTypes
             _ => false,
         },
         FieldKind.Float64 => column == ColumnType.Float64,
+        FieldKind.Json => column == ColumnType.Json,
         FieldKind.BigInteger => column == ColumnType.BigNumeric || (column == ColumnType.Numeric && Digits(value.AsText!) <= NumericIntegerDigits),
         FieldKind.String => column switch
         {

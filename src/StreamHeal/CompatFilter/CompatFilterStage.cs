@@ -26,13 +26,14 @@ internal static class CompatFilterStage
         PipelineMetrics metrics, ILogger logger, int parallelism, int capacity, CancellationToken cancellationToken)
     {
         var options = BlockOptions.Ordered(capacity, parallelism, cancellationToken);
+        var logged = new LogOnce();
         if (registrar is null)
         {
             return new TransformBlock<IngestRecord, IngestRecord>(
                 record =>
                 {
                     filter.Apply(record.Row!, catalog.Get(record.Table));
-                    return Conclude(record, policy, counts, metrics, logger);
+                    return Conclude(record, policy, counts, logged, metrics, logger);
                 },
                 options);
         }
@@ -48,12 +49,13 @@ internal static class CompatFilterStage
                 }
 
                 filter.Apply(record.Row!, schema, registerNew: false);
-                return Conclude(record, policy, counts, metrics, logger);
+                return Conclude(record, policy, counts, logged, metrics, logger);
             },
             options);
     }
 
-    private static IngestRecord Conclude(IngestRecord record, SchemaViolationPolicy policy, QuarantineCounts counts, PipelineMetrics metrics, ILogger logger)
+    private static IngestRecord Conclude(
+        IngestRecord record, SchemaViolationPolicy policy, QuarantineCounts counts, LogOnce logged, PipelineMetrics metrics, ILogger logger)
     {
         var row = record.Row!;
         var removed = row.Quarantine;
@@ -65,7 +67,8 @@ internal static class CompatFilterStage
         metrics.RecordQuarantined(removed.Count);
         foreach (var field in removed)
         {
-            if (counts.Increment(record.Table, field.Name, field.Reason))
+            counts.Increment(record.Table, field.Name, field.Reason);
+            if (logged.First(record.Table, field))
             {
                 Log.FieldQuarantined(logger, record.Table, field.Name, field.Reason, field.ExpectedType, field.ActualType, policy);
             }
@@ -97,5 +100,15 @@ internal static class CompatFilterStage
         }
 
         return text.ToString();
+    }
+
+    /// <summary>Each distinct (table, field, reason, from → to) is logged once; bounded so a flood of names cannot grow it.</summary>
+    private sealed class LogOnce
+    {
+        private const int Capacity = 10_000;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string, string, string?, string?), byte> _seen = new();
+
+        public bool First(string table, QuarantinedField field) =>
+            _seen.Count < Capacity && _seen.TryAdd((table, field.Name, field.Reason, field.ExpectedType, field.ActualType), 0);
     }
 }

@@ -64,6 +64,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         _ownsMetrics = metrics is null;
         Metrics = metrics ?? new PipelineMetrics();
         _budget = new InFlightBudget(settings.Pipeline.InFlightBytes, settings.Pipeline.InFlightRecords, settings.Pipeline.ResumeBelowPercent);
+        Metrics.ObserveDegraded(() => Status.Degraded);
     }
 
     public PipelineMetrics Metrics { get; }

@@ -39,6 +39,10 @@ public sealed class PipelineMetrics : IDisposable
         _meter.CreateObservableCounter("streamheal.poll.pauses", () => Pauses, "{pause}", "Times the poll loop paused partitions for backpressure.");
     }
 
+    /// <summary>Publishes a 0/1 gauge <c>streamheal.degraded</c> read from <paramref name="degraded"/>.</summary>
+    public void ObserveDegraded(Func<bool> degraded) =>
+        _meter.CreateObservableGauge("streamheal.degraded", () => degraded() ? 1 : 0, "{state}", "1 while a dependency (sink, DLQ broker, schema registry) is failing.");
+
     public long Polled => Interlocked.Read(ref _polled);
 
     public long Sunk => Interlocked.Read(ref _sunk);

@@ -136,15 +136,16 @@ public sealed class CompatFilterTests
         var filter = new StreamHeal.CompatFilter.CompatFilter(options);
         var schema = new TableSchema("t");
 
-        var row = Row(("created_at", FieldValue.FromString("2026-01-02T03:04:05Z")), ("updated_at", FieldValue.FromString("2026-01-02T03:04:05Z")), ("payload", FieldValue.FromInt64(3)));
+        var row = Row(("created_at", FieldValue.FromString("2026-01-02T03:04:05Z")), ("updated_at", FieldValue.FromString("2026-01-02T03:04:05Z")), ("payload", FieldValue.FromJson("[3]")));
         Assert.Equal(0, filter.Apply(row, schema));
         var types = schema.Current.Columns.ToDictionary(c => c.Name, c => c.Type);
         Assert.Equal(ColumnType.Timestamp, types["created_at"]);
         Assert.Equal(ColumnType.String, types["updated_at"]);
         Assert.Equal(ColumnType.Json, types["payload"]);
 
-        var bad = Row(("created_at", FieldValue.FromString("yesterday")), ("payload", FieldValue.FromString("any value fits JSON")));
-        Assert.Equal(1, filter.Apply(bad, schema));
+        // A scalar where an array (JSON) column was registered is a flip too.
+        var bad = Row(("created_at", FieldValue.FromString("yesterday")), ("payload", FieldValue.FromString("a scalar")));
+        Assert.Equal(2, filter.Apply(bad, schema));
         Assert.Equal(("created_at", "TIMESTAMP", "STRING"), (bad.Quarantine[0].Name, bad.Quarantine[0].ExpectedType, bad.Quarantine[0].ActualType));
     }
 
