@@ -85,6 +85,7 @@ internal static class DemoCommand
         Console.WriteLine($"schema: {schema.ColumnsAdded} columns added, {schema.CollisionsQuarantined} case collisions and {schema.FlipsQuarantined} type flips quarantined (rows kept, fields in _quarantine)");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"avro: {summary.AvroEvents} events in the Confluent wire format (writer schemas {AvroEvents.Subject} v1 and v2 in the embedded registry); dead letters by type: {string.Join(", ", summary.DeadLetterTypes.OrderBy(static t => t.Key, StringComparer.Ordinal).Select(static t => $"{t.Key} {t.Value}"))}"));
+        Console.WriteLine($"schema state: {summary.SchemaStateVersions} version(s) of {summary.SchemaStateSubject} in the registry");
         foreach (var problem in summary.RetentionProblems)
         {
             Console.WriteLine(problem);
@@ -95,7 +96,7 @@ internal static class DemoCommand
         {
             Console.WriteLine(JsonSerializer.Serialize(new DemoJson(v.Produced, v.Sunk, v.DeadLettered, v.Duplicates, v.Missing, Math.Round(summary.Elapsed.TotalSeconds, 3), Math.Round(summary.EventsPerSecond, 1),
                 schema.ColumnsAdded, schema.CollisionsQuarantined, schema.FlipsQuarantined, summary.AvroEvents,
-                new SortedDictionary<string, long>(summary.DeadLetterTypes.ToDictionary(), StringComparer.Ordinal)), DemoJsonContext.Default.DemoJson));
+                new SortedDictionary<string, long>(summary.DeadLetterTypes.ToDictionary(), StringComparer.Ordinal), summary.SchemaStateVersions), DemoJsonContext.Default.DemoJson));
         }
 
         return summary.Ok ? 0 : 1;

@@ -14,7 +14,8 @@ internal sealed record DemoJson(
     [property: JsonPropertyName("collisions_quarantined")] long CollisionsQuarantined,
     [property: JsonPropertyName("flips_quarantined")] long FlipsQuarantined,
     [property: JsonPropertyName("avro_events")] long AvroEvents,
-    [property: JsonPropertyName("dead_letter_types")] IReadOnlyDictionary<string, long> DeadLetterTypes);
+    [property: JsonPropertyName("dead_letter_types")] IReadOnlyDictionary<string, long> DeadLetterTypes,
+    [property: JsonPropertyName("schema_state_versions")] int SchemaStateVersions);
 
 [JsonSerializable(typeof(DemoJson))]
 internal sealed partial class DemoJsonContext : JsonSerializerContext;

@@ -25,6 +25,12 @@ public sealed record DemoSummary(
     IngestionVerdict Verdict, TimeSpan Elapsed, IReadOnlyList<string> RetentionProblems, SchemaEvolution Schema,
     long AvroEvents, IReadOnlyDictionary<string, long> DeadLetterTypes)
 {
+    /// <summary>The registry subject holding the table's schema state.</summary>
+    public string SchemaStateSubject { get; init; } = "";
+
+    /// <summary>Versions of <see cref="SchemaStateSubject"/> in the registry (each one added columns).</summary>
+    public int SchemaStateVersions { get; init; }
+
     public double EventsPerSecond => Verdict.Produced / Math.Max(Elapsed.TotalSeconds, 0.001);
 
     public bool Ok => Verdict.Ok && RetentionProblems.Count == 0;
@@ -55,7 +61,9 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
         {
             using var registrar = new SchemaRegistrar(
                 registry, new SchemaStateOptions { Directory = stateDirectory.FullName }, loggerFactory.CreateLogger("StreamHeal.SchemaState"), TimeProvider.System);
-            return await RunAsync(avro, registrar, registrySchemas, progress, cancellationToken);
+            var summary = await RunAsync(avro, registrar, registrySchemas, progress, cancellationToken);
+            var subject = registrar.SubjectFor(TableFor(Topic));
+            return summary with { SchemaStateSubject = subject, SchemaStateVersions = await SchemaStateVersionsAsync(registry, subject, cancellationToken) };
         }
         finally
         {
@@ -123,6 +131,18 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
             .ToDictionary(static c => c.Key, static c => (long)c.Value, StringComparer.Ordinal);
         return new DemoSummary(
             verdict, elapsed, retention, SchemaEvolution.From(columns, pipeline.QuarantineCounts.Snapshot()), producer.AvroEvents, deadLetterTypes);
+    }
+
+    private static async Task<int> SchemaStateVersionsAsync(SchemaRegistryClient registry, string subject, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await registry.GetVersionsAsync(subject, cancellationToken)).Count;
+        }
+        catch (SubjectNotFoundException)
+        {
+            return 0;
+        }
     }
 
     private static (IReadOnlyList<(int Partition, long Offset)> Rows, IReadOnlyList<(string Name, string Type)> Columns) ReadTable(string path, string table)

@@ -54,6 +54,9 @@ public sealed class DemoCommandTests(ITestOutputHelper output)
             Assert.Contains("schema_not_found", deadLetterTypes.Keys);
             Assert.Contains("invalid_json", deadLetterTypes.Keys);
             Assert.Equal(root.GetProperty("dead_lettered").GetInt64(), deadLetterTypes.Values.Sum());
+            // The table's schema state went to the registry as it gained columns.
+            Assert.InRange(root.GetProperty("schema_state_versions").GetInt32(), 1, 40);
+            Assert.Contains("of streamheal.events in the registry", stdout, StringComparison.Ordinal);
 
             using var reader = new DuckDbTableReader(db);
             var quarantine = reader.ReadQuarantine(TableNames.ForTopic("events"), limit: 10_000);
