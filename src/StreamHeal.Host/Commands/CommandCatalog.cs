@@ -10,6 +10,7 @@ internal static class CommandCatalog
         yield return RunCommand.Create();
         yield return DemoCommand.Create();
         yield return DevKafkaCommand.Create();
+        yield return DevRegistryCommand.Create();
         yield return SchemaCommand.Create();
     }
 }

@@ -4,15 +4,19 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using StreamHeal.Demo;
+using StreamHeal.Host.DevRegistry;
 
 namespace StreamHeal.Host.Commands;
 
-/// <summary><c>streamheal demo</c>: the whole path on an embedded Kafka cluster into a DuckDB file, with a verdict.</summary>
+/// <summary>
+/// <c>streamheal demo</c>: the whole path on an embedded Kafka cluster into a DuckDB file, with a verdict. JSON and
+/// Avro events share the topic; the Avro writer schemas and the table's schema state live in an embedded registry.
+/// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var events = new Option<int>("--events") { Description = "Events to produce (about 0.5% are poison).", DefaultValueFactory = _ => 1_000_000 };
+        var events = new Option<int>("--events") { Description = "Events to produce (about 0.5% are poison; 10% go out as Avro, a hundredth of those poison).", DefaultValueFactory = _ => 1_000_000 };
         var partitions = new Option<int>("--partitions") { Description = "Partitions of the demo topic.", DefaultValueFactory = _ => 64 };
         var db = new Option<string>("--db") { Description = "DuckDB file to write.", DefaultValueFactory = _ => "streamheal-demo.duckdb" };
         var seed = new Option<int>("--seed") { Description = "Generator seed.", DefaultValueFactory = _ => 42 };
@@ -42,7 +46,8 @@ internal static class DemoCommand
 
         DeleteDatabase(db);
         using var loggerFactory = LoggerFactory.Create(static b => b.AddSimpleConsole(static o => o.SingleLine = true).SetMinimumLevel(Enum.Parse<LogLevel>(Environment.GetEnvironmentVariable("STREAMHEAL_DEMO_LOGLEVEL") ?? "Error")));
-        var runner = new DemoRunner(events, partitions, db, seed, loggerFactory);
+        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
+        var runner = new DemoRunner(events, partitions, db, seed, registry.Url, loggerFactory);
         DemoSummary summary;
         if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
         {
@@ -78,6 +83,9 @@ internal static class DemoCommand
             $"produced {v.Produced}, sunk {v.Sunk}, dead-lettered {v.DeadLettered}, duplicates {v.Duplicates}, missing {v.Missing}, elapsed {summary.Elapsed.TotalSeconds:0.0} s, {summary.EventsPerSecond:0} events/s → {(summary.Ok ? "OK" : "FAILED")}"));
         var schema = summary.Schema;
         Console.WriteLine($"schema: {schema.ColumnsAdded} columns added, {schema.CollisionsQuarantined} case collisions and {schema.FlipsQuarantined} type flips quarantined (rows kept, fields in _quarantine)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"avro: {summary.AvroEvents} events in the Confluent wire format (writer schemas {AvroEvents.Subject} v1 and v2 in the embedded registry); dead letters by type: {string.Join(", ", summary.DeadLetterTypes.OrderBy(static t => t.Key, StringComparer.Ordinal).Select(static t => $"{t.Key} {t.Value}"))}"));
+        Console.WriteLine($"schema state: {summary.SchemaStateVersions} version(s) of {summary.SchemaStateSubject} in the registry");
         foreach (var problem in summary.RetentionProblems)
         {
             Console.WriteLine(problem);
@@ -87,7 +95,8 @@ internal static class DemoCommand
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new DemoJson(v.Produced, v.Sunk, v.DeadLettered, v.Duplicates, v.Missing, Math.Round(summary.Elapsed.TotalSeconds, 3), Math.Round(summary.EventsPerSecond, 1),
-                schema.ColumnsAdded, schema.CollisionsQuarantined, schema.FlipsQuarantined), DemoJsonContext.Default.DemoJson));
+                schema.ColumnsAdded, schema.CollisionsQuarantined, schema.FlipsQuarantined, summary.AvroEvents,
+                new SortedDictionary<string, long>(summary.DeadLetterTypes.ToDictionary(), StringComparer.Ordinal), summary.SchemaStateVersions), DemoJsonContext.Default.DemoJson));
         }
 
         return summary.Ok ? 0 : 1;

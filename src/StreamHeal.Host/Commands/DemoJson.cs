@@ -12,7 +12,10 @@ internal sealed record DemoJson(
     [property: JsonPropertyName("events_per_s")] double EventsPerSecond,
     [property: JsonPropertyName("columns_added")] int ColumnsAdded,
     [property: JsonPropertyName("collisions_quarantined")] long CollisionsQuarantined,
-    [property: JsonPropertyName("flips_quarantined")] long FlipsQuarantined);
+    [property: JsonPropertyName("flips_quarantined")] long FlipsQuarantined,
+    [property: JsonPropertyName("avro_events")] long AvroEvents,
+    [property: JsonPropertyName("dead_letter_types")] IReadOnlyDictionary<string, long> DeadLetterTypes,
+    [property: JsonPropertyName("schema_state_versions")] int SchemaStateVersions);
 
 [JsonSerializable(typeof(DemoJson))]
 internal sealed partial class DemoJsonContext : JsonSerializerContext;

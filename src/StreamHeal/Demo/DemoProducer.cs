@@ -4,12 +4,17 @@ namespace StreamHeal.Demo;
 
 /// <summary>
 /// Produces the synthetic events round-robin over the partitions (lz4, idempotent) and remembers where each one
-/// landed, so the verdict can check every produced record against the sink and the DLQ.
+/// landed, so the verdict can check every produced record against the sink and the DLQ. With
+/// <paramref name="avro"/>, the events the generator picks for its Avro share go out in the Confluent wire format.
 /// </summary>
-public sealed class DemoProducer(string bootstrapServers, string topic, int partitions, SyntheticEvents events)
+public sealed class DemoProducer(string bootstrapServers, string topic, int partitions, SyntheticEvents events, AvroEvents? avro = null)
 {
     private long _delivered;
     private long _failed;
+    private long _avroEvents;
+
+    /// <summary>Well-formed Avro events produced (poison Avro not included).</summary>
+    public long AvroEvents => Interlocked.Read(ref _avroEvents);
 
     public long Delivered => Interlocked.Read(ref _delivered);
 
@@ -35,7 +40,7 @@ public sealed class DemoProducer(string bootstrapServers, string topic, int part
         {
             cancellationToken.ThrowIfCancellationRequested();
             var index = i;
-            var message = new Message<byte[]?, byte[]?> { Key = BitConverter.GetBytes(index), Value = events.ValueAt(index, count) };
+            var message = new Message<byte[]?, byte[]?> { Key = BitConverter.GetBytes(index), Value = ValueAt(index, count) };
             while (true)
             {
                 try
@@ -69,5 +74,21 @@ public sealed class DemoProducer(string bootstrapServers, string topic, int part
         }
 
         return positions;
+    }
+
+    private byte[] ValueAt(long index, long count)
+    {
+        var form = avro is null ? AvroForm.None : events.AvroAt(index);
+        if (form == AvroForm.None)
+        {
+            return events.ValueAt(index, count);
+        }
+
+        if (form == AvroForm.Valid)
+        {
+            Interlocked.Increment(ref _avroEvents);
+        }
+
+        return avro!.ValueAt(events, index, count, form);
     }
 }

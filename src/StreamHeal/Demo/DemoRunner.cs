@@ -9,6 +9,8 @@ using StreamHeal.Flatten;
 using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Retry;
+using StreamHeal.SchemaRegistry;
+using StreamHeal.SchemaState;
 using StreamHeal.Sink.DuckDb;
 
 namespace StreamHeal.Demo;
@@ -17,8 +19,18 @@ namespace StreamHeal.Demo;
 public sealed record DemoProgress(long Target, long Produced, long Done, long Sunk, long DeadLettered, long Lag, double EventsPerSecond);
 
 /// <summary>The demo's final account: read back from the DuckDB table and the DLQ topic.</summary>
-public sealed record DemoSummary(IngestionVerdict Verdict, TimeSpan Elapsed, IReadOnlyList<string> RetentionProblems, SchemaEvolution Schema)
+/// <param name="AvroEvents">Well-formed Avro events produced.</param>
+/// <param name="DeadLetterTypes">DLQ records per error type, each (partition, offset) counted once.</param>
+public sealed record DemoSummary(
+    IngestionVerdict Verdict, TimeSpan Elapsed, IReadOnlyList<string> RetentionProblems, SchemaEvolution Schema,
+    long AvroEvents, IReadOnlyDictionary<string, long> DeadLetterTypes)
 {
+    /// <summary>The registry subject holding the table's schema state.</summary>
+    public string SchemaStateSubject { get; init; } = "";
+
+    /// <summary>Versions of <see cref="SchemaStateSubject"/> in the registry (each one added columns).</summary>
+    public int SchemaStateVersions { get; init; }
+
     public double EventsPerSecond => Verdict.Produced / Math.Max(Elapsed.TotalSeconds, 0.001);
 
     public bool Ok => Verdict.Ok && RetentionProblems.Count == 0;
@@ -26,13 +38,41 @@ public sealed record DemoSummary(IngestionVerdict Verdict, TimeSpan Elapsed, IRe
 
 /// <summary>
 /// The demo: an embedded Kafka cluster, N synthetic events (with poison) produced while the pipeline ingests them
-/// into a DuckDB file, then a verdict from reading the table and the DLQ back.
+/// into a DuckDB file, then a verdict from reading the table and the DLQ back. A share of the events is Avro in the
+/// Confluent wire format, with writer schemas registered in the Schema Registry at <paramref name="registryUrl"/>,
+/// which also holds the table's schema state. The caller starts that registry: this library has no web server.
 /// </summary>
-public sealed class DemoRunner(int events, int partitions, string databasePath, int seed, ILoggerFactory loggerFactory)
+public sealed class DemoRunner(int events, int partitions, string databasePath, int seed, string registryUrl, ILoggerFactory loggerFactory)
 {
     public const string Topic = "events";
 
+    /// <summary>Share of the events produced as Avro; a hundredth of those is poison Avro.</summary>
+    public const double AvroShare = 0.10;
+
     public async Task<DemoSummary> RunAsync(IProgress<DemoProgress> progress, CancellationToken cancellationToken)
+    {
+        var registryOptions = new SchemaRegistryOptions { Url = registryUrl };
+        using var registry = new SchemaRegistryClient(registryOptions);
+        using var registrySchemas = new SchemaCache(registry, registryOptions);
+        var avro = await AvroEvents.RegisterAsync(registry, cancellationToken);
+        // The registrar keeps a local copy of the schema state for registry outages; a demo run needs none after it.
+        var stateDirectory = Directory.CreateTempSubdirectory("streamheal-demo-state-");
+        try
+        {
+            using var registrar = new SchemaRegistrar(
+                registry, new SchemaStateOptions { Directory = stateDirectory.FullName }, loggerFactory.CreateLogger("StreamHeal.SchemaState"), TimeProvider.System);
+            var summary = await RunAsync(avro, registrar, registrySchemas, progress, cancellationToken);
+            var subject = registrar.SubjectFor(TableFor(Topic));
+            return summary with { SchemaStateSubject = subject, SchemaStateVersions = await SchemaStateVersionsAsync(registry, subject, cancellationToken) };
+        }
+        finally
+        {
+            stateDirectory.Delete(recursive: true);
+        }
+    }
+
+    private async Task<DemoSummary> RunAsync(
+        AvroEvents avro, SchemaRegistrar registrar, SchemaCache registrySchemas, IProgress<DemoProgress> progress, CancellationToken cancellationToken)
     {
         await using var cluster = MockKafkaCluster.Start(brokers: 3);
         cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
@@ -43,9 +83,9 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
         var settings = Settings(cluster.BootstrapServers);
         var stopwatch = Stopwatch.StartNew();
 
-        var producer = new DemoProducer(cluster.BootstrapServers, Topic, partitions, new SyntheticEvents(seed));
+        var producer = new DemoProducer(cluster.BootstrapServers, Topic, partitions, new SyntheticEvents(seed, avroShare: AvroShare), avro);
         await using var sink = new DuckDbSink(new DuckDbSinkOptions { Path = databasePath }, TimeProvider.System);
-        await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory);
+        await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, registrar: registrar, registrySchemas: registrySchemas);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = pipeline.RunAsync(stop.Token);
         var produced = producer.ProduceAsync(events, cancellationToken);
@@ -85,7 +125,24 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
         await sink.DisposeAsync();
         var (rows, columns) = await Task.Run(() => ReadTable(databasePath, TableFor(Topic)), cancellationToken);
         var verdict = IngestionVerdict.Compute(positions, rows, dlq.Select(static d => (d.OriginalPartition, d.OriginalOffset)));
-        return new DemoSummary(verdict, elapsed, retention, SchemaEvolution.From(columns, pipeline.QuarantineCounts.Snapshot()));
+        var deadLetterTypes = dlq
+            .DistinctBy(static d => (d.OriginalPartition, d.OriginalOffset))
+            .CountBy(static d => d.ErrorType)
+            .ToDictionary(static c => c.Key, static c => (long)c.Value, StringComparer.Ordinal);
+        return new DemoSummary(
+            verdict, elapsed, retention, SchemaEvolution.From(columns, pipeline.QuarantineCounts.Snapshot()), producer.AvroEvents, deadLetterTypes);
+    }
+
+    private static async Task<int> SchemaStateVersionsAsync(SchemaRegistryClient registry, string subject, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await registry.GetVersionsAsync(subject, cancellationToken)).Count;
+        }
+        catch (SubjectNotFoundException)
+        {
+            return 0;
+        }
     }
 
     private static (IReadOnlyList<(int Partition, long Offset)> Rows, IReadOnlyList<(string Name, string Type)> Columns) ReadTable(string path, string table)

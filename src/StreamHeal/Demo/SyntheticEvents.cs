@@ -17,6 +17,17 @@ public enum PoisonKind
     TooDeep,
 }
 
+/// <summary>How an event goes out when the generator has an Avro share: as JSON, as Avro, or as poison Avro.</summary>
+public enum AvroForm
+{
+    None,
+    Valid,
+    /// <summary>Cut off inside the payload: must be dead-lettered as <c>truncated_avro</c>.</summary>
+    Truncated,
+    /// <summary>Framed with a schema id the registry never assigned: must be dead-lettered as <c>schema_not_found</c>.</summary>
+    UnknownSchema,
+}
+
 /// <summary>
 /// Mobile-SDK-like events for the demo, tests and benchmarks: several SDK versions that add fields over time,
 /// nested objects, arrays, schema hazards at small shares and, at a configurable share, poison values of every kind.
@@ -38,8 +49,9 @@ public enum PoisonKind
 /// </list>
 /// New fields per SDK version: 2 adds <c>tags</c>, <c>locale</c> and <c>network</c>; 3 adds <c>geo</c>,
 /// <c>battery_pct</c>, <c>referrer</c> and <c>consent</c>.
+/// At <paramref name="avroShare"/>, events that are not JSON poison go out as Avro instead (see <see cref="AvroAt"/>).
 /// </remarks>
-public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int oversizedBytes = 70 * 1024)
+public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int oversizedBytes = 70 * 1024, double avroShare = 0)
 {
     public const long HazardFreeEvents = 1_000;
 
@@ -49,6 +61,10 @@ public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int ov
     private const int PremiumAsStringPerMille = 2;
     private const int ModelAsObjectPerMille = 5;
     private const int WholeSecondsPerMille = 30;
+
+    // Shares of the Avro events that are poison, in thousandths.
+    private const int TruncatedAvroPerMille = 5;
+    private const int UnknownSchemaAvroPerMille = 5;
 
     private static readonly string[] EventNames = ["app_open", "screen_view", "purchase", "add_to_cart", "login", "share"];
     private static readonly string[] Platforms = ["ios", "android"];
@@ -64,11 +80,40 @@ public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int ov
         return random.NextDouble() < poisonShare ? PoisonKinds[random.Next(PoisonKinds.Length)] : PoisonKind.None;
     }
 
+    /// <summary>Whether event <paramref name="index"/> goes out as Avro (a share of the non-poison events), and which kind.</summary>
+    public AvroForm AvroAt(long index)
+    {
+        if (avroShare <= 0 || PoisonAt(index) != PoisonKind.None)
+        {
+            return AvroForm.None;
+        }
+
+        // One mix instead of a Random per event: this runs for every event the demo produces.
+        var mix = (uint)Mix(seed, index, 23);
+        if (mix / 4_294_967_296.0 >= avroShare)
+        {
+            return AvroForm.None;
+        }
+
+        return (mix % 1000) switch
+        {
+            < TruncatedAvroPerMille => AvroForm.Truncated,
+            < TruncatedAvroPerMille + UnknownSchemaAvroPerMille => AvroForm.UnknownSchema,
+            _ => AvroForm.Valid,
+        };
+    }
+
+    /// <summary>
+    /// Event <paramref name="index"/> as JSON without its schema hazards: what an Avro writer schema can express.
+    /// The Avro copy of an event is built from this, so both formats carry the same values into the same columns.
+    /// </summary>
+    public byte[] PlainEventAt(long index, long total) => Event(index, total, allowHazards: false);
+
     /// <summary>The value bytes of event <paramref name="index"/> of <paramref name="total"/>.</summary>
     public byte[] ValueAt(long index, long total)
     {
         var poison = PoisonAt(index);
-        return poison == PoisonKind.None ? Event(index, total) : Poison(poison, index);
+        return poison == PoisonKind.None ? Event(index, total, allowHazards: true) : Poison(poison, index);
     }
 
     public byte[] Poison(PoisonKind kind, long index) => kind switch
@@ -91,12 +136,12 @@ public sealed class SyntheticEvents(int seed, double poisonShare = 0.005, int ov
         return (int)(z ^ (z >> 31));
     }
 
-    private byte[] Event(long index, long total)
+    private byte[] Event(long index, long total, bool allowHazards)
     {
         var random = new Random(Mix(seed, index, 0));
         // Hazards and newer fields draw from their own stream so the fields above keep their values across versions.
         var extra = new Random(Mix(seed, index, 1));
-        var hazards = index >= Math.Min(HazardFreeEvents, total / 10);
+        var hazards = allowHazards && index >= Math.Min(HazardFreeEvents, total / 10);
         // Later events come from newer SDKs, which add fields; old SDKs stay in the mix.
         var progress = total <= 1 ? 1.0 : index / (double)(total - 1);
         var sdk = random.NextDouble() < progress ? (random.NextDouble() < progress ? 3 : 2) : 1;

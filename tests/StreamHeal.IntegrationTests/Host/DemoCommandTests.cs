@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using StreamHeal.Demo;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
@@ -32,7 +34,8 @@ public sealed class DemoCommandTests(ITestOutputHelper output)
             var root = summary.RootElement;
             Assert.Equal(60_000, root.GetProperty("produced").GetInt64());
             Assert.Equal(60_000, root.GetProperty("sunk").GetInt64() + root.GetProperty("dead_lettered").GetInt64());
-            Assert.InRange(root.GetProperty("dead_lettered").GetInt64(), 100, 600);
+            // About 0.5% JSON poison and 0.1% poison Avro.
+            Assert.InRange(root.GetProperty("dead_lettered").GetInt64(), 150, 700);
             Assert.Equal(0, root.GetProperty("duplicates").GetInt64());
             Assert.Equal(0, root.GetProperty("missing").GetInt64());
             Assert.True(root.GetProperty("elapsed_s").GetDouble() > 0);
@@ -43,6 +46,18 @@ public sealed class DemoCommandTests(ITestOutputHelper output)
             Assert.InRange(root.GetProperty("flips_quarantined").GetInt64(), 1, 1_000);
             Assert.Contains("schema: ", stdout, StringComparison.Ordinal);
 
+            // About a tenth goes out as Avro; its poison must reach the DLQ with its own error types.
+            Assert.InRange(root.GetProperty("avro_events").GetInt64(), 4_000, 8_000);
+            Assert.Contains("avro: ", stdout, StringComparison.Ordinal);
+            var deadLetterTypes = root.GetProperty("dead_letter_types").EnumerateObject().ToDictionary(static p => p.Name, static p => p.Value.GetInt64());
+            Assert.Contains("truncated_avro", deadLetterTypes.Keys);
+            Assert.Contains("schema_not_found", deadLetterTypes.Keys);
+            Assert.Contains("invalid_json", deadLetterTypes.Keys);
+            Assert.Equal(root.GetProperty("dead_lettered").GetInt64(), deadLetterTypes.Values.Sum());
+            // The table's schema state went to the registry as it gained columns.
+            Assert.InRange(root.GetProperty("schema_state_versions").GetInt32(), 1, 40);
+            Assert.Contains("of streamheal.events in the registry", stdout, StringComparison.Ordinal);
+
             using var reader = new DuckDbTableReader(db);
             var quarantine = reader.ReadQuarantine(TableNames.ForTopic("events"), limit: 10_000);
             Assert.NotEmpty(quarantine);
@@ -50,6 +65,19 @@ public sealed class DemoCommandTests(ITestOutputHelper output)
                 .SelectMany(static q => JsonDocument.Parse(q).RootElement.EnumerateArray().Select(static f => f.GetProperty("reason").GetString()).ToArray())
                 .ToHashSet();
             Assert.Superset(new HashSet<string?> { "case_collision_in_event", "case_collision_with_table", "type_flip" }, reasons);
+
+            // An Avro event fills the same columns as its JSON twin would, with nothing quarantined.
+            var generator = new SyntheticEvents(seed: 42, avroShare: DemoRunner.AvroShare);
+            var avroIndex = Enumerable.Range(0, 60_000).First(i => generator.AvroAt(i) == AvroForm.Valid);
+            var eventId = string.Create(CultureInfo.InvariantCulture, $"{42:x}-{avroIndex:x}");
+            var row = reader.ReadRows(TableNames.ForTopic("events")).Single(r => (string?)r["event_id"] == eventId);
+            using var json = JsonDocument.Parse(generator.PlainEventAt(avroIndex, 60_000));
+            var device = json.RootElement.GetProperty("device");
+            Assert.Equal(device.GetProperty("platform").GetString(), row["device__platform"]);
+            Assert.Equal(device.GetProperty("model").GetString(), row["device__model"]);
+            Assert.Equal(device.GetProperty("screen").GetProperty("w").GetInt64(), Convert.ToInt64(row["device__screen__w"], CultureInfo.InvariantCulture));
+            Assert.Equal(json.RootElement.GetProperty("session_seconds").GetDouble(), row["session_seconds"]);
+            Assert.Null(row[ReservedColumns.Quarantine]);
         }
         finally
         {

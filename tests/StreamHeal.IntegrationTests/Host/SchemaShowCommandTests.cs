@@ -6,6 +6,7 @@ using StreamHeal.IntegrationTests.SchemaRegistry;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
+using StreamHeal.Host.DevRegistry;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -18,7 +19,7 @@ public sealed class SchemaShowCommandTests(KafkaClusterFixture kafka, ITestOutpu
     public async Task Show_prints_registered_columns_with_versions_and_quarantine_counts()
     {
         await using var scenario = new PipelineScenario(kafka, output, "show", partitions: 1);
-        await using var registry = await FakeSchemaRegistry.StartAsync();
+        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
         var stateDirectory = Path.Combine(scenario.Directory, "state");
         using (var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) }))
         using (var registrar = new SchemaRegistrar(client, new SchemaStateOptions { Directory = stateDirectory }, scenario.Loggers.CreateLogger("state"), TimeProvider.System))

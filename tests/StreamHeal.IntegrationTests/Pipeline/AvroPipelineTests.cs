@@ -9,6 +9,7 @@ using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.SchemaRegistry;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.Sink.DuckDb;
+using StreamHeal.Host.DevRegistry;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -37,7 +38,7 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
     public async Task Avro_from_two_writer_versions_and_json_share_a_table_and_poison_avro_reaches_the_dlq()
     {
         await using var scenario = new PipelineScenario(kafka, output, "avro", partitions: 1);
-        await using var registry = await FakeSchemaRegistry.StartAsync();
+        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
         using var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
         using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
         var v1 = await client.RegisterAsync(scenario.Topic + "-value", V1);
@@ -94,7 +95,7 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
     public async Task An_uncached_writer_schema_waits_out_a_registry_outage_instead_of_dead_lettering()
     {
         await using var scenario = new PipelineScenario(kafka, output, "avro-outage", partitions: 1);
-        await using var registry = await FakeSchemaRegistry.StartAsync();
+        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
         using var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
         using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
         var id = await client.RegisterAsync(scenario.Topic + "-value", V1);

@@ -8,6 +8,7 @@ using StreamHeal.Records;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
 using StreamHeal.Sink.DuckDb;
+using StreamHeal.Host.DevRegistry;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -20,7 +21,7 @@ public sealed class RegistryPipelineTests(KafkaClusterFixture kafka, ITestOutput
     public async Task New_fields_are_registered_before_rows_use_them_and_a_registry_outage_degrades_without_loss()
     {
         await using var scenario = new PipelineScenario(kafka, output, "registry", partitions: 1);
-        await using var registry = await FakeSchemaRegistry.StartAsync();
+        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
         using var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(1) });
         using var registrar = new SchemaRegistrar(
             client,

@@ -1,17 +1,18 @@
 using System.Net;
 using StreamHeal.SchemaRegistry;
+using StreamHeal.Host.DevRegistry;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.SchemaRegistry;
 
 public sealed class SchemaCacheTests : IAsyncLifetime
 {
-    private FakeSchemaRegistry _registry = null!;
+    private EmbeddedSchemaRegistry _registry = null!;
     private SchemaRegistryClient _client = null!;
 
     public async Task InitializeAsync()
     {
-        _registry = await FakeSchemaRegistry.StartAsync();
+        _registry = await EmbeddedSchemaRegistry.StartAsync();
         _client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = _registry.Url });
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using StreamHeal.SchemaRegistry;
+using StreamHeal.Host.DevRegistry;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.SchemaRegistry;
@@ -9,12 +10,12 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
 {
     private const string Subject = "orders-value";
 
-    private FakeSchemaRegistry _registry = null!;
+    private EmbeddedSchemaRegistry _registry = null!;
     private SchemaRegistryClient _client = null!;
 
     public async Task InitializeAsync()
     {
-        _registry = await FakeSchemaRegistry.StartAsync();
+        _registry = await EmbeddedSchemaRegistry.StartAsync();
         _client = NewClient();
     }
 

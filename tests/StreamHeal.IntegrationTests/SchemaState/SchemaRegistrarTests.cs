@@ -6,6 +6,7 @@ using StreamHeal.Records;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
 using StreamHeal.Sink;
+using StreamHeal.Host.DevRegistry;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.SchemaState;
@@ -13,9 +14,9 @@ namespace StreamHeal.IntegrationTests.SchemaState;
 public sealed class SchemaRegistrarTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("streamheal-state-").FullName;
-    private FakeSchemaRegistry _registry = null!;
+    private EmbeddedSchemaRegistry _registry = null!;
 
-    public async Task InitializeAsync() => _registry = await FakeSchemaRegistry.StartAsync();
+    public async Task InitializeAsync() => _registry = await EmbeddedSchemaRegistry.StartAsync();
 
     public async Task DisposeAsync()
     {

@@ -91,4 +91,20 @@ public sealed class SyntheticEventsTests
         Assert.InRange(poison, 50, 150);
         Assert.Equal(Encoding.UTF8.GetBytes("[5,2,3]"), events.Poison(PoisonKind.NotAnObject, 5));
     }
+
+    [Fact]
+    public void The_avro_share_is_repeatable_skips_json_poison_and_leaves_the_json_events_as_they_were()
+    {
+        var withAvro = new SyntheticEvents(seed: 42, avroShare: 0.1);
+        var again = new SyntheticEvents(seed: 42, avroShare: 0.1);
+        var jsonOnly = new SyntheticEvents(seed: 42);
+        var forms = Enumerable.Range(0, (int)Total).Select(i => withAvro.AvroAt(i)).ToArray();
+
+        Assert.Equal(forms, Enumerable.Range(0, (int)Total).Select(i => again.AvroAt(i)));
+        Assert.InRange(forms.Count(static f => f == AvroForm.Valid), 1_700, 2_300);
+        Assert.InRange(forms.Count(static f => f is AvroForm.Truncated or AvroForm.UnknownSchema), 5, 60);
+        Assert.All(Enumerable.Range(0, (int)Total).Where(i => forms[i] != AvroForm.None), i => Assert.Equal(PoisonKind.None, withAvro.PoisonAt(i)));
+        Assert.All(Enumerable.Range(0, (int)Total).Where(static i => i % 97 == 0), i => Assert.Equal(jsonOnly.ValueAt(i, Total), withAvro.ValueAt(i, Total)));
+        Assert.All(Enumerable.Range(0, (int)Total), i => Assert.Equal(AvroForm.None, jsonOnly.AvroAt(i)));
+    }
 }

@@ -2,13 +2,13 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Avro;
 
-namespace StreamHeal.IntegrationTests.SchemaRegistry;
+namespace StreamHeal.Host.DevRegistry;
 
 /// <summary>
-/// The fake registry's state and rules, kept apart from HTTP so it outlives a stop and restart of the server.
+/// The embedded registry's state and rules, kept apart from HTTP so it outlives a stop and restart of the server.
 /// Every method returns (HTTP status, JSON body) in the shapes and error codes of the real registry.
 /// </summary>
-internal sealed class FakeRegistryStore
+internal sealed class RegistryStore
 {
     public static readonly string[] Levels =
         ["NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"];

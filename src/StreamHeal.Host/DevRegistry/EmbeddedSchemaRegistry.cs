@@ -7,19 +7,21 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace StreamHeal.IntegrationTests.SchemaRegistry;
+namespace StreamHeal.Host.DevRegistry;
 
 /// <summary>
 /// An in-memory Confluent Schema Registry on 127.0.0.1 speaking the real REST paths, bodies and error codes,
 /// with switches for the failures a client must survive: error statuses, slowness, refused connections.
+/// Tests, the demo and <c>streamheal dev-registry</c> run it; it logs nothing and leaves signals to its owner.
 /// </summary>
-public sealed class FakeSchemaRegistry : IAsyncDisposable
+public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
 {
     public const string MediaType = "application/vnd.schemaregistry.v1+json";
 
-    private readonly FakeRegistryStore _store = new();
+    private readonly RegistryStore _store = new();
     private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
     private WebApplication? _app;
     private volatile FailureSwitch? _failure;
@@ -28,7 +30,7 @@ public sealed class FakeSchemaRegistry : IAsyncDisposable
 
     private sealed record FailureSwitch(HttpStatusCode Status, int? ErrorCode);
 
-    private FakeSchemaRegistry()
+    private EmbeddedSchemaRegistry()
     {
     }
 
@@ -38,10 +40,11 @@ public sealed class FakeSchemaRegistry : IAsyncDisposable
 
     public int TotalRequests => _requests.Values.Sum();
 
-    public static async Task<FakeSchemaRegistry> StartAsync()
+    /// <param name="port">Port on 127.0.0.1; 0 (the default) picks a free one.</param>
+    public static async Task<EmbeddedSchemaRegistry> StartAsync(int port = 0)
     {
-        var registry = new FakeSchemaRegistry();
-        await registry.ListenAsync(port: 0);
+        var registry = new EmbeddedSchemaRegistry();
+        await registry.ListenAsync(port);
         return registry;
     }
 
@@ -87,7 +90,11 @@ public sealed class FakeSchemaRegistry : IAsyncDisposable
     private async Task ListenAsync(int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // Started inside other commands: an appsettings.json or ASPNETCORE_* variable there must not reconfigure it,
+        // Kestrel must not log to their console, and Ctrl-C belongs to the command, not to this server.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, OwnerLifetime>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         app.Use(InjectFailuresAsync);
@@ -110,7 +117,7 @@ public sealed class FakeSchemaRegistry : IAsyncDisposable
         if (_failure is { } failure)
         {
             var result = failure.ErrorCode is { } code
-                ? Reply((int)failure.Status, FakeRegistryStore.Error((int)failure.Status, code, "Injected failure").Item2)
+                ? Reply((int)failure.Status, RegistryStore.Error((int)failure.Status, code, "Injected failure").Item2)
                 : Results.Text($"{(int)failure.Status} {failure.Status}", "text/plain", null, (int)failure.Status);
             await result.ExecuteAsync(context);
             return;
@@ -118,7 +125,7 @@ public sealed class FakeSchemaRegistry : IAsyncDisposable
 
         if (_expectedAuthorization is { } expected && context.Request.Headers.Authorization != expected)
         {
-            await Reply(401, FakeRegistryStore.Error(401, 401, "Unauthorized").Item2).ExecuteAsync(context);
+            await Reply(401, RegistryStore.Error(401, 401, "Unauthorized").Item2).ExecuteAsync(context);
             return;
         }
 
@@ -159,4 +166,12 @@ public sealed class FakeSchemaRegistry : IAsyncDisposable
     private static IResult Reply((int Status, JsonNode Body) response) => Reply(response.Status, response.Body);
 
     private static IResult Reply(int status, JsonNode body) => Results.Text(body.ToJsonString(), MediaType, null, status);
+
+    /// <summary>Replaces the console lifetime, which would stop the server on SIGINT/SIGTERM behind its owner's back.</summary>
+    private sealed class OwnerLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }

@@ -1,9 +1,9 @@
 using Avro;
 
-namespace StreamHeal.IntegrationTests.SchemaRegistry;
+namespace StreamHeal.Host.DevRegistry;
 
 /// <summary>
-/// Avro schema resolution, as the fake registry needs it: can data written with one schema be read with another?
+/// Avro schema resolution, as the embedded registry needs it: can data written with one schema be read with another?
 /// Covers records (added fields need defaults, removed fields are fine), the spec's promotions, unions, arrays,
 /// maps, enums and fixed; logical types are checked by their underlying type.
 /// </summary>

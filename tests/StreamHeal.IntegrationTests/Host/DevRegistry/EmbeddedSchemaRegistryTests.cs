@@ -2,17 +2,19 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using StreamHeal.Host.DevRegistry;
+using StreamHeal.IntegrationTests.SchemaRegistry;
 using Xunit;
 
-namespace StreamHeal.IntegrationTests.SchemaRegistry;
+namespace StreamHeal.IntegrationTests.Host.DevRegistry;
 
-/// <summary>The fake checked with a bare HttpClient, so its wire format is tested independently of our client.</summary>
-public sealed class FakeSchemaRegistryTests : IAsyncLifetime
+/// <summary>The embedded registry checked with a bare HttpClient, so its wire format is tested independently of our client.</summary>
+public sealed class EmbeddedSchemaRegistryTests : IAsyncLifetime
 {
-    private FakeSchemaRegistry _registry = null!;
+    private EmbeddedSchemaRegistry _registry = null!;
     private readonly HttpClient _http = new();
 
-    public async Task InitializeAsync() => _registry = await FakeSchemaRegistry.StartAsync();
+    public async Task InitializeAsync() => _registry = await EmbeddedSchemaRegistry.StartAsync();
 
     public async Task DisposeAsync()
     {
@@ -147,7 +149,7 @@ public sealed class FakeSchemaRegistryTests : IAsyncLifetime
         if (json is not null)
         {
             request.Content = new StringContent(json, Encoding.UTF8);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue(FakeSchemaRegistry.MediaType);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(EmbeddedSchemaRegistry.MediaType);
         }
 
         using var response = await _http.SendAsync(request);
