@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Confluent.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
-using StreamHeal.IntegrationTests.SchemaRegistry;
+using StreamHeal.Host.DevRegistry;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Records;
 using StreamHeal.SchemaRegistry;
@@ -20,7 +20,7 @@ public sealed class SchemaEvolutionTests(KafkaClusterFixture kafka, ITestOutputH
     public async Task Two_replicas_discovering_different_fields_at_once_both_keep_them_and_a_20_s_registry_outage_loses_nothing()
     {
         await using var scenario = new PipelineScenario(kafka, output, "evolution", partitions: 2);
-        await using var registry = await FakeSchemaRegistry.StartAsync();
+        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
         var options = new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(2) };
         using var clientA = new SchemaRegistryClient(options);
         using var clientB = new SchemaRegistryClient(options);
