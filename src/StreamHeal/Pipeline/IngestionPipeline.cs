@@ -118,35 +118,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
             Log.SinkUnavailable(_logger, _sink.Name, "*", attempt + 1, delay, e.Message);
         });
 
-        // Reconcile the schema state with what the sink already has; a sink that is down at start-up is waited for
-        // like any outage. A column whose type differs between the two is fatal: types never change.
-        foreach (var (topic, table) in tables)
-        {
-            var sinkColumns = await sinkRetry.ExecuteAsync(static (s, ct) => s.Item1.EnsureTableAsync(s.table, [], ct), (_sink, table), stop);
-            if (_registrar is null)
-            {
-                _catalog.Seed(table, sinkColumns);
-                continue;
-            }
-
-            if (string.Equals(_registrar.SubjectFor(table), topic + "-value", StringComparison.Ordinal))
-            {
-                throw new PipelineFailedException($"schemaState.subjectTemplate gives '{topic}-value' for table '{table}': that subject belongs to the producers of '{topic}'. Choose another template.", null);
-            }
-
-            var schema = _catalog.Seed(table, await _registrar.LoadAsync(table, stop));
-            foreach (var conflict in schema.Merge(sinkColumns))
-            {
-                throw new SinkSchemaConflictException(table, conflict.Name, conflict.Existing, CompatFilter.ColumnTypes.SqlName(conflict.Other));
-            }
-        }
-
-        foreach (var (topic, table) in tables)
-        {
-            // Rows at or below these offsets are skipped as already written when Kafka redelivers them.
-            var held = await sinkRetry.ExecuteAsync(static (s, ct) => s.Item1.GetResumeOffsetsAsync(s.table, s.topic, ct), (_sink, table, topic), stop);
-            Log.SinkPositions(_logger, table, topic, held.Count == 0 ? "none" : string.Join(", ", held.OrderBy(static p => p.Key).Select(static p => $"{p.Key}@{p.Value}")));
-        }
+        await ReconcileAsync(tables, sinkRetry, stop);
 
         using var abort = new CancellationTokenSource();
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -219,6 +191,41 @@ public sealed class IngestionPipeline : IAsyncDisposable
         if (FirstFault(blocks) is { } fault)
         {
             throw new PipelineFailedException(_failure ?? fault.Message, fault);
+        }
+    }
+
+    /// <summary>
+    /// Reconciles each table's schema state with what the sink already has; a sink that is down at start-up is waited
+    /// for like any outage. A column whose type differs between the two is fatal: types never change.
+    /// </summary>
+    private async Task ReconcileAsync(Dictionary<string, string> tables, DependencyRetry sinkRetry, CancellationToken stop)
+    {
+        foreach (var (topic, table) in tables)
+        {
+            var sinkColumns = await sinkRetry.ExecuteAsync(static (s, ct) => s.Item1.EnsureTableAsync(s.table, [], ct), (_sink, table), stop);
+            if (_registrar is null)
+            {
+                _catalog.Seed(table, sinkColumns);
+                continue;
+            }
+
+            if (string.Equals(_registrar.SubjectFor(table), topic + "-value", StringComparison.Ordinal))
+            {
+                throw new PipelineFailedException($"schemaState.subjectTemplate gives '{topic}-value' for table '{table}': that subject belongs to the producers of '{topic}'. Choose another template.", null);
+            }
+
+            var schema = _catalog.Seed(table, await _registrar.LoadAsync(table, stop));
+            foreach (var conflict in schema.Merge(sinkColumns))
+            {
+                throw new SinkSchemaConflictException(table, conflict.Name, conflict.Existing, CompatFilter.ColumnTypes.SqlName(conflict.Other));
+            }
+        }
+
+        foreach (var (topic, table) in tables)
+        {
+            // Rows at or below these offsets are skipped as already written when Kafka redelivers them.
+            var held = await sinkRetry.ExecuteAsync(static (s, ct) => s.Item1.GetResumeOffsetsAsync(s.table, s.topic, ct), (_sink, table, topic), stop);
+            Log.SinkPositions(_logger, table, topic, held.Count == 0 ? "none" : string.Join(", ", held.OrderBy(static p => p.Key).Select(static p => $"{p.Key}@{p.Value}")));
         }
     }
 
