@@ -70,5 +70,4 @@ internal sealed class FakeBigQueryWrite : IAsyncDisposable
         await _app.StopAsync(grace.Token);
         await _app.DisposeAsync();
     }
-
 }
