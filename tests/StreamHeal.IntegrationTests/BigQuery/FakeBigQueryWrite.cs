@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -19,13 +18,13 @@ internal sealed class FakeBigQueryWrite : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private FakeBigQueryWrite(WebApplication app, Uri endpoint, FakeBigQueryStore store, FakeBigQueryFaults faults, ConcurrentQueue<string> routingHeaders)
+    private FakeBigQueryWrite(WebApplication app, Uri endpoint, FakeBigQueryStore store, FakeBigQueryFaults faults, FakeCallLog calls)
     {
         _app = app;
         Endpoint = endpoint;
         Store = store;
         Faults = faults;
-        RoutingHeaders = routingHeaders;
+        Calls = calls;
     }
 
     public Uri Endpoint { get; }
@@ -34,8 +33,7 @@ internal sealed class FakeBigQueryWrite : IAsyncDisposable
 
     public FakeBigQueryFaults Faults { get; }
 
-    /// <summary>Every <c>x-goog-request-params</c> value the server received, decoded, in arrival order.</summary>
-    public ConcurrentQueue<string> RoutingHeaders { get; }
+    public FakeCallLog Calls { get; }
 
     public static async Task<FakeBigQueryWrite> StartAsync()
     {
@@ -45,15 +43,15 @@ internal sealed class FakeBigQueryWrite : IAsyncDisposable
         builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = 16 * 1024 * 1024);
         var store = new FakeBigQueryStore();
         var faults = new FakeBigQueryFaults();
-        var routingHeaders = new ConcurrentQueue<string>();
+        var calls = new FakeCallLog();
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(faults);
-        builder.Services.AddSingleton(routingHeaders);
+        builder.Services.AddSingleton(calls);
         var app = builder.Build();
         app.MapGrpcService<FakeBigQueryWriteService>();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new FakeBigQueryWrite(app, new Uri($"http://127.0.0.1:{new Uri(address).Port}"), store, faults, routingHeaders);
+        return new FakeBigQueryWrite(app, new Uri($"http://127.0.0.1:{new Uri(address).Port}"), store, faults, calls);
     }
 
     /// <summary>Creates a table; its path is <c>projects/{project}/datasets/{dataset}/tables/{table}</c>.</summary>

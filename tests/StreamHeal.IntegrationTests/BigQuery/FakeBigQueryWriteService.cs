@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
 using StreamHeal.Sink.BigQuery.Protos;
@@ -6,7 +5,7 @@ using StreamHeal.Sink.BigQuery.Protos;
 namespace StreamHeal.IntegrationTests.BigQuery;
 
 /// <summary>The BigQueryWrite gRPC service of the fake, over <see cref="FakeBigQueryStore"/>.</summary>
-internal sealed class FakeBigQueryWriteService(FakeBigQueryStore store, FakeBigQueryFaults faults, ConcurrentQueue<string> routingHeaders)
+internal sealed class FakeBigQueryWriteService(FakeBigQueryStore store, FakeBigQueryFaults faults, FakeCallLog calls)
     : BigQueryWrite.BigQueryWriteBase
 {
     public override Task<WriteStream> CreateWriteStream(CreateWriteStreamRequest request, ServerCallContext context)
@@ -56,7 +55,12 @@ internal sealed class FakeBigQueryWriteService(FakeBigQueryStore store, FakeBigQ
     {
         if (context.RequestHeaders.GetValue("x-goog-request-params") is { } routing)
         {
-            routingHeaders.Enqueue(Uri.UnescapeDataString(routing));
+            calls.RoutingHeaders.Enqueue(Uri.UnescapeDataString(routing));
+        }
+
+        if (context.RequestHeaders.GetValue("authorization") is { } authorization)
+        {
+            calls.Authorizations.Enqueue(authorization);
         }
 
         if (call is not null)
