@@ -17,12 +17,12 @@ internal static class BigQueryTestRows
     public static readonly BigQueryRowLayout Layout = new(Columns);
 
     /// <summary>Rows for Kafka offsets <paramref name="first"/>.. with name <c>row{offset}</c>; <paramref name="nameless"/> offsets get no name.</summary>
-    public static BigQueryEncodedBatch Encode(int first, int count, params int[] nameless)
+    public static BigQueryEncodedBatch Encode(int first, int count, int[]? nameless = null, int budget = 1 << 20)
     {
         var rows = Enumerable.Range(first, count).Select(offset =>
         {
             var row = new FlatRow();
-            if (!nameless.Contains(offset))
+            if (nameless is null || !nameless.Contains(offset))
             {
                 row.Add("name", FieldValue.FromString($"row{offset}"));
             }
@@ -31,10 +31,10 @@ internal static class BigQueryTestRows
             row.Add("day", FieldValue.FromString("2026-11-25"));
             return new SinkRow(0, offset, DateTimeOffset.UnixEpoch, row);
         }).ToArray();
-        return BigQueryBatchEncoder.Encode(new BigQueryRowEncoder(Layout), new SinkBatch("orders", "orders", Columns, rows), DateTimeOffset.UtcNow, 1 << 20);
+        return BigQueryBatchEncoder.Encode(new BigQueryRowEncoder(Layout), new SinkBatch("orders", "orders", Columns, rows), DateTimeOffset.UtcNow, budget);
     }
 
     /// <summary>Appends the whole (single-chunk) batch.</summary>
     public static Task<Sink.BigQuery.Protos.AppendRowsResponse> AppendAsync(this BigQueryAppendConnection connection, BigQueryEncodedBatch batch, long? offset) =>
-        connection.AppendAsync(batch.RowsOf(batch.Chunks.Single()), batch.Chunks.Single().RowCount, offset, CancellationToken.None);
+        connection.AppendAsync(batch, batch.Chunks.Single(), offset, CancellationToken.None);
 }

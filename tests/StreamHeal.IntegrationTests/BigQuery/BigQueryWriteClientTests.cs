@@ -87,6 +87,26 @@ public sealed class BigQueryWriteClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_larger_than_one_request_is_split_and_lands_whole_in_order()
+    {
+        using var client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.Endpoint, MaxRequestBytes = 2048 });
+        var stream = await client.CreateCommittedStreamAsync(_table, CancellationToken.None);
+        await using var connection = await client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
+        using var batch = BigQueryTestRows.Encode(0, 100, budget: client.RowBudget(stream.Name, BigQueryTestRows.Layout));
+
+        long offset = 0;
+        foreach (var chunk in batch.Chunks)
+        {
+            var response = await connection.AppendAsync(batch, chunk, offset, CancellationToken.None);
+            Assert.Equal(offset, response.AppendResult.Offset);
+            offset += chunk.RowCount;
+        }
+
+        Assert.True(batch.Chunks.Count > 1, "The batch should need several requests at a 2 KB limit.");
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), _fake.Store.RowsOf(_table).Select(row => (long)row[ReservedColumns.KafkaOffset]!));
+    }
+
+    [Fact]
     public async Task Pipelined_appends_are_answered_in_request_order()
     {
         _fake.Faults.AppendLatency = TimeSpan.FromMilliseconds(50);

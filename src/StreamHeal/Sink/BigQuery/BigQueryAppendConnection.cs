@@ -118,6 +118,10 @@ internal sealed class BigQueryAppendConnection : IAsyncDisposable
         return await response.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Sends one chunk of an encoded batch; a row error's index maps back with <see cref="BigQueryEncodedBatch.BatchIndexOf"/>.</summary>
+    public Task<AppendRowsResponse> AppendAsync(BigQueryEncodedBatch batch, AppendChunk chunk, long? offset, CancellationToken cancellationToken) =>
+        AppendAsync(batch.RowsOf(chunk), chunk.RowCount, offset, cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -68,6 +68,14 @@ internal sealed class BigQueryWriteClient : IDisposable
         return new BigQueryAppendConnection(_channel.CreateCallInvoker(), headers, streamName, layout.DescriptorBytes, Options.TraceId);
     }
 
+    /// <summary>
+    /// Bytes of framed rows one request to <paramref name="streamName"/> may carry (the <c>maxRowBytes</c> of
+    /// <see cref="BigQueryBatchEncoder.Encode"/>): <see cref="BigQueryWriteOptions.MaxRequestBytes"/> minus the most the
+    /// request's own fields can take.
+    /// </summary>
+    public int RowBudget(string streamName, BigQueryRowLayout layout) =>
+        Options.MaxRequestBytes - AppendRowsFrame.MaxOverhead(streamName, layout.DescriptorBytes.Length, Options.TraceId);
+
     public void Dispose() => _channel.Dispose();
 
     /// <summary>
