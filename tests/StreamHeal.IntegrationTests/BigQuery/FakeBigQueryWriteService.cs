@@ -1,0 +1,71 @@
+using Google.Protobuf.Reflection;
+using Grpc.Core;
+using StreamHeal.Sink.BigQuery.Protos;
+
+namespace StreamHeal.IntegrationTests.BigQuery;
+
+/// <summary>The BigQueryWrite gRPC service of the fake, over <see cref="FakeBigQueryStore"/>.</summary>
+internal sealed class FakeBigQueryWriteService(FakeBigQueryStore store, FakeBigQueryFaults faults, FakeCallLog calls)
+    : BigQueryWrite.BigQueryWriteBase
+{
+    public override Task<WriteStream> CreateWriteStream(CreateWriteStreamRequest request, ServerCallContext context)
+    {
+        Enter("CreateWriteStream", context);
+        return Task.FromResult(store.CreateStream(request.Parent, request.WriteStream?.Type ?? WriteStream.Types.Type.Committed));
+    }
+
+    public override Task<WriteStream> GetWriteStream(GetWriteStreamRequest request, ServerCallContext context)
+    {
+        Enter("GetWriteStream", context);
+        return Task.FromResult(store.GetStream(request.Name, request.View));
+    }
+
+    public override Task<FinalizeWriteStreamResponse> FinalizeWriteStream(FinalizeWriteStreamRequest request, ServerCallContext context)
+    {
+        Enter("FinalizeWriteStream", context);
+        return Task.FromResult(new FinalizeWriteStreamResponse { RowCount = store.Finalize(request.Name) });
+    }
+
+    public override async Task AppendRows(IAsyncStreamReader<AppendRowsRequest> requestStream, IServerStreamWriter<AppendRowsResponse> responseStream, ServerCallContext context)
+    {
+        Enter(call: null, context);
+        string? streamName = null;
+        DescriptorProto? schema = null;
+        while (await requestStream.MoveNext(context.CancellationToken))
+        {
+            var request = requestStream.Current;
+            await faults.BeforeAppendAsync(context.CancellationToken);
+            if (request.WriteStream.Length > 0 && streamName is not null && request.WriteStream != streamName)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"write_stream {request.WriteStream} differs from this connection's {streamName}."));
+            }
+
+            // The stream and the writer schema come with a connection's first request only.
+            streamName ??= request.WriteStream.Length > 0
+                ? request.WriteStream
+                : throw new RpcException(new Status(StatusCode.InvalidArgument, "The first AppendRows request must name write_stream."));
+            schema ??= request.ProtoRows?.WriterSchema?.ProtoDescriptor
+                ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "The first AppendRows request must carry writer_schema."));
+            var rows = request.ProtoRows?.Rows?.SerializedRows ?? [];
+            await responseStream.WriteAsync(store.Append(streamName, request.Offset, schema, rows), context.CancellationToken);
+        }
+    }
+
+    private void Enter(string? call, ServerCallContext context)
+    {
+        if (context.RequestHeaders.GetValue("x-goog-request-params") is { } routing)
+        {
+            calls.RoutingHeaders.Enqueue(Uri.UnescapeDataString(routing));
+        }
+
+        if (context.RequestHeaders.GetValue("authorization") is { } authorization)
+        {
+            calls.Authorizations.Enqueue(authorization);
+        }
+
+        if (call is not null)
+        {
+            faults.ThrowIfScripted(call);
+        }
+    }
+}
