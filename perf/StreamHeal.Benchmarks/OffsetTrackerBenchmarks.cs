@@ -1,0 +1,63 @@
+using BenchmarkDotNet.Attributes;
+using Confluent.Kafka;
+using StreamHeal.Offsets;
+
+namespace StreamHeal.Benchmarks;
+
+/// <summary>
+/// Offset tracking: Register then Complete for a window of one batch of offsets on a long-lived assignment, completed
+/// in order or shuffled (as parallel sinks finish), with contiguous offsets or with gaps (compaction, transaction
+/// markers). Figures are per offset (one Register plus one Complete).
+/// </summary>
+[MemoryDiagnoser]
+public class OffsetTrackerBenchmarks
+{
+    private const int Window = 5_000;
+    private const int GapStride = 3;
+
+    private static readonly TopicPartition Partition = new(Corpus.Topic, 0);
+
+    private readonly OffsetTracker _tracker = new();
+    private long _generation;
+    private long _base;
+    private int[] _inOrder = [];
+    private int[] _shuffled = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _generation = _tracker.Assign(Partition);
+        _inOrder = Enumerable.Range(0, Window).ToArray();
+        _shuffled = [.. _inOrder];
+        new Random(Corpus.Seed).Shuffle(_shuffled);
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Window)]
+    public long InOrder_Contiguous() => Run(_inOrder, stride: 1);
+
+    [Benchmark(OperationsPerInvoke = Window)]
+    public long Shuffled_Contiguous() => Run(_shuffled, stride: 1);
+
+    [Benchmark(OperationsPerInvoke = Window)]
+    public long InOrder_Gaps() => Run(_inOrder, GapStride);
+
+    [Benchmark(OperationsPerInvoke = Window)]
+    public long Shuffled_Gaps() => Run(_shuffled, GapStride);
+
+    private long Run(int[] completionOrder, int stride)
+    {
+        var start = _base;
+        for (var i = 0; i < Window; i++)
+        {
+            _tracker.Register(Partition, _generation, start + i * stride);
+        }
+
+        foreach (var i in completionOrder)
+        {
+            _tracker.Complete(Partition, _generation, start + i * stride);
+        }
+
+        _base = start + Window * stride;
+        return _base;
+    }
+}
