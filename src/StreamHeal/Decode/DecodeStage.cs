@@ -67,6 +67,7 @@ internal static class DecodeStage
         }
 
         var result = decoder.Validate(record.Value);
+        record.FieldCountHint = result.FieldCount;
         if (!result.IsSuccess)
         {
             record.Fail(new DeadLetterReason(result.ErrorType!, result.ErrorMessage!, Name));

@@ -16,7 +16,7 @@ internal static class FlattenStage
                 try
                 {
                     // Avro values were decoded into their row already.
-                    record.Row ??= flattener.Flatten(record.Value);
+                    record.Row ??= flattener.Flatten(record.Value, record.FieldCountHint);
                 }
 #pragma warning disable CA1031 // One event the flattener cannot handle must not fault the block and stall every partition.
                 catch (Exception e)
