@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace StreamHeal.Throughput;
+
+/// <summary>
+/// Renders <c>throughput.md</c>. The first line is the one-line summary scripts grep for; everything else is for people.
+/// MB is 10^6 bytes throughout, the unit of the RSS target too.
+/// </summary>
+internal static class ThroughputReport
+{
+    public const double NullSinkTarget = 0.60;
+    public const double DuckDbTarget = 0.40;
+    public const double RssTargetMegabytes = 400;
+    public const double P99TargetMilliseconds = 250;
+
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static string FirstLine(HarnessResult result) => Format(
+        $"ratios: b/a={Ratio(result.NullSink, result.Ceiling):0.00} c/a={Ratio(result.DuckDb, result.Ceiling):0.00} d/a=n/a lost={result.Lost} duplicated={result.Duplicated}");
+
+    public static string Render(HarnessResult result)
+    {
+        var o = result.Options;
+        var corpus = result.Corpus;
+        var text = new StringBuilder();
+        text.AppendLine(FirstLine(result));
+        text.AppendLine();
+        text.AppendLine("# End-to-end throughput: Kafka → StreamHeal → sink");
+        text.AppendLine();
+        text.AppendLine(Format($"- Machine: {Environment.ProcessorCount} cores ({CpuModel()}), shared with other work; {RuntimeInformation.OSDescription}; {RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC"));
+        text.AppendLine(Format($"- Command: `{o.CommandLine}`"));
+        text.AppendLine(Format($"- Run at {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
+        text.AppendLine(Format($"- Kafka: librdkafka's mock cluster ({result.Brokers} brokers) in a separate `streamheal dev-kafka` process, so the CPU, RSS and GC figures below are this process's own (harness + client + pipeline)"));
+        text.AppendLine(Format($"- Corpus: {corpus.Count:N0} events of the demo's mix (about 0.5% poison, dead-lettered), {corpus.ValueBytes / 1e6:N1} MB of values ({corpus.ValueBytes / (double)corpus.Count:N0} B on average), topic `events` with {o.Partitions} partitions, lz4, produced once at {corpus.EventsPerSecond:N0} events/s before any measurement; every partition's low watermark was 0 afterwards (nothing dropped by the mock's 5 MiB retention)"));
+        text.AppendLine("- Each run uses a fresh consumer group and is timed from subscribe/start (group join included) until every record is consumed (a) or done — in the sink or the DLQ — (b, c). CPU is `Process.TotalProcessorTime`, GC figures are deltas of `GC.CollectionCount` (gen0 counts include gen1 and gen2) and `GC.GetTotalPauseDuration`, peak RSS is the kernel's VmHWM, reset before each run via `/proc/self/clear_refs`; each run starts after a full compacting collection.");
+        text.AppendLine();
+        text.AppendLine("| run | events/s | MB/s | ratio to (a) | CPU s per 1M events | peak RSS (MB) | lost | duplicated |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var run in new[] { result.Ceiling, result.NullSink, result.DuckDb })
+        {
+            text.AppendLine(Format($"| {run.Title} | {run.EventsPerSecond:N0} | {run.MegabytesPerSecond:N1} | {Ratio(run, result.Ceiling):0.00} | {run.CpuSecondsPerMillion:N2} | {Mb(run.Usage.PeakRssBytes):N0} | {(run.Verdict is null ? "–" : run.Lost.ToString(Invariant))} | {(run.Verdict is null ? "–" : run.Duplicated.ToString(Invariant))} |"));
+        }
+
+        text.AppendLine("| (d) StreamHeal into the BigQuery fake | n/a | n/a | n/a | n/a | n/a | n/a | n/a |");
+        text.AppendLine();
+
+        foreach (var run in new[] { result.Ceiling, result.NullSink, result.DuckDb })
+        {
+            RunTable(text, run, result.Ceiling);
+        }
+
+        text.AppendLine("## (d) StreamHeal into the BigQuery Write fake");
+        text.AppendLine();
+        text.AppendLine("n/a: the BigQuery Write fake does not exist yet. Note that (b) includes no row encoding either: the protobuf encoder arrives with the BigQuery sink, so (b) is the pipeline without any sink-side work.");
+        text.AppendLine();
+
+        Sustained(text, result);
+        Analysis(text, result);
+        return text.ToString();
+    }
+
+    private static void RunTable(StringBuilder text, RunResult run, RunResult ceiling)
+    {
+        var u = run.Usage;
+        text.AppendLine(Format($"## {run.Title}"));
+        text.AppendLine();
+        if (run.Key == "a")
+        {
+            text.AppendLine("A `ConsumerBuilder<byte[], byte[]>` group consumer with the pipeline's own fetch settings, auto commit off, no `StoreOffset`; the loop only counts messages and value bytes.");
+        }
+        else if (run.Key == "b")
+        {
+            text.AppendLine("The full pipeline (poll → decode → flatten → compat-filter → batch → sink, DLQ producer included) into an `ISink` that accepts every row and only counts (partition, offset); no protobuf encoding, which arrives with the BigQuery encoder. Verified: rows per (partition, offset) in the null sink plus the DLQ topic read back.");
+        }
+        else
+        {
+            text.AppendLine("The full pipeline into `DuckDbSink` on a temporary file (Appender, offsets stored with the rows). Verified like the demo: the table's (partition, offset) positions and the DLQ topic read back, through `IngestionVerdict`.");
+        }
+
+        text.AppendLine();
+        text.AppendLine("| metric | value |");
+        text.AppendLine("|---|---:|");
+        text.AppendLine(Format($"| events | {run.Events:N0} |"));
+        text.AppendLine(Format($"| wall time | {u.Elapsed.TotalSeconds:N2} s |"));
+        text.AppendLine(Format($"| events/s | {run.EventsPerSecond:N0} |"));
+        text.AppendLine(Format($"| MB/s (message values) | {run.MegabytesPerSecond:N1} |"));
+        text.AppendLine(Format($"| ratio to (a) | {Ratio(run, ceiling):0.00} |"));
+        text.AppendLine(Format($"| CPU | {u.Cpu.TotalSeconds:N1} s ({u.Cpu.TotalSeconds / Math.Max(u.Elapsed.TotalSeconds, 0.001):N2} cores busy on average) |"));
+        text.AppendLine(Format($"| CPU s per 1M events | {run.CpuSecondsPerMillion:N2} |"));
+        text.AppendLine(Format($"| peak RSS (VmHWM) | {Mb(u.PeakRssBytes):N0} MB |"));
+        text.AppendLine(Format($"| peak RSS (sampled every 50 ms) | {Mb(u.SampledPeakRssBytes):N0} MB |"));
+        text.AppendLine(Format($"| RSS at start of run | {Mb(u.StartRssBytes):N0} MB |"));
+        text.AppendLine(Format($"| GC collections gen0 / gen1 / gen2 | {u.Gen0:N0} / {u.Gen1:N0} / {u.Gen2:N0} |"));
+        text.AppendLine(Format($"| GC pause total | {u.GcPause.TotalMilliseconds:N0} ms ({u.GcPause.TotalMilliseconds / 10 / Math.Max(u.Elapsed.TotalSeconds, 0.001):N1}% of wall time) |"));
+        if (run.Verdict is { } v)
+        {
+            text.AppendLine(Format($"| verdict | {(v.Ok ? "ok" : "FAILED")}: {v.Sunk:N0} in the sink + {v.DeadLettered:N0} in the DLQ of {v.Produced:N0}; {v.Missing:N0} lost, {v.Duplicates:N0} duplicated |"));
+        }
+        else
+        {
+            text.AppendLine(Format($"| verdict | consumed {run.Events:N0} messages and exactly the produced value bytes |"));
+        }
+
+        text.AppendLine();
+    }
+
+    private static void Sustained(StringBuilder text, HarnessResult result)
+    {
+        text.AppendLine("## Sustained load: end-to-end latency into DuckDB");
+        text.AppendLine();
+        if (result.Sustained is not { } s)
+        {
+            text.AppendLine("Not run (`--sustained-seconds 0`).");
+            text.AppendLine();
+            return;
+        }
+
+        text.AppendLine(Format($"Produced at a fixed rate of 50% of (b)'s measured maximum, {s.TargetPerSecond:N0} events/s, for {result.Options.SustainedSeconds} s into a topic of its own (`sustained`, {result.Options.Partitions} partitions, lz4, the same event mix), while StreamHeal ingested it into a fresh DuckDB file. Production started once the group had all partitions. Latency per row = the moment `DuckDbSink.WriteAsync` returned (a decorator `ISink` stamps it) − the Kafka message timestamp (producer create time); it includes the producer's 20 ms linger and the batch stage's 200 ms linger. Dead-lettered records have no sink ack and are not in the percentiles."));
+        text.AppendLine();
+        text.AppendLine("| metric | value |");
+        text.AppendLine("|---|---:|");
+        text.AppendLine(Format($"| target rate | {s.TargetPerSecond:N0} events/s |"));
+        text.AppendLine(Format($"| achieved production | {s.Produced.Count:N0} events in {s.Produced.Elapsed.TotalSeconds:N1} s = {s.Produced.EventsPerSecond:N0} events/s |"));
+        text.AppendLine(Format($"| rows with a latency sample | {s.Latency.Samples:N0} |"));
+        text.AppendLine(Format($"| latency p50 | {s.Latency.P50:N0} ms |"));
+        text.AppendLine(Format($"| latency p95 | {s.Latency.P95:N0} ms |"));
+        text.AppendLine(Format($"| latency p99 | {s.Latency.P99:N0} ms |"));
+        text.AppendLine(Format($"| latency max | {s.Latency.Max:N0} ms |"));
+        text.AppendLine(Format($"| time to finish after the last event was produced | {s.DrainAfterProducing.TotalSeconds:N1} s |"));
+        var v = s.Verdict;
+        text.AppendLine(Format($"| verdict | {(v.Ok ? "ok" : "FAILED")}: {v.Sunk:N0} in the table + {v.DeadLettered:N0} in the DLQ of {v.Produced:N0}; {v.Missing:N0} lost, {v.Duplicates:N0} duplicated |"));
+        text.AppendLine();
+    }
+
+    private static void Analysis(StringBuilder text, HarnessResult result)
+    {
+        var a = result.Ceiling;
+        var b = result.NullSink;
+        var c = result.DuckDb;
+        var bRatio = Ratio(b, a);
+        var cRatio = Ratio(c, a);
+        var rss = Math.Max(Mb(b.Usage.PeakRssBytes), Mb(c.Usage.PeakRssBytes));
+        text.AppendLine("## Against the targets");
+        text.AppendLine();
+        text.AppendLine("| target | measured | status |");
+        text.AppendLine("|---|---:|---|");
+        text.AppendLine(Format($"| b/a ≥ {NullSinkTarget:0.00} | {bRatio:0.00} | {Status(bRatio >= NullSinkTarget, $"missed by {NullSinkTarget - bRatio:0.00} ({b.EventsPerSecond:N0} events/s; the target is {NullSinkTarget * a.EventsPerSecond:N0}, {NullSinkTarget * a.EventsPerSecond / b.EventsPerSecond - 1:P0} more)")} |"));
+        text.AppendLine(Format($"| c/a ≥ {DuckDbTarget:0.00} | {cRatio:0.00} | {Status(cRatio >= DuckDbTarget, $"missed by {DuckDbTarget - cRatio:0.00} ({c.EventsPerSecond:N0} events/s; the target is {DuckDbTarget * a.EventsPerSecond:N0}, {DuckDbTarget * a.EventsPerSecond / c.EventsPerSecond - 1:P0} more)")} |"));
+        text.AppendLine(Format($"| peak RSS ≤ {RssTargetMegabytes:N0} MB (b and c) | {rss:N0} MB | {Status(rss <= RssTargetMegabytes, $"missed by {rss - RssTargetMegabytes:N0} MB ({rss / RssTargetMegabytes - 1:P0} over)")} |"));
+        if (result.Sustained is { } s)
+        {
+            text.AppendLine(Format($"| p99 ≤ {P99TargetMilliseconds:N0} ms at 50% load | {s.Latency.P99:N0} ms | {Status(s.Latency.P99 <= P99TargetMilliseconds, $"missed by {s.Latency.P99 - P99TargetMilliseconds:N0} ms ({s.Latency.P99 / P99TargetMilliseconds:N1}× the target)")} |"));
+        }
+        else
+        {
+            text.AppendLine(Format($"| p99 ≤ {P99TargetMilliseconds:N0} ms at 50% load | not run | – |"));
+        }
+
+        text.AppendLine(Format($"| nothing lost or duplicated | lost {result.Lost}, duplicated {result.Duplicated} | {Status(result.Ok, "FAILED")} |"));
+        text.AppendLine();
+        text.AppendLine("Where the time goes (from the figures above):");
+        text.AppendLine();
+        var pipelineCpu = b.CpuSecondsPerMillion - a.CpuSecondsPerMillion;
+        var sinkCpu = c.CpuSecondsPerMillion - b.CpuSecondsPerMillion;
+        text.AppendLine(Format($"- The pipeline stages (decode, flatten, compat-filter, batch, completion tracking, DLQ) cost {pipelineCpu:N2} CPU s per 1M events on top of the client's {a.CpuSecondsPerMillion:N2}; (b) kept {b.Usage.Cpu.TotalSeconds / Math.Max(b.Usage.Elapsed.TotalSeconds, 0.001):N2} of {Environment.ProcessorCount} cores busy, so on this machine it is bound by CPU, and the mock brokers in the child process compete for the same cores."));
+        text.AppendLine(Format($"- DuckDB adds {sinkCpu:N2} CPU s per 1M events over the null sink; its Appender writes on one thread under one lock, so (c) is capped by that thread as well as by the shared cores."));
+        text.AppendLine(Format($"- GC: (b) paused {b.Usage.GcPause.TotalMilliseconds:N0} ms in {b.Usage.Gen0:N0} collections, (c) {c.Usage.GcPause.TotalMilliseconds:N0} ms in {c.Usage.Gen0:N0}."));
+        text.AppendLine();
+        text.AppendLine("Next steps:");
+        text.AppendLine();
+        if (bRatio < NullSinkTarget)
+        {
+            text.AppendLine("- b/a: profile the stages with the per-stage BenchmarkDotNet suites and a CPU trace of (b) (`dotnet-trace`, sampled); the decode → flatten path allocates a `FlatRow` and a list of fields per event, which the style guide asks to avoid on the hot path; measure how much decode/flatten parallelism (half the cores each by default) costs in hand-offs on 2 cores.");
+        }
+
+        if (cRatio < DuckDbTarget)
+        {
+            text.AppendLine("- c/a: look at the Appender path per row (value conversion per cell, the primary key check) and at larger transactions; the DuckDB single-thread ceiling measured earlier on this kind of machine is ~209k rows/s with the key, so the pipeline's own CPU on the same two cores is what pushes (c) below it.");
+        }
+
+        if (rss > RssTargetMegabytes)
+        {
+            text.AppendLine("- RSS: the in-flight budget (256 MiB, 200,000 records) and librdkafka's prefetch (a quarter of it, 64 MiB) bound what is held; lower `pipeline.inFlightBytes`/`inFlightRecords` for this footprint and re-measure the throughput cost.");
+        }
+
+        if (result.Sustained is { } sustained && sustained.Latency.P99 > P99TargetMilliseconds)
+        {
+            text.AppendLine("- p99: the batch stage's 200 ms linger and 5,000-row batches set a floor for a row that arrives just after a batch opened; a shorter linger at moderate load, or a flush when the batch is older than a deadline, trades throughput for latency.");
+        }
+
+        if (bRatio >= NullSinkTarget && cRatio >= DuckDbTarget && rss <= RssTargetMegabytes && result.Sustained?.Latency.P99 <= P99TargetMilliseconds)
+        {
+            text.AppendLine("- All targets met on this run; re-run on a quiet machine before drawing conclusions from small margins.");
+        }
+
+        text.AppendLine("- Re-run on an unshared machine: the two cores here are shared with other engineers' builds and tests, and the mock brokers run on them too.");
+    }
+
+    private static string Status(bool met, string missed) => met ? "met" : missed;
+
+    private static double Ratio(RunResult run, RunResult ceiling) => run.EventsPerSecond / Math.Max(ceiling.EventsPerSecond, 0.001);
+
+    private static double Mb(long bytes) => bytes / 1e6;
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(static l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
+    }
+
+    private static string Format(FormattableString text) => text.ToString(Invariant);
+}
