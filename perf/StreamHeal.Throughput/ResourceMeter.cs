@@ -7,6 +7,7 @@ namespace StreamHeal.Throughput;
 /// <param name="PeakRssBytes">The kernel's high-water mark (VmHWM) since the run started, or the sampled maximum when VmHWM cannot be reset.</param>
 /// <param name="SampledPeakRssBytes">The largest working set seen by sampling every 50 ms.</param>
 /// <param name="StartRssBytes">Resident set when the run started (after a full collection): what earlier work left behind.</param>
+/// <param name="LoadAverage">The machine's one-minute load average at the end of the run: how much the cores were shared.</param>
 internal sealed record ResourceUsage(
     TimeSpan Elapsed,
     TimeSpan Cpu,
@@ -16,7 +17,8 @@ internal sealed record ResourceUsage(
     int Gen0,
     int Gen1,
     int Gen2,
-    TimeSpan GcPause);
+    TimeSpan GcPause,
+    double LoadAverage);
 
 /// <summary>
 /// Measures a run of this process by deltas: CPU time, GC counts and pause time, wall clock, and peak RSS. Several runs
@@ -71,7 +73,7 @@ internal sealed class ResourceMeter : IAsyncDisposable
         await _sampler;
         var sampled = Math.Max(Interlocked.Read(ref _sampledPeak), Environment.WorkingSet);
         var hwm = _hwmReset ? ReadStatusKiloBytes("VmHWM:") * 1024 : 0;
-        return new ResourceUsage(elapsed, cpu, Math.Max(hwm, sampled), sampled, _startRss, gen0, gen1, gen2, pause);
+        return new ResourceUsage(elapsed, cpu, Math.Max(hwm, sampled), sampled, _startRss, gen0, gen1, gen2, pause, ReadLoadAverage());
     }
 
     public async ValueTask DisposeAsync()
@@ -110,6 +112,19 @@ internal sealed class ResourceMeter : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
+        }
+    }
+
+    private static double ReadLoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, NumberStyles.Float, CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return double.NaN;
         }
     }
 

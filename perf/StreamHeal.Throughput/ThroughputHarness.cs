@@ -17,6 +17,8 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     public const int Brokers = 3;
     private const string Topic = "events";
     private const string SustainedTopic = "sustained";
+    private const string WarmUpTopic = "warmup";
+    public const long WarmUpEvents = 20_000;
 
     // Generous: a stalled run should fail with the pipeline's own description, not hang the machine for ever.
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(30);
@@ -26,7 +28,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     {
         var p = options.Partitions;
         await using var kafka = await DevKafkaProcess.StartAsync(
-            [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (SustainedTopic, p), (SustainedTopic + ".dlq", p)], cancellationToken);
+            [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (SustainedTopic, p), (SustainedTopic + ".dlq", p), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
         var bootstrap = kafka.BootstrapServers;
         Say($"dev-kafka (pid {kafka.Id}) at {bootstrap}; producing {options.Events:N0} events to {Topic} ({p} partitions, lz4)");
 
@@ -34,6 +36,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         Say($"produced {corpus.Count:N0} events, {corpus.ValueBytes / 1e6:N1} MB of values, in {corpus.Elapsed.TotalSeconds:N1} s");
         var watermarks = await CheckRetainedAsync(bootstrap, Topic, corpus.Count, cancellationToken);
 
+        await WarmUpAsync(bootstrap, cancellationToken);
         var ceiling = await MeasureCeilingAsync(bootstrap, corpus, cancellationToken);
         Say(Line(ceiling));
         var nullSink = await MeasureNullSinkAsync(bootstrap, corpus, watermarks, cancellationToken);
@@ -49,6 +52,22 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         }
 
         return new HarnessResult(options, corpus, Brokers, ceiling, nullSink, duckDb, sustained);
+    }
+
+    /// <summary>
+    /// Runs the consumer and the pipeline once over a small topic of their own, unmeasured, so that JIT compilation and
+    /// first-use initialisation are not charged to whichever measured run happens to come first.
+    /// </summary>
+    private async Task WarmUpAsync(string bootstrap, CancellationToken cancellationToken)
+    {
+        Say($"warm-up: {WarmUpEvents:N0} events through the raw consumer and the pipeline (not measured) ...");
+        var warmUp = await CorpusProducer.ProduceAsync(bootstrap, WarmUpTopic, options.Partitions, WarmUpEvents, null, cancellationToken);
+        await RawConsumer.ConsumeAsync(bootstrap, WarmUpTopic, "throughput-warmup-a", warmUp.Count, RunTimeout, cancellationToken);
+        var watermarks = await TopicWatermarks.QueryAsync(bootstrap, WarmUpTopic, cancellationToken: cancellationToken);
+        await using var sink = new NullSink([.. watermarks.Partitions.Select(static w => w.High)]);
+        await using var pipeline = RunningPipeline.Start(bootstrap, WarmUpTopic, "throughput-warmup-b", WarmUpTopic + ".dlq", sink, loggerFactory);
+        await pipeline.WaitUntilAsync(p => p.Done >= warmUp.Count, RunTimeout, "the warm-up was done", null, cancellationToken);
+        await pipeline.StopAsync();
     }
 
     private async Task<TopicWatermarks> CheckRetainedAsync(string bootstrap, string topic, long expected, CancellationToken cancellationToken)
@@ -184,7 +203,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
 
     private static string Line(RunResult run) => string.Create(
         System.Globalization.CultureInfo.InvariantCulture,
-        $"{run.Title}: {run.EventsPerSecond:N0} events/s, {run.MegabytesPerSecond:N1} MB/s, {run.CpuSecondsPerMillion:N2} CPU s per 1M, peak RSS {run.Usage.PeakRssBytes / 1048576.0:N0} MiB, lost {run.Lost}, duplicated {run.Duplicated}");
+        $"{run.Title}: {run.EventsPerSecond:N0} events/s, {run.MegabytesPerSecond:N1} MB/s, {run.CpuSecondsPerMillion:N2} CPU s per 1M, peak RSS {run.Usage.PeakRssBytes / 1e6:N0} MB, load average {run.Usage.LoadAverage:N1}, lost {run.Lost}, duplicated {run.Duplicated}");
 
     private void Say(string line)
     {
