@@ -19,12 +19,14 @@ internal sealed record RunResult(string Key, string Title, long Events, long Val
 }
 
 /// <summary>The fixed-rate run into DuckDB.</summary>
+/// <param name="Usage">From the first produced event until every record was done; the paced producer runs in this process too.</param>
 internal sealed record SustainedResult(
     double TargetPerSecond,
     ProducedCorpus Produced,
     LatencyPercentiles Latency,
     IngestionVerdict Verdict,
-    TimeSpan DrainAfterProducing);
+    TimeSpan DrainAfterProducing,
+    ResourceUsage Usage);
 
 /// <summary>Everything the report needs.</summary>
 internal sealed record HarnessResult(

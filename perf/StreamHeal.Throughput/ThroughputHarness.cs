@@ -157,23 +157,26 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             var sink = new AckLatencySink(new DuckDbSink(new DuckDbSinkOptions { Path = path }, TimeProvider.System), count);
             ProducedCorpus produced;
             TimeSpan drain;
+            ResourceUsage usage;
             await using (sink)
             {
                 await using var pipeline = RunningPipeline.Start(bootstrap, SustainedTopic, "throughput-sustained", SustainedTopic + ".dlq", sink, loggerFactory);
                 // Produce only once the group has its partitions, so the first events do not carry the join in their latency.
                 await pipeline.WaitUntilAsync(p => p.Status.AssignedPartitions == options.Partitions, TimeSpan.FromSeconds(60), "all partitions were assigned", null, cancellationToken);
+                await using var meter = ResourceMeter.Start();
                 produced = await CorpusProducer.ProduceAsync(bootstrap, SustainedTopic, options.Partitions, count, perSecond, cancellationToken);
                 var drained = System.Diagnostics.Stopwatch.StartNew();
                 var allowance = TimeSpan.FromSeconds(Math.Max(120, 2 * options.SustainedSeconds));
                 await pipeline.WaitUntilAsync(p => p.Done >= count, allowance, $"all {count:N0} sustained records were done", progress, cancellationToken);
                 drain = drained.Elapsed;
+                usage = await meter.StopAsync();
                 await pipeline.StopAsync();
             }
 
             var dlq = await ReadDeadLettersAsync(bootstrap, SustainedTopic + ".dlq", cancellationToken);
             var rows = await Task.Run(() => ReadPositions(path, TableNames.ForTopic(SustainedTopic)), cancellationToken);
             var verdict = IngestionVerdict.Compute(produced.Positions, rows, dlq);
-            return new SustainedResult(perSecond, produced, sink.Percentiles(), verdict, drain);
+            return new SustainedResult(perSecond, produced, sink.Percentiles(), verdict, drain, usage);
         }
         finally
         {

@@ -131,6 +131,11 @@ internal static class ThroughputReport
         text.AppendLine(Format($"| latency p99 | {s.Latency.P99:N0} ms |"));
         text.AppendLine(Format($"| latency max | {s.Latency.Max:N0} ms |"));
         text.AppendLine(Format($"| time to finish after the last event was produced | {s.DrainAfterProducing.TotalSeconds:N1} s |"));
+        text.AppendLine(Format($"| CPU (pipeline and the paced producer) | {s.Usage.Cpu.TotalSeconds:N1} s ({Busy(s.Usage):N2} cores busy on average) |"));
+        text.AppendLine(Format($"| peak RSS (VmHWM, producer included) | {Mb(s.Usage.PeakRssBytes):N0} MB |"));
+        text.AppendLine(Format($"| GC collections gen0 / gen1 / gen2 | {s.Usage.Gen0:N0} / {s.Usage.Gen1:N0} / {s.Usage.Gen2:N0} |"));
+        text.AppendLine(Format($"| GC pause total | {s.Usage.GcPause.TotalMilliseconds:N0} ms ({s.Usage.GcPause.TotalMilliseconds / 10 / Math.Max(s.Usage.Elapsed.TotalSeconds, 0.001):N1}% of wall time) |"));
+        text.AppendLine(Format($"| machine load average (1 min) at the end | {s.Usage.LoadAverage:N1} on {Environment.ProcessorCount} cores |"));
         var v = s.Verdict;
         text.AppendLine(Format($"| verdict | {(v.Ok ? "ok" : "FAILED")}: {v.Sunk:N0} in the table + {v.DeadLettered:N0} in the DLQ of {v.Produced:N0}; {v.Missing:N0} lost, {v.Duplicates:N0} duplicated |"));
         text.AppendLine();
@@ -175,7 +180,11 @@ internal static class ThroughputReport
         text.AppendLine(Format($"- GC: (b) {b.Usage.Gen0:N0} / {b.Usage.Gen1:N0} / {b.Usage.Gen2:N0} collections (gen0/1/2), {b.Usage.GcPause.TotalMilliseconds:N0} ms paused; (c) {c.Usage.Gen0:N0} / {c.Usage.Gen1:N0} / {c.Usage.Gen2:N0}, {c.Usage.GcPause.TotalMilliseconds:N0} ms. Nearly every gen0 collection being a gen1 one as well means records live long enough to be promoted: up to the in-flight budget (200,000 records) of decoded rows sits between poll and sink ack."));
         if (result.Sustained is { } load)
         {
-            text.AppendLine(Format($"- The sustained rate ({load.TargetPerSecond:N0} events/s) is {load.TargetPerSecond / c.EventsPerSecond * 100:N0}% of what (c) reached at full speed: where that share is high, rows queue in front of DuckDB and the latency is mostly waiting, not the batch linger."));
+            text.AppendLine(Format($"- The sustained rate ({load.TargetPerSecond:N0} events/s) is {load.TargetPerSecond / c.EventsPerSecond * 100:N0}% of what (c) reached at full speed. The pipeline finished {load.DrainAfterProducing.TotalSeconds:N1} s after the last event was produced, so ")
+                + (load.DrainAfterProducing.TotalSeconds < 5
+                    ? "it kept up on average and the tail (p99 against p50) comes from stalls rather than a growing backlog"
+                    : "a backlog built up during the run and the tail is mostly rows waiting in it")
+                + Format($"; GC paused the process for {load.Usage.GcPause.TotalMilliseconds:N0} ms ({load.Usage.GcPause.TotalMilliseconds / 10 / Math.Max(load.Usage.Elapsed.TotalSeconds, 0.001):N1}% of the run) in {load.Usage.Gen0:N0} collections, {load.Usage.Gen2:N0} of them gen2."));
         }
 
         text.AppendLine();
@@ -188,17 +197,22 @@ internal static class ThroughputReport
 
         if (cRatio < DuckDbTarget)
         {
-            text.AppendLine("- c/a: the pipeline's own CPU per event is most of the gap (see the null sink); after that, the Appender path per row (value conversion per cell, the primary key check) and the transaction size. DuckDB alone appended ~209k rows/s with the key on this kind of machine, far above (c).");
+            text.AppendLine(Format($"- c/a: of (c)'s {c.CpuSecondsPerMillion:N2} CPU s per 1M events, {pipelineCpu:N2} are the pipeline's (the same as (b), so every b/a gain carries over) and {Math.Max(sinkCpu, 0):N2} the DuckDB path: look at the Appender path per row (value conversion per cell, the primary key check) and the transaction size. DuckDB alone appended ~209k rows/s with the key on this kind of machine, far above (c), so the sink's cost here is the conversion around it as much as DuckDB itself."));
         }
 
         if (rss > RssTargetMegabytes)
         {
-            text.AppendLine("- RSS: the in-flight budget (256 MiB, 200,000 records) and librdkafka's prefetch (a quarter of it, 64 MiB) bound what is held; lower `pipeline.inFlightBytes`/`inFlightRecords` for this footprint and re-measure the throughput cost.");
+            text.AppendLine(Format($"- RSS: the in-flight budget (256 MiB, 200,000 records) and librdkafka's prefetch (a quarter of it, 64 MiB) bound what is held, and decoded rows weigh several times their bytes on the heap; lower `pipeline.inFlightBytes`/`inFlightRecords` for this footprint and re-measure the throughput cost. The runs share one process: (c) started at {Mb(c.Usage.StartRssBytes):N0} MB RSS (memory the GC kept committed after (a) and (b)), so its peak is an upper bound for a fresh process; run (c) alone before drawing a line under it."));
+        }
+
+        if (b.Usage.GcPause.TotalSeconds > 0.05 * b.Usage.Elapsed.TotalSeconds)
+        {
+            text.AppendLine(Format($"- GC: {b.Usage.GcPause.TotalMilliseconds / 10 / Math.Max(b.Usage.Elapsed.TotalSeconds, 0.001):N0}% of (b)'s wall time was GC pause. Fewer objects per record (pooled rows, values decoded into one buffer per batch) cut both the pause time and the RSS; until then, try a smaller `inFlightRecords` (fewer live records to mark) and `DOTNET_GCgen0size`, and measure both with this harness."));
         }
 
         if (result.Sustained is { } sustained && sustained.Latency.P99 > P99TargetMilliseconds)
         {
-            text.AppendLine("- p99: first bring the CPU per event down, so that 50% load leaves DuckDB and the stages idle time and rows stop queueing; then the batch stage's 200 ms linger (and the producer's 20 ms) is the floor, and a shorter linger at moderate load trades a little throughput for latency.");
+            text.AppendLine("- p99: bring the CPU per event and the GC pauses down (above), so that 50% load leaves the stages and DuckDB idle time and no stall holds rows; then the batch stage's 200 ms linger (and the producer's 20 ms) is the floor, and a shorter linger at moderate load trades a little throughput for latency. Count the time each batch waits in the sink queue to confirm where the tail comes from.");
         }
 
         if (bRatio >= NullSinkTarget && cRatio >= DuckDbTarget && rss <= RssTargetMegabytes && result.Sustained?.Latency.P99 <= P99TargetMilliseconds)
@@ -213,7 +227,9 @@ internal static class ThroughputReport
 
     private static string Status(bool met, string missed) => met ? "met" : missed;
 
-    private static double Busy(RunResult run) => run.Usage.Cpu.TotalSeconds / Math.Max(run.Usage.Elapsed.TotalSeconds, 0.001);
+    private static double Busy(RunResult run) => Busy(run.Usage);
+
+    private static double Busy(ResourceUsage usage) => usage.Cpu.TotalSeconds / Math.Max(usage.Elapsed.TotalSeconds, 0.001);
 
     private static double Ratio(RunResult run, RunResult ceiling) => run.EventsPerSecond / Math.Max(ceiling.EventsPerSecond, 0.001);
 
