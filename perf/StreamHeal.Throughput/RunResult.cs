@@ -33,11 +33,15 @@ internal sealed record HarnessResult(
     HarnessOptions Options,
     ProducedCorpus Corpus,
     int Brokers,
-    RunResult Ceiling,
+    RunResult CeilingBefore,
+    RunResult CeilingAfter,
     RunResult NullSink,
     RunResult DuckDb,
     SustainedResult? Sustained)
 {
+    /// <summary>The faster of the two ceiling measurements: the ratios divide by it.</summary>
+    public RunResult Ceiling => CeilingAfter.EventsPerSecond > CeilingBefore.EventsPerSecond ? CeilingAfter : CeilingBefore;
+
     public long Lost => NullSink.Lost + DuckDb.Lost + (Sustained?.Verdict.Missing ?? 0);
 
     public long Duplicated => NullSink.Duplicated + DuckDb.Duplicated + (Sustained?.Verdict.Duplicates ?? 0);
