@@ -175,6 +175,12 @@ internal static class ThroughputReport
         var cores = Environment.ProcessorCount;
         text.AppendLine(Format($"- CPU per event is the figure that least depends on how busy the shared machine was. The pipeline stages (decode, flatten, compat-filter, batch, completion tracking, DLQ sends) cost {pipelineCpu:N2} CPU s per 1M events on top of the Kafka client's {a.CpuSecondsPerMillion:N2}, i.e. (b) spends {b.CpuSecondsPerMillion / a.CpuSecondsPerMillion:N1}× the ceiling's CPU per event. At that cost {cores} otherwise idle cores could carry at most about {cores * 1e6 / b.CpuSecondsPerMillion:N0} events/s into the null sink and {cores * 1e6 / c.CpuSecondsPerMillion:N0} into DuckDB, before the mock brokers take their share."));
         text.AppendLine(Format($"- Busy cores: (a) {Busy(a):N2}, (b) {Busy(b):N2}, (c) {Busy(c):N2} of {cores}, with a machine load average of {a.Usage.LoadAverage:N1} / {b.Usage.LoadAverage:N1} / {c.Usage.LoadAverage:N1} at the end of each run: other work (and the mock brokers in the child process) shared the cores, so the events/s figures are lower than the same code gets on a quiet machine; the ratios compare runs that met the same contention only roughly."));
+        var starved = Busy(b) < 0.75 * cores;
+        if (starved)
+        {
+            text.AppendLine(Format($"- (b) kept only {Busy(b):N2} of {cores} cores busy, so its CPU cost alone does not explain its rate. Candidates, none of them separated by this harness: the cores were shared (load average above); the graph has serial points (compat-filter runs with one worker, the sink stage writes one batch at a time); and {b.Usage.GcPause.TotalMilliseconds / 10 / Math.Max(b.Usage.Elapsed.TotalSeconds, 0.001):N0}% of its wall time was GC pause."));
+        }
+
         text.AppendLine(sinkCpu > 0
             ? Format($"- DuckDB adds {sinkCpu:N2} CPU s per 1M events over the null sink; its Appender writes on one thread under one lock.")
             : Format($"- DuckDB's extra CPU per event does not show in this run ({sinkCpu:N2} CPU s per 1M events against the null sink): it is smaller than the run-to-run noise on the shared cores."));
@@ -194,6 +200,11 @@ internal static class ThroughputReport
         if (bRatio < NullSinkTarget)
         {
             text.AppendLine("- b/a: take a CPU trace of (b) (`dotnet-trace`, sampled) and run the per-stage BenchmarkDotNet suites to find which stage spends the CPU per event; the decode → flatten path builds a `FlatRow` with a list of fields per event, the per-row object graph the style guide keeps off the hot path; check what the dataflow hand-offs cost with decode and flatten parallelism at half the cores each on 2 cores.");
+        }
+
+        if (starved)
+        {
+            text.AppendLine("- Find what holds (b) below its CPU bound: log `IngestionPipeline.Describe()` (every stage's queue) every second during (b), and repeat (b) on a quiet machine with `pipeline.compatFilterParallelism` 2; the stage whose input queue stays full is the serial point.");
         }
 
         if (cRatio < DuckDbTarget)
