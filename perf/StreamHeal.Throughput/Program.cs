@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using StreamHeal.Throughput;
+
+var events = new Option<long>("--events") { Description = "Events in the pre-produced corpus (the demo's mix, about 300 bytes each).", DefaultValueFactory = _ => 2_000_000 };
+var partitions = new Option<int>("--partitions") { Description = "Partitions of the corpus topic (the mock keeps at most 5 MiB per partition).", DefaultValueFactory = _ => 64 };
+var sustainedSeconds = new Option<int>("--sustained-seconds") { Description = "Length of the fixed-rate latency run into DuckDB; 0 skips it.", DefaultValueFactory = _ => 60 };
+var output = new Option<string>("--output") { Description = "Where to write the markdown report.", DefaultValueFactory = _ => "perf/results/throughput.md" };
+var root = new RootCommand(
+    "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
+    + "(d) BigQuery fake (n/a), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
+{
+    events, partitions, sustainedSeconds, output,
+};
+root.SetAction(async (parse, cancellationToken) =>
+{
+    var options = new HarnessOptions(
+        parse.GetValue(events), parse.GetValue(partitions), parse.GetValue(sustainedSeconds), parse.GetValue(output)!,
+        "dotnet run --project perf/StreamHeal.Throughput -c Release" + (args.Length == 0 ? "" : " -- " + string.Join(' ', args)));
+    if (options.Events < 1 || options.Partitions is < 1 or > 1_000 || options.SustainedSeconds < 0 || string.IsNullOrWhiteSpace(options.Output))
+    {
+        await Console.Error.WriteLineAsync("--events must be at least 1, --partitions between 1 and 1000, --sustained-seconds at least 0, --output a file path.");
+        return 2;
+    }
+
+    // Errors only, as the demo: every dead-lettered poison record is a warning, and printing thousands of them would be
+    // measured as pipeline cost.
+    using var loggerFactory = LoggerFactory.Create(static b => b.AddSimpleConsole(static o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error));
+    var result = await new ThroughputHarness(options, loggerFactory, Console.Out).RunAsync(cancellationToken);
+    var report = ThroughputReport.Render(result);
+    var directory = Path.GetDirectoryName(Path.GetFullPath(options.Output));
+    if (directory is not null)
+    {
+        Directory.CreateDirectory(directory);
+    }
+
+    await File.WriteAllTextAsync(options.Output, report, cancellationToken);
+    Console.WriteLine(ThroughputReport.FirstLine(result));
+    Console.WriteLine($"report written to {options.Output}");
+    return result.Ok ? 0 : 1;
+});
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // System.CommandLine reports parse errors with 1, which here means "records were lost or duplicated".
+    await parsed.InvokeAsync();
+    return 2;
+}
+
+return await parsed.InvokeAsync();

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace StreamHeal.Throughput;
+
+/// <summary>What one measured run cost this process.</summary>
+/// <param name="PeakRssBytes">The kernel's high-water mark (VmHWM) since the run started, or the sampled maximum when VmHWM cannot be reset.</param>
+/// <param name="SampledPeakRssBytes">The largest working set seen by sampling every 50 ms.</param>
+/// <param name="StartRssBytes">Resident set when the run started (after a full collection): what earlier work left behind.</param>
+/// <param name="LoadAverage">The machine's one-minute load average at the end of the run: how much the cores were shared.</param>
+internal sealed record ResourceUsage(
+    TimeSpan Elapsed,
+    TimeSpan Cpu,
+    long PeakRssBytes,
+    long SampledPeakRssBytes,
+    long StartRssBytes,
+    int Gen0,
+    int Gen1,
+    int Gen2,
+    TimeSpan GcPause,
+    double LoadAverage);
+
+/// <summary>
+/// Measures a run of this process by deltas: CPU time, GC counts and pause time, wall clock, and peak RSS. Several runs
+/// share the process, so each starts with a full compacting collection and resets the kernel's peak-RSS mark
+/// (<c>/proc/self/clear_refs</c> with 5); otherwise every run after the largest one would report its peak.
+/// </summary>
+internal sealed class ResourceMeter : IAsyncDisposable
+{
+    private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly Stopwatch _clock;
+    private readonly TimeSpan _cpu;
+    private readonly int _gen0;
+    private readonly int _gen1;
+    private readonly int _gen2;
+    private readonly TimeSpan _pause;
+    private readonly long _startRss;
+    private readonly bool _hwmReset;
+    private readonly CancellationTokenSource _stopSampling = new();
+    private readonly Task _sampler;
+    private long _sampledPeak;
+
+    private ResourceMeter()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        _hwmReset = TryResetPeakRss();
+        _startRss = Environment.WorkingSet;
+        _sampledPeak = _startRss;
+        _gen0 = GC.CollectionCount(0);
+        _gen1 = GC.CollectionCount(1);
+        _gen2 = GC.CollectionCount(2);
+        _pause = GC.GetTotalPauseDuration();
+        _cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        _clock = Stopwatch.StartNew();
+        _sampler = SampleAsync(_stopSampling.Token);
+    }
+
+    public static ResourceMeter Start() => new();
+
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    public async Task<ResourceUsage> StopAsync()
+    {
+        var elapsed = _clock.Elapsed;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpu;
+        var gen0 = GC.CollectionCount(0) - _gen0;
+        var gen1 = GC.CollectionCount(1) - _gen1;
+        var gen2 = GC.CollectionCount(2) - _gen2;
+        var pause = GC.GetTotalPauseDuration() - _pause;
+        await _stopSampling.CancelAsync();
+        await _sampler;
+        var sampled = Math.Max(Interlocked.Read(ref _sampledPeak), Environment.WorkingSet);
+        var hwm = _hwmReset ? ReadStatusKiloBytes("VmHWM:") * 1024 : 0;
+        return new ResourceUsage(elapsed, cpu, Math.Max(hwm, sampled), sampled, _startRss, gen0, gen1, gen2, pause, ReadLoadAverage());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopSampling.CancelAsync();
+        await _sampler;
+        _stopSampling.Dispose();
+    }
+
+    private async Task SampleAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(SampleInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var rss = Environment.WorkingSet;
+                if (rss > Interlocked.Read(ref _sampledPeak))
+                {
+                    Interlocked.Exchange(ref _sampledPeak, rss);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static bool TryResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return ReadStatusKiloBytes("VmHWM:") > 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static double ReadLoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, NumberStyles.Float, CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
+    private static long ReadStatusKiloBytes(string key)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith(key, StringComparison.Ordinal))
+            {
+                var value = line.AsSpan(key.Length).Trim();
+                var space = value.IndexOf(' ');
+                return long.Parse(space < 0 ? value : value[..space], NumberStyles.None, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+}

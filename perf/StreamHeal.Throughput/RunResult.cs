@@ -1,0 +1,54 @@
+using StreamHeal.Demo;
+
+namespace StreamHeal.Throughput;
+
+/// <summary>One measured run over the whole corpus.</summary>
+/// <param name="Verdict">Read back from the sink and the DLQ; null for the raw consumer, which has neither.</param>
+internal sealed record RunResult(string Key, string Title, long Events, long ValueBytes, ResourceUsage Usage, IngestionVerdict? Verdict)
+{
+    public double EventsPerSecond => Events / Math.Max(Usage.Elapsed.TotalSeconds, 0.001);
+
+    /// <summary>Message value bytes per second, in MB (10^6 bytes).</summary>
+    public double MegabytesPerSecond => ValueBytes / 1e6 / Math.Max(Usage.Elapsed.TotalSeconds, 0.001);
+
+    public double CpuSecondsPerMillion => Usage.Cpu.TotalSeconds / (Events / 1e6);
+
+    public long Lost => Verdict?.Missing ?? 0;
+
+    public long Duplicated => Verdict?.Duplicates ?? 0;
+}
+
+/// <summary>The fixed-rate run into DuckDB.</summary>
+/// <param name="Usage">From the first produced event until every record was done; the paced producer runs in this process too.</param>
+internal sealed record SustainedResult(
+    double TargetPerSecond,
+    ProducedCorpus Produced,
+    LatencyPercentiles Latency,
+    IngestionVerdict Verdict,
+    TimeSpan DrainAfterProducing,
+    ResourceUsage Usage);
+
+/// <summary>Everything the report needs.</summary>
+internal sealed record HarnessResult(
+    HarnessOptions Options,
+    ProducedCorpus Corpus,
+    int Brokers,
+    RunResult CeilingBefore,
+    RunResult CeilingAfter,
+    RunResult NullSink,
+    RunResult DuckDb,
+    SustainedResult? Sustained)
+{
+    /// <summary>The faster of the two ceiling measurements: the ratios divide by it.</summary>
+    public RunResult Ceiling => CeilingAfter.EventsPerSecond > CeilingBefore.EventsPerSecond ? CeilingAfter : CeilingBefore;
+
+    public long Lost => NullSink.Lost + DuckDb.Lost + (Sustained?.Verdict.Missing ?? 0);
+
+    public long Duplicated => NullSink.Duplicated + DuckDb.Duplicated + (Sustained?.Verdict.Duplicates ?? 0);
+
+    public bool Ok => Lost == 0 && Duplicated == 0
+        && NullSink.Verdict is { Ok: true } && DuckDb.Verdict is { Ok: true } && Sustained?.Verdict.Ok != false;
+}
+
+/// <summary>The command line, validated.</summary>
+internal sealed record HarnessOptions(long Events, int Partitions, int SustainedSeconds, string Output, string CommandLine);

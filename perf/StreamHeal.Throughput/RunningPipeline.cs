@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Logging;
+using StreamHeal.Batch;
+using StreamHeal.CompatFilter;
+using StreamHeal.DeadLetter;
+using StreamHeal.Decode;
+using StreamHeal.Flatten;
+using StreamHeal.Kafka;
+using StreamHeal.Pipeline;
+using StreamHeal.Retry;
+using StreamHeal.Sink;
+
+namespace StreamHeal.Throughput;
+
+/// <summary>An <see cref="IngestionPipeline"/> running in the background with the demo's settings, and ways to wait on it.</summary>
+internal sealed class RunningPipeline : IAsyncDisposable
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(2);
+
+    private readonly IngestionPipeline _pipeline;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _running;
+
+    private RunningPipeline(IngestionPipeline pipeline)
+    {
+        _pipeline = pipeline;
+        _running = pipeline.RunAsync(_stop.Token);
+    }
+
+    /// <param name="deadLetterTopic">Its own DLQ topic per run, so each run's verdict reads only its own dead letters.</param>
+    public static RunningPipeline Start(
+        string bootstrapServers, string topic, string groupId, string deadLetterTopic, ISink sink, ILoggerFactory loggerFactory)
+    {
+        var settings = new PipelineSettings(
+            new KafkaOptions { BootstrapServers = bootstrapServers, GroupId = groupId, Topics = [topic], SessionTimeoutMs = 6_000 },
+            new PipelineOptions(),
+            // As the demo: its oversized poison (70 KiB) must be dead-lettered.
+            new DecodeOptions { MaxPayloadBytes = 64 * 1024 },
+            new FlattenOptions(),
+            new CompatFilterOptions(),
+            new BatchOptions(),
+            new RetryOptions(),
+            new DeadLetterOptions { TopicTemplate = deadLetterTopic });
+        return new RunningPipeline(new IngestionPipeline(settings, sink, loggerFactory));
+    }
+
+    public PipelineStatus Status => _pipeline.Status;
+
+    /// <summary>Records finished: in the sink, already there, or in the DLQ.</summary>
+    public long Done => _pipeline.Metrics.Sunk + _pipeline.Metrics.AlreadyWritten + _pipeline.Metrics.DeadLettered;
+
+    /// <summary>Waits until <paramref name="condition"/> holds; throws when the pipeline stops first or time runs out.</summary>
+    /// <param name="progress">Gets a status line every <see cref="ProgressInterval"/>, or null.</param>
+    public async Task WaitUntilAsync(
+        Func<RunningPipeline, bool> condition, TimeSpan timeout, string what, TextWriter? progress, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var nextReport = DateTime.UtcNow + ProgressInterval;
+        var lastDone = 0L;
+        while (!condition(this))
+        {
+            if (progress is not null && DateTime.UtcNow >= nextReport)
+            {
+                var done = Done;
+                var status = _pipeline.Status;
+                progress.WriteLine(string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"  done {done:N0} (+{(done - lastDone) / ProgressInterval.TotalSeconds:N0}/s), polled {status.Polled:N0}, in flight {status.InFlightRecords:N0} records / {status.InFlightBytes / 1e6:N0} MB, paused {status.Paused}, lag {status.Lag:N0}"));
+                lastDone = done;
+                nextReport += ProgressInterval;
+            }
+
+            if (_running.IsCompleted)
+            {
+                await _running;
+                throw new InvalidOperationException($"The pipeline stopped before {what}: {_pipeline.Status.Failure ?? "no failure reported"}.");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Not {what} within {timeout}: {_pipeline.Describe()}; done {Done:N0}.");
+            }
+
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+    }
+
+    /// <summary>Drains, commits and leaves the group.</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await _running;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_running.IsCompleted)
+        {
+            await _stop.CancelAsync();
+            await _running.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        await _pipeline.DisposeAsync();
+        _stop.Dispose();
+    }
+}

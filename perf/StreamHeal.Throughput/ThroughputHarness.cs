@@ -1,0 +1,221 @@
+using Microsoft.Extensions.Logging;
+using StreamHeal.DeadLetter;
+using StreamHeal.Demo;
+using StreamHeal.Kafka;
+using StreamHeal.Sink;
+using StreamHeal.Sink.DuckDb;
+
+namespace StreamHeal.Throughput;
+
+/// <summary>
+/// One run of the comparison: a dev-kafka child process, one pre-produced corpus, then (a) the raw consumer ceiling,
+/// (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, each with a fresh consumer group, and finally the
+/// fixed-rate latency run into DuckDB on a topic of its own.
+/// </summary>
+internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory loggerFactory, TextWriter progress)
+{
+    public const int Brokers = 3;
+    private const string Topic = "events";
+    private const string SustainedTopic = "sustained";
+    private const string WarmUpTopic = "warmup";
+    public const long WarmUpEvents = 20_000;
+
+    // Generous: a stalled run should fail with the pipeline's own description, not hang the machine for ever.
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(30);
+    private static readonly TimeSpan DeadLetterReadTimeout = TimeSpan.FromSeconds(120);
+
+    public async Task<HarnessResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var p = options.Partitions;
+        await using var kafka = await DevKafkaProcess.StartAsync(
+            [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (SustainedTopic, p), (SustainedTopic + ".dlq", p), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
+        var bootstrap = kafka.BootstrapServers;
+        Say($"dev-kafka (pid {kafka.Id}) at {bootstrap}; producing {options.Events:N0} events to {Topic} ({p} partitions, lz4)");
+
+        var corpus = await CorpusProducer.ProduceAsync(bootstrap, Topic, p, options.Events, null, cancellationToken);
+        Say($"produced {corpus.Count:N0} events, {corpus.ValueBytes / 1e6:N1} MB of values, in {corpus.Elapsed.TotalSeconds:N1} s");
+        var watermarks = await CheckRetainedAsync(bootstrap, Topic, corpus.Count, cancellationToken);
+
+        await WarmUpAsync(bootstrap, cancellationToken);
+        var ceiling = await MeasureCeilingAsync(bootstrap, corpus, "throughput-a", "(a) ceiling: raw Confluent.Kafka group consumer", cancellationToken);
+        Say(Line(ceiling));
+        var nullSink = await MeasureNullSinkAsync(bootstrap, corpus, watermarks, cancellationToken);
+        Say(Line(nullSink));
+        var duckDb = await MeasureDuckDbAsync(bootstrap, corpus, cancellationToken);
+        Say(Line(duckDb));
+
+        // The cores are shared: a ceiling measured once can land in a busy minute and flatter every ratio. Measuring it
+        // again after (c) and dividing by the faster of the two keeps the ratios conservative.
+        var ceilingAgain = await MeasureCeilingAsync(bootstrap, corpus, "throughput-a2", "(a) ceiling, measured again after (c)", cancellationToken);
+        Say(Line(ceilingAgain));
+
+        SustainedResult? sustained = null;
+        if (options.SustainedSeconds > 0)
+        {
+            sustained = await MeasureSustainedAsync(bootstrap, nullSink.EventsPerSecond / 2, cancellationToken);
+            Say($"sustained: {sustained.Produced.EventsPerSecond:N0}/s produced, latency p50 {sustained.Latency.P50:N0} ms, p95 {sustained.Latency.P95:N0} ms, p99 {sustained.Latency.P99:N0} ms");
+        }
+
+        return new HarnessResult(options, corpus, Brokers, ceiling, ceilingAgain, nullSink, duckDb, sustained);
+    }
+
+    /// <summary>
+    /// Runs the consumer and the pipeline once over a small topic of their own, unmeasured, so that JIT compilation and
+    /// first-use initialisation are not charged to whichever measured run happens to come first.
+    /// </summary>
+    private async Task WarmUpAsync(string bootstrap, CancellationToken cancellationToken)
+    {
+        Say($"warm-up: {WarmUpEvents:N0} events through the raw consumer and the pipeline (not measured) ...");
+        var warmUp = await CorpusProducer.ProduceAsync(bootstrap, WarmUpTopic, options.Partitions, WarmUpEvents, null, cancellationToken);
+        await RawConsumer.ConsumeAsync(bootstrap, WarmUpTopic, "throughput-warmup-a", warmUp.Count, RunTimeout, cancellationToken);
+        var watermarks = await TopicWatermarks.QueryAsync(bootstrap, WarmUpTopic, cancellationToken: cancellationToken);
+        await using var sink = new NullSink([.. watermarks.Partitions.Select(static w => w.High)]);
+        await using var pipeline = RunningPipeline.Start(bootstrap, WarmUpTopic, "throughput-warmup-b", WarmUpTopic + ".dlq", sink, loggerFactory);
+        await pipeline.WaitUntilAsync(p => p.Done >= warmUp.Count, RunTimeout, "the warm-up was done", null, cancellationToken);
+        await pipeline.StopAsync();
+    }
+
+    private async Task<TopicWatermarks> CheckRetainedAsync(string bootstrap, string topic, long expected, CancellationToken cancellationToken)
+    {
+        var watermarks = await TopicWatermarks.QueryAsync(bootstrap, topic, cancellationToken: cancellationToken);
+        var dropped = watermarks.DroppedByRetention();
+        if (dropped.Count > 0 || watermarks.TotalCount != expected)
+        {
+            var first = dropped.Count > 0 ? $"; e.g. partition {dropped[0].Partition} starts at {dropped[0].Low:N0}" : "";
+            throw new InvalidOperationException(
+                $"The mock cluster kept {watermarks.TotalCount:N0} of {expected:N0} events of '{topic}' ({dropped.Count} partitions lost their oldest data to the 5 MiB retention{first}). Use more --partitions or fewer --events.");
+        }
+
+        Say($"every partition of {topic} starts at offset 0; {watermarks.TotalCount:N0} events retained");
+        return watermarks;
+    }
+
+    private async Task<RunResult> MeasureCeilingAsync(string bootstrap, ProducedCorpus corpus, string groupId, string title, CancellationToken cancellationToken)
+    {
+        Say($"{title} ...");
+        await using var meter = ResourceMeter.Start();
+        var (messages, bytes) = await RawConsumer.ConsumeAsync(bootstrap, Topic, groupId, corpus.Count, RunTimeout, cancellationToken);
+        var usage = await meter.StopAsync();
+        if (bytes != corpus.ValueBytes)
+        {
+            throw new InvalidOperationException($"The raw consumer read {bytes:N0} value bytes in {messages:N0} messages; {corpus.ValueBytes:N0} were produced.");
+        }
+
+        return new RunResult("a", title, messages, bytes, usage, null);
+    }
+
+    private async Task<RunResult> MeasureNullSinkAsync(string bootstrap, ProducedCorpus corpus, TopicWatermarks watermarks, CancellationToken cancellationToken)
+    {
+        Say("(b) StreamHeal into a null sink ...");
+        var sink = new NullSink([.. watermarks.Partitions.Select(static w => w.High)]);
+        var usage = await MeasurePipelineAsync(bootstrap, "throughput-b", Topic + ".dlq-b", sink, corpus.Count, cancellationToken);
+        var dlq = await ReadDeadLettersAsync(bootstrap, Topic + ".dlq-b", cancellationToken);
+        var verdict = IngestionVerdict.Compute(corpus.Positions, sink.Positions(), dlq);
+        return new RunResult("b", "(b) StreamHeal into a null sink", corpus.Count, corpus.ValueBytes, usage, verdict);
+    }
+
+    private async Task<RunResult> MeasureDuckDbAsync(string bootstrap, ProducedCorpus corpus, CancellationToken cancellationToken)
+    {
+        Say("(c) StreamHeal into DuckDB ...");
+        var path = TempDatabase("c");
+        try
+        {
+            var sink = new DuckDbSink(new DuckDbSinkOptions { Path = path }, TimeProvider.System);
+            var usage = await MeasurePipelineAsync(bootstrap, "throughput-c", Topic + ".dlq-c", sink, corpus.Count, cancellationToken);
+            var dlq = await ReadDeadLettersAsync(bootstrap, Topic + ".dlq-c", cancellationToken);
+            var rows = await Task.Run(() => ReadPositions(path, TableNames.ForTopic(Topic)), cancellationToken);
+            var verdict = IngestionVerdict.Compute(corpus.Positions, rows, dlq);
+            return new RunResult("c", "(c) StreamHeal into DuckDB (temporary file)", corpus.Count, corpus.ValueBytes, usage, verdict);
+        }
+        finally
+        {
+            DeleteDatabase(path);
+        }
+    }
+
+    /// <summary>Measures from the start of the pipeline (group join included, as for the raw consumer) until every record is done.</summary>
+    private async Task<ResourceUsage> MeasurePipelineAsync(
+        string bootstrap, string groupId, string deadLetterTopic, ISink sink, long expected, CancellationToken cancellationToken)
+    {
+        await using (sink)
+        {
+            ResourceUsage usage;
+            await using (var meter = ResourceMeter.Start())
+            {
+                await using var pipeline = RunningPipeline.Start(bootstrap, Topic, groupId, deadLetterTopic, sink, loggerFactory);
+                await pipeline.WaitUntilAsync(p => p.Done >= expected, RunTimeout, $"all {expected:N0} records were done", progress, cancellationToken);
+                usage = await meter.StopAsync();
+                await pipeline.StopAsync();
+            }
+
+            return usage;
+        }
+    }
+
+    private async Task<SustainedResult> MeasureSustainedAsync(string bootstrap, double perSecond, CancellationToken cancellationToken)
+    {
+        var count = Math.Max(1, (long)(perSecond * options.SustainedSeconds));
+        Say($"sustained: {perSecond:N0} events/s for {options.SustainedSeconds} s ({count:N0} events) into DuckDB ...");
+        var path = TempDatabase("sustained");
+        try
+        {
+            var sink = new AckLatencySink(new DuckDbSink(new DuckDbSinkOptions { Path = path }, TimeProvider.System), count);
+            ProducedCorpus produced;
+            TimeSpan drain;
+            ResourceUsage usage;
+            await using (sink)
+            {
+                await using var pipeline = RunningPipeline.Start(bootstrap, SustainedTopic, "throughput-sustained", SustainedTopic + ".dlq", sink, loggerFactory);
+                // Produce only once the group has its partitions, so the first events do not carry the join in their latency.
+                await pipeline.WaitUntilAsync(p => p.Status.AssignedPartitions == options.Partitions, TimeSpan.FromSeconds(60), "all partitions were assigned", null, cancellationToken);
+                await using var meter = ResourceMeter.Start();
+                produced = await CorpusProducer.ProduceAsync(bootstrap, SustainedTopic, options.Partitions, count, perSecond, cancellationToken);
+                var drained = System.Diagnostics.Stopwatch.StartNew();
+                var allowance = TimeSpan.FromSeconds(Math.Max(120, 2 * options.SustainedSeconds));
+                await pipeline.WaitUntilAsync(p => p.Done >= count, allowance, $"all {count:N0} sustained records were done", progress, cancellationToken);
+                drain = drained.Elapsed;
+                usage = await meter.StopAsync();
+                await pipeline.StopAsync();
+            }
+
+            var dlq = await ReadDeadLettersAsync(bootstrap, SustainedTopic + ".dlq", cancellationToken);
+            var rows = await Task.Run(() => ReadPositions(path, TableNames.ForTopic(SustainedTopic)), cancellationToken);
+            var verdict = IngestionVerdict.Compute(produced.Positions, rows, dlq);
+            return new SustainedResult(perSecond, produced, sink.Percentiles(), verdict, drain, usage);
+        }
+        finally
+        {
+            DeleteDatabase(path);
+        }
+    }
+
+    private static Task<List<(int Partition, long Offset)>> ReadDeadLettersAsync(string bootstrap, string topic, CancellationToken cancellationToken) =>
+        Task.Run(
+            () => DeadLetterReader.ReadAll(bootstrap, topic, DeadLetterReadTimeout).Select(static d => (d.OriginalPartition, d.OriginalOffset)).ToList(),
+            cancellationToken);
+
+    private static IReadOnlyList<(int Partition, long Offset)> ReadPositions(string path, string table)
+    {
+        using var reader = new DuckDbTableReader(path);
+        return reader.ReadPositions(table);
+    }
+
+    private static string TempDatabase(string run) =>
+        Path.Combine(Path.GetTempPath(), $"streamheal-throughput-{run}-{Environment.ProcessId}.duckdb");
+
+    private static void DeleteDatabase(string path)
+    {
+        File.Delete(path);
+        File.Delete(path + ".wal");
+    }
+
+    private static string Line(RunResult run) => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"{run.Title}: {run.EventsPerSecond:N0} events/s, {run.MegabytesPerSecond:N1} MB/s, {run.CpuSecondsPerMillion:N2} CPU s per 1M, peak RSS {run.Usage.PeakRssBytes / 1e6:N0} MB, load average {run.Usage.LoadAverage:N1}, lost {run.Lost}, duplicated {run.Duplicated}");
+
+    private void Say(string line)
+    {
+        progress.WriteLine(line);
+        progress.Flush();
+    }
+}
