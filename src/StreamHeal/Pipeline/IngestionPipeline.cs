@@ -130,7 +130,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
             ? null
             : new AvroEventDecoder(
                 _registrySchemas,
-                new Decode.Avro.AvroDecoders(_settings.Flatten),
+                new Decode.Avro.AvroDecoders(_settings.Flatten, _registrySchemas.Capacity),
                 Retry(SchemaRegistry.SchemaRegistryErrors.IsTransient, (attempt, delay, e) => Log.RegistryUnavailable(_logger, attempt + 1, delay, e.Message)));
         var decode = DecodeStage.Create(new JsonDecoder(_settings.Decode), avro, completion, Metrics, options.DecodeParallelism, capacity, token);
         var flatten = FlattenStage.Create(new Flattener(_settings.Flatten), options.FlattenParallelism, capacity, token);

@@ -16,9 +16,13 @@ public sealed class SchemaCache : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _load = client.GetSchemaByIdAsync;
         _schemas = new BoundedCache<int, RegisteredSchema>(options.CacheCapacity);
+        Capacity = options.CacheCapacity;
     }
 
     public int Count => _schemas.Count;
+
+    /// <summary><c>schemaRegistry.cacheCapacity</c>; the compiled decoders use the same bound.</summary>
+    public int Capacity { get; }
 
     /// <exception cref="SchemaNotFoundException">No schema has this id: permanent, the record cannot be decoded.</exception>
     /// <exception cref="SchemaRegistryUnavailableException">The registry is down: retry, do not dead-letter.</exception>
