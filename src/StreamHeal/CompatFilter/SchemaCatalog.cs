@@ -13,6 +13,4 @@ public sealed class SchemaCatalog
     /// <summary>Seeds a table from the columns the sink already has (start-up reconciliation).</summary>
     public TableSchema Seed(string table, IEnumerable<SinkColumn> columns) =>
         _tables.AddOrUpdate(table, static (name, cols) => new TableSchema(name, cols), static (name, _, cols) => new TableSchema(name, cols), columns);
-
-    public IReadOnlyCollection<TableSchema> Tables => (IReadOnlyCollection<TableSchema>)_tables.Values;
 }

@@ -57,9 +57,6 @@ public sealed class DeadLetterMessageBuilder(string consumerGroup, TimeProvider 
         };
     }
 
-    /// <summary>Builds a smaller record after the broker refused one as too large.</summary>
-    public Message<byte[]?, byte[]?> Shrink(IngestRecord record, int previousLimit) => Build(record, Math.Max(4_096, previousLimit / 2));
-
     private static int HeaderBytes(Headers headers)
     {
         var total = 0;

@@ -72,9 +72,6 @@ public sealed class IngestionPipeline : IAsyncDisposable
     /// <summary>Fields removed from rows, per table, field and reason.</summary>
     public QuarantineCounts QuarantineCounts { get; } = new();
 
-    /// <summary>The schema state of every table this pipeline writes.</summary>
-    public SchemaCatalog Schemas => _catalog;
-
     public PipelineStatus Status => new(
         Metrics.Polled,
         Metrics.Sunk,

@@ -30,9 +30,6 @@ public sealed class FlatRow
     /// <summary>Forgets the quarantined fields (the <c>drop</c> policy: they were counted and logged).</summary>
     public void ClearQuarantine() => _quarantine?.Clear();
 
-    /// <summary>Removes the field at <paramref name="index"/>; used by the compat-filter.</summary>
-    public void RemoveAt(int index) => _fields.RemoveAt(index);
-
     /// <summary>Removes the fields whose index is marked, in one pass, keeping the order of the rest.</summary>
     public void RemoveMarked(ReadOnlySpan<bool> marked)
     {

@@ -42,11 +42,6 @@ public sealed class SchemaRegistrar : IDisposable
     /// <summary>True while the registry cannot be reached; clears itself on the next successful call.</summary>
     public bool Degraded => _degraded;
 
-    /// <summary>Registrations that had to re-read after another replica registered first (409).</summary>
-    public long Conflicts => Interlocked.Read(ref _conflicts);
-
-    private long _conflicts;
-
     /// <summary>
     /// The table's state at start-up: from the registry (and saved locally), or from the local copy while the
     /// registry is down (degraded), or empty for a new table.
@@ -131,7 +126,6 @@ public sealed class SchemaRegistrar : IDisposable
             catch (IncompatibleSchemaException e) when (attempt < MaxRegisterAttempts)
             {
                 // Someone registered a conflicting type first: forget our proposals and decide again from the registry.
-                Interlocked.Increment(ref _conflicts);
                 SchemaStateLog.RegisterConflict(_logger, schema.Table, attempt, e.Message);
                 schema.Reset(await RegistryColumnsAsync(subject, cancellationToken));
                 schema.Merge(before);
