@@ -63,7 +63,7 @@ public sealed class FlattenerTests
 
         Assert.Equal(FieldValue.FromJson("{}"), Columns(row)["a"]);
         Assert.Equal(FieldValue.FromJson("{}"), Columns(row)["b__c"]);
-        Assert.Equal(0, Flatten("{}").Count);
+        Assert.Empty(Flatten("{}"));
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class FlattenerTests
     {
         var row = Flatten("{\"_kafka\":{\"x\":1},\"_table\":{\"suffix\":2}}");
 
-        Assert.Equal(0, row.Count);
+        Assert.Empty(row);
         Assert.Equal(["_kafka.x", "_table.suffix"], row.Quarantine.Select(static q => q.Name));
         Assert.Equal(ColumnNameStatus.Reserved, ColumnNames.Sanitize("_quarantine").Status);
         Assert.Equal(ColumnNameStatus.Valid, ColumnNames.Sanitize("quarantine").Status);

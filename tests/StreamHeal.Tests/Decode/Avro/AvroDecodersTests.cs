@@ -43,7 +43,7 @@ public sealed class AvroDecodersTests
         Assert.ThrowsAny<AvroException>(() => decoders.GetOrAdd(5, "{not json"));
         Assert.Throws<ArgumentException>(() => decoders.GetOrAdd(6, "\"long\""));
         Assert.Equal(0, decoders.Count);
-        Assert.Equal(1, decoders.GetOrAdd(5, Schema1).Flatten([2]).Count);
+        Assert.Single(decoders.GetOrAdd(5, Schema1).Flatten([2]));
     }
 
     [Fact]
