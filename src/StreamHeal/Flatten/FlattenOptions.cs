@@ -26,6 +26,9 @@ public sealed class FlattenOptions
 
     public const int DefaultMaxCachedNames = 10_000;
 
+    /// <summary>About 5 MB when full of 64-byte values: a few dozen enum-like columns of a few hundred values each.</summary>
+    public const int DefaultMaxCachedValues = 16_384;
+
     /// <summary>
     /// Joins a parent's name to a child's: <c>{"a":{"b":1}}</c> becomes <c>a__b</c>. Default <see cref="DefaultSeparator"/>.
     /// Only letters, digits and underscores, because it is part of a column name.
@@ -51,4 +54,12 @@ public sealed class FlattenOptions
     /// </summary>
     [Range(0, 1_000_000)]
     public int MaxCachedNames { get; set; } = DefaultMaxCachedNames;
+
+    /// <summary>
+    /// Distinct short string values (up to 64 UTF-8 bytes) shared across events instead of allocated per event, over all
+    /// columns; a column with more than 1,024 distinct values (an id) stops caching on its own. Bounds memory the same way
+    /// as <see cref="MaxCachedNames"/>. Default <see cref="DefaultMaxCachedValues"/>; 0 disables the cache.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int MaxCachedValues { get; set; } = DefaultMaxCachedValues;
 }

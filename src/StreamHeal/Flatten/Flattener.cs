@@ -31,17 +31,22 @@ public sealed class Flattener
     private static HashSet<string>? _threadNames;
 
     private readonly PathNameCache _names;
+    private readonly ValueTextCache _values;
     private readonly ArrayMode _arrayMode;
 
     public Flattener(FlattenOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _names = new PathNameCache(options.Separator, options.MaxNameLength, options.MaxCachedNames);
+        _values = new ValueTextCache(options.MaxCachedValues);
+        _names = new PathNameCache(options.Separator, options.MaxNameLength, options.MaxCachedNames, _values);
         _arrayMode = options.ArrayMode;
     }
 
     /// <summary>Distinct paths whose names are cached (for metrics).</summary>
     public int CachedNames => _names.Count;
+
+    /// <summary>Distinct string values shared across events (for metrics).</summary>
+    public int CachedValues => _values.Count;
 
     public FlatRow Flatten(ReadOnlySpan<byte> utf8JsonObject) => Flatten(utf8JsonObject, 16);
 
@@ -104,7 +109,7 @@ public sealed class Flattener
                     }
 
                     reader = peek;
-                    Emit(row, seen, ref path, FieldValue.FromJson("{}"));
+                    Emit(row, seen, ref path, Resolve(ref path), FieldValue.FromJson("{}"));
                     break;
                 case JsonTokenType.StartArray:
                     var array = FieldValue.FromJson(CompactArray(json, ref reader));
@@ -114,12 +119,14 @@ public sealed class Flattener
                     }
                     else
                     {
-                        Emit(row, seen, ref path, array);
+                        Emit(row, seen, ref path, Resolve(ref path), array);
                     }
 
                     break;
                 default:
-                    Emit(row, seen, ref path, ReadScalar(ref reader));
+                    // Named first, so a string value can come from its column's value table.
+                    var column = Resolve(ref path);
+                    Emit(row, seen, ref path, column, ReadScalar(ref reader, column.Values));
                     break;
             }
 
@@ -127,9 +134,11 @@ public sealed class Flattener
         }
     }
 
-    private void Emit(FlatRow row, HashSet<string> seen, ref PathBuffer path, FieldValue value)
+    private CachedPath Resolve(ref PathBuffer path) => _names.Resolve(path.Span);
+
+    private static void Emit(FlatRow row, HashSet<string> seen, ref PathBuffer path, CachedPath column, FieldValue value)
     {
-        var name = _names.Resolve(path.Span);
+        var name = column.Name;
         var reason = name.Status switch
         {
             ColumnNameStatus.Reserved => QuarantineReasons.ReservedName,
@@ -147,12 +156,13 @@ public sealed class Flattener
         }
     }
 
-    private static FieldValue ReadScalar(ref Utf8JsonReader reader)
+    private static FieldValue ReadScalar(ref Utf8JsonReader reader, ValueTextCache.Column? values)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                return FieldValue.FromString(reader.GetString()!);
+                // An unescaped value's bytes are its UTF-8 text (the decoder validated them).
+                return FieldValue.FromString(values is null || reader.ValueIsEscaped ? reader.GetString()! : values.Get(reader.ValueSpan));
             case JsonTokenType.True:
                 return FieldValue.FromBool(true);
             case JsonTokenType.False:

@@ -2,23 +2,34 @@ using System.Collections.Concurrent;
 
 namespace StreamHeal.Flatten;
 
+/// <summary>A field path's column name and, while values are cached, the table of that column's values.</summary>
+internal sealed class CachedPath(ColumnName name, ValueTextCache.Column? values)
+{
+    public ColumnName Name { get; } = name;
+
+    public ValueTextCache.Column? Values { get; } = values;
+}
+
 /// <summary>
 /// Remembers the column name of each encoded field path so the hot path neither sanitises nor allocates
-/// a name per field. Bounded: once full, new paths are computed every time instead of cached. Thread-safe.
+/// a name per field. Bounded: once full, new paths are computed every time instead of cached (and their values are
+/// not cached either). Thread-safe.
 /// </summary>
 internal sealed class PathNameCache
 {
-    private readonly ConcurrentDictionary<byte[], ColumnName> _names;
-    private readonly ConcurrentDictionary<byte[], ColumnName>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
+    private readonly ConcurrentDictionary<byte[], CachedPath> _names;
+    private readonly ConcurrentDictionary<byte[], CachedPath>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
+    private readonly ValueTextCache _values;
     private readonly string _separator;
     private readonly int _maxNameLength;
     private readonly int _capacity;
     private int _count;
 
-    public PathNameCache(string separator, int maxNameLength, int capacity)
+    public PathNameCache(string separator, int maxNameLength, int capacity, ValueTextCache values)
     {
-        _names = new ConcurrentDictionary<byte[], ColumnName>(PathComparer.Instance);
+        _names = new ConcurrentDictionary<byte[], CachedPath>(Utf8KeyComparer.Instance);
         _bySpan = _names.GetAlternateLookup<ReadOnlySpan<byte>>();
+        _values = values;
         _separator = separator;
         _maxNameLength = maxNameLength;
         _capacity = capacity;
@@ -26,7 +37,7 @@ internal sealed class PathNameCache
 
     public int Count => Volatile.Read(ref _count);
 
-    public ColumnName Resolve(ReadOnlySpan<byte> path)
+    public CachedPath Resolve(ReadOnlySpan<byte> path)
     {
         if (_bySpan.TryGetValue(path, out var cached))
         {
@@ -35,31 +46,19 @@ internal sealed class PathNameCache
 
         var name = ColumnNames.FromPath(path, _separator, _maxNameLength);
         // The count may overshoot by the number of racing threads; the bound only needs to be approximate.
-        if (Volatile.Read(ref _count) < _capacity && _bySpan.TryAdd(path, name))
+        if (Volatile.Read(ref _count) < _capacity)
         {
-            Interlocked.Increment(ref _count);
+            var entry = new CachedPath(name, name.Status == ColumnNameStatus.Valid ? _values.NewColumn() : null);
+            if (_bySpan.TryAdd(path, entry))
+            {
+                Interlocked.Increment(ref _count);
+                return entry;
+            }
+
+            // Another thread cached the path first: share its value table.
+            return _bySpan.TryGetValue(path, out cached) ? cached : entry;
         }
 
-        return name;
-    }
-
-    private sealed class PathComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-    {
-        public static readonly PathComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj) => GetHashCode(obj.AsSpan());
-
-        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-
-        public int GetHashCode(ReadOnlySpan<byte> alternate)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(alternate);
-            return hash.ToHashCode();
-        }
-
-        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
+        return new CachedPath(name, null);
     }
 }

@@ -29,7 +29,7 @@ namespace StreamHeal.Decode.Avro;
 /// </list>
 /// <para>Logical types Apache.Avro does not know (e.g. <c>duration</c>) are read from the schema's properties; a known one on a
 /// base type it does not allow is rejected by Apache.Avro's parser when the flattener is built.</para>
-/// <para>Thread-safe: the plan is immutable, so one instance serves all workers.</para>
+/// <para>Thread-safe: the plan is immutable and its value tables are concurrent, so one instance serves all workers.</para>
 /// </remarks>
 public sealed class AvroFlattener
 {
@@ -59,7 +59,7 @@ public sealed class AvroFlattener
             throw new ArgumentException($"An Avro event schema must be a record at the top level, not '{schema.Tag}'.", nameof(schema));
         }
 
-        var planner = new AvroPlanner(options.Separator, options.MaxNameLength);
+        var planner = new AvroPlanner(options.Separator, options.MaxNameLength, new ValueTextCache(options.MaxCachedValues));
         _fields = planner.PlanRoot(new AvroTypes().Resolve(schema));
         _slotCount = planner.SlotCount;
         _rowCapacity = Math.Clamp(AvroPlanner.MaxLeaves(_fields), 1, MaxRowCapacityHint);
@@ -103,7 +103,9 @@ public sealed class AvroFlattener
                 Walk(ref reader, step.Children[branch], row, seen);
                 break;
             default:
-                var value = AvroValues.Read(ref reader, step.Type);
+                var value = step.Values is { } values
+                    ? FieldValue.FromString(values.Get(AvroValues.ReadUtf8(ref reader)))
+                    : AvroValues.Read(ref reader, step.Type);
                 if (step.Type.Kind == AvroKind.Array && _arrayMode == ArrayMode.Quarantine)
                 {
                     row.AddQuarantine(new QuarantinedField(step.DisplayPath, value.AsText!, QuarantineReasons.ArrayValue));

@@ -12,14 +12,17 @@ internal sealed class AvroPlanner
 {
     private readonly string _separator;
     private readonly int _maxNameLength;
+    private readonly ValueTextCache? _values;
     private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
     private readonly HashSet<AvroType> _onPath = new(ReferenceEqualityComparer.Instance);
     private readonly List<string> _path = [];
 
-    public AvroPlanner(string separator, int maxNameLength)
+    /// <param name="values">Where string leaves get their value tables; null plans without.</param>
+    public AvroPlanner(string separator, int maxNameLength, ValueTextCache? values = null)
     {
         _separator = separator;
         _maxNameLength = maxNameLength;
+        _values = values;
     }
 
     /// <summary>Distinct valid column names the plan can emit.</summary>
@@ -88,6 +91,7 @@ internal sealed class AvroPlanner
             Status = name.Status,
             Slot = slot,
             DisplayPath = string.Join('.', _path),
+            Values = type.Kind == AvroKind.String && name.Status == ColumnNameStatus.Valid ? _values?.NewColumn() : null,
         };
     }
 

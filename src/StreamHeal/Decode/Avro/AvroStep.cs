@@ -35,6 +35,9 @@ internal sealed class AvroStep
     /// <summary>The field path as declared, joined by '.', for <c>_quarantine</c>.</summary>
     public string DisplayPath { get; init; } = "";
 
+    /// <summary>Shared texts of a string leaf with a valid name; null for other steps or when the cache is off.</summary>
+    public ValueTextCache.Column? Values { get; init; }
+
     /// <summary>Field steps of a record, or branch steps of a union.</summary>
     public AvroStep[] Children { get; init; } = [];
 }

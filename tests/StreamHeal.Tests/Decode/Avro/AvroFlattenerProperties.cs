@@ -21,8 +21,11 @@ public sealed class AvroFlattenerProperties
             var expected = new List<FlatField>();
             Naive(AvroTestData.ReferenceDecode(schema, payload), "", expected);
 
-            var row = new AvroFlattener(schema, new FlattenOptions()).Flatten(payload);
-            return row.Fields.SequenceEqual(expected) && row.Quarantine.Count == 0;
+            var flattener = new AvroFlattener(schema, new FlattenOptions());
+            var first = flattener.Flatten(payload);
+            // The second decode reads its strings from the value cache the first one filled.
+            var row = flattener.Flatten(payload);
+            return first.Fields.SequenceEqual(expected) && row.Fields.SequenceEqual(expected) && row.Quarantine.Count == 0;
         });
 
     [Property(MaxTest = 100)]
