@@ -2,6 +2,7 @@ using Grpc.Core;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
+using StreamHeal.Host.DevBigQuery;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.BigQuery;

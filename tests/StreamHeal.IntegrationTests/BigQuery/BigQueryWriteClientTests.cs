@@ -1,6 +1,7 @@
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
+using StreamHeal.Host.DevBigQuery;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.BigQuery;

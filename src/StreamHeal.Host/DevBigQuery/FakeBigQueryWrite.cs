@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Sink.BigQuery.Protos;
 
-namespace StreamHeal.IntegrationTests.BigQuery;
+namespace StreamHeal.Host.DevBigQuery;
 
 /// <summary>
 /// An in-process BigQuery Storage Write server on 127.0.0.1 (HTTP/2 cleartext) speaking the real gRPC service, with the

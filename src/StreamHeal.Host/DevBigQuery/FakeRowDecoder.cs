@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using StreamHeal.Sink.BigQuery.Protos;
 
-namespace StreamHeal.IntegrationTests.BigQuery;
+namespace StreamHeal.Host.DevBigQuery;
 
 /// <summary>
 /// Decodes a serialized row with the writer's DescriptorProto, field by field, and checks it against the table schema

@@ -1,6 +1,6 @@
 using Grpc.Core;
 
-namespace StreamHeal.IntegrationTests.BigQuery;
+namespace StreamHeal.Host.DevBigQuery;
 
 /// <summary>
 /// Scripted trouble for the fake: the next N calls (unary calls and each AppendRows request alike) end with a chosen

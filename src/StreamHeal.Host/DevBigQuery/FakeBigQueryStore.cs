@@ -5,7 +5,7 @@ using Grpc.Core;
 using StreamHeal.Sink.BigQuery.Protos;
 using RpcStatus = Google.Rpc.Status;
 
-namespace StreamHeal.IntegrationTests.BigQuery;
+namespace StreamHeal.Host.DevBigQuery;
 
 /// <summary>A write stream of the fake: its decoded rows, in stream order.</summary>
 internal sealed class FakeStream(string name, string table, WriteStream.Types.Type type, Timestamp createTime)

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace StreamHeal.IntegrationTests.BigQuery;
+namespace StreamHeal.Host.DevBigQuery;
 
 /// <summary>Headers the fake received, in arrival order, so tests can check what a client sends.</summary>
 internal sealed class FakeCallLog

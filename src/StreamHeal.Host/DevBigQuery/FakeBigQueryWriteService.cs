@@ -2,7 +2,7 @@ using Google.Protobuf.Reflection;
 using Grpc.Core;
 using StreamHeal.Sink.BigQuery.Protos;
 
-namespace StreamHeal.IntegrationTests.BigQuery;
+namespace StreamHeal.Host.DevBigQuery;
 
 /// <summary>The BigQueryWrite gRPC service of the fake, over <see cref="FakeBigQueryStore"/>.</summary>
 internal sealed class FakeBigQueryWriteService(FakeBigQueryStore store, FakeBigQueryFaults faults, FakeCallLog calls)
