@@ -9,13 +9,13 @@ namespace StreamHeal.IntegrationTests.BigQuery;
 
 public sealed class BigQueryFaultTests : IAsyncLifetime
 {
-    private FakeBigQueryWrite _fake = null!;
+    private FakeBigQuery _fake = null!;
     private BigQueryWriteClient _client = null!;
 
     public async Task InitializeAsync()
     {
-        _fake = await FakeBigQueryWrite.StartAsync();
-        _client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.Endpoint });
+        _fake = await FakeBigQuery.StartAsync();
+        _client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.WriteEndpoint });
     }
 
     public async Task DisposeAsync()

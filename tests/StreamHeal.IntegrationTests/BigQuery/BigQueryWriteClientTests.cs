@@ -8,14 +8,14 @@ namespace StreamHeal.IntegrationTests.BigQuery;
 
 public sealed class BigQueryWriteClientTests : IAsyncLifetime
 {
-    private FakeBigQueryWrite _fake = null!;
+    private FakeBigQuery _fake = null!;
     private BigQueryWriteClient _client = null!;
     private string _table = "";
 
     public async Task InitializeAsync()
     {
-        _fake = await FakeBigQueryWrite.StartAsync();
-        _client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.Endpoint }, static _ => ValueTask.FromResult<string?>("token-1"));
+        _fake = await FakeBigQuery.StartAsync();
+        _client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.WriteEndpoint }, static _ => ValueTask.FromResult<string?>("token-1"));
         _table = _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema());
     }
 
@@ -90,7 +90,7 @@ public sealed class BigQueryWriteClientTests : IAsyncLifetime
     [Fact]
     public async Task A_batch_larger_than_one_request_is_split_and_lands_whole_in_order()
     {
-        using var client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.Endpoint, MaxRequestBytes = 2048 });
+        using var client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.WriteEndpoint, MaxRequestBytes = 2048 });
         var stream = await client.CreateCommittedStreamAsync(_table, CancellationToken.None);
         await using var connection = await client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
         using var batch = BigQueryTestRows.Encode(0, 100, budget: client.RowBudget(stream.Name, BigQueryTestRows.Layout));
