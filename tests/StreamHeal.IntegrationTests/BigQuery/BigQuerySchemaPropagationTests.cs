@@ -14,40 +14,35 @@ public sealed class BigQuerySchemaPropagationTests : IAsyncLifetime
     private static readonly TimeSpan Delay = TimeSpan.FromSeconds(1);
     private static readonly TableFieldSchema Color = new() { Name = "color", Type = TableFieldSchema.Types.Type.String, Mode = TableFieldSchema.Types.Mode.Nullable };
 
-    private FakeBigQuery _fake = null!;
-    private BigQueryWriteClient _client = null!;
-    private string _table = "";
+    private FakeWriteScope _scope = null!;
 
-    public async Task InitializeAsync()
-    {
-        _fake = await FakeBigQuery.StartAsync(new FakeBigQueryOptions { SchemaPropagationDelay = Delay });
-        _client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.WriteEndpoint });
-        _table = _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema());
-    }
+    private FakeBigQuery Fake => _scope.Fake;
 
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _fake.DisposeAsync();
-    }
+    private BigQueryWriteClient Client => _scope.Client;
+
+    private string Table => _scope.Table;
+
+    public async Task InitializeAsync() => _scope = await FakeWriteScope.StartAsync(new FakeBigQueryOptions { SchemaPropagationDelay = Delay });
+
+    public async Task DisposeAsync() => await _scope.DisposeAsync();
 
     [Fact]
     public async Task A_new_column_is_refused_until_the_delay_passed_and_old_writers_keep_appending_meanwhile()
     {
-        var stream = await _client.CreateCommittedStreamAsync(_table, CancellationToken.None);
-        await using var old = await _client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
+        var stream = await Client.CreateCommittedStreamAsync(Table, CancellationToken.None);
+        await using var old = await Client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
         using (var first = BigQueryTestRows.Encode(0, 2))
         {
             await old.AppendAsync(first, 0);
         }
 
-        _fake.AddColumns(_table, Color);
-        await using var wide = await _client.OpenAppendAsync(stream.Name, BigQueryTestRows.WideLayout, CancellationToken.None);
+        Fake.AddColumns(Table, Color);
+        await using var wide = await Client.OpenAppendAsync(stream.Name, BigQueryTestRows.WideLayout, CancellationToken.None);
         using var early = BigQueryTestRows.EncodeWide(2, 2);
         var refused = await wide.AppendAsync(early, 2);
         using var during = BigQueryTestRows.Encode(2, 1);
         var accepted = await old.AppendAsync(during, 2);
-        var streamDuring = await _client.GetWriteStreamAsync(stream.Name, CancellationToken.None);
+        var streamDuring = await Client.GetWriteStreamAsync(stream.Name, CancellationToken.None);
 
         Assert.Equal(SinkErrorAction.DeadLetterRows, SinkErrors.Classify(refused));
         Assert.All(refused.RowErrors, error => Assert.Contains("'color'", error.Message, StringComparison.Ordinal));
@@ -56,27 +51,27 @@ public sealed class BigQuerySchemaPropagationTests : IAsyncLifetime
         Assert.Equal(SinkErrorAction.None, SinkErrors.Classify(accepted));
         Assert.Null(accepted.UpdatedSchema);
         Assert.DoesNotContain(streamDuring.TableSchema.Fields, field => field.Name == "color");
-        Assert.Equal(1, _fake.Store.VisibleSchemaVersion(_table));
-        Assert.Equal(3, _fake.Store.RowsOf(_table).Count);
+        Assert.Equal(1, Fake.Store.VisibleSchemaVersion(Table));
+        Assert.Equal(3, Fake.Store.RowsOf(Table).Count);
     }
 
     [Fact]
     public async Task After_the_delay_each_connection_hears_of_the_new_schema_once_and_then_may_write_the_column()
     {
-        var stream = await _client.CreateCommittedStreamAsync(_table, CancellationToken.None);
-        await using var old = await _client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
-        await using var other = await _client.OpenAppendAsync(BigQueryWriteClient.DefaultStream(_table), BigQueryTestRows.Layout, CancellationToken.None);
-        _fake.AddColumns(_table, Color);
-        var changedAt = _fake.Store.SchemaHistory(_table)[^1].ChangedAt;
+        var stream = await Client.CreateCommittedStreamAsync(Table, CancellationToken.None);
+        await using var old = await Client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
+        await using var other = await Client.OpenAppendAsync(BigQueryWriteClient.DefaultStream(Table), BigQueryTestRows.Layout, CancellationToken.None);
+        Fake.AddColumns(Table, Color);
+        var changedAt = Fake.Store.SchemaHistory(Table)[^1].ChangedAt;
 
-        await Eventually.Until(() => _fake.Store.VisibleSchemaVersion(_table) == 2, TimeSpan.FromSeconds(10), "the new column to propagate");
+        await Eventually.Until(() => Fake.Store.VisibleSchemaVersion(Table) == 2, TimeSpan.FromSeconds(10), "the new column to propagate");
         using var a = BigQueryTestRows.Encode(0, 1);
         using var b = BigQueryTestRows.Encode(1, 1);
         var announced = await old.AppendAsync(a, 0);
         var quiet = await old.AppendAsync(b, 1);
         var announcedToOther = await other.AppendAsync(a, offset: null);
-        var full = await _client.GetWriteStreamAsync(stream.Name, CancellationToken.None);
-        await using var wide = await _client.OpenAppendAsync(stream.Name, BigQueryTestRows.WideLayout, CancellationToken.None);
+        var full = await Client.GetWriteStreamAsync(stream.Name, CancellationToken.None);
+        await using var wide = await Client.OpenAppendAsync(stream.Name, BigQueryTestRows.WideLayout, CancellationToken.None);
         using var colored = BigQueryTestRows.EncodeWide(2, 2);
         var written = await wide.AppendAsync(colored, 2);
 
@@ -89,8 +84,8 @@ public sealed class BigQuerySchemaPropagationTests : IAsyncLifetime
         Assert.Null(written.UpdatedSchema);
 
         // What a sink test proves with these records: no row carried the column before the stream was told of it.
-        var rows = _fake.Store.RowRecordsOf(_table);
-        var told = _fake.Appends.Appends.First(append => append.Stream == stream.Name && append.UpdatedSchemaVersion == 2);
+        var rows = Fake.Store.RowRecordsOf(Table);
+        var told = Fake.Appends.Appends.First(append => append.Stream == stream.Name && append.UpdatedSchemaVersion == 2);
         var withColor = rows.Where(row => row.Values.ContainsKey("color")).ToArray();
         Assert.Equal(["red2", "red3"], withColor.Select(row => row.Values["color"]));
         Assert.All(withColor, row => Assert.Equal(2, row.SchemaVersion));
@@ -101,9 +96,9 @@ public sealed class BigQuerySchemaPropagationTests : IAsyncLifetime
     [Fact]
     public async Task A_connection_whose_writer_already_has_the_column_is_not_told()
     {
-        _fake.AddColumns(_table, Color);
-        await Eventually.Until(() => _fake.Store.VisibleSchemaVersion(_table) == 2, TimeSpan.FromSeconds(10), "the new column to propagate");
-        await using var wide = await _client.OpenAppendAsync(BigQueryWriteClient.DefaultStream(_table), BigQueryTestRows.WideLayout, CancellationToken.None);
+        Fake.AddColumns(Table, Color);
+        await Eventually.Until(() => Fake.Store.VisibleSchemaVersion(Table) == 2, TimeSpan.FromSeconds(10), "the new column to propagate");
+        await using var wide = await Client.OpenAppendAsync(BigQueryWriteClient.DefaultStream(Table), BigQueryTestRows.WideLayout, CancellationToken.None);
         using var batch = BigQueryTestRows.EncodeWide(0, 1);
 
         var response = await wide.AppendAsync(batch, offset: null);
@@ -117,9 +112,9 @@ public sealed class BigQuerySchemaPropagationTests : IAsyncLifetime
     {
         var retyped = new TableFieldSchema { Name = "name", Type = TableFieldSchema.Types.Type.Int64, Mode = TableFieldSchema.Types.Mode.Nullable };
 
-        var error = Assert.Throws<InvalidOperationException>(() => _fake.AddColumns(_table, retyped));
+        var error = Assert.Throws<InvalidOperationException>(() => Fake.AddColumns(Table, retyped));
 
         Assert.Contains("already exists", error.Message, StringComparison.Ordinal);
-        Assert.Single(_fake.Store.SchemaHistory(_table));
+        Assert.Single(Fake.Store.SchemaHistory(Table));
     }
 }
