@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Auth;
 using StreamHeal.Sink.BigQuery.Tables;
@@ -100,6 +101,20 @@ public sealed class BigQueryCredentialsTests : IAsyncLifetime, IDisposable
         {
             Environment.SetEnvironmentVariable("GOOGLE_APPLICATION_CREDENTIALS", previous);
         }
+    }
+
+    [Fact]
+    public async Task No_token_endpoint_is_unavailable_not_fatal()
+    {
+        await using (var gone = await FakeTokenEndpoint.StartAsync(("unused", 3600)))
+        {
+            WriteKeyFile(gone.TokenUri);
+        }
+
+        var provider = (await BigQueryCredentials.CreateTokenProviderAsync(Options("file"), CancellationToken.None))!;
+        var error = await Assert.ThrowsAsync<SinkUnavailableException>(async () => await provider(CancellationToken.None));
+
+        Assert.Contains("token endpoint", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Google.Apis.Auth.OAuth2;
+using Google.Apis.Auth.OAuth2.Responses;
 
 namespace StreamHeal.Sink.BigQuery.Auth;
 
@@ -32,7 +33,24 @@ internal static class BigQueryCredentials
         }
 
         ITokenAccess access = credential.CreateScoped(Scope).UnderlyingCredential;
-        return async cancel => await access.GetAccessTokenForRequestAsync(authUri: null, cancel).ConfigureAwait(false);
+        return cancel => GetTokenAsync(access, options.Auth, cancel);
+    }
+
+    /// <exception cref="SinkUnavailableException">No token could be had; the caller retries as for any BigQuery outage.</exception>
+    private static async ValueTask<string?> GetTokenAsync(ITokenAccess access, string auth, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await access.GetAccessTokenForRequestAsync(authUri: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TokenResponseException e)
+        {
+            throw new SinkUnavailableException($"The token endpoint refused sink.bigquery.auth '{auth}' credentials ({e.Error?.Error}: {e.Error?.ErrorDescription}); check the key or its service account.", e);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new SinkUnavailableException($"Cannot reach the OAuth token endpoint for sink.bigquery.auth '{auth}': {e.Message}", e);
+        }
     }
 
     private static async Task<GoogleCredential> FromFileAsync(string? path, CancellationToken cancellationToken)
