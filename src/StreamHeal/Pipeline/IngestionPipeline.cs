@@ -41,6 +41,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private readonly bool _ownsMetrics;
     private readonly SchemaRegistrar? _registrar;
     private readonly SchemaRegistry.SchemaCache? _registrySchemas;
+    private readonly TopicHolds? _holds;
     private PollLoop? _poll;
     private volatile bool _running;
     private volatile string? _failure;
@@ -49,10 +50,13 @@ public sealed class IngestionPipeline : IAsyncDisposable
 
     /// <param name="registrar">The Schema Registry holding the tables' schema state; null keeps it in this process only.</param>
     /// <param name="registrySchemas">Writer schemas for Avro values in the Confluent wire format; null dead-letters them.</param>
+    /// <param name="holds">Topics the sink holds (their partitions stay paused); give the sink the same instance.</param>
     public IngestionPipeline(
         PipelineSettings settings, ISink sink, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, Func<double>? random = null,
-        PipelineMetrics? metrics = null, SchemaRegistrar? registrar = null, SchemaRegistry.SchemaCache? registrySchemas = null)
+        PipelineMetrics? metrics = null, SchemaRegistrar? registrar = null, SchemaRegistry.SchemaCache? registrySchemas = null,
+        TopicHolds? holds = null)
     {
+        _holds = holds;
         _registrar = registrar;
         _registrySchemas = registrySchemas;
         _settings = settings;
@@ -143,7 +147,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
                 Log.DeadLetterRetry(_logger, "dlq", attempt + 1, delay, e.Message);
             }),
             completion, Metrics, _logger, options.DeadLetterParallelism, capacity, token);
-        var sink = SinkStage.Create(
+        var sink = new SinkStage(
             _sink, _catalog, sinkRetry,
             completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token);
 
@@ -160,7 +164,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         compat.LinkTo(batch.Target, main, static r => r.Route == RecordRoute.Main);
         compat.LinkTo(deadLetters, side, static r => r.Route == RecordRoute.DeadLetter);
         compat.LinkTo(DataflowBlock.NullTarget<IngestRecord>(), side, static r => r.Route == RecordRoute.Done);
-        batch.Source.LinkTo(sink, main);
+        batch.Source.LinkTo(sink.Target, main);
         CompleteWhenAll(deadLetters, decode.Completion, flatten.Completion, compat.Completion, sink.Completion);
 
         _describe = () => string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -169,7 +173,9 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var drained = Task.WhenAll(blocks);
         var watcher = WatchForFaultsAsync(blocks, failed, abort);
 
-        using var poll = new PollLoop(_settings.Kafka, options, decode, _tracker, _budget, Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider);
+        using var poll = new PollLoop(
+            _settings.Kafka, options, decode, _tracker, _budget, Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider,
+            _holds, _sink.PartitionsAssigned);
         _poll = poll;
         _running = true;
         try
