@@ -41,6 +41,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private readonly bool _ownsMetrics;
     private readonly SchemaRegistrar? _registrar;
     private readonly SchemaRegistry.SchemaCache? _registrySchemas;
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
     private readonly TopicHolds? _holds;
     private PollLoop? _poll;
     private volatile bool _running;
@@ -186,8 +187,18 @@ public sealed class IngestionPipeline : IAsyncDisposable
         {
             _running = false;
             abort.Cancel();
-            await drained.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            await watcher;
+            // Cancelled blocks stop at their next await; one stuck in a call that ignores cancellation must not keep the
+            // process from exiting. What it held was never committed, so it is redelivered.
+            var stopped = drained.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            if (await Task.WhenAny(stopped, Task.Delay(StopTimeout, CancellationToken.None)) != stopped)
+            {
+                Log.StopTimedOut(_logger, StopTimeout.TotalSeconds, Describe());
+            }
+            else
+            {
+                await watcher;
+            }
+
             producer.Flush(TimeSpan.FromSeconds(5));
         }
 

@@ -114,4 +114,7 @@ internal static partial class Log
 
     [LoggerMessage(1045, LogLevel.Information, "Resumed {Partitions}: their table is no longer held")]
     public static partial void TopicReleased(ILogger logger, string partitions);
+
+    [LoggerMessage(1046, LogLevel.Error, "Stages did not stop within {Seconds} s of cancellation; exiting anyway (uncommitted records are redelivered): {Stages}")]
+    public static partial void StopTimedOut(ILogger logger, double seconds, string stages);
 }
