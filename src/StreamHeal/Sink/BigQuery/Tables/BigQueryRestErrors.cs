@@ -31,7 +31,7 @@ internal static class BigQueryRestErrors
                 : text);
         }
 
-        return new BigQueryTableUnavailableException(table, status switch
+        return new BigQueryTableUnavailableException(status switch
         {
             HttpStatusCode.Forbidden => text + $"; the credentials of sink.bigquery.auth lack a permission on table {table}: grant bigquery.tables.get, bigquery.tables.create and bigquery.tables.update (e.g. roles/bigquery.dataEditor on the dataset)",
             HttpStatusCode.NotFound => text + $"; the dataset of table {table} does not exist: create it or fix sink.bigquery.projectId and sink.bigquery.dataset",

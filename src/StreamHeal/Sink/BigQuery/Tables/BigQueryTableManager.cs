@@ -4,19 +4,11 @@ using StreamHeal.Sink.BigQuery.Protos;
 namespace StreamHeal.Sink.BigQuery.Tables;
 
 /// <summary>
-/// What <see cref="BigQueryTableManager.EnsureColumnsAsync"/> found and did. <see cref="Columns"/> are the table's user
-/// columns now (StreamHeal's own columns and columns of types StreamHeal does not write are left out);
-/// <see cref="Added"/> are the columns this call added, StreamHeal's own included, empty when it changed nothing.
-/// Added columns reach the Storage Write API only after a delay: wait for <c>updated_schema</c> before sending them.
-/// </summary>
-internal sealed record BigQueryTableColumns(IReadOnlyList<SinkColumn> Columns, IReadOnlyList<SinkColumn> Added, bool Created);
-
-/// <summary>
 /// Keeps a table's columns a superset of what StreamHeal writes, safely against other replicas doing the same: new
 /// columns go in with a PATCH conditional on the etag that was read, and a lost race (412) re-reads and tries again,
 /// so no replica's columns are overwritten by another's.
 /// </summary>
-internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQuerySinkOptions options)
+internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQuerySinkOptions options) : IBigQueryTableSchemas
 {
     /// <summary>Read-change-write rounds before giving up as unavailable; each lost round means another writer made progress.</summary>
     public const int MaxAttempts = 10;
@@ -25,10 +17,15 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
     /// Makes sure <paramref name="table"/> exists with StreamHeal's own columns and <paramref name="userColumns"/>,
     /// creating it when <see cref="BigQuerySinkOptions.AutoCreateTables"/> allows and adding missing columns as NULLABLE.
     /// </summary>
+    /// <returns>
+    /// The table's user columns now (StreamHeal's own columns and columns of types StreamHeal does not write left out),
+    /// and the names of every column this call added, StreamHeal's own included: all of them when it created the
+    /// table, none when the table already had them. Added columns reach the Storage Write API only after a delay.
+    /// </returns>
     /// <exception cref="SinkSchemaConflictException">An existing column has another type.</exception>
     /// <exception cref="BigQueryTableUnavailableException">The table is missing and may not be created, or permission is lacking.</exception>
     /// <exception cref="SinkUnavailableException">BigQuery is unreachable or busy; retry later.</exception>
-    public async Task<BigQueryTableColumns> EnsureColumnsAsync(string table, IReadOnlyList<SinkColumn> userColumns, CancellationToken cancellationToken)
+    public async Task<TableColumns> EnsureColumnsAsync(string table, IReadOnlyList<SinkColumn> userColumns, CancellationToken cancellationToken)
     {
         var wanted = WantedFields(userColumns);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
@@ -38,14 +35,14 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
             {
                 if (!options.AutoCreateTables)
                 {
-                    throw new BigQueryTableUnavailableException(client.QualifiedName(table),
+                    throw new BigQueryTableUnavailableException(
                         $"BigQuery table {client.QualifiedName(table)} does not exist and sink.bigquery.autoCreateTables is false: create the table or set autoCreateTables to true.");
                 }
 
                 // Null: another writer created it between our get and insert; the next round reads theirs.
                 if (await client.InsertAsync(table, [.. wanted.Select(field => field.Resource)], cancellationToken).ConfigureAwait(false) is { } created)
                 {
-                    return new BigQueryTableColumns(UserColumns(created), [.. wanted.Select(field => field.Column)], Created: true);
+                    return new TableColumns(UserColumns(created), [.. wanted.Select(field => field.Column.Name)]);
                 }
 
                 continue;
@@ -55,13 +52,13 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
             var missing = Missing(table, existing, wanted);
             if (missing.Count == 0)
             {
-                return new BigQueryTableColumns(UserColumns(current), [], Created: false);
+                return new TableColumns(UserColumns(current), []);
             }
 
             var fields = existing.Concat(missing.Select(field => field.Resource with { Mode = BigQueryRestTypes.Nullable })).ToArray();
             if (await client.PatchAsync(table, fields, current.Etag, cancellationToken).ConfigureAwait(false) is { } patched)
             {
-                return new BigQueryTableColumns(UserColumns(patched), [.. missing.Select(field => field.Column)], Created: false);
+                return new TableColumns(UserColumns(patched), [.. missing.Select(field => field.Column.Name)]);
             }
         }
 

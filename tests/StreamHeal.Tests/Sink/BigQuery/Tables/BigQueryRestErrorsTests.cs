@@ -1,5 +1,6 @@
 using System.Net;
 using StreamHeal.Sink;
+using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Tables;
 using Xunit;
 
@@ -31,7 +32,7 @@ public sealed class BigQueryRestErrorsTests
         Assert.IsType<SinkUnavailableException>(outage);
         Assert.Contains("down", outage.Message, StringComparison.Ordinal);
         var permission = Assert.IsType<BigQueryTableUnavailableException>(denied);
-        Assert.Equal("p:d.t", permission.Table);
+        Assert.Contains("p:d.t", permission.Message, StringComparison.Ordinal);
         Assert.Contains("roles/bigquery.dataEditor", permission.Message, StringComparison.Ordinal);
         Assert.Contains("sink.bigquery.dataset", Assert.IsType<BigQueryTableUnavailableException>(noDataset).Message, StringComparison.Ordinal);
     }
