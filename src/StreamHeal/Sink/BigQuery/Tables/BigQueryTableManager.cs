@@ -42,7 +42,8 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
                 // Null: another writer created it between our get and insert; the next round reads theirs.
                 if (await client.InsertAsync(table, [.. wanted.Select(field => field.Resource)], cancellationToken).ConfigureAwait(false) is { } created)
                 {
-                    return new TableColumns(UserColumns(created), [.. wanted.Select(field => field.Column.Name)]);
+                    // A table created with its columns shows them to write streams at once: nothing to wait for.
+                    return new TableColumns(UserColumns(created), []);
                 }
 
                 continue;
