@@ -9,6 +9,9 @@ namespace StreamHeal.Host.DevBigQuery;
 /// </summary>
 internal sealed record FakeAppend(long Connection, string Stream, long? Offset, int RowCount, DateTimeOffset StartedAt)
 {
+    /// <summary>The request's serialized size.</summary>
+    public int Bytes { get; internal init; }
+
     public DateTimeOffset? EndedAt { get; internal set; }
 
     public StatusCode? Status { get; internal set; }
@@ -64,9 +67,9 @@ internal sealed class FakeAppendLog(TimeProvider time)
 
     internal long NewConnection() => Interlocked.Increment(ref _connections);
 
-    internal FakeAppend Begin(long connection, string stream, long? offset, int rowCount)
+    internal FakeAppend Begin(long connection, string stream, long? offset, int rowCount, int bytes = 0)
     {
-        var append = new FakeAppend(connection, stream, offset, rowCount, time.GetUtcNow());
+        var append = new FakeAppend(connection, stream, offset, rowCount, time.GetUtcNow()) { Bytes = bytes };
         lock (_gate)
         {
             _appends.Add(append);

@@ -168,6 +168,15 @@ internal sealed class FakeBigQueryStore(FakeBigQueryOptions options)
             .GroupBy(row => (Partition: Convert.ToInt64(row[ReservedColumns.KafkaPartition]), Offset: Convert.ToInt64(row[ReservedColumns.KafkaOffset])))
             .ToDictionary(group => group.Key, group => group.Count());
 
+    /// <summary>The real service refuses AppendRows requests of 10 MB or more.</summary>
+    public const int MaxRequestBytes = 10 * 1000 * 1000;
+
+    /// <summary>
+    /// An extra rule a test sets to refuse some rows as BigQuery would (a row error with the returned message); null
+    /// refuses none beyond the table schema's own checks.
+    /// </summary>
+    public Func<IReadOnlyDictionary<string, object?>, string?>? RowRule { get; set; }
+
     public (AppendRowsResponse Response, int? UpdatedSchemaVersion) Append(
         string streamName, long? offset, DescriptorProto schema, IReadOnlyList<ByteString> rows, FakeConnectionState connection)
     {
@@ -218,6 +227,7 @@ internal sealed class FakeBigQueryStore(FakeBigQueryOptions options)
         for (var i = 0; i < rows.Count; i++)
         {
             var (row, error) = FakeRowDecoder.Decode(schema, rows[i], visible.Schema);
+            error ??= RowRule?.Invoke(row);
             if (error is not null)
             {
                 response.RowErrors.Add(new RowError { Index = i, Code = RowError.Types.RowErrorCode.FieldsError, Message = error });

@@ -49,10 +49,16 @@ internal sealed class FakeBigQueryWriteService(FakeBigQueryStore store, FakeBigQ
         {
             var request = requestStream.Current;
             var rows = request.ProtoRows?.Rows?.SerializedRows ?? [];
-            var append = appends.Begin(state.Id, streamName ?? request.WriteStream, request.Offset, rows.Count);
+            var size = request.CalculateSize();
+            var append = appends.Begin(state.Id, streamName ?? request.WriteStream, request.Offset, rows.Count, size);
             try
             {
                 await faults.BeforeAppendAsync(cancellationToken);
+                if (size >= FakeBigQueryStore.MaxRequestBytes)
+                {
+                    throw new RpcException(new Status(StatusCode.InvalidArgument, $"AppendRows request is {size} bytes; the limit is {FakeBigQueryStore.MaxRequestBytes}."));
+                }
+
                 if (request.WriteStream.Length > 0 && streamName is not null && request.WriteStream != streamName)
                 {
                     throw new RpcException(new Status(StatusCode.InvalidArgument, $"write_stream {request.WriteStream} differs from this connection's {streamName}."));

@@ -392,6 +392,14 @@ internal sealed class TableWriter(
                     continue;
                 }
 
+                // Rows naming a column the stream does not know yet are not bad rows: wait for the column, then resend.
+                if (HasStorageError(response, StorageError.Types.StorageErrorCode.SchemaMismatchExtraFields))
+                {
+                    await WaitForColumnsAsync(progress.Batch.Topic, [.. _layout!.Fields.Select(f => f.Name)], cancellationToken).ConfigureAwait(false);
+                    PushRemaining(work, encoded, part, c, chunkRows);
+                    break;
+                }
+
                 if (action == SinkErrorAction.DeadLetterRows)
                 {
                     var refused = new HashSet<int>();
@@ -441,13 +449,6 @@ internal sealed class TableWriter(
                     Log.BigQueryStreamFinalized(logger, table, state.Partition, state.Stream!, rowCount);
                     state.StartStream(null);
                     PushRemaining(work, encoded, part, c, chunkRows.Skip(skip));
-                    break;
-                }
-
-                if (HasStorageError(response, StorageError.Types.StorageErrorCode.SchemaMismatchExtraFields))
-                {
-                    await WaitForColumnsAsync(progress.Batch.Topic, [.. _layout!.Fields.Select(f => f.Name)], cancellationToken).ConfigureAwait(false);
-                    PushRemaining(work, encoded, part, c, chunkRows);
                     break;
                 }
 
