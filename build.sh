@@ -23,7 +23,9 @@ case "${1:-}" in
   test)
     ensure_test_tools
     rm -rf TestResults
-    dotnet test StreamHeal.sln -c Release --logger "trx" --results-directory TestResults "${@:2}"
+    # A test that hangs is stopped after 10 minutes and named in the output, instead of stalling the whole run.
+    dotnet test StreamHeal.sln -c Release --logger "trx" --results-directory TestResults \
+      --blame-hang-timeout 10m --blame-hang-dump-type none "${@:2}"
     ;;
   demo)
     dotnet run --project src/StreamHeal.Host -c Release -- demo "${@:2}"

@@ -47,7 +47,7 @@ internal static class DemoCommand
         DeleteDatabase(db);
         using var loggerFactory = LoggerFactory.Create(static b => b.AddSimpleConsole(static o => o.SingleLine = true).SetMinimumLevel(Enum.Parse<LogLevel>(Environment.GetEnvironmentVariable("STREAMHEAL_DEMO_LOGLEVEL") ?? "Error")));
         await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        var runner = new DemoRunner(events, partitions, db, seed, registry.Url, loggerFactory);
+        var runner = new DemoRunner(events, partitions, new DuckDbDemoDestination(db), seed, registry.Url, loggerFactory);
         DemoSummary summary;
         if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
         {

@@ -166,12 +166,4 @@ public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
     private static IResult Reply((int Status, JsonNode Body) response) => Reply(response.Status, response.Body);
 
     private static IResult Reply(int status, JsonNode body) => Results.Text(body.ToJsonString(), MediaType, null, status);
-
-    /// <summary>Replaces the console lifetime, which would stop the server on SIGINT/SIGTERM behind its owner's back.</summary>
-    private sealed class OwnerLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

@@ -11,7 +11,6 @@ using StreamHeal.Pipeline;
 using StreamHeal.Retry;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
-using StreamHeal.Sink.DuckDb;
 
 namespace StreamHeal.Demo;
 
@@ -42,7 +41,7 @@ public sealed record DemoSummary(
 /// Confluent wire format, with writer schemas registered in the Schema Registry at <paramref name="registryUrl"/>,
 /// which also holds the table's schema state. The caller starts that registry: this library has no web server.
 /// </summary>
-public sealed class DemoRunner(int events, int partitions, string databasePath, int seed, string registryUrl, ILoggerFactory loggerFactory)
+public sealed class DemoRunner(int events, int partitions, IDemoDestination destination, int seed, string registryUrl, ILoggerFactory loggerFactory)
 {
     public const string Topic = "events";
 
@@ -84,8 +83,9 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
         var stopwatch = Stopwatch.StartNew();
 
         var producer = new DemoProducer(cluster.BootstrapServers, Topic, partitions, new SyntheticEvents(seed, avroShare: AvroShare), avro);
-        await using var sink = new DuckDbSink(new DuckDbSinkOptions { Path = databasePath }, TimeProvider.System);
-        await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, registrar: registrar, registrySchemas: registrySchemas);
+        var holds = new TopicHolds();
+        await using var sink = await destination.OpenAsync(cluster.BootstrapServers, settings.Kafka.GroupId, holds, cancellationToken);
+        await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, registrar: registrar, registrySchemas: registrySchemas, holds: holds);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = pipeline.RunAsync(stop.Token);
         var produced = producer.ProduceAsync(events, cancellationToken);
@@ -123,7 +123,7 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
             cancellationToken);
         var dlq = await Task.Run(() => DeadLetterReader.ReadAll(cluster.BootstrapServers, Topic + ".dlq", TimeSpan.FromSeconds(60)), cancellationToken);
         await sink.DisposeAsync();
-        var (rows, columns) = await Task.Run(() => ReadTable(databasePath, TableFor(Topic)), cancellationToken);
+        var (rows, columns) = await destination.ReadBackAsync(TableFor(Topic), cancellationToken);
         var verdict = IngestionVerdict.Compute(positions, rows, dlq.Select(static d => (d.OriginalPartition, d.OriginalOffset)));
         var deadLetterTypes = dlq
             .DistinctBy(static d => (d.OriginalPartition, d.OriginalOffset))
@@ -143,12 +143,6 @@ public sealed class DemoRunner(int events, int partitions, string databasePath, 
         {
             return 0;
         }
-    }
-
-    private static (IReadOnlyList<(int Partition, long Offset)> Rows, IReadOnlyList<(string Name, string Type)> Columns) ReadTable(string path, string table)
-    {
-        using var reader = new DuckDbTableReader(path);
-        return (reader.ReadPositions(table), reader.ReadColumns(table));
     }
 
     private static string TableFor(string topic) => Sink.TableNames.ForTopic(topic);

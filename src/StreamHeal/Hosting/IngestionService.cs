@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using StreamHeal.Pipeline;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
+using StreamHeal.Sink;
+using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
 
 namespace StreamHeal.Hosting;
@@ -17,7 +19,7 @@ namespace StreamHeal.Hosting;
 internal sealed partial class IngestionService(
     IServiceProvider services,
     PipelineSettings settings,
-    IOptions<DuckDbSinkOptions> duckDb,
+    IOptions<SinkOptions> sinkOptions,
     IOptions<HealthOptions> health,
     ILoggerFactory loggerFactory,
     TimeProvider timeProvider,
@@ -31,7 +33,8 @@ internal sealed partial class IngestionService(
         await Task.Yield();
         try
         {
-            await using var sink = new DuckDbSink(duckDb.Value, timeProvider);
+            var holds = new TopicHolds();
+            await using var sink = await OpenSinkAsync(holds, stoppingToken);
             // IOptions<T> always resolves; only a configured url means a registry is in use.
             var registryOptions = services.GetService<IOptions<SchemaRegistryOptions>>()?.Value is { Url.Length: > 0 } configured ? configured : null;
             using var registry = registryOptions is null ? null : new SchemaRegistryClient(registryOptions);
@@ -39,10 +42,10 @@ internal sealed partial class IngestionService(
                 ? null
                 : new SchemaRegistrar(registry, services.GetRequiredService<IOptions<SchemaStateOptions>>().Value, loggerFactory.CreateLogger("StreamHeal.SchemaState"), timeProvider);
             using var registrySchemas = registry is null ? null : new SchemaCache(registry, registryOptions!);
-            await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider, registrar: registrar, registrySchemas: registrySchemas);
+            await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider, registrar: registrar, registrySchemas: registrySchemas, holds: holds);
             await using var endpoint = health.Value.Port > 0 ? new HealthEndpoint(health.Value.Port, () => pipeline.Status) : null;
             using var statusStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var status = PrintStatusAsync(pipeline, statusStop.Token);
+            var status = PrintStatusAsync(pipeline, sink, statusStop.Token);
             try
             {
                 await pipeline.RunAsync(stoppingToken);
@@ -66,7 +69,13 @@ internal sealed partial class IngestionService(
         }
     }
 
-    private async Task PrintStatusAsync(IngestionPipeline pipeline, CancellationToken cancellationToken)
+    private async Task<ISink> OpenSinkAsync(TopicHolds holds, CancellationToken cancellationToken) =>
+        sinkOptions.Value.IsBigQuery
+            ? await BigQuerySinkFactory.CreateAsync(
+                services.GetRequiredService<IOptions<BigQuerySinkOptions>>().Value, settings.Kafka, holds, timeProvider, loggerFactory, cancellationToken)
+            : new DuckDbSink(services.GetRequiredService<IOptions<DuckDbSinkOptions>>().Value, timeProvider);
+
+    private async Task PrintStatusAsync(IngestionPipeline pipeline, ISink sink, CancellationToken cancellationToken)
     {
         var seconds = health.Value.StatusIntervalSeconds;
         if (seconds == 0)
@@ -84,7 +93,7 @@ internal sealed partial class IngestionService(
                 var rate = (s.Sunk + s.DeadLettered - lastSunk) / (double)seconds;
                 lastSunk = s.Sunk + s.DeadLettered;
                 LogStatus(_logger, string.Create(CultureInfo.InvariantCulture,
-                    $"{rate:0}/s sunk={s.Sunk} dlq={s.DeadLettered} lag={s.Lag} partitions={s.AssignedPartitions} paused={s.Paused} in-flight={s.InFlightRecords} rec/{s.InFlightBytes / 1024} KiB retries(sink={s.SinkRetries}, dlq={s.DeadLetterRetries}) offset-resets={s.OffsetResets}{(s.Degraded ? " DEGRADED" : "")}"));
+                    $"{rate:0}/s sunk={s.Sunk} dlq={s.DeadLettered} lag={s.Lag} partitions={s.AssignedPartitions} paused={s.Paused} in-flight={s.InFlightRecords} rec/{s.InFlightBytes / 1024} KiB retries(sink={s.SinkRetries}, dlq={s.DeadLetterRetries}) offset-resets={s.OffsetResets}{(s.Degraded ? " DEGRADED" : "")}{(sink.StatusLine is { } line ? " " + line : "")}"));
             }
         }
         catch (OperationCanceledException)

@@ -13,6 +13,7 @@ using StreamHeal.Retry;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
 using StreamHeal.Sink;
+using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
 
 namespace StreamHeal.Hosting;
@@ -38,7 +39,15 @@ public static class StreamHealServices
         services.AddValidated<RetryOptions>(RetryOptions.SectionName);
         services.AddValidated<DeadLetterOptions>(DeadLetterOptions.SectionName);
         services.AddValidated<SinkOptions>(SinkOptions.SectionName);
-        services.AddValidated<DuckDbSinkOptions>("sink:duckdb");
+        if (string.Equals(configuration["sink:type"], SinkOptions.BigQuery, StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddValidated<BigQuerySinkOptions>(BigQuerySinkOptions.SectionName);
+        }
+        else
+        {
+            services.AddValidated<DuckDbSinkOptions>("sink:duckdb");
+        }
+
         services.AddValidated<HealthOptions>(HealthOptions.SectionName);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(static sp => new PipelineSettings(

@@ -59,6 +59,32 @@ public static class KafkaConfigBuilder
         return config;
     }
 
+    /// <summary>The exactly-once checkpoint producer: idempotent, acks=all, no linger (a checkpoint holds up its batch).</summary>
+    public static ProducerConfig CheckpointProducer(KafkaOptions kafka)
+    {
+        var config = new ProducerConfig(FilterForProducer(kafka.Properties))
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            LingerMs = 0,
+            MessageTimeoutMs = 30_000,
+        };
+        return config;
+    }
+
+    /// <summary>Reads the checkpoint topic by assignment: no group membership, no commits.</summary>
+    public static ConsumerConfig CheckpointReader(KafkaOptions kafka) =>
+        new(FilterForProducer(kafka.Properties))
+        {
+            BootstrapServers = kafka.BootstrapServers,
+            GroupId = kafka.GroupId + ".checkpoint-reader",
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnablePartitionEof = true,
+        };
+
     private static Dictionary<string, string> FilterForProducer(Dictionary<string, string> properties)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);

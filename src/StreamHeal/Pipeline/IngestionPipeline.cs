@@ -41,6 +41,8 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private readonly bool _ownsMetrics;
     private readonly SchemaRegistrar? _registrar;
     private readonly SchemaRegistry.SchemaCache? _registrySchemas;
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+    private readonly TopicHolds? _holds;
     private PollLoop? _poll;
     private volatile bool _running;
     private volatile string? _failure;
@@ -49,10 +51,13 @@ public sealed class IngestionPipeline : IAsyncDisposable
 
     /// <param name="registrar">The Schema Registry holding the tables' schema state; null keeps it in this process only.</param>
     /// <param name="registrySchemas">Writer schemas for Avro values in the Confluent wire format; null dead-letters them.</param>
+    /// <param name="holds">Topics the sink holds (their partitions stay paused); give the sink the same instance.</param>
     public IngestionPipeline(
         PipelineSettings settings, ISink sink, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, Func<double>? random = null,
-        PipelineMetrics? metrics = null, SchemaRegistrar? registrar = null, SchemaRegistry.SchemaCache? registrySchemas = null)
+        PipelineMetrics? metrics = null, SchemaRegistrar? registrar = null, SchemaRegistry.SchemaCache? registrySchemas = null,
+        TopicHolds? holds = null)
     {
+        _holds = holds;
         _registrar = registrar;
         _registrySchemas = registrySchemas;
         _settings = settings;
@@ -143,7 +148,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
                 Log.DeadLetterRetry(_logger, "dlq", attempt + 1, delay, e.Message);
             }),
             completion, Metrics, _logger, options.DeadLetterParallelism, capacity, token);
-        var sink = SinkStage.Create(
+        var sink = new SinkStage(
             _sink, _catalog, sinkRetry,
             completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token);
 
@@ -160,7 +165,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         compat.LinkTo(batch.Target, main, static r => r.Route == RecordRoute.Main);
         compat.LinkTo(deadLetters, side, static r => r.Route == RecordRoute.DeadLetter);
         compat.LinkTo(DataflowBlock.NullTarget<IngestRecord>(), side, static r => r.Route == RecordRoute.Done);
-        batch.Source.LinkTo(sink, main);
+        batch.Source.LinkTo(sink.Target, main);
         CompleteWhenAll(deadLetters, decode.Completion, flatten.Completion, compat.Completion, sink.Completion);
 
         _describe = () => string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -169,7 +174,9 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var drained = Task.WhenAll(blocks);
         var watcher = WatchForFaultsAsync(blocks, failed, abort);
 
-        using var poll = new PollLoop(_settings.Kafka, options, decode, _tracker, _budget, Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider);
+        using var poll = new PollLoop(
+            _settings.Kafka, options, decode, _tracker, _budget, Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider,
+            _holds, _sink.PartitionsAssigned);
         _poll = poll;
         _running = true;
         try
@@ -180,8 +187,18 @@ public sealed class IngestionPipeline : IAsyncDisposable
         {
             _running = false;
             abort.Cancel();
-            await drained.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            await watcher;
+            // Cancelled blocks stop at their next await; one stuck in a call that ignores cancellation must not keep the
+            // process from exiting. What it held was never committed, so it is redelivered.
+            var stopped = drained.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            if (await Task.WhenAny(stopped, Task.Delay(StopTimeout, CancellationToken.None)) != stopped)
+            {
+                Log.StopTimedOut(_logger, StopTimeout.TotalSeconds, Describe());
+            }
+            else
+            {
+                await watcher;
+            }
+
             producer.Flush(TimeSpan.FromSeconds(5));
         }
 

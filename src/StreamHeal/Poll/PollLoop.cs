@@ -38,6 +38,10 @@ internal sealed class PollLoop : IDisposable
     // refetch its prefetched messages each time.
     private readonly Queue<IngestRecord> _held = new();
     private bool _paused;
+    private readonly TopicHolds? _holds;
+    private readonly Action<string, IReadOnlyList<int>>? _onAssigned;
+    private long _holdsVersion = -1;
+    private HashSet<TopicPartition> _heldPartitions = [];
     private bool _assignmentChanged;
     private long _lastStore;
     private Error? _fatal;
@@ -54,8 +58,12 @@ internal sealed class PollLoop : IDisposable
         InFlightBudget budget,
         PipelineMetrics metrics,
         ILogger logger,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        TopicHolds? holds = null,
+        Action<string, IReadOnlyList<int>>? onAssigned = null)
     {
+        _holds = holds;
+        _onAssigned = onAssigned;
         _kafka = kafka;
         _options = options;
         _decode = decode;
@@ -220,12 +228,41 @@ internal sealed class PollLoop : IDisposable
         else if (_paused && _budget.CanResume)
         {
             var assignment = _consumer.Assignment;
-            _consumer.Resume(assignment);
+            _consumer.Resume(assignment.Where(p => !_heldPartitions.Contains(p)).ToList());
             Volatile.Write(ref _paused, false);
             Log.Resumed(_logger, assignment.Count);
         }
 
+        ApplyTopicHolds();
         _assignmentChanged = false;
+    }
+
+    /// <summary>Keeps the partitions of held topics paused (see <see cref="TopicHolds"/>), whatever the budget says.</summary>
+    private void ApplyTopicHolds()
+    {
+        if (_holds is null || (_holds.Version == _holdsVersion && !_assignmentChanged))
+        {
+            return;
+        }
+
+        _holdsVersion = _holds.Version;
+        var assignment = _consumer.Assignment;
+        var held = assignment.Where(p => _holds.IsHeld(p.Topic)).ToHashSet();
+        var pause = held.Where(p => !_heldPartitions.Contains(p) || _assignmentChanged).ToList();
+        var resume = _paused ? [] : _heldPartitions.Where(p => !held.Contains(p) && assignment.Contains(p)).ToList();
+        if (pause.Count > 0)
+        {
+            _consumer.Pause(pause);
+            Log.TopicHeld(_logger, string.Join(", ", pause));
+        }
+
+        if (resume.Count > 0)
+        {
+            _consumer.Resume(resume);
+            Log.TopicReleased(_logger, string.Join(", ", resume));
+        }
+
+        _heldPartitions = held;
     }
 
     private void StoreAdvancedOffsets(bool force)
@@ -298,6 +335,13 @@ internal sealed class PollLoop : IDisposable
         Assignment = [.. _generations.Keys];
         _assignmentChanged = true;
         Log.PartitionsAssigned(_logger, string.Join(", ", partitions));
+        if (_onAssigned is not null)
+        {
+            foreach (var group in partitions.GroupBy(static p => p.Topic))
+            {
+                _onAssigned(group.Key, [.. group.Select(static p => p.Partition.Value)]);
+            }
+        }
         return start;
     }
 

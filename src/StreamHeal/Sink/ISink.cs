@@ -31,6 +31,20 @@ public interface ISink : IAsyncDisposable
     /// store offsets transactionally with rows; empty for sinks that do not.
     /// </summary>
     ValueTask<IReadOnlyDictionary<int, long>> GetResumeOffsetsAsync(string table, string topic, CancellationToken cancellationToken);
+
+    /// <summary>True when batches of different tables may be written at the same time (one table waiting never stalls another).</summary>
+    bool WritesTablesConcurrently => false;
+
+    /// <summary>What the sink is doing beyond rows written (throttling, held tables), for the status line; null if nothing.</summary>
+    string? StatusLine => null;
+
+    /// <summary>
+    /// This member was just given these partitions of <paramref name="topic"/> (called on the poll thread: no I/O).
+    /// A sink that keeps per-partition positions reads them again before its next write for them.
+    /// </summary>
+    void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
+    {
+    }
 }
 
 /// <summary>A destination column.</summary>

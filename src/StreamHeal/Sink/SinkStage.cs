@@ -13,12 +13,31 @@ namespace StreamHeal.Sink;
 /// Sink: writes each batch, retrying in place while the sink is unavailable (the batch keeps its slot, the pipeline
 /// backs up, Kafka is paused). New columns are added before the first row that uses them. Confirmed rows complete;
 /// rows the destination refused go to the DLQ with its message. Schema conflicts and duplicates fault the pipeline.
+/// <para>
+/// Batches are routed to one lane per table (a bounded block, one batch at a time, so a table's rows keep their
+/// order), when the sink can write tables concurrently; otherwise one lane takes every table. A table that waits —
+/// for a new column to become visible, or for good because the destination refuses it — then holds up only itself.
+/// </para>
 /// </summary>
-internal static class SinkStage
+internal sealed class SinkStage
 {
     public const string Name = "sink";
 
-    public static ActionBlock<Batch<IngestRecord>> Create(
+    private readonly ISink _sink;
+    private readonly SchemaCatalog _catalog;
+    private readonly DependencyRetry _retry;
+    private readonly RecordCompletion _completion;
+    private readonly ITargetBlock<IngestRecord> _deadLetters;
+    private readonly PipelineMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly int _capacity;
+    private readonly CancellationToken _cancellationToken;
+    private readonly ActionBlock<Batch<IngestRecord>> _router;
+    private readonly Dictionary<string, ActionBlock<Batch<IngestRecord>>> _lanes = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public SinkStage(
         ISink sink,
         SchemaCatalog catalog,
         DependencyRetry retry,
@@ -29,58 +48,164 @@ internal static class SinkStage
         int capacity,
         CancellationToken cancellationToken)
     {
-        var knownVersions = new Dictionary<string, long>(StringComparer.Ordinal);
-        return new ActionBlock<Batch<IngestRecord>>(
-            async batch =>
+        _sink = sink;
+        _catalog = catalog;
+        _retry = retry;
+        _completion = completion;
+        _deadLetters = deadLetters;
+        _metrics = metrics;
+        _logger = logger;
+        _capacity = capacity;
+        _cancellationToken = cancellationToken;
+        _router = new ActionBlock<Batch<IngestRecord>>(RouteAsync, BlockOptions.Ordered(capacity, 1, cancellationToken));
+        _router.Completion.ContinueWith(static (t, s) => ((SinkStage)s!).CompleteLanes(t), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    public ITargetBlock<Batch<IngestRecord>> Target => _router;
+
+    /// <summary>Completes when every lane has written its last batch; faults as soon as any lane faults.</summary>
+    public Task Completion => _done.Task;
+
+    /// <summary>Batches waiting in the router and the lanes.</summary>
+    public int InputCount
+    {
+        get
+        {
+            lock (_gate)
             {
-                var table = batch.Key;
-                var snapshot = catalog.Get(table).Current;
-                if (!knownVersions.TryGetValue(table, out var known) || known < snapshot.Version)
+                var count = _router.InputCount;
+                foreach (var lane in _lanes.Values)
                 {
-                    await retry.ExecuteAsync(
-                        static (s, ct) => s.sink.EnsureTableAsync(s.table, s.columns, ct),
-                        (sink, table, columns: snapshot.Columns),
-                        cancellationToken);
-                    Log.TableReady(logger, table, snapshot.Columns.Count, snapshot.Version);
-                    knownVersions[table] = snapshot.Version;
+                    count += lane.InputCount;
                 }
 
-                var records = batch.Items;
-                var rows = new SinkRow[records.Count];
-                for (var i = 0; i < rows.Length; i++)
-                {
-                    var record = records[i];
-                    rows[i] = new SinkRow(record.Partition, record.Offset, record.Timestamp, record.Row!);
-                }
+                return count;
+            }
+        }
+    }
 
-                var sinkBatch = new SinkBatch(table, records[0].Topic, snapshot.Columns, rows);
-                var result = await retry.ExecuteAsync(static (s, ct) => s.sink.WriteAsync(s.sinkBatch, ct), (sink, sinkBatch), cancellationToken);
+    private async Task RouteAsync(Batch<IngestRecord> batch)
+    {
+        var lane = Lane(_sink.WritesTablesConcurrently ? batch.Key : "");
+        if (!await lane.SendAsync(batch, _cancellationToken).ConfigureAwait(false))
+        {
+            // The lane faulted (its fault is reported through Completion) or was cancelled.
+            _cancellationToken.ThrowIfCancellationRequested();
+            await lane.Completion.ConfigureAwait(false);
+        }
+    }
 
-                var written = 0;
-                var replayed = 0;
-                for (var i = 0; i < rows.Length; i++)
+    private ActionBlock<Batch<IngestRecord>> Lane(string key)
+    {
+        lock (_gate)
+        {
+            if (_lanes.TryGetValue(key, out var lane))
+            {
+                return lane;
+            }
+
+            var knownVersions = new Dictionary<string, long>(StringComparer.Ordinal);
+            // Lanes of a concurrent sink take what the router gives them: a lane held for its table must not block the
+            // router and so the other tables. Their content is still bounded, by the in-flight budget and by the
+            // poll loop pausing a held table's partitions.
+            var capacity = _sink.WritesTablesConcurrently ? DataflowBlockOptions.Unbounded : _capacity;
+            lane = new ActionBlock<Batch<IngestRecord>>(batch => WriteAsync(batch, knownVersions), BlockOptions.Ordered(capacity, 1, _cancellationToken));
+            lane.Completion.ContinueWith(
+                static (t, s) =>
                 {
-                    var record = records[i];
-                    switch (result[i])
+                    if (t.IsFaulted)
                     {
-                        case RowOutcome.Written:
-                            written++;
-                            completion.Complete(record);
-                            break;
-                        case RowOutcome.AlreadyWritten:
-                            replayed++;
-                            completion.Complete(record);
-                            break;
-                        default:
-                            record.Fail(new DeadLetterReason("sink_rejected", result.ErrorFor(i) ?? "rejected by the sink", Name));
-                            await deadLetters.SendAsync(record, cancellationToken);
-                            break;
+                        ((SinkStage)s!)._done.TrySetException(t.Exception!.InnerExceptions);
                     }
-                }
+                },
+                this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            _lanes[key] = lane;
+            return lane;
+        }
+    }
 
-                metrics.RecordSunk(written);
-                metrics.RecordAlreadyWritten(replayed);
+    private void CompleteLanes(Task router)
+    {
+        Task[] lanes;
+        lock (_gate)
+        {
+            foreach (var lane in _lanes.Values)
+            {
+                lane.Complete();
+            }
+
+            lanes = [router, .. _lanes.Values.Select(static l => l.Completion)];
+        }
+
+        Task.WhenAll(lanes).ContinueWith(
+            static (t, s) =>
+            {
+                var done = ((SinkStage)s!)._done;
+                if (t.IsFaulted)
+                {
+                    done.TrySetException(t.Exception!.InnerExceptions);
+                }
+                else if (t.IsCanceled)
+                {
+                    done.TrySetCanceled();
+                }
+                else
+                {
+                    done.TrySetResult();
+                }
             },
-            BlockOptions.Ordered(capacity, 1, cancellationToken));
+            this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task WriteAsync(Batch<IngestRecord> batch, Dictionary<string, long> knownVersions)
+    {
+        var cancellationToken = _cancellationToken;
+        var table = batch.Key;
+        var snapshot = _catalog.Get(table).Current;
+        if (!knownVersions.TryGetValue(table, out var known) || known < snapshot.Version)
+        {
+            await _retry.ExecuteAsync(
+                static (s, ct) => s.sink.EnsureTableAsync(s.table, s.columns, ct),
+                (sink: _sink, table, columns: snapshot.Columns),
+                cancellationToken);
+            Log.TableReady(_logger, table, snapshot.Columns.Count, snapshot.Version);
+            knownVersions[table] = snapshot.Version;
+        }
+
+        var records = batch.Items;
+        var rows = new SinkRow[records.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var record = records[i];
+            rows[i] = new SinkRow(record.Partition, record.Offset, record.Timestamp, record.Row!);
+        }
+
+        var sinkBatch = new SinkBatch(table, records[0].Topic, snapshot.Columns, rows);
+        var result = await _retry.ExecuteAsync(static (s, ct) => s.sink.WriteAsync(s.sinkBatch, ct), (sink: _sink, sinkBatch), cancellationToken);
+
+        var written = 0;
+        var replayed = 0;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var record = records[i];
+            switch (result[i])
+            {
+                case RowOutcome.Written:
+                    written++;
+                    _completion.Complete(record);
+                    break;
+                case RowOutcome.AlreadyWritten:
+                    replayed++;
+                    _completion.Complete(record);
+                    break;
+                default:
+                    record.Fail(new DeadLetterReason("sink_rejected", result.ErrorFor(i) ?? "rejected by the sink", Name));
+                    await _deadLetters.SendAsync(record, cancellationToken);
+                    break;
+            }
+        }
+
+        _metrics.RecordSunk(written);
+        _metrics.RecordAlreadyWritten(replayed);
     }
 }

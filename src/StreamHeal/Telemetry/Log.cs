@@ -84,4 +84,37 @@ internal static partial class Log
 
     [LoggerMessage(1043, LogLevel.Critical, "Pipeline failed: {Reason}")]
     public static partial void PipelineFailed(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(1200, LogLevel.Information, "BigQuery table {Table}: added columns {Columns}")]
+    public static partial void BigQueryColumnsAdded(ILogger logger, string table, string columns);
+
+    [LoggerMessage(1201, LogLevel.Information, "BigQuery table {Table}: holding rows until its write streams report the new columns {Columns}")]
+    public static partial void BigQueryHoldingForSchema(ILogger logger, string table, string columns);
+
+    [LoggerMessage(1202, LogLevel.Information, "BigQuery table {Table}: new columns visible after {Seconds:0.0} s; rows flow again")]
+    public static partial void BigQuerySchemaVisible(ILogger logger, string table, double seconds);
+
+    [LoggerMessage(1203, LogLevel.Critical, "BigQuery table {Table} (topic {Topic}) stopped, its partitions are paused and nothing past the last written row is committed: {Reason}")]
+    public static partial void BigQueryTableStopped(ILogger logger, string table, string topic, string reason);
+
+    [LoggerMessage(1204, LogLevel.Information, "BigQuery table {Table} partition {Partition}: resuming on stream {Stream} at row {NextRow}, Kafka offset {NextKafka}")]
+    public static partial void BigQueryPartitionResumed(ILogger logger, string table, int partition, string stream, long nextRow, long nextKafka);
+
+    [LoggerMessage(1205, LogLevel.Information, "BigQuery table {Table} partition {Partition}: replay found the stream end at row {End}; skipped {Skipped} rows already written, appended {Appended}")]
+    public static partial void BigQueryStreamEndFound(ILogger logger, string table, int partition, long end, int skipped, int appended);
+
+    [LoggerMessage(1206, LogLevel.Error, "EXACTLY-ONCE LOST: BigQuery table {Table} partition {Partition}: stream {Stream} cannot be continued ({Reason}); rows from Kafka offset {FromOffset} go to a new stream and may duplicate rows the old stream already held")]
+    public static partial void BigQueryGuaranteeLost(ILogger logger, string table, int partition, string stream, long fromOffset, string reason);
+
+    [LoggerMessage(1207, LogLevel.Warning, "BigQuery table {Table} partition {Partition}: stream {Stream} is finalized with {RowCount} rows; continuing on a new stream")]
+    public static partial void BigQueryStreamFinalized(ILogger logger, string table, int partition, string stream, long rowCount);
+
+    [LoggerMessage(1044, LogLevel.Information, "Paused {Partitions}: their table is held by the sink")]
+    public static partial void TopicHeld(ILogger logger, string partitions);
+
+    [LoggerMessage(1045, LogLevel.Information, "Resumed {Partitions}: their table is no longer held")]
+    public static partial void TopicReleased(ILogger logger, string partitions);
+
+    [LoggerMessage(1046, LogLevel.Error, "Stages did not stop within {Seconds} s of cancellation; exiting anyway (uncommitted records are redelivered): {Stages}")]
+    public static partial void StopTimedOut(ILogger logger, double seconds, string stages);
 }

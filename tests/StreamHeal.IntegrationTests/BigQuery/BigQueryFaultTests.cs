@@ -2,19 +2,20 @@ using Grpc.Core;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
+using StreamHeal.Host.DevBigQuery;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
 
 public sealed class BigQueryFaultTests : IAsyncLifetime
 {
-    private FakeBigQueryWrite _fake = null!;
+    private FakeBigQuery _fake = null!;
     private BigQueryWriteClient _client = null!;
 
     public async Task InitializeAsync()
     {
-        _fake = await FakeBigQueryWrite.StartAsync();
-        _client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.Endpoint });
+        _fake = await FakeBigQuery.StartAsync();
+        _client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.WriteEndpoint });
     }
 
     public async Task DisposeAsync()

@@ -16,8 +16,19 @@ internal static class BigQueryTestRows
 
     public static readonly BigQueryRowLayout Layout = new(Columns);
 
+    /// <summary><see cref="Columns"/> and a later NULLABLE column, <c>color</c>.</summary>
+    public static readonly SinkColumn[] WideColumns = [.. Columns, new("color", ColumnType.String)];
+
+    public static readonly BigQueryRowLayout WideLayout = new(WideColumns);
+
     /// <summary>Rows for Kafka offsets <paramref name="first"/>.. with name <c>row{offset}</c>; <paramref name="nameless"/> offsets get no name.</summary>
-    public static BigQueryEncodedBatch Encode(int first, int count, int[]? nameless = null, int budget = 1 << 20)
+    public static BigQueryEncodedBatch Encode(int first, int count, int[]? nameless = null, int budget = 1 << 20) =>
+        Encode(Layout, Columns, first, count, nameless, budget);
+
+    /// <summary>Rows as <see cref="Encode(int, int, int[], int)"/> makes them, plus <c>color</c> = <c>red{offset}</c>, in <see cref="WideLayout"/>.</summary>
+    public static BigQueryEncodedBatch EncodeWide(int first, int count) => Encode(WideLayout, WideColumns, first, count, nameless: null, budget: 1 << 20);
+
+    private static BigQueryEncodedBatch Encode(BigQueryRowLayout layout, SinkColumn[] columns, int first, int count, int[]? nameless, int budget)
     {
         var rows = Enumerable.Range(first, count).Select(offset =>
         {
@@ -29,9 +40,14 @@ internal static class BigQueryTestRows
 
             row.Add("n", FieldValue.FromInt64(offset * 10));
             row.Add("day", FieldValue.FromString("2026-11-25"));
+            if (columns.Length > Columns.Length)
+            {
+                row.Add("color", FieldValue.FromString($"red{offset}"));
+            }
+
             return new SinkRow(0, offset, DateTimeOffset.UnixEpoch, row);
         }).ToArray();
-        return BigQueryBatchEncoder.Encode(new BigQueryRowEncoder(Layout), new SinkBatch("orders", "orders", Columns, rows), DateTimeOffset.UtcNow, budget);
+        return BigQueryBatchEncoder.Encode(new BigQueryRowEncoder(layout), new SinkBatch("orders", "orders", columns, rows), DateTimeOffset.UtcNow, budget);
     }
 
     /// <summary>Appends the whole (single-chunk) batch.</summary>

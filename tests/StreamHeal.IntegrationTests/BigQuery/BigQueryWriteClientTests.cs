@@ -1,34 +1,30 @@
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
+using StreamHeal.Host.DevBigQuery;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
 
 public sealed class BigQueryWriteClientTests : IAsyncLifetime
 {
-    private FakeBigQueryWrite _fake = null!;
-    private BigQueryWriteClient _client = null!;
-    private string _table = "";
+    private FakeWriteScope _scope = null!;
 
-    public async Task InitializeAsync()
-    {
-        _fake = await FakeBigQueryWrite.StartAsync();
-        _client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.Endpoint }, static _ => ValueTask.FromResult<string?>("token-1"));
-        _table = _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema());
-    }
+    private FakeBigQuery Fake => _scope.Fake;
 
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _fake.DisposeAsync();
-    }
+    private BigQueryWriteClient Client => _scope.Client;
+
+    private string Table => _scope.Table;
+
+    public async Task InitializeAsync() => _scope = await FakeWriteScope.StartAsync(tokenProvider: static _ => ValueTask.FromResult<string?>("token-1"));
+
+    public async Task DisposeAsync() => await _scope.DisposeAsync();
 
     [Fact]
     public async Task Committed_stream_takes_appends_at_its_end_and_finalize_counts_them()
     {
-        var stream = await _client.CreateCommittedStreamAsync(_table, CancellationToken.None);
-        await using var connection = await _client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
+        var stream = await Client.CreateCommittedStreamAsync(Table, CancellationToken.None);
+        await using var connection = await Client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
         using var first = BigQueryTestRows.Encode(0, 3);
         using var second = BigQueryTestRows.Encode(3, 2);
 
@@ -38,22 +34,22 @@ public sealed class BigQueryWriteClientTests : IAsyncLifetime
         Assert.Equal(0L, atZero.AppendResult.Offset);
         Assert.Equal(3L, atThree.AppendResult.Offset);
         Assert.Equal(stream.Name, atThree.WriteStream);
-        var rows = _fake.Store.RowsOf(_table);
+        var rows = Fake.Store.RowsOf(Table);
         Assert.Equal(["row0", "row1", "row2", "row3", "row4"], rows.Select(row => row["name"]));
         Assert.Equal([0L, 1L, 2L, 3L, 4L], rows.Select(row => row[ReservedColumns.KafkaOffset]));
         Assert.Equal(40L, rows[4]["n"]);
         Assert.Equal(BigQueryTypes.ToEpochDays(new DateOnly(2026, 11, 25)), rows[0]["day"]);
         Assert.Equal(WriteStream.Types.Type.Committed, stream.Type);
-        var full = await _client.GetWriteStreamAsync(stream.Name, CancellationToken.None);
+        var full = await Client.GetWriteStreamAsync(stream.Name, CancellationToken.None);
         Assert.Equal(BigQueryTestRows.Layout.ToTableSchema(), full.TableSchema);
-        Assert.Equal(5, await _client.FinalizeAsync(stream.Name, CancellationToken.None));
+        Assert.Equal(5, await Client.FinalizeAsync(stream.Name, CancellationToken.None));
     }
 
     [Fact]
     public async Task Replay_below_the_end_is_already_exists_and_a_gap_is_out_of_range_and_neither_appends()
     {
-        var stream = await _client.CreateCommittedStreamAsync(_table, CancellationToken.None);
-        await using var connection = await _client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
+        var stream = await Client.CreateCommittedStreamAsync(Table, CancellationToken.None);
+        await using var connection = await Client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
         using var batch = BigQueryTestRows.Encode(0, 3);
         await connection.AppendAsync(batch, 0);
 
@@ -68,14 +64,14 @@ public sealed class BigQueryWriteClientTests : IAsyncLifetime
         // The connection survives offset errors: they are answers, not broken streams.
         Assert.Equal(SinkErrorAction.None, SinkErrors.Classify(atEnd));
         Assert.Equal(3L, atEnd.AppendResult.Offset);
-        Assert.Equal(6, _fake.Store.RowsOf(_table).Count);
+        Assert.Equal(6, Fake.Store.RowsOf(Table).Count);
     }
 
     [Fact]
     public async Task Default_stream_appends_without_offsets()
     {
-        var stream = BigQueryWriteClient.DefaultStream(_table);
-        await using var connection = await _client.OpenAppendAsync(stream, BigQueryTestRows.Layout, CancellationToken.None);
+        var stream = BigQueryWriteClient.DefaultStream(Table);
+        await using var connection = await Client.OpenAppendAsync(stream, BigQueryTestRows.Layout, CancellationToken.None);
         using var batch = BigQueryTestRows.Encode(0, 2);
 
         var first = await connection.AppendAsync(batch, offset: null);
@@ -83,14 +79,14 @@ public sealed class BigQueryWriteClientTests : IAsyncLifetime
 
         Assert.Null(first.AppendResult.Offset);
         Assert.Null(second.AppendResult.Offset);
-        Assert.Equal(4, _fake.Store.RowsOf(_table).Count);
+        Assert.Equal(4, Fake.Store.RowsOf(Table).Count);
     }
 
     [Fact]
     public async Task A_batch_larger_than_one_request_is_split_and_lands_whole_in_order()
     {
-        using var client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.Endpoint, MaxRequestBytes = 2048 });
-        var stream = await client.CreateCommittedStreamAsync(_table, CancellationToken.None);
+        using var client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = Fake.WriteEndpoint, MaxRequestBytes = 2048 });
+        var stream = await client.CreateCommittedStreamAsync(Table, CancellationToken.None);
         await using var connection = await client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
         using var batch = BigQueryTestRows.Encode(0, 100, budget: client.RowBudget(stream.Name, BigQueryTestRows.Layout));
 
@@ -103,21 +99,21 @@ public sealed class BigQueryWriteClientTests : IAsyncLifetime
         }
 
         Assert.True(batch.Chunks.Count > 1, "The batch should need several requests at a 2 KB limit.");
-        Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), _fake.Store.RowsOf(_table).Select(row => (long)row[ReservedColumns.KafkaOffset]!));
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), Fake.Store.RowsOf(Table).Select(row => (long)row[ReservedColumns.KafkaOffset]!));
     }
 
     [Fact]
     public async Task Pipelined_appends_are_answered_in_request_order()
     {
-        _fake.Faults.AppendLatency = TimeSpan.FromMilliseconds(50);
-        var stream = await _client.CreateCommittedStreamAsync(_table, CancellationToken.None);
-        await using var connection = await _client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
+        Fake.Faults.AppendLatency = TimeSpan.FromMilliseconds(50);
+        var stream = await Client.CreateCommittedStreamAsync(Table, CancellationToken.None);
+        await using var connection = await Client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
         var batches = Enumerable.Range(0, 5).Select(i => BigQueryTestRows.Encode(i * 2, 2)).ToArray();
 
         var responses = await Task.WhenAll(batches.Select((batch, i) => connection.AppendAsync(batch, i * 2)));
 
         Assert.Equal([0L, 2L, 4L, 6L, 8L], responses.Select(response => (long)response.AppendResult.Offset!));
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"row{i}"), _fake.Store.RowsOf(_table).Select(row => (string)row["name"]!));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"row{i}"), Fake.Store.RowsOf(Table).Select(row => (string)row["name"]!));
         foreach (var batch in batches)
         {
             batch.Dispose();
@@ -127,18 +123,18 @@ public sealed class BigQueryWriteClientTests : IAsyncLifetime
     [Fact]
     public async Task Every_call_carries_the_routing_header_and_the_bearer_token()
     {
-        var stream = await _client.CreateCommittedStreamAsync(_table, CancellationToken.None);
-        await using (var connection = await _client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None))
+        var stream = await Client.CreateCommittedStreamAsync(Table, CancellationToken.None);
+        await using (var connection = await Client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None))
         {
             using var batch = BigQueryTestRows.Encode(0, 1);
             await connection.AppendAsync(batch, 0);
         }
 
-        await _client.GetWriteStreamAsync(stream.Name, CancellationToken.None);
-        await _client.FinalizeAsync(stream.Name, CancellationToken.None);
+        await Client.GetWriteStreamAsync(stream.Name, CancellationToken.None);
+        await Client.FinalizeAsync(stream.Name, CancellationToken.None);
 
-        Assert.Equal([$"parent={_table}", $"write_stream={stream.Name}", $"name={stream.Name}", $"name={stream.Name}"], _fake.Calls.RoutingHeaders);
-        Assert.All(_fake.Calls.Authorizations, value => Assert.Equal("Bearer token-1", value));
-        Assert.Equal(4, _fake.Calls.Authorizations.Count);
+        Assert.Equal([$"parent={Table}", $"write_stream={stream.Name}", $"name={stream.Name}", $"name={stream.Name}"], Fake.Calls.RoutingHeaders);
+        Assert.All(Fake.Calls.Authorizations, value => Assert.Equal("Bearer token-1", value));
+        Assert.Equal(4, Fake.Calls.Authorizations.Count);
     }
 }

@@ -13,6 +13,9 @@ public sealed partial class ChildProcess : IAsyncDisposable
 {
     private const int SigTerm = 15;
 
+    // A killed process is gone at once; waiting longer means its output pipes were inherited by something still alive.
+    private static readonly TimeSpan ExitAfterKill = TimeSpan.FromSeconds(30);
+
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
@@ -124,7 +127,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
     public async Task KillAsync()
     {
         _process.Kill(entireProcessTree: false);
-        await _process.WaitForExitAsync();
+        await WaitForExitAsync(ExitAfterKill);
     }
 
     public bool HasExited => _process.HasExited;
@@ -136,7 +139,8 @@ public sealed partial class ChildProcess : IAsyncDisposable
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
+                using var timeout = new CancellationTokenSource(ExitAfterKill);
+                await _process.WaitForExitAsync(timeout.Token);
             }
         }
         finally

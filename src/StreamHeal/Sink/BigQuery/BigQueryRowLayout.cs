@@ -40,6 +40,9 @@ internal sealed class BigQueryRowLayout
         new(ReservedColumns.Quarantine, ColumnType.Json, 6, BigQuerySlot.Quarantine),
     ];
 
+    /// <summary>How many of StreamHeal's own columns precede the user columns.</summary>
+    public static int ReservedCount => Reserved.Length;
+
     private static readonly SearchValues<char> NameChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
 

@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using StreamHeal.Sink.BigQuery.Protos;
 
-namespace StreamHeal.IntegrationTests.BigQuery;
+namespace StreamHeal.Host.DevBigQuery;
 
 /// <summary>
 /// Decodes a serialized row with the writer's DescriptorProto, field by field, and checks it against the table schema
@@ -20,7 +20,7 @@ internal static class FakeRowDecoder
         {
             if (!columns.TryGetValue(field.Name, out var column))
             {
-                return (row, $"Field '{field.Name}' of the writer schema is not a column of the table.");
+                return (row, $"Field '{field.Name}' of the writer schema is an unknown field: not a column of the table's schema.");
             }
 
             if (!Compatible(field.Type, column.Type))

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Hosting;
+
+namespace StreamHeal.Host;
+
+/// <summary>
+/// Replaces the console lifetime of a server embedded in a command or test (the dev registry, the dev BigQuery),
+/// which would otherwise stop it on SIGINT/SIGTERM behind its owner's back.
+/// </summary>
+internal sealed class OwnerLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

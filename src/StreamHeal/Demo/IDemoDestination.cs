@@ -1,0 +1,35 @@
+using StreamHeal.Pipeline;
+using StreamHeal.Sink;
+using StreamHeal.Sink.DuckDb;
+
+namespace StreamHeal.Demo;
+
+/// <summary>Where the demo writes, and how it reads the table back for the verdict.</summary>
+public interface IDemoDestination
+{
+    /// <summary>A short name for the report (e.g. <c>duckdb</c>).</summary>
+    string Name { get; }
+
+    /// <summary>The sink the pipeline writes to; <paramref name="holds"/> is the pipeline's, for sinks that hold tables.</summary>
+    ValueTask<ISink> OpenAsync(string bootstrapServers, string groupId, TopicHolds holds, CancellationToken cancellationToken);
+
+    /// <summary>Every row's Kafka position (duplicates included) and the table's columns, after the sink was disposed.</summary>
+    ValueTask<(IReadOnlyList<(int Partition, long Offset)> Rows, IReadOnlyList<(string Name, string Type)> Columns)> ReadBackAsync(
+        string table, CancellationToken cancellationToken);
+}
+
+/// <summary>The demo's default destination: a DuckDB file.</summary>
+public sealed class DuckDbDemoDestination(string databasePath) : IDemoDestination
+{
+    public string Name => "duckdb";
+
+    public ValueTask<ISink> OpenAsync(string bootstrapServers, string groupId, TopicHolds holds, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<ISink>(new DuckDbSink(new DuckDbSinkOptions { Path = databasePath }, TimeProvider.System));
+
+    public ValueTask<(IReadOnlyList<(int Partition, long Offset)> Rows, IReadOnlyList<(string Name, string Type)> Columns)> ReadBackAsync(
+        string table, CancellationToken cancellationToken)
+    {
+        using var reader = new DuckDbTableReader(databasePath);
+        return ValueTask.FromResult<(IReadOnlyList<(int, long)>, IReadOnlyList<(string, string)>)>((reader.ReadPositions(table), reader.ReadColumns(table)));
+    }
+}

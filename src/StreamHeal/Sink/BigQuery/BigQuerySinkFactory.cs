@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+using StreamHeal.Kafka;
+using StreamHeal.Pipeline;
+using StreamHeal.Sink.BigQuery.Auth;
+using StreamHeal.Sink.BigQuery.Checkpoints;
+using StreamHeal.Sink.BigQuery.Tables;
+
+namespace StreamHeal.Sink.BigQuery;
+
+/// <summary>Builds a <see cref="BigQuerySink"/> and everything it owns from validated options.</summary>
+public static class BigQuerySinkFactory
+{
+    /// <param name="holds">The pipeline's topic holds: the sink pauses a table's partitions through them.</param>
+    public static async Task<BigQuerySink> CreateAsync(
+        BigQuerySinkOptions options, KafkaOptions kafka, TopicHolds holds, TimeProvider timeProvider, ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
+    {
+        var tokens = await BigQueryCredentials.CreateTokenProviderAsync(options, cancellationToken).ConfigureAwait(false);
+        var writeClient = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = options.WriteEndpoint, MaxRequestBytes = options.MaxRequestBytes }, tokens);
+        var tableClient = new BigQueryTableClient(options, tokens);
+        CheckpointStore? checkpoints = null;
+        try
+        {
+            if (options.IsExactlyOnce)
+            {
+                checkpoints = new CheckpointStore(kafka, options.CheckpointTopicFor(kafka.GroupId));
+                await checkpoints.EnsureTopicAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            IDisposable[] owned = checkpoints is null ? [writeClient, tableClient] : [writeClient, tableClient, checkpoints];
+            return new BigQuerySink(
+                options, new BigQueryTableManager(tableClient, options), writeClient, checkpoints, holds, timeProvider,
+                loggerFactory.CreateLogger("StreamHeal.Sink.BigQuery"), random: null, owned);
+        }
+        catch
+        {
+            checkpoints?.Dispose();
+            tableClient.Dispose();
+            writeClient.Dispose();
+            throw;
+        }
+    }
+}

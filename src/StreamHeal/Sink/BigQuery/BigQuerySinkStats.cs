@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace StreamHeal.Sink.BigQuery;
+
+/// <summary>What the BigQuery sink is doing, for the status line, logs and (later) metrics. Thread-safe.</summary>
+public sealed class BigQuerySinkStats
+{
+    private long _appends;
+    private long _throttles;
+    private long _reconnects;
+    private long _rowErrors;
+    private long _bisections;
+    private long _suffixSearches;
+    private long _guaranteeLosses;
+    private long _checkpoints;
+    private int _heldTables;
+    private int _stoppedTables;
+    private Func<int>? _concurrencyLimit;
+
+    public long Appends => Interlocked.Read(ref _appends);
+
+    public long Throttles => Interlocked.Read(ref _throttles);
+
+    public long Reconnects => Interlocked.Read(ref _reconnects);
+
+    public long RowErrors => Interlocked.Read(ref _rowErrors);
+
+    public long Bisections => Interlocked.Read(ref _bisections);
+
+    /// <summary>Replays whose stream end had to be found by resending suffixes.</summary>
+    public long SuffixSearches => Interlocked.Read(ref _suffixSearches);
+
+    /// <summary>Ranges written to a new stream because the old one was gone: exactly-once is not guaranteed for them.</summary>
+    public long GuaranteeLosses => Interlocked.Read(ref _guaranteeLosses);
+
+    public long Checkpoints => Interlocked.Read(ref _checkpoints);
+
+    /// <summary>Tables waiting for BigQuery to report a new column.</summary>
+    public int HeldTables => Volatile.Read(ref _heldTables);
+
+    /// <summary>Tables BigQuery refuses (permissions, missing table): their partitions are paused.</summary>
+    public int StoppedTables => Volatile.Read(ref _stoppedTables);
+
+    public int ConcurrencyLimit => _concurrencyLimit?.Invoke() ?? 0;
+
+    internal void ObserveConcurrency(Func<int> limit) => _concurrencyLimit = limit;
+
+    internal void RecordAppend() => Interlocked.Increment(ref _appends);
+
+    internal void RecordThrottle() => Interlocked.Increment(ref _throttles);
+
+    internal void RecordReconnect() => Interlocked.Increment(ref _reconnects);
+
+    internal void RecordRowErrors(int count) => Interlocked.Add(ref _rowErrors, count);
+
+    internal void RecordBisection() => Interlocked.Increment(ref _bisections);
+
+    internal void RecordSuffixSearch() => Interlocked.Increment(ref _suffixSearches);
+
+    internal void RecordGuaranteeLoss() => Interlocked.Increment(ref _guaranteeLosses);
+
+    internal void RecordCheckpoint() => Interlocked.Increment(ref _checkpoints);
+
+    internal void AdjustHeldTables(int delta) => Interlocked.Add(ref _heldTables, delta);
+
+    internal void AdjustStoppedTables(int delta) => Interlocked.Add(ref _stoppedTables, delta);
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"bigquery(appends={Appends} concurrency={ConcurrencyLimit} throttled={Throttles} reconnects={Reconnects} row-errors={RowErrors} held-tables={HeldTables} stopped-tables={StoppedTables}{(GuaranteeLosses > 0 ? $" EXACTLY-ONCE-LOST={GuaranteeLosses}" : "")})");
+}

@@ -1,0 +1,45 @@
+using StreamHeal.Records;
+
+namespace StreamHeal.Sink.BigQuery.Tables;
+
+/// <summary>
+/// Column types as the REST API spells them. tables.get answers with legacy names (INTEGER, FLOAT, BOOLEAN), while
+/// standard SQL names (INT64, FLOAT64, BOOL) are accepted too, so both parse; new columns are sent with the legacy name
+/// the API returns, so a read-back compares equal.
+/// </summary>
+internal static class BigQueryRestTypes
+{
+    public const string Nullable = "NULLABLE";
+    public const string Required = "REQUIRED";
+
+    public static string Name(ColumnType type) => type switch
+    {
+        ColumnType.String => "STRING",
+        ColumnType.Int64 => "INTEGER",
+        ColumnType.Float64 => "FLOAT",
+        ColumnType.Numeric => "NUMERIC",
+        ColumnType.BigNumeric => "BIGNUMERIC",
+        ColumnType.Bool => "BOOLEAN",
+        ColumnType.Bytes => "BYTES",
+        ColumnType.Date => "DATE",
+        ColumnType.Timestamp => "TIMESTAMP",
+        ColumnType.Json => "JSON",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "No BigQuery REST type for this column type."),
+    };
+
+    /// <summary>The column type of a REST type name, or null for one StreamHeal does not write (GEOGRAPHY, RECORD, TIME, DATETIME…).</summary>
+    public static ColumnType? Parse(string? name) => name?.ToUpperInvariant() switch
+    {
+        "STRING" => ColumnType.String,
+        "INTEGER" or "INT64" => ColumnType.Int64,
+        "FLOAT" or "FLOAT64" => ColumnType.Float64,
+        "NUMERIC" or "DECIMAL" => ColumnType.Numeric,
+        "BIGNUMERIC" or "BIGDECIMAL" => ColumnType.BigNumeric,
+        "BOOLEAN" or "BOOL" => ColumnType.Bool,
+        "BYTES" => ColumnType.Bytes,
+        "DATE" => ColumnType.Date,
+        "TIMESTAMP" => ColumnType.Timestamp,
+        "JSON" => ColumnType.Json,
+        _ => null,
+    };
+}
