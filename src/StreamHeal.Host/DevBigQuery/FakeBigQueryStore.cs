@@ -177,6 +177,12 @@ internal sealed class FakeBigQueryStore(FakeBigQueryOptions options)
     /// </summary>
     public Func<IReadOnlyDictionary<string, object?>, string?>? RowRule { get; set; }
 
+    /// <summary>
+    /// A rule a test sets to refuse a whole request as BigQuery sometimes does: INVALID_ARGUMENT with the returned
+    /// message and no row errors, so the writer cannot tell which rows caused it.
+    /// </summary>
+    public Func<IReadOnlyList<IReadOnlyDictionary<string, object?>>, string?>? RequestRule { get; set; }
+
     public (AppendRowsResponse Response, int? UpdatedSchemaVersion) Append(
         string streamName, long? offset, DescriptorProto schema, IReadOnlyList<ByteString> rows, FakeConnectionState connection)
     {
@@ -234,6 +240,11 @@ internal sealed class FakeBigQueryStore(FakeBigQueryOptions options)
             }
 
             decoded.Add(new FakeRow(row, stream.Name, end + i, now, visible.Version));
+        }
+
+        if (response.RowErrors.Count == 0 && RequestRule?.Invoke([.. decoded.Select(row => row.Values)]) is { } refusal)
+        {
+            return Error(response, StatusCode.InvalidArgument, refusal);
         }
 
         if (response.RowErrors.Count > 0)

@@ -58,7 +58,18 @@ public sealed class BigQuerySink : ISink
 
     public async ValueTask<IReadOnlyList<SinkColumn>> EnsureTableAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken)
     {
-        var ensured = await _tables.EnsureColumnsAsync(table, columns, cancellationToken).ConfigureAwait(false);
+        TableColumns ensured;
+        try
+        {
+            ensured = await _tables.EnsureColumnsAsync(table, columns, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BigQueryTableUnavailableException e)
+        {
+            // Not a reason to stop every table: this one stops at its next batch, with its partitions paused.
+            Writer(table).Refuse(e);
+            return columns;
+        }
+
         if (ensured.Added.Count > 0)
         {
             Writer(table).AwaitColumns(ensured.Added);

@@ -38,6 +38,7 @@ internal sealed class TableWriter(
     private BigQueryRowEncoder? _encoder;
     private StreamAppender? _default;
     private BatchProgress? _inProgress;
+    private BigQueryTableUnavailableException? _refused;
     private bool _stopped;
 
     /// <summary>Columns were just added: rows are held until the write streams report them.</summary>
@@ -48,6 +49,9 @@ internal sealed class TableWriter(
             _awaitedColumns.UnionWith(columns);
         }
     }
+
+    /// <summary>BigQuery refused the table while it was being ensured: the next batch stops it.</summary>
+    public void Refuse(BigQueryTableUnavailableException reason) => _refused = reason;
 
     /// <summary>These partitions were (re)assigned: their checkpoints must be read again before the next write.</summary>
     public void MarkStale(IReadOnlyList<int> partitions)
@@ -64,6 +68,11 @@ internal sealed class TableWriter(
         {
             // An earlier batch found the table refused; hold this one too (its partitions are paused) until shutdown.
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_refused is { } refused)
+        {
+            await StopAsync(batch.Topic, refused, cancellationToken).ConfigureAwait(false);
         }
 
         var progress = _inProgress is { } previous && ReferenceEquals(previous.Batch, batch) ? previous : new BatchProgress(batch);

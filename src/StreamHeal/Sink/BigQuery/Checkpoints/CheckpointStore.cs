@@ -54,11 +54,17 @@ internal sealed class CheckpointStore : IDisposable
                     NumPartitions = 1,
                     ReplicationFactor = (short)Math.Min(3, metadata.Brokers.Count),
                     Configs = new Dictionary<string, string> { ["cleanup.policy"] = "compact" },
-                }]).WaitAsync(cancellationToken).ConfigureAwait(false);
+                }],
+                new CreateTopicsOptions { RequestTimeout = MetadataTimeout, OperationTimeout = MetadataTimeout }).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (CreateTopicsException e) when (e.Results.TrueForAll(static r => r.Error.Code is ErrorCode.TopicAlreadyExists or ErrorCode.NoError))
         {
             // Another replica created it first.
+        }
+        catch (KafkaException e)
+        {
+            throw new InvalidOperationException(
+                $"The exactly-once checkpoint topic '{Topic}' does not exist and could not be created ({e.Error.Reason}). Create it with one partition and cleanup.policy=compact, or set sink.bigquery.checkpointTopic to one that exists.", e);
         }
     }
 
