@@ -83,9 +83,10 @@ public sealed class PipelineScenario : IAsyncDisposable
         new DemoProducer(_kafka.BootstrapServers, Topic, Partitions, new SyntheticEvents(seed, poisonShare)).ProduceAsync(count, CancellationToken.None);
 
     /// <summary>Starts a pipeline; stop it by cancelling the returned source and awaiting the task.</summary>
-    public (IngestionPipeline Pipeline, Task Running, CancellationTokenSource Stop) Start(ISink sink, PipelineSettings? settings = null, SchemaRegistrar? registrar = null)
+    public (IngestionPipeline Pipeline, Task Running, CancellationTokenSource Stop) Start(
+        ISink sink, PipelineSettings? settings = null, SchemaRegistrar? registrar = null, TopicHolds? holds = null)
     {
-        var pipeline = new IngestionPipeline(settings ?? Settings(), sink, Loggers, registrar: registrar);
+        var pipeline = new IngestionPipeline(settings ?? Settings(), sink, Loggers, registrar: registrar, holds: holds);
         var stop = new CancellationTokenSource();
         var running = Task.Run(() => pipeline.RunAsync(stop.Token));
         return (pipeline, running, stop);

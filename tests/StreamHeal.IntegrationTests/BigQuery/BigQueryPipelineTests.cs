@@ -1,0 +1,192 @@
+using System.Text;
+using Confluent.Kafka;
+using Grpc.Core;
+using StreamHeal.DeadLetter;
+using StreamHeal.Demo;
+using StreamHeal.Host.DevBigQuery;
+using StreamHeal.IntegrationTests.Kafka;
+using StreamHeal.IntegrationTests.Pipeline;
+using StreamHeal.IntegrationTests.Support;
+using StreamHeal.Kafka;
+using StreamHeal.Pipeline;
+using StreamHeal.Sink;
+using StreamHeal.Sink.BigQuery;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StreamHeal.IntegrationTests.BigQuery;
+
+/// <summary>The whole pipeline from the mock Kafka cluster into the fake BigQuery through the production sink.</summary>
+[Collection(KafkaCollection.Name)]
+public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Rows_bigquery_refuses_reach_the_dlq_with_its_message_and_everything_else_lands_exactly_once()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "bq-rowerr", partitions: 8);
+        await using var fake = await FakeBigQuery.StartAsync();
+        fake.Store.RowRule = row => Convert.ToInt64(row[ReservedColumns.KafkaOffset]) % 500 == 7 ? "Field user_id: value too long for this test." : null;
+        var produced = await scenario.ProduceAsync(20_000, seed: 21);
+        var holds = new TopicHolds();
+        await using (var sink = await OpenSinkAsync(scenario, fake, scenario.Settings().Kafka, holds, BigQuerySinkOptions.ExactlyOnce))
+        {
+            var (pipeline, running, stop) = scenario.Start(sink, holds: holds);
+            await PipelineScenario.WaitForDoneAsync(produced.Length, TimeSpan.FromMinutes(2), pipeline);
+            await stop.CancelAsync();
+            await running;
+            await pipeline.DisposeAsync();
+        }
+
+        var verdict = await VerifyAsync(scenario, fake, produced);
+        var dlq = DeadLetterReader.ReadAll(scenario.BootstrapServers, scenario.Topic + ".dlq", TimeSpan.FromSeconds(60));
+        var refused = dlq.Where(d => d.ErrorType == "sink_rejected").ToList();
+        var expected = produced.Where(p => p.Offset % 500 == 7).ToHashSet();
+        // Poison at an offset ending in 7 never reaches the sink; every other one must be there, with BigQuery's words.
+        Assert.All(refused, d => Assert.Contains("value too long for this test", d.ErrorMessage, StringComparison.Ordinal));
+        Assert.All(refused, d => Assert.Contains((d.OriginalPartition, d.OriginalOffset), expected));
+        Assert.InRange(refused.Count, expected.Count - 5, expected.Count);
+        PipelineScenario.AssertOk(verdict);
+    }
+
+    [Fact]
+    public async Task A_resource_exhausted_storm_mid_stream_loses_nothing_and_shows_as_throttling()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "bq-storm", partitions: 8);
+        await using var fake = await FakeBigQuery.StartAsync();
+        var produced = await scenario.ProduceAsync(30_000, seed: 22);
+        var holds = new TopicHolds();
+        await using (var sink = await OpenSinkAsync(scenario, fake, scenario.Settings().Kafka, holds, BigQuerySinkOptions.AtLeastOnce))
+        {
+            var (pipeline, running, stop) = scenario.Start(sink, holds: holds);
+            await Eventually.Until(() => pipeline.Metrics.Sunk > 5_000, TimeSpan.FromSeconds(60), "5,000 rows sunk");
+            fake.Faults.FailNext(StatusCode.ResourceExhausted, 30);
+            await PipelineScenario.WaitForDoneAsync(produced.Length, TimeSpan.FromMinutes(2), pipeline);
+            output.WriteLine(sink.StatusLine);
+            Assert.Equal(30, sink.Stats.Throttles);
+            Assert.True(pipeline.Metrics.SinkRetries > 0, "the storm outlasted the sink's quick retries and the stage retried the batch in place");
+            await stop.CancelAsync();
+            await running;
+            await pipeline.DisposeAsync();
+        }
+
+        PipelineScenario.AssertOk(await VerifyAsync(scenario, fake, produced));
+    }
+
+    [Fact]
+    public async Task A_new_field_is_added_by_patch_no_row_carries_it_before_the_stream_sees_it_and_other_tables_keep_flowing()
+    {
+        await using var held = new PipelineScenario(kafka, output, "bq-newfield", partitions: 4);
+        await using var other = new PipelineScenario(kafka, output, "bq-other", partitions: 4);
+        await using var fake = await FakeBigQuery.StartAsync(new FakeBigQueryOptions { SchemaPropagationDelay = TimeSpan.FromSeconds(4) });
+        var settings = held.Settings() with
+        {
+            Kafka = new KafkaOptions
+            {
+                BootstrapServers = kafka.BootstrapServers, GroupId = held.Group, Topics = [held.Topic, other.Topic], SessionTimeoutMs = KafkaTestSettings.SessionTimeoutMs,
+            },
+        };
+        var holds = new TopicHolds();
+        var heldPositions = new List<(int, long)>();
+        var otherPositions = new List<(int, long)>();
+        await using (var sink = await OpenSinkAsync(held, fake, settings.Kafka, holds, BigQuerySinkOptions.ExactlyOnce))
+        {
+            var (pipeline, running, stop) = held.Start(sink, settings, holds: holds);
+            heldPositions.AddRange(await ProduceJsonAsync(held.Topic, 0, 2_000, withPromo: false));
+            otherPositions.AddRange(await ProduceJsonAsync(other.Topic, 0, 500, withPromo: false));
+            await PipelineScenario.WaitForDoneAsync(2_500, TimeSpan.FromSeconds(60), pipeline);
+
+            // The other topic keeps producing while the first one's new column propagates.
+            using var stopOther = new CancellationTokenSource();
+            var steady = Task.Run(async () =>
+            {
+                for (var i = 1; !stopOther.IsCancellationRequested; i++)
+                {
+                    otherPositions.AddRange(await ProduceJsonAsync(other.Topic, i * 100, 100, withPromo: false));
+                    await Task.Delay(100, CancellationToken.None);
+                }
+            });
+            heldPositions.AddRange(await ProduceJsonAsync(held.Topic, 2_000, 1_000, withPromo: true));
+            await Eventually.Until(
+                () => fake.Store.RowsOf(TablePath(fake, held.Table)).Count(r => r.TryGetValue("promo_code", out var v) && v is not null) == 1_000,
+                TimeSpan.FromSeconds(60), "every row with the new column written");
+            await stopOther.CancelAsync();
+            await steady;
+            await PipelineScenario.WaitForDoneAsync(heldPositions.Count + otherPositions.Count, TimeSpan.FromSeconds(60), pipeline);
+            await stop.CancelAsync();
+            await running;
+            await pipeline.DisposeAsync();
+        }
+
+        var heldPath = TablePath(fake, held.Table);
+        var history = fake.Store.SchemaHistory(heldPath);
+        var added = history.First(v => v.Schema.Fields.Any(f => f.Name == "promo_code"));
+        Assert.Equal("NULLABLE", added.Schema.Fields.Single(f => f.Name == "promo_code").Mode.ToString().ToUpperInvariant());
+        var rows = fake.Store.RowRecordsOf(heldPath);
+        var withPromo = rows.Where(r => r.Values.TryGetValue("promo_code", out var v) && v is not null).ToList();
+        var propagated = added.ChangedAt + TimeSpan.FromSeconds(4);
+        output.WriteLine($"column added {added.ChangedAt:HH:mm:ss.fff}, visible {propagated:HH:mm:ss.fff}, first row with it {withPromo.Min(r => r.AppendedAt):HH:mm:ss.fff}");
+        Assert.All(withPromo, r => Assert.True(r.SchemaVersion >= added.Version && r.AppendedAt >= propagated, $"row at {r.AppendedAt:O} with schema version {r.SchemaVersion}"));
+        // Nothing was refused for the column, so nothing went to the DLQ for it.
+        Assert.DoesNotContain(fake.Appends.Appends, a => a.Status == StatusCode.InvalidArgument);
+
+        var otherRows = fake.Store.RowRecordsOf(TablePath(fake, other.Table));
+        var flowedWhileHeld = otherRows.Count(r => r.AppendedAt > added.ChangedAt && r.AppendedAt < propagated);
+        output.WriteLine($"rows of the other table written while the first waited: {flowedWhileHeld}");
+        Assert.True(flowedWhileHeld >= 100, $"only {flowedWhileHeld} rows of the other table were written while the first waited");
+
+        AssertExactlyOnce(heldPositions, rows.Select(Position));
+        AssertExactlyOnce(otherPositions, otherRows.Select(Position));
+    }
+
+    private async Task<BigQuerySink> OpenSinkAsync(PipelineScenario scenario, FakeBigQuery fake, KafkaOptions kafkaOptions, TopicHolds holds, string delivery)
+    {
+        var options = BigQuerySinkScope.For(fake, delivery);
+        if (options.IsExactlyOnce)
+        {
+            // The mock has no CreateTopics support: the operator's step, done here.
+            kafka.Cluster.CreateTopic(options.CheckpointTopicFor(kafkaOptions.GroupId), 1);
+        }
+
+        return await BigQuerySinkFactory.CreateAsync(options, kafkaOptions, holds, TimeProvider.System, scenario.Loggers, CancellationToken.None);
+    }
+
+    private static string TablePath(FakeBigQuery fake, string table) => $"projects/{fake.Options.ProjectId}/datasets/{fake.Options.Dataset}/tables/{table}";
+
+    private static (int, long) Position(FakeRow row) =>
+        ((int)Convert.ToInt64(row.Values[ReservedColumns.KafkaPartition]), Convert.ToInt64(row.Values[ReservedColumns.KafkaOffset]));
+
+    private static void AssertExactlyOnce(IReadOnlyCollection<(int, long)> produced, IEnumerable<(int, long)> rows)
+    {
+        var verdict = IngestionVerdict.Compute(produced, rows, []);
+        Assert.Equal(0, verdict.Duplicates);
+        Assert.Equal(0, verdict.Missing);
+    }
+
+    private async Task<IngestionVerdict> VerifyAsync(PipelineScenario scenario, FakeBigQuery fake, IReadOnlyCollection<(int Partition, long Offset)> produced)
+    {
+        var watermarks = await TopicWatermarks.QueryAsync(scenario.BootstrapServers, scenario.Topic);
+        Assert.Empty(watermarks.DroppedByRetention());
+        var dlq = DeadLetterReader.ReadAll(scenario.BootstrapServers, scenario.Topic + ".dlq", TimeSpan.FromSeconds(60));
+        var rows = fake.Store.RowRecordsOf(TablePath(fake, scenario.Table)).Select(Position);
+        var verdict = IngestionVerdict.Compute(produced, rows, dlq.Select(d => (d.OriginalPartition, d.OriginalOffset)).Distinct());
+        output.WriteLine($"verdict: {verdict}");
+        return verdict;
+    }
+
+    /// <summary>Small JSON events, ids from <paramref name="first"/>, round-robin over the topic's partitions.</summary>
+    private async Task<List<(int, long)>> ProduceJsonAsync(string topic, int first, int count, bool withPromo)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(kafka.BootstrapServers)).Build();
+        var deliveries = new List<Task<DeliveryResult<byte[]?, byte[]?>>>(count);
+        for (var i = first; i < first + count; i++)
+        {
+            var json = withPromo
+                ? $$"""{"id":{{i}},"name":"item{{i}}","promo_code":"P{{i % 17}}"}"""
+                : $$"""{"id":{{i}},"name":"item{{i}}"}""";
+            deliveries.Add(producer.ProduceAsync(new TopicPartition(topic, i % 4), new Message<byte[]?, byte[]?> { Value = Encoding.UTF8.GetBytes(json) }));
+        }
+
+        var results = await Task.WhenAll(deliveries);
+        return [.. results.Select(r => (r.Partition.Value, r.Offset.Value))];
+    }
+}
