@@ -224,10 +224,16 @@ internal sealed class TableWriter(
         return true;
     }
 
+    /// <summary>
+    /// Every row of the batch is looked at again on a retry, not just the ones an earlier try left pending: what
+    /// counts is the partition's stream position. Rows the earlier try appended are below <see cref="PartitionStream.NextKafka"/>
+    /// and skipped; if the partition was re-read from its checkpoint meanwhile (it was reassigned), they are resent from
+    /// the checkpoint and the stream's end is found by suffix search, so the rows sent always start where the checkpoint says.
+    /// </summary>
     private async Task WriteExactlyOnceAsync(BatchProgress progress, CancellationToken cancellationToken)
     {
         var byPartition = new Dictionary<int, List<int>>();
-        foreach (var index in progress.Pending())
+        for (var index = 0; index < progress.Batch.Rows.Count; index++)
         {
             var partition = progress.Batch.Rows[index].Partition;
             if (!byPartition.TryGetValue(partition, out var rows))
@@ -283,11 +289,17 @@ internal sealed class TableWriter(
             lastOffset = offset;
             if (state.IsRejected(offset))
             {
-                progress.Reject(index, "BigQuery refused this row (a row error) before a restart; it is dead-lettered again.");
+                if (!progress.IsDone(index))
+                {
+                    progress.Reject(index, "BigQuery refused this row (a row error) earlier; it is dead-lettered again.");
+                }
             }
             else if (offset < state.NextKafka)
             {
-                progress.Done(index, RowOutcome.AlreadyWritten);
+                if (!progress.IsDone(index))
+                {
+                    progress.Done(index, RowOutcome.AlreadyWritten);
+                }
             }
             else
             {
@@ -300,11 +312,9 @@ internal sealed class TableWriter(
             await SendAsync(null, state, progress, toSend, cancellationToken).ConfigureAwait(false);
         }
 
-        if (lastOffset + 1 > state.NextKafka)
-        {
-            state.NextKafka = lastOffset + 1;
-            await CheckpointAsync(state, cancellationToken).ConfigureAwait(false);
-        }
+        // Always, even when nothing moved: an earlier try may have appended this batch's rows and died before this.
+        state.NextKafka = Math.Max(state.NextKafka, lastOffset + 1);
+        await CheckpointAsync(state, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task CheckpointAsync(PartitionStream state, CancellationToken cancellationToken)
@@ -397,7 +407,7 @@ internal sealed class TableWriter(
                         progress.Done(index, RowOutcome.Written);
                     }
 
-                    state?.Advance(chunk.RowCount);
+                    state?.Advance(chunk.RowCount, progress.Batch.Rows[chunkRows[^1]].Offset);
                     continue;
                 }
 
@@ -517,7 +527,7 @@ internal sealed class TableWriter(
                         progress.Done(rows[i], i < k ? RowOutcome.AlreadyWritten : RowOutcome.Written);
                     }
 
-                    state.Advance(rows.Count);
+                    state.Advance(rows.Count, progress.Batch.Rows[rows[^1]].Offset);
                     Log.BigQueryStreamEndFound(logger, table, state.Partition, start + k, k, rows.Count - k);
                     return;
                 case SinkErrorAction.AlreadyWritten:
@@ -542,7 +552,7 @@ internal sealed class TableWriter(
             progress.Done(index, RowOutcome.AlreadyWritten);
         }
 
-        state.Advance(rows.Count);
+        state.Advance(rows.Count, progress.Batch.Rows[rows[^1]].Offset);
     }
 
     private void LoseGuarantee(PartitionStream state, long fromOffset, string why)
@@ -618,6 +628,8 @@ internal sealed class TableWriter(
 
         private readonly Lock _gate = new();
 
+        public bool IsDone(int index) => _done[index];
+
         public void Done(int index, RowOutcome outcome)
         {
             Result.Set(index, outcome);
@@ -675,7 +687,12 @@ internal sealed class PartitionStream
         }
     }
 
-    public void Advance(int rows) => NextRow += rows;
+    /// <summary><paramref name="rows"/> more rows are in the stream, the last of them from Kafka offset <paramref name="lastOffset"/>.</summary>
+    public void Advance(int rows, long lastOffset)
+    {
+        NextRow += rows;
+        NextKafka = Math.Max(NextKafka, lastOffset + 1);
+    }
 
     /// <summary>Starts over on a new stream (null: create one at the next append).</summary>
     public void StartStream(string? stream)
