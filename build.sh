@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # StreamHeal build entry point.
 #   ./build.sh test          install what the tests need (if missing), then run the whole suite
-#   ./build.sh demo [args]   run the demo (embedded Kafka → DuckDB); args go to `streamheal demo`
+#   ./build.sh demo [args]   run the demo (embedded Kafka → DuckDB, or --sink bigquery-fake); args go to `streamheal demo`
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -31,7 +31,7 @@ case "${1:-}" in
     dotnet run --project src/StreamHeal.Host -c Release -- demo "${@:2}"
     ;;
   *)
-    echo "usage: ./build.sh test | demo [--events N] [--partitions P] [--db PATH] [--json]" >&2
+    echo "usage: ./build.sh test | demo [--events N] [--partitions P] [--db PATH] [--sink duckdb|bigquery-fake] [--json]" >&2
     exit 2
     ;;
 esac

@@ -4,16 +4,22 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using StreamHeal.Demo;
+using StreamHeal.Host.DevBigQuery;
 using StreamHeal.Host.DevRegistry;
+using StreamHeal.Sink.BigQuery;
 
 namespace StreamHeal.Host.Commands;
 
 /// <summary>
-/// <c>streamheal demo</c>: the whole path on an embedded Kafka cluster into a DuckDB file, with a verdict. JSON and
-/// Avro events share the topic; the Avro writer schemas and the table's schema state live in an embedded registry.
+/// <c>streamheal demo</c>: the whole path on an embedded Kafka cluster into a DuckDB file (or through the production
+/// BigQuery sink into an in-process fake BigQuery), with a verdict. JSON and Avro events share the topic; the Avro
+/// writer schemas and the table's schema state live in an embedded registry.
 /// </summary>
 internal static class DemoCommand
 {
+    private const string DuckDb = "duckdb";
+    private const string BigQueryFake = "bigquery-fake";
+
     public static Command Create()
     {
         var events = new Option<int>("--events") { Description = "Events to produce (about 0.5% are poison; 10% go out as Avro, a hundredth of those poison).", DefaultValueFactory = _ => 1_000_000 };
@@ -21,15 +27,18 @@ internal static class DemoCommand
         var db = new Option<string>("--db") { Description = "DuckDB file to write.", DefaultValueFactory = _ => "streamheal-demo.duckdb" };
         var seed = new Option<int>("--seed") { Description = "Generator seed.", DefaultValueFactory = _ => 42 };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on the last line." };
-        var command = new Command("demo", "Produce synthetic events to an embedded Kafka cluster and ingest them into DuckDB; exit 0 only if nothing was lost or duplicated.")
+        var sink = OneOf("--sink", "duckdb: a DuckDB file (--db). bigquery-fake: the production BigQuery sink against an in-process fake BigQuery.", DuckDb, BigQueryFake);
+        var delivery = OneOf("--delivery", "BigQuery delivery with --sink bigquery-fake; ignored for duckdb.", BigQuerySinkOptions.ExactlyOnce, BigQuerySinkOptions.AtLeastOnce);
+        var command = new Command("demo", "Produce synthetic events to an embedded Kafka cluster and ingest them into DuckDB or a fake BigQuery; exit 0 only if nothing was lost or duplicated.")
         {
-            events, partitions, db, seed, json,
+            events, partitions, db, seed, json, sink, delivery,
         };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(events), parse.GetValue(partitions), parse.GetValue(db)!, parse.GetValue(seed), parse.GetValue(json), ct));
+        command.SetAction((parse, ct) => RunAsync(
+            parse.GetValue(events), parse.GetValue(partitions), parse.GetValue(db)!, parse.GetValue(seed), parse.GetValue(json), parse.GetValue(sink)!, parse.GetValue(delivery)!, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(int events, int partitions, string db, int seed, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int events, int partitions, string db, int seed, bool json, string sink, string delivery, CancellationToken cancellationToken)
     {
         if (events < 1 || partitions < 1 || partitions > 1_000)
         {
@@ -44,10 +53,15 @@ internal static class DemoCommand
             return 2;
         }
 
-        DeleteDatabase(db);
         using var loggerFactory = LoggerFactory.Create(static b => b.AddSimpleConsole(static o => o.SingleLine = true).SetMinimumLevel(Enum.Parse<LogLevel>(Environment.GetEnvironmentVariable("STREAMHEAL_DEMO_LOGLEVEL") ?? "Error")));
         await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        var runner = new DemoRunner(events, partitions, new DuckDbDemoDestination(db), seed, registry.Url, loggerFactory);
+        await using var bigQuery = sink == BigQueryFake ? await FakeBigQueryDemoDestination.StartAsync(delivery, loggerFactory) : null;
+        if (bigQuery is null)
+        {
+            DeleteDatabase(db);
+        }
+
+        var runner = new DemoRunner(events, partitions, bigQuery ?? (IDemoDestination)new DuckDbDemoDestination(db), seed, registry.Url, loggerFactory);
         DemoSummary summary;
         if (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive)
         {
@@ -91,15 +105,43 @@ internal static class DemoCommand
             Console.WriteLine(problem);
         }
 
-        Console.WriteLine($"table '{DemoRunner.Topic}' in {db}");
+        var stats = bigQuery?.Stats is { } s ? new DemoSinkStatsJson(s.Appends, s.Throttles, s.Reconnects) : null;
+        if (bigQuery is null)
+        {
+            Console.WriteLine($"sink: {summary.Sink}; table '{DemoRunner.Topic}' in {db}");
+        }
+        else
+        {
+            Console.WriteLine($"sink: {summary.Sink} ({bigQuery.Delivery}) against the in-process fake BigQuery: {stats?.Appends} appends, {stats?.Throttles} throttles, {stats?.Reconnects} reconnects");
+            Console.WriteLine($"table '{DemoRunner.Topic}' was {bigQuery.TablePath(Sink.TableNames.ForTopic(DemoRunner.Topic))} in the fake's memory (gone when the demo exits)");
+        }
+
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new DemoJson(v.Produced, v.Sunk, v.DeadLettered, v.Duplicates, v.Missing, Math.Round(summary.Elapsed.TotalSeconds, 3), Math.Round(summary.EventsPerSecond, 1),
                 schema.ColumnsAdded, schema.CollisionsQuarantined, schema.FlipsQuarantined, summary.AvroEvents,
-                new SortedDictionary<string, long>(summary.DeadLetterTypes.ToDictionary(), StringComparer.Ordinal), summary.SchemaStateVersions), DemoJsonContext.Default.DemoJson));
+                new SortedDictionary<string, long>(summary.DeadLetterTypes.ToDictionary(), StringComparer.Ordinal), summary.SchemaStateVersions,
+                summary.Sink, bigQuery?.Delivery, stats), DemoJsonContext.Default.DemoJson));
         }
 
         return summary.Ok ? 0 : 1;
+    }
+
+    /// <summary>An option taking one of <paramref name="values"/>, the first by default.</summary>
+    private static Option<string> OneOf(string name, string description, params string[] values)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => values[0], HelpName = string.Join('|', values) };
+        option.CompletionSources.Add(values);
+        // AcceptOnlyFromAmong's message does not name the option; this one does, and parse errors exit 2.
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!values.Contains(value, StringComparer.Ordinal))
+            {
+                result.AddError($"{name} '{value}' is not supported; use {string.Join(" or ", values.Select(static v => $"'{v}'"))}.");
+            }
+        });
+        return option;
     }
 
     private static void DeleteDatabase(string db)

@@ -15,7 +15,16 @@ internal sealed record DemoJson(
     [property: JsonPropertyName("flips_quarantined")] long FlipsQuarantined,
     [property: JsonPropertyName("avro_events")] long AvroEvents,
     [property: JsonPropertyName("dead_letter_types")] IReadOnlyDictionary<string, long> DeadLetterTypes,
-    [property: JsonPropertyName("schema_state_versions")] int SchemaStateVersions);
+    [property: JsonPropertyName("schema_state_versions")] int SchemaStateVersions,
+    [property: JsonPropertyName("sink")] string Sink,
+    [property: JsonPropertyName("delivery"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Delivery,
+    [property: JsonPropertyName("sink_stats"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DemoSinkStatsJson? SinkStats);
+
+/// <summary>The BigQuery sink's counters at the end of the demo.</summary>
+internal sealed record DemoSinkStatsJson(
+    [property: JsonPropertyName("appends")] long Appends,
+    [property: JsonPropertyName("throttles")] long Throttles,
+    [property: JsonPropertyName("reconnects")] long Reconnects);
 
 [JsonSerializable(typeof(DemoJson))]
 internal sealed partial class DemoJsonContext : JsonSerializerContext;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 
 namespace StreamHeal.Host.DevBigQuery;
@@ -81,6 +82,18 @@ internal sealed class FakeBigQuery : IAsyncDisposable
         // Kestrel writes the bound port back into each listener's endpoint.
         return new FakeBigQuery(app, Loopback(grpc!), Loopback(rest!), options);
     }
+
+    /// <summary>Options pointing the production BigQuery sink at this fake's default project and dataset, without auth.</summary>
+    /// <param name="delivery"><see cref="BigQuerySinkOptions.AtLeastOnce"/> or <see cref="BigQuerySinkOptions.ExactlyOnce"/>.</param>
+    public BigQuerySinkOptions SinkOptions(string delivery) => new()
+    {
+        ProjectId = Options.ProjectId,
+        Dataset = Options.Dataset,
+        Delivery = delivery,
+        WriteEndpoint = WriteEndpoint,
+        RestEndpoint = RestEndpoint,
+        Auth = "none",
+    };
 
     /// <summary>Creates a table in the default project and dataset; returns its path, <c>projects/{p}/datasets/{d}/tables/{table}</c>.</summary>
     public string CreateTable(string table, TableSchema schema) => CreateTable(Options.ProjectId, Options.Dataset, table, schema);

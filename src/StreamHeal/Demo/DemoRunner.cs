@@ -17,7 +17,7 @@ namespace StreamHeal.Demo;
 /// <summary>What the demo reports while it runs.</summary>
 public sealed record DemoProgress(long Target, long Produced, long Done, long Sunk, long DeadLettered, long Lag, double EventsPerSecond);
 
-/// <summary>The demo's final account: read back from the DuckDB table and the DLQ topic.</summary>
+/// <summary>The demo's final account: read back from the destination's table and the DLQ topic.</summary>
 /// <param name="AvroEvents">Well-formed Avro events produced.</param>
 /// <param name="DeadLetterTypes">DLQ records per error type, each (partition, offset) counted once.</param>
 public sealed record DemoSummary(
@@ -30,6 +30,9 @@ public sealed record DemoSummary(
     /// <summary>Versions of <see cref="SchemaStateSubject"/> in the registry (each one added columns).</summary>
     public int SchemaStateVersions { get; init; }
 
+    /// <summary>The <see cref="Sink.ISink.Name"/> of the sink the pipeline wrote through (e.g. <c>duckdb</c>, <c>bigquery</c>).</summary>
+    public string Sink { get; init; } = "";
+
     public double EventsPerSecond => Verdict.Produced / Math.Max(Elapsed.TotalSeconds, 0.001);
 
     public bool Ok => Verdict.Ok && RetentionProblems.Count == 0;
@@ -37,9 +40,10 @@ public sealed record DemoSummary(
 
 /// <summary>
 /// The demo: an embedded Kafka cluster, N synthetic events (with poison) produced while the pipeline ingests them
-/// into a DuckDB file, then a verdict from reading the table and the DLQ back. A share of the events is Avro in the
-/// Confluent wire format, with writer schemas registered in the Schema Registry at <paramref name="registryUrl"/>,
-/// which also holds the table's schema state. The caller starts that registry: this library has no web server.
+/// through the destination's sink (a DuckDB file by default), then a verdict from reading the table and the DLQ back.
+/// A share of the events is Avro in the Confluent wire format, with writer schemas registered in the Schema Registry
+/// at <paramref name="registryUrl"/>, which also holds the table's schema state. The caller starts that registry: this
+/// library has no web server.
 /// </summary>
 public sealed class DemoRunner(int events, int partitions, IDemoDestination destination, int seed, string registryUrl, ILoggerFactory loggerFactory)
 {
@@ -73,6 +77,24 @@ public sealed class DemoRunner(int events, int partitions, IDemoDestination dest
     private async Task<DemoSummary> RunAsync(
         AvroEvents avro, SchemaRegistrar registrar, SchemaCache registrySchemas, IProgress<DemoProgress> progress, CancellationToken cancellationToken)
     {
+        // The table is read back only once IngestAsync has disposed the sink: DuckDB flushes its file on close.
+        var run = await IngestAsync(avro, registrar, registrySchemas, progress, cancellationToken);
+        var (rows, columns) = await destination.ReadBackAsync(TableFor(Topic), cancellationToken);
+        var verdict = IngestionVerdict.Compute(run.Positions, rows, run.DeadLetters.Select(static d => (d.OriginalPartition, d.OriginalOffset)));
+        var deadLetterTypes = run.DeadLetters
+            .DistinctBy(static d => (d.OriginalPartition, d.OriginalOffset))
+            .CountBy(static d => d.ErrorType)
+            .ToDictionary(static c => c.Key, static c => (long)c.Value, StringComparer.Ordinal);
+        return new DemoSummary(
+            verdict, run.Elapsed, run.RetentionProblems, SchemaEvolution.From(columns, run.Quarantined), run.AvroEvents, deadLetterTypes)
+        {
+            Sink = run.Sink,
+        };
+    }
+
+    private async Task<Ingestion> IngestAsync(
+        AvroEvents avro, SchemaRegistrar registrar, SchemaCache registrySchemas, IProgress<DemoProgress> progress, CancellationToken cancellationToken)
+    {
         await using var cluster = MockKafkaCluster.Start(brokers: 3);
         cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
         cluster.CreateTopic(Topic, partitions);
@@ -80,6 +102,11 @@ public sealed class DemoRunner(int events, int partitions, IDemoDestination dest
         // retention never drops a dead letter.
         cluster.CreateTopic(Topic + ".dlq", partitions);
         var settings = Settings(cluster.BootstrapServers);
+        foreach (var topic in destination.TopicsFor(settings.Kafka.GroupId))
+        {
+            cluster.CreateTopic(topic, partitions: 1);
+        }
+
         var stopwatch = Stopwatch.StartNew();
 
         var producer = new DemoProducer(cluster.BootstrapServers, Topic, partitions, new SyntheticEvents(seed, avroShare: AvroShare), avro);
@@ -122,15 +149,8 @@ public sealed class DemoRunner(int events, int partitions, IDemoDestination dest
             () => RetentionProblems(cluster.BootstrapServers, Topic, partitions).Concat(RetentionProblems(cluster.BootstrapServers, Topic + ".dlq", partitions)).ToList(),
             cancellationToken);
         var dlq = await Task.Run(() => DeadLetterReader.ReadAll(cluster.BootstrapServers, Topic + ".dlq", TimeSpan.FromSeconds(60)), cancellationToken);
-        await sink.DisposeAsync();
-        var (rows, columns) = await destination.ReadBackAsync(TableFor(Topic), cancellationToken);
-        var verdict = IngestionVerdict.Compute(positions, rows, dlq.Select(static d => (d.OriginalPartition, d.OriginalOffset)));
-        var deadLetterTypes = dlq
-            .DistinctBy(static d => (d.OriginalPartition, d.OriginalOffset))
-            .CountBy(static d => d.ErrorType)
-            .ToDictionary(static c => c.Key, static c => (long)c.Value, StringComparer.Ordinal);
-        return new DemoSummary(
-            verdict, elapsed, retention, SchemaEvolution.From(columns, pipeline.QuarantineCounts.Snapshot()), producer.AvroEvents, deadLetterTypes);
+        // Leaving this scope disposes the sink, once: not every sink takes a second DisposeAsync.
+        return new Ingestion(positions, elapsed, retention, dlq, pipeline.QuarantineCounts.Snapshot(), producer.AvroEvents, sink.Name);
     }
 
     private static async Task<int> SchemaStateVersionsAsync(SchemaRegistryClient registry, string subject, CancellationToken cancellationToken)
@@ -178,4 +198,9 @@ public sealed class DemoRunner(int events, int partitions, IDemoDestination dest
         new BatchOptions(),
         new RetryOptions(),
         new DeadLetterOptions());
+
+    /// <summary>What the run left behind once the pipeline stopped, before the table is read back.</summary>
+    private sealed record Ingestion(
+        IReadOnlyList<(int Partition, long Offset)> Positions, TimeSpan Elapsed, IReadOnlyList<string> RetentionProblems, IReadOnlyList<DeadLetterEntry> DeadLetters,
+        IReadOnlyList<(string Table, string Field, string Reason, long Count)> Quarantined, long AvroEvents, string Sink);
 }

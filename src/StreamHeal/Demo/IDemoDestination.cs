@@ -10,6 +10,12 @@ public interface IDemoDestination
     /// <summary>A short name for the report (e.g. <c>duckdb</c>).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Topics the sink needs before <see cref="OpenAsync"/> (one partition each), e.g. an exactly-once checkpoint
+    /// topic. The runner creates them on its embedded cluster, whose mock has no CreateTopics admin API. Default: none.
+    /// </summary>
+    IReadOnlyList<string> TopicsFor(string groupId) => [];
+
     /// <summary>The sink the pipeline writes to; <paramref name="holds"/> is the pipeline's, for sinks that hold tables.</summary>
     ValueTask<ISink> OpenAsync(string bootstrapServers, string groupId, TopicHolds holds, CancellationToken cancellationToken);
 

@@ -4,7 +4,7 @@ using StreamHeal.Sink;
 namespace StreamHeal.Demo;
 
 /// <summary>How the table's schema evolved during the demo.</summary>
-/// <param name="ColumnsAdded">User columns the table has now (it starts empty), read from the DuckDB table.</param>
+/// <param name="ColumnsAdded">User columns the table has now (it starts empty), read from the destination's table.</param>
 /// <param name="CollisionsQuarantined">Fields quarantined as case collisions, in one event or with the table.</param>
 /// <param name="FlipsQuarantined">Fields quarantined because their column has another type.</param>
 public sealed record SchemaEvolution(int ColumnsAdded, long CollisionsQuarantined, long FlipsQuarantined)

@@ -86,6 +86,41 @@ public sealed class DemoCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_demo_through_the_bigquery_sink_and_the_fake_loses_and_duplicates_nothing()
+    {
+        var (exitCode, stdout, stderr) = await ChildProcess.RunAsync(
+            "dotnet",
+            [HostExecutable.Dll, "demo", "--sink", "bigquery-fake", "--events", "20000", "--partitions", "8", "--json"],
+            "",
+            TimeSpan.FromMinutes(1));
+        output.WriteLine(stdout);
+        output.WriteLine(stderr);
+        Assert.Equal(0, exitCode);
+
+        using var summary = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
+        var root = summary.RootElement;
+        Assert.Equal("bigquery", root.GetProperty("sink").GetString());
+        Assert.Equal("exactly-once", root.GetProperty("delivery").GetString());
+        Assert.Equal(20_000, root.GetProperty("produced").GetInt64());
+        Assert.Equal(20_000, root.GetProperty("sunk").GetInt64() + root.GetProperty("dead_lettered").GetInt64());
+        Assert.Equal(0, root.GetProperty("duplicates").GetInt64());
+        Assert.Equal(0, root.GetProperty("missing").GetInt64());
+        // The columns come from the fake's table schema, as the DuckDB run reads them from its table.
+        Assert.InRange(root.GetProperty("columns_added").GetInt32(), 20, 40);
+        Assert.True(root.GetProperty("sink_stats").GetProperty("appends").GetInt64() > 0);
+        Assert.Contains("against the in-process fake BigQuery", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_sink_is_a_usage_error_that_names_the_choices()
+    {
+        var (exitCode, _, stderr) = await ChildProcess.RunAsync(
+            "dotnet", [HostExecutable.Dll, "demo", "--sink", "bigquery"], "", TimeSpan.FromMinutes(1));
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--sink 'bigquery' is not supported; use 'duckdb' or 'bigquery-fake'.", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Too_few_partitions_for_the_embedded_retention_is_refused_up_front()
     {
         var (exitCode, _, stderr) = await ChildProcess.RunAsync(
