@@ -2,13 +2,19 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Throughput;
 
+// The harness's own child: the BigQuery fake, kept out of the measured process (FakeBigQueryProcess starts it).
+if (args is [FakeBigQueryServer.Switch])
+{
+    return await FakeBigQueryServer.RunAsync(Console.In, Console.Out);
+}
+
 var events = new Option<long>("--events") { Description = "Events in the pre-produced corpus (the demo's mix, about 300 bytes each).", DefaultValueFactory = _ => 2_000_000 };
 var partitions = new Option<int>("--partitions") { Description = "Partitions of the corpus topic (the mock keeps at most 5 MiB per partition).", DefaultValueFactory = _ => 64 };
 var sustainedSeconds = new Option<int>("--sustained-seconds") { Description = "Length of the fixed-rate latency run into DuckDB; 0 skips it.", DefaultValueFactory = _ => 60 };
 var output = new Option<string>("--output") { Description = "Where to write the markdown report.", DefaultValueFactory = _ => "perf/results/throughput.md" };
 var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
-    + "(d) BigQuery fake (n/a), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
+    + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
     events, partitions, sustainedSeconds, output,
 };

@@ -115,6 +115,19 @@ internal sealed class ResourceMeter : IAsyncDisposable
         }
     }
 
+    /// <summary>The 1, 5 and 15 minute load averages as <c>uptime</c> prints them, or "unknown".</summary>
+    public static string LoadAverages()
+    {
+        try
+        {
+            return string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
     private static double ReadLoadAverage()
     {
         try

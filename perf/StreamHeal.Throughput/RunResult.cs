@@ -18,6 +18,13 @@ internal sealed record RunResult(string Key, string Title, long Events, long Val
     public long Duplicated => Verdict?.Duplicates ?? 0;
 }
 
+/// <summary>What run (d) reports beyond a <see cref="RunResult"/>.</summary>
+/// <param name="FakeCpu">CPU time of the fake's child process during the run: decoding and storing every appended row.</param>
+/// <param name="FakePeakRssBytes">The fake process's VmHWM over its whole life (it holds every row it was sent, warm-up included).</param>
+/// <param name="Held">Time the sink held the table while BigQuery (the fake's 3 s propagation delay) did not yet show a new column.</param>
+/// <param name="Stats">The sink's own counters at the end (appends, throttles, reconnects, row errors).</param>
+internal sealed record BigQueryDetails(string Delivery, TimeSpan FakeCpu, long FakePeakRssBytes, TimeSpan Held, string Stats);
+
 /// <summary>The fixed-rate run into DuckDB.</summary>
 /// <param name="Usage">From the first produced event until every record was done; the paced producer runs in this process too.</param>
 internal sealed record SustainedResult(
@@ -37,17 +44,21 @@ internal sealed record HarnessResult(
     RunResult CeilingAfter,
     RunResult NullSink,
     RunResult DuckDb,
-    SustainedResult? Sustained)
+    RunResult BigQuery,
+    BigQueryDetails BigQueryDetails,
+    SustainedResult? Sustained,
+    string LoadBefore,
+    string LoadAfter)
 {
     /// <summary>The faster of the two ceiling measurements: the ratios divide by it.</summary>
     public RunResult Ceiling => CeilingAfter.EventsPerSecond > CeilingBefore.EventsPerSecond ? CeilingAfter : CeilingBefore;
 
-    public long Lost => NullSink.Lost + DuckDb.Lost + (Sustained?.Verdict.Missing ?? 0);
+    public long Lost => NullSink.Lost + DuckDb.Lost + BigQuery.Lost + (Sustained?.Verdict.Missing ?? 0);
 
-    public long Duplicated => NullSink.Duplicated + DuckDb.Duplicated + (Sustained?.Verdict.Duplicates ?? 0);
+    public long Duplicated => NullSink.Duplicated + DuckDb.Duplicated + BigQuery.Duplicated + (Sustained?.Verdict.Duplicates ?? 0);
 
     public bool Ok => Lost == 0 && Duplicated == 0
-        && NullSink.Verdict is { Ok: true } && DuckDb.Verdict is { Ok: true } && Sustained?.Verdict.Ok != false;
+        && NullSink.Verdict is { Ok: true } && DuckDb.Verdict is { Ok: true } && BigQuery.Verdict is { Ok: true } && Sustained?.Verdict.Ok != false;
 }
 
 /// <summary>The command line, validated.</summary>

@@ -27,12 +27,17 @@ internal sealed class RunningPipeline : IAsyncDisposable
         _running = pipeline.RunAsync(_stop.Token);
     }
 
+    /// <summary>The consumer settings every run uses; a sink that talks to Kafka itself (BigQuery's checkpoints) gets the same.</summary>
+    public static KafkaOptions Kafka(string bootstrapServers, string topic, string groupId) =>
+        new() { BootstrapServers = bootstrapServers, GroupId = groupId, Topics = [topic], SessionTimeoutMs = 6_000 };
+
     /// <param name="deadLetterTopic">Its own DLQ topic per run, so each run's verdict reads only its own dead letters.</param>
+    /// <param name="holds">The topic holds the sink was built with (the BigQuery sink pauses a table's partitions through them), or null.</param>
     public static RunningPipeline Start(
-        string bootstrapServers, string topic, string groupId, string deadLetterTopic, ISink sink, ILoggerFactory loggerFactory)
+        string bootstrapServers, string topic, string groupId, string deadLetterTopic, ISink sink, ILoggerFactory loggerFactory, TopicHolds? holds = null)
     {
         var settings = new PipelineSettings(
-            new KafkaOptions { BootstrapServers = bootstrapServers, GroupId = groupId, Topics = [topic], SessionTimeoutMs = 6_000 },
+            Kafka(bootstrapServers, topic, groupId),
             new PipelineOptions(),
             // As the demo: its oversized poison (70 KiB) must be dead-lettered.
             new DecodeOptions { MaxPayloadBytes = 64 * 1024 },
@@ -41,7 +46,7 @@ internal sealed class RunningPipeline : IAsyncDisposable
             new BatchOptions(),
             new RetryOptions(),
             new DeadLetterOptions { TopicTemplate = deadLetterTopic });
-        return new RunningPipeline(new IngestionPipeline(settings, sink, loggerFactory));
+        return new RunningPipeline(new IngestionPipeline(settings, sink, loggerFactory, holds: holds));
     }
 
     public PipelineStatus Status => _pipeline.Status;

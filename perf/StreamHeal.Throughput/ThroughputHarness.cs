@@ -2,15 +2,18 @@ using Microsoft.Extensions.Logging;
 using StreamHeal.DeadLetter;
 using StreamHeal.Demo;
 using StreamHeal.Kafka;
+using StreamHeal.Pipeline;
 using StreamHeal.Sink;
+using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
 
 namespace StreamHeal.Throughput;
 
 /// <summary>
-/// One run of the comparison: a dev-kafka child process, one pre-produced corpus, then (a) the raw consumer ceiling,
-/// (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, each with a fresh consumer group, and finally the
-/// fixed-rate latency run into DuckDB on a topic of its own.
+/// One run of the comparison: a dev-kafka child process, a BigQuery fake child process, one pre-produced corpus, then
+/// (a) the raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, (d) StreamHeal into the
+/// BigQuery fake over gRPC, each with a fresh consumer group, and finally the fixed-rate latency run into DuckDB on a
+/// topic of its own.
 /// </summary>
 internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory loggerFactory, TextWriter progress)
 {
@@ -19,6 +22,8 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     private const string SustainedTopic = "sustained";
     private const string WarmUpTopic = "warmup";
     public const long WarmUpEvents = 20_000;
+    public const string BigQueryDelivery = BigQuerySinkOptions.AtLeastOnce;
+    private static readonly TimeSpan HeldSampleInterval = TimeSpan.FromMilliseconds(20);
 
     // Generous: a stalled run should fail with the pipeline's own description, not hang the machine for ever.
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(30);
@@ -26,27 +31,35 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
 
     public async Task<HarnessResult> RunAsync(CancellationToken cancellationToken)
     {
+        var loadBefore = ResourceMeter.LoadAverages();
         var p = options.Partitions;
         await using var kafka = await DevKafkaProcess.StartAsync(
-            [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (SustainedTopic, p), (SustainedTopic + ".dlq", p), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
+            [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (Topic + ".dlq-d", p), (SustainedTopic, p), (SustainedTopic + ".dlq", p), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
         var bootstrap = kafka.BootstrapServers;
+        await using var bigQuery = await FakeBigQueryProcess.StartAsync(cancellationToken);
+        Say($"BigQuery fake (pid {bigQuery.Id}) at {bigQuery.WriteEndpoint} (Storage Write, gRPC) and {bigQuery.RestEndpoint} (REST)");
         Say($"dev-kafka (pid {kafka.Id}) at {bootstrap}; producing {options.Events:N0} events to {Topic} ({p} partitions, lz4)");
 
         var corpus = await CorpusProducer.ProduceAsync(bootstrap, Topic, p, options.Events, null, cancellationToken);
         Say($"produced {corpus.Count:N0} events, {corpus.ValueBytes / 1e6:N1} MB of values, in {corpus.Elapsed.TotalSeconds:N1} s");
         var watermarks = await CheckRetainedAsync(bootstrap, Topic, corpus.Count, cancellationToken);
 
-        await WarmUpAsync(bootstrap, cancellationToken);
+        await WarmUpAsync(bootstrap, bigQuery, cancellationToken);
         var ceiling = await MeasureCeilingAsync(bootstrap, corpus, "throughput-a", "(a) ceiling: raw Confluent.Kafka group consumer", cancellationToken);
         Say(Line(ceiling));
         var nullSink = await MeasureNullSinkAsync(bootstrap, corpus, watermarks, cancellationToken);
         Say(Line(nullSink));
         var duckDb = await MeasureDuckDbAsync(bootstrap, corpus, cancellationToken);
         Say(Line(duckDb));
+        var (bigQueryRun, bigQueryDetails) = await MeasureBigQueryAsync(bootstrap, bigQuery, corpus, cancellationToken);
+        Say(Line(bigQueryRun));
+        Say(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"  the fake: {bigQueryDetails.FakeCpu.TotalSeconds:N1} CPU s, peak RSS {bigQueryDetails.FakePeakRssBytes / 1e6:N0} MB; table held for new columns {bigQueryDetails.Held.TotalSeconds:N1} s; {bigQueryDetails.Stats}"));
 
         // The cores are shared: a ceiling measured once can land in a busy minute and flatter every ratio. Measuring it
-        // again after (c) and dividing by the faster of the two keeps the ratios conservative.
-        var ceilingAgain = await MeasureCeilingAsync(bootstrap, corpus, "throughput-a2", "(a) ceiling, measured again after (c)", cancellationToken);
+        // again after (d) and dividing by the faster of the two keeps the ratios conservative.
+        var ceilingAgain = await MeasureCeilingAsync(bootstrap, corpus, "throughput-a2", "(a) ceiling, measured again after (d)", cancellationToken);
         Say(Line(ceilingAgain));
 
         SustainedResult? sustained = null;
@@ -56,16 +69,16 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             Say($"sustained: {sustained.Produced.EventsPerSecond:N0}/s produced, latency p50 {sustained.Latency.P50:N0} ms, p95 {sustained.Latency.P95:N0} ms, p99 {sustained.Latency.P99:N0} ms");
         }
 
-        return new HarnessResult(options, corpus, Brokers, ceiling, ceilingAgain, nullSink, duckDb, sustained);
+        return new HarnessResult(options, corpus, Brokers, ceiling, ceilingAgain, nullSink, duckDb, bigQueryRun, bigQueryDetails, sustained, loadBefore, ResourceMeter.LoadAverages());
     }
 
     /// <summary>
-    /// Runs the consumer and the pipeline once over a small topic of their own, unmeasured, so that JIT compilation and
-    /// first-use initialisation are not charged to whichever measured run happens to come first.
+    /// Runs the consumer, the pipeline and the BigQuery sink once over a small topic of their own, unmeasured, so that
+    /// JIT compilation and first-use initialisation are not charged to whichever measured run happens to come first.
     /// </summary>
-    private async Task WarmUpAsync(string bootstrap, CancellationToken cancellationToken)
+    private async Task WarmUpAsync(string bootstrap, FakeBigQueryProcess bigQuery, CancellationToken cancellationToken)
     {
-        Say($"warm-up: {WarmUpEvents:N0} events through the raw consumer and the pipeline (not measured) ...");
+        Say($"warm-up: {WarmUpEvents:N0} events through the raw consumer, the pipeline and the BigQuery sink (not measured) ...");
         var warmUp = await CorpusProducer.ProduceAsync(bootstrap, WarmUpTopic, options.Partitions, WarmUpEvents, null, cancellationToken);
         await RawConsumer.ConsumeAsync(bootstrap, WarmUpTopic, "throughput-warmup-a", warmUp.Count, RunTimeout, cancellationToken);
         var watermarks = await TopicWatermarks.QueryAsync(bootstrap, WarmUpTopic, cancellationToken: cancellationToken);
@@ -73,6 +86,13 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         await using var pipeline = RunningPipeline.Start(bootstrap, WarmUpTopic, "throughput-warmup-b", WarmUpTopic + ".dlq", sink, loggerFactory);
         await pipeline.WaitUntilAsync(p => p.Done >= warmUp.Count, RunTimeout, "the warm-up was done", null, cancellationToken);
         await pipeline.StopAsync();
+
+        const string bigQueryGroup = "throughput-warmup-d";
+        var holds = new TopicHolds();
+        await using var bigQuerySink = await OpenBigQuerySinkAsync(bootstrap, bigQuery, WarmUpTopic, bigQueryGroup, holds, cancellationToken);
+        await using var bigQueryPipeline = RunningPipeline.Start(bootstrap, WarmUpTopic, bigQueryGroup, WarmUpTopic + ".dlq", bigQuerySink, loggerFactory, holds);
+        await bigQueryPipeline.WaitUntilAsync(p => p.Done >= warmUp.Count, RunTimeout, "the BigQuery warm-up was done", null, cancellationToken);
+        await bigQueryPipeline.StopAsync();
     }
 
     private async Task<TopicWatermarks> CheckRetainedAsync(string bootstrap, string topic, long expected, CancellationToken cancellationToken)
@@ -133,16 +153,81 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         }
     }
 
+    /// <summary>
+    /// The production sink into the fake over gRPC and REST, without auth. The fake lives in a child process: its CPU and
+    /// RSS are reported apart, and the time the sink held the table while a new column propagated (the fake's 3 s, as
+    /// the real service) is sampled, since on a run this short it can weigh on events/s.
+    /// </summary>
+    private async Task<(RunResult Run, BigQueryDetails Details)> MeasureBigQueryAsync(
+        string bootstrap, FakeBigQueryProcess bigQuery, ProducedCorpus corpus, CancellationToken cancellationToken)
+    {
+        var title = $"(d) StreamHeal into the BigQuery fake (gRPC, {BigQueryDelivery})";
+        Say($"{title} ...");
+        const string groupId = "throughput-d";
+        var holds = new TopicHolds();
+        var sink = await OpenBigQuerySinkAsync(bootstrap, bigQuery, Topic, groupId, holds, cancellationToken);
+        var stats = sink.Stats;
+        using var sampling = new CancellationTokenSource();
+        var held = SampleHeldAsync(stats, sampling.Token);
+        var fakeCpu = bigQuery.Cpu;
+        // The fake is idle outside this call, so its CPU over the call is its CPU for the run.
+        var usage = await MeasurePipelineAsync(bootstrap, groupId, Topic + ".dlq-d", sink, corpus.Count, cancellationToken, holds);
+        fakeCpu = bigQuery.Cpu - fakeCpu;
+        await sampling.CancelAsync();
+        var details = new BigQueryDetails(BigQueryDelivery, fakeCpu, bigQuery.PeakRssBytes, await held, stats.ToString());
+        var dlq = await ReadDeadLettersAsync(bootstrap, Topic + ".dlq-d", cancellationToken);
+        var rows = await bigQuery.ReadPositionsAsync(SinkOptions(bigQuery).TablePath(TableNames.ForTopic(Topic)), cancellationToken);
+        var verdict = IngestionVerdict.Compute(corpus.Positions, rows, dlq);
+        return (new RunResult("d", title, corpus.Count, corpus.ValueBytes, usage, verdict), details);
+    }
+
+    private async Task<BigQuerySink> OpenBigQuerySinkAsync(
+        string bootstrap, FakeBigQueryProcess bigQuery, string topic, string groupId, TopicHolds holds, CancellationToken cancellationToken) =>
+        await BigQuerySinkFactory.CreateAsync(
+            SinkOptions(bigQuery), RunningPipeline.Kafka(bootstrap, topic, groupId), holds, TimeProvider.System, loggerFactory, cancellationToken);
+
+    private static BigQuerySinkOptions SinkOptions(FakeBigQueryProcess bigQuery) => new()
+    {
+        ProjectId = bigQuery.ProjectId,
+        Dataset = bigQuery.Dataset,
+        WriteEndpoint = bigQuery.WriteEndpoint,
+        RestEndpoint = bigQuery.RestEndpoint,
+        Auth = "none",
+        Delivery = BigQueryDelivery,
+    };
+
+    /// <summary>How long at least one table was held, to the nearest <see cref="HeldSampleInterval"/>.</summary>
+    private static async Task<TimeSpan> SampleHeldAsync(BigQuerySinkStats stats, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(HeldSampleInterval);
+        var held = TimeSpan.Zero;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (stats.HeldTables > 0)
+                {
+                    held += HeldSampleInterval;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return held;
+    }
+
     /// <summary>Measures from the start of the pipeline (group join included, as for the raw consumer) until every record is done.</summary>
     private async Task<ResourceUsage> MeasurePipelineAsync(
-        string bootstrap, string groupId, string deadLetterTopic, ISink sink, long expected, CancellationToken cancellationToken)
+        string bootstrap, string groupId, string deadLetterTopic, ISink sink, long expected, CancellationToken cancellationToken, TopicHolds? holds = null)
     {
         await using (sink)
         {
             ResourceUsage usage;
             await using (var meter = ResourceMeter.Start())
             {
-                await using var pipeline = RunningPipeline.Start(bootstrap, Topic, groupId, deadLetterTopic, sink, loggerFactory);
+                await using var pipeline = RunningPipeline.Start(bootstrap, Topic, groupId, deadLetterTopic, sink, loggerFactory, holds);
                 await pipeline.WaitUntilAsync(p => p.Done >= expected, RunTimeout, $"all {expected:N0} records were done", progress, cancellationToken);
                 usage = await meter.StopAsync();
                 await pipeline.StopAsync();
