@@ -52,16 +52,12 @@ internal sealed class BigQuerySinkScope : IAsyncDisposable
     }
 
     /// <summary>Sink options pointing at <paramref name="fake"/>, polling fast for new columns.</summary>
-    public static BigQuerySinkOptions For(FakeBigQuery fake, string delivery) => new()
+    public static BigQuerySinkOptions For(FakeBigQuery fake, string delivery)
     {
-        ProjectId = fake.Options.ProjectId,
-        Dataset = fake.Options.Dataset,
-        Delivery = delivery,
-        WriteEndpoint = fake.WriteEndpoint,
-        RestEndpoint = fake.RestEndpoint,
-        Auth = "none",
-        SchemaPollInterval = TimeSpan.FromMilliseconds(200),
-    };
+        var options = fake.SinkOptions(delivery);
+        options.SchemaPollInterval = TimeSpan.FromMilliseconds(200);
+        return options;
+    }
 
     /// <summary>A new sink instance, as a restarted process would build it: nothing shared with earlier ones but the checkpoint topic.</summary>
     public async Task<BigQuerySink> OpenAsync()

@@ -24,6 +24,7 @@ public sealed class BigQuerySink : ISink
     private readonly AdaptiveConcurrency _concurrency;
     private readonly ConcurrentDictionary<string, TableWriter> _writers = new(StringComparer.Ordinal);
     private readonly IDisposable[] _owned;
+    private int _disposed;
 
     internal BigQuerySink(
         BigQuerySinkOptions options, IBigQueryTableSchemas tables, BigQueryWriteClient client, CheckpointStore? checkpoints,
@@ -99,6 +100,11 @@ public sealed class BigQuerySink : ISink
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         foreach (var writer in _writers.Values)
         {
             await writer.DisposeAsync().ConfigureAwait(false);
