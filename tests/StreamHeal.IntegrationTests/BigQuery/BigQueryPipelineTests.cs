@@ -73,6 +73,40 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
     }
 
     [Fact]
+    public async Task Streams_dropped_while_appends_are_in_flight_lose_nothing_and_the_loss_of_the_guarantee_is_counted()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "bq-drop", partitions: 4);
+        await using var fake = await FakeBigQuery.StartAsync();
+        fake.Faults.AppendLatency = TimeSpan.FromMilliseconds(100);
+        var produced = await scenario.ProduceAsync(20_000, seed: 23);
+        var holds = new TopicHolds();
+        var tablePath = TablePath(fake, scenario.Table);
+        await using (var sink = await OpenSinkAsync(scenario, fake, scenario.Settings().Kafka, holds, BigQuerySinkOptions.ExactlyOnce))
+        {
+            var (pipeline, running, stop) = scenario.Start(sink, holds: holds);
+            await Eventually.Until(() => fake.Appends.InFlight > 0 && pipeline.Metrics.Sunk > 3_000, TimeSpan.FromSeconds(60), "appends in flight after 3,000 rows");
+            var streams = fake.Store.RowRecordsOf(tablePath).Select(r => r.Stream).Distinct().ToList();
+            foreach (var stream in streams)
+            {
+                fake.Store.DropStream(stream);
+            }
+
+            await PipelineScenario.WaitForDoneAsync(produced.Length, TimeSpan.FromMinutes(2), pipeline);
+            output.WriteLine(sink.StatusLine);
+            Assert.Equal(streams.Count, sink.Stats.GuaranteeLosses);
+            await stop.CancelAsync();
+            await running;
+            await pipeline.DisposeAsync();
+        }
+
+        // The dropped streams' rows stay in the table (they were committed); what follows went to new streams.
+        var verdict = await VerifyAsync(scenario, fake, produced);
+        Assert.Equal(0, verdict.Missing);
+        Assert.Equal(verdict.Produced, verdict.Sunk + verdict.DeadLettered);
+        Assert.True(fake.Store.RowRecordsOf(tablePath).Select(r => r.Stream).Distinct().Count() > 4);
+    }
+
+    [Fact]
     public async Task A_new_field_is_added_by_patch_no_row_carries_it_before_the_stream_sees_it_and_other_tables_keep_flowing()
     {
         await using var held = new PipelineScenario(kafka, output, "bq-newfield", partitions: 4);
