@@ -1,0 +1,58 @@
+using StreamHeal.Sink.BigQuery.Checkpoints;
+
+namespace StreamHeal.Sink.BigQuery;
+
+/// <summary>One Kafka partition's COMMITTED stream in exactly-once mode, and where it stands.</summary>
+internal sealed class PartitionStream
+{
+    private readonly List<long> _rejected;
+
+    public PartitionStream(int partition, StreamCheckpoint? checkpoint)
+    {
+        Partition = partition;
+        Stream = checkpoint?.Stream;
+        NextRow = checkpoint?.NextRow ?? 0;
+        NextKafka = checkpoint?.NextKafka ?? -1;
+        _rejected = [.. checkpoint?.Rejected ?? []];
+    }
+
+    public int Partition { get; }
+
+    /// <summary>The stream's name, or null until one is created.</summary>
+    public string? Stream { get; private set; }
+
+    /// <summary>The stream's end as far as this writer knows: the offset of the next row appended.</summary>
+    public long NextRow { get; private set; }
+
+    /// <summary>Rows of Kafka offsets below this are in the stream (or were refused).</summary>
+    public long NextKafka { get; set; }
+
+    public StreamAppender? Appender { get; set; }
+
+    public bool IsRejected(long offset) => _rejected.Contains(offset);
+
+    public void AddRejected(long offset)
+    {
+        _rejected.Add(offset);
+        if (_rejected.Count > StreamCheckpoint.MaxRejected)
+        {
+            _rejected.RemoveAt(0);
+        }
+    }
+
+    /// <summary><paramref name="rows"/> more rows are in the stream, the last of them from Kafka offset <paramref name="lastOffset"/>.</summary>
+    public void Advance(int rows, long lastOffset)
+    {
+        NextRow += rows;
+        NextKafka = Math.Max(NextKafka, lastOffset + 1);
+    }
+
+    /// <summary>Starts over on a new stream (null: create one at the next append).</summary>
+    public void StartStream(string? stream)
+    {
+        Stream = stream;
+        NextRow = 0;
+    }
+
+    public StreamCheckpoint ToCheckpoint() => new(Stream!, NextRow, NextKafka, [.. _rejected]);
+}
