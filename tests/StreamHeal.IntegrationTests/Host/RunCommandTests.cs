@@ -42,6 +42,33 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
         }
     }
 
+    [Fact]
+    public async Task A_bigquery_sink_without_project_dataset_or_a_known_delivery_mode_exits_2_naming_each_setting()
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"streamheal-bad-bq-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, """
+            {
+              "kafka": { "bootstrapServers": "127.0.0.1:1", "topics": ["t"] },
+              "sink": { "type": "bigquery", "bigquery": { "delivery": "twice", "auth": "file", "credentialsFile": "/nonexistent/key.json" } }
+            }
+            """);
+        try
+        {
+            var (exitCode, stdout, stderr) = await ChildProcess.RunAsync("dotnet", [HostDll, "run", "--config", config], "", TimeSpan.FromSeconds(60));
+            output.WriteLine(stderr);
+            Assert.Equal(2, exitCode);
+            Assert.Contains("sink.bigquery.projectId is required", stderr, StringComparison.Ordinal);
+            Assert.Contains("sink.bigquery.dataset is required", stderr, StringComparison.Ordinal);
+            Assert.Contains("sink.bigquery.delivery 'twice' is not supported", stderr, StringComparison.Ordinal);
+            Assert.Contains("sink.bigquery.credentialsFile", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
     [Theory]
     [InlineData("{ \"kafka\": { ", "is not valid JSON")]
     [InlineData("{ \"kafka\": { \"bootstrapServers\": \"127.0.0.1:1\", \"topics\": [\"t\"], \"properties\": { \"no.such.property\": \"1\" } } }", "[kafka.properties]")]
