@@ -1,4 +1,5 @@
 using System.Globalization;
+using StreamHeal.Pipeline;
 
 namespace StreamHeal.Throughput;
 
@@ -11,7 +12,8 @@ internal sealed record BacklogRun(string Topic, ProducedCorpus Corpus, BacklogRe
 /// in a fresh child process (<see cref="BacklogPipelineServer"/>), whose peak RSS is then the pipeline's alone. Every
 /// size uses the same partition count, so the backlog is the only thing that differs between the runs.
 /// </summary>
-internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, TextWriter progress)
+/// <param name="pipeline">Only its in-flight budgets reach the child; everything else is the shipped default.</param>
+internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, PipelineOptions pipeline, TextWriter progress)
 {
     private static readonly TimeSpan PidTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(70);
@@ -38,7 +40,8 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Te
             Say($"(b) over a backlog of {size:N0} events in a child process ...");
             await using var child = ChildProcess.Start(
                 typeof(BacklogCheck).Assembly.Location,
-                [BacklogPipelineServer.Switch, bootstrap, topic, "backlog-b-" + size.ToString(CultureInfo.InvariantCulture), topic + ".dlq", highs],
+                [BacklogPipelineServer.Switch, bootstrap, topic, "backlog-b-" + size.ToString(CultureInfo.InvariantCulture), topic + ".dlq", highs,
+                 pipeline.InFlightRecords.ToString(CultureInfo.InvariantCulture), pipeline.InFlightBytes.ToString(CultureInfo.InvariantCulture)],
                 "the pipeline child");
             Say($"  {await child.ReadLineAsync(PidTimeout, "pid", cancellationToken)}");
             var result = await ReadResultAsync(child, cancellationToken);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StreamHeal.DeadLetter;
 using StreamHeal.Demo;
+using StreamHeal.Pipeline;
 
 namespace StreamHeal.Throughput;
 
@@ -9,7 +10,8 @@ namespace StreamHeal.Throughput;
 /// The child side of the backlog check: this harness re-invoked with <see cref="Switch"/> runs (b), the pipeline into a
 /// <see cref="NullSink"/>, over a pre-produced topic and nothing else, so its peak RSS is the pipeline's and not the
 /// harness's (which holds the produced positions, 16 B per event). Arguments: bootstrap servers, topic, group id, DLQ
-/// topic, and the topic's high watermarks joined by commas (every low watermark was checked to be 0). It prints
+/// topic, the topic's high watermarks joined by commas (every low watermark was checked to be 0), and
+/// <c>pipeline.inFlightRecords</c> and <c>pipeline.inFlightBytes</c>. It prints
 /// <c>pid N</c>, progress lines, one <c>result key=value ...</c> line (see <see cref="BacklogResult.Parse"/>) and exits.
 /// </summary>
 internal static class BacklogPipelineServer
@@ -22,11 +24,17 @@ internal static class BacklogPipelineServer
 
     public static async Task<int> RunAsync(string[] args, TextWriter output)
     {
-        if (args is not [var bootstrap, var topic, var groupId, var deadLetterTopic, var highList])
+        if (args is not [var bootstrap, var topic, var groupId, var deadLetterTopic, var highList, var records, var bytes])
         {
-            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,...");
+            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES");
             return 2;
         }
+
+        var options = new PipelineOptions
+        {
+            InFlightRecords = int.Parse(records, NumberStyles.None, CultureInfo.InvariantCulture),
+            InFlightBytes = long.Parse(bytes, NumberStyles.None, CultureInfo.InvariantCulture),
+        };
 
         var highs = highList.Split(',').Select(static h => long.Parse(h, NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();
         var expected = highs.Sum();
@@ -40,7 +48,7 @@ internal static class BacklogPipelineServer
         await using (sink)
         {
             await using var meter = ResourceMeter.Start();
-            await using var pipeline = RunningPipeline.Start(bootstrap, topic, groupId, deadLetterTopic, sink, loggerFactory);
+            await using var pipeline = RunningPipeline.Start(bootstrap, topic, groupId, deadLetterTopic, sink, loggerFactory, pipeline: options);
             using var stopSampling = new CancellationTokenSource();
             var sampler = SampleAsync(pipeline, samples, stopSampling.Token);
             await pipeline.WaitUntilAsync(p => p.Done >= expected, RunTimeout, $"all {expected:N0} records were done", output, CancellationToken.None);

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using StreamHeal.Pipeline;
 using static StreamHeal.Throughput.ThroughputReport;
 
 namespace StreamHeal.Throughput;
@@ -11,15 +12,24 @@ namespace StreamHeal.Throughput;
 /// </summary>
 internal static class BacklogReport
 {
-    public const string Heading = "## Bounded memory: peak RSS against the backlog";
+    private const string Heading = "## Bounded memory: peak RSS against the backlog";
     private const string InsertBefore = "## Against the targets";
 
-    public static string Render(IReadOnlyList<BacklogRun> runs, int partitions, string commandLine, string loadBefore, string loadAfter)
+    /// <summary>The shipped budgets get the plain heading; other budgets a section of their own, so a tuning run does not replace it.</summary>
+    public static string HeadingFor(PipelineOptions pipeline) =>
+        pipeline.InFlightRecords == PipelineOptions.DefaultInFlightRecords && pipeline.InFlightBytes == PipelineOptions.DefaultInFlightBytes
+            ? Heading
+            : Format($"{Heading}, with pipeline.inFlightRecords {pipeline.InFlightRecords:N0} and pipeline.inFlightBytes {pipeline.InFlightBytes / 1024 / 1024:N0} MiB");
+
+    public static string Render(IReadOnlyList<BacklogRun> runs, int partitions, PipelineOptions pipeline, string commandLine, string loadBefore, string loadAfter)
     {
         var text = new StringBuilder();
-        text.AppendLine(Heading);
+        text.AppendLine(HeadingFor(pipeline));
         text.AppendLine();
-        text.AppendLine(Format($"Run (b), StreamHeal into the null sink with the default `PipelineOptions` (as every run above), over backlogs of different sizes: for each, a topic of its own ({partitions} partitions, lz4, the same event mix) was produced in full before the pipeline started, and every partition's low watermark was 0 afterwards (nothing dropped by the mock's 5 MiB retention). The pipeline ran in a fresh child process (the harness re-invoked with `{BacklogPipelineServer.Switch}`), with no corpus, no producer and no warm-up in it, so its peak RSS is the pipeline's own: the Kafka client with its prefetch, the stages, the in-flight records, the DLQ producer, and the null sink's one bit per offset. The partition count is the same for every size, so the backlog is the only difference."));
+        var settings = HeadingFor(pipeline) == Heading
+            ? "the default `PipelineOptions` (as every run above)"
+            : Format($"the default `PipelineOptions` except `pipeline.inFlightRecords` {pipeline.InFlightRecords:N0} and `pipeline.inFlightBytes` {pipeline.InFlightBytes:N0} (librdkafka's prefetch follows: {pipeline.PrefetchKBytes:N0} KiB)");
+        text.AppendLine(Format($"Run (b), StreamHeal into the null sink with {settings}, over backlogs of different sizes: for each, a topic of its own ({partitions} partitions, lz4, the same event mix) was produced in full before the pipeline started, and every partition's low watermark was 0 afterwards (nothing dropped by the mock's 5 MiB retention). The pipeline ran in a fresh child process (the harness re-invoked with `{BacklogPipelineServer.Switch}`), with no corpus, no producer and no warm-up in it, so its peak RSS is the pipeline's own: the Kafka client with its prefetch, the stages, the in-flight records, the DLQ producer, and the null sink's one bit per offset. The partition count is the same for every size, so the backlog is the only difference."));
         text.AppendLine();
         text.AppendLine(Format($"- Command: `{commandLine}`"));
         text.AppendLine(Format($"- Run at {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}, shared); {RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC; machine load average (1, 5, 15 min) {loadBefore} when the check started, {loadAfter} when it finished"));
@@ -50,28 +60,29 @@ internal static class BacklogReport
             var smallest = runs.MinBy(static r => r.Result.Events)!.Result;
             var largest = runs.MaxBy(static r => r.Result.Events)!.Result;
             var growth = Mb(largest.Usage.PeakRssBytes) - Mb(smallest.Usage.PeakRssBytes);
-            var within = runs.All(static r => Mb(r.Result.Usage.PeakRssBytes) <= RssTargetMegabytes);
+            var over = runs.Where(static r => Mb(r.Result.Usage.PeakRssBytes) > RssTargetMegabytes)
+                .Select(static r => Format($"{r.Result.Events:N0} by {Mb(r.Result.Usage.PeakRssBytes) - RssTargetMegabytes:N0} MB")).ToList();
             text.AppendLine(Format(
-                $"- {largest.Events / (double)smallest.Events:0.#}× the backlog changed peak RSS by {growth:+#,0;-#,0;0} MB ({Mb(smallest.Usage.PeakRssBytes):N0} → {Mb(largest.Usage.PeakRssBytes):N0} MB). Target ≤ {RssTargetMegabytes:N0} MB: {(within ? "met for every backlog" : "missed")}."));
+                $"- {largest.Events / (double)smallest.Events:0.#}× the backlog changed peak RSS by {growth:+#,0;-#,0;0} MB ({Mb(smallest.Usage.PeakRssBytes):N0} → {Mb(largest.Usage.PeakRssBytes):N0} MB). Target ≤ {RssTargetMegabytes:N0} MB: {(over.Count == 0 ? "met for every backlog" : "missed, " + string.Join(", ", over))}."));
         }
 
         text.AppendLine();
         return text.ToString();
     }
 
-    /// <summary>Replaces the section under <see cref="Heading"/> in <paramref name="path"/>, or inserts it; creates the file when missing.</summary>
-    public static async Task WriteIntoAsync(string path, string section, CancellationToken cancellationToken)
+    /// <summary>Replaces the section under <paramref name="heading"/> in <paramref name="path"/>, or inserts it; creates the file when missing.</summary>
+    public static async Task WriteIntoAsync(string path, string heading, string section, CancellationToken cancellationToken)
     {
         var existing = File.Exists(path) ? await File.ReadAllTextAsync(path, cancellationToken) : "";
-        await File.WriteAllTextAsync(path, Merge(existing, section), cancellationToken);
+        await File.WriteAllTextAsync(path, Merge(existing, heading, section), cancellationToken);
     }
 
-    private static string Merge(string existing, string section)
+    private static string Merge(string existing, string heading, string section)
     {
-        var start = existing.IndexOf("\n" + Heading + "\n", StringComparison.Ordinal);
+        var start = existing.IndexOf("\n" + heading + "\n", StringComparison.Ordinal);
         if (start >= 0)
         {
-            var end = existing.IndexOf("\n## ", start + Heading.Length + 1, StringComparison.Ordinal);
+            var end = existing.IndexOf("\n## ", start + heading.Length + 1, StringComparison.Ordinal);
             return existing[..(start + 1)] + section + (end < 0 ? "" : existing[(end + 1)..]);
         }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using StreamHeal.Pipeline;
 using StreamHeal.Throughput;
 
 // The harness's own child: the BigQuery fake, kept out of the measured process (FakeBigQueryProcess starts it).
@@ -23,12 +24,14 @@ var backlogCheck = new Option<long[]>("--backlog-check")
         + "all with --partitions partitions) and write its peak RSS into the report's bounded-memory section, leaving the rest of the report as it is.",
     AllowMultipleArgumentsPerToken = true,
 };
+var inFlightRecords = new Option<int>("--in-flight-records") { Description = "With --backlog-check: pipeline.inFlightRecords of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultInFlightRecords };
+var inFlightBytes = new Option<long>("--in-flight-bytes") { Description = "With --backlog-check: pipeline.inFlightBytes of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultInFlightBytes };
 var output = new Option<string>("--output") { Description = "Where to write the markdown report.", DefaultValueFactory = _ => "perf/results/throughput.md" };
 var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
     + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
-    events, partitions, sustainedSeconds, backlogCheck, output,
+    events, partitions, sustainedSeconds, backlogCheck, inFlightRecords, inFlightBytes, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -43,16 +46,19 @@ root.SetAction(async (parse, cancellationToken) =>
 
     if (parse.GetValue(backlogCheck) is { Length: > 0 } sizes)
     {
-        if (sizes.Any(static s => s < 1))
+        var pipeline = new PipelineOptions { InFlightRecords = parse.GetValue(inFlightRecords), InFlightBytes = parse.GetValue(inFlightBytes) };
+        var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (sizes.Any(static s => s < 1)
+            || !System.ComponentModel.DataAnnotations.Validator.TryValidateObject(pipeline, new(pipeline), problems, validateAllProperties: true))
         {
-            await Console.Error.WriteLineAsync("--backlog-check takes event counts of at least 1.");
+            await Console.Error.WriteLineAsync("--backlog-check takes event counts of at least 1; " + string.Join(' ', problems.Select(static p => p.ErrorMessage)));
             return 2;
         }
 
         var loadBefore = ResourceMeter.LoadAverages();
-        var runs = await new BacklogCheck(sizes, options.Partitions, Console.Out).RunAsync(cancellationToken);
-        var section = BacklogReport.Render(runs, options.Partitions, options.CommandLine, loadBefore, ResourceMeter.LoadAverages());
-        await BacklogReport.WriteIntoAsync(options.Output, section, cancellationToken);
+        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out).RunAsync(cancellationToken);
+        var section = BacklogReport.Render(runs, options.Partitions, pipeline, options.CommandLine, loadBefore, ResourceMeter.LoadAverages());
+        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline), section, cancellationToken);
         Console.WriteLine($"bounded-memory section written into {options.Output}");
         return runs.All(static r => r.Result.Verdict.Ok) ? 0 : 1;
     }
