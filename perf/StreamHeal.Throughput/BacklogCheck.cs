@@ -4,7 +4,8 @@ using StreamHeal.Pipeline;
 namespace StreamHeal.Throughput;
 
 /// <summary>A backlog measured by <see cref="BacklogCheck"/>: the corpus as produced, and the pipeline child's report.</summary>
-internal sealed record BacklogRun(string Topic, ProducedCorpus Corpus, BacklogResult Result, string LoadBefore, string LoadAfter);
+/// <param name="CeilingEventsPerSecond">(a), the raw consumer, over the same topic right after (b), in this process.</param>
+internal sealed record BacklogRun(string Topic, ProducedCorpus Corpus, BacklogResult Result, double CeilingEventsPerSecond, string LoadBefore, string LoadAfter);
 
 /// <summary>
 /// Bounded memory shown rather than argued: for each backlog size, a topic of its own is produced on the mock cluster
@@ -12,7 +13,7 @@ internal sealed record BacklogRun(string Topic, ProducedCorpus Corpus, BacklogRe
 /// in a fresh child process (<see cref="BacklogPipelineServer"/>), whose peak RSS is then the pipeline's alone. Every
 /// size uses the same partition count, so the backlog is the only thing that differs between the runs.
 /// </summary>
-/// <param name="pipeline">Only its in-flight budgets reach the child; everything else is the shipped default.</param>
+/// <param name="pipeline">Only its in-flight budgets, DLQ parallelism and stage capacity reach the child; everything else is the shipped default.</param>
 internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, PipelineOptions pipeline, TextWriter progress)
 {
     private static readonly TimeSpan PidTimeout = TimeSpan.FromSeconds(60);
@@ -41,13 +42,19 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
             await using var child = ChildProcess.Start(
                 typeof(BacklogCheck).Assembly.Location,
                 [BacklogPipelineServer.Switch, bootstrap, topic, "backlog-b-" + size.ToString(CultureInfo.InvariantCulture), topic + ".dlq", highs,
-                 pipeline.InFlightRecords.ToString(CultureInfo.InvariantCulture), pipeline.InFlightBytes.ToString(CultureInfo.InvariantCulture)],
+                 pipeline.InFlightRecords.ToString(CultureInfo.InvariantCulture), pipeline.InFlightBytes.ToString(CultureInfo.InvariantCulture),
+                 pipeline.DeadLetterParallelism.ToString(CultureInfo.InvariantCulture), pipeline.StageCapacity.ToString(CultureInfo.InvariantCulture)],
                 "the pipeline child");
             Say($"  {await child.ReadLineAsync(PidTimeout, "pid", cancellationToken)}");
             var result = await ReadResultAsync(child, cancellationToken);
-            var run = new BacklogRun(topic, corpus, result, loadBefore, ResourceMeter.LoadAverages());
+            var loadAfter = ResourceMeter.LoadAverages();
+
+            // The ceiling on this very topic: with many partitions and a deep backlog the client alone may deliver less than on the comparison's corpus.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (messages, _) = await RawConsumer.ConsumeAsync(bootstrap, topic, "backlog-a-" + size.ToString(CultureInfo.InvariantCulture), corpus.Count, RunTimeout, cancellationToken);
+            var run = new BacklogRun(topic, corpus, result, messages / clock.Elapsed.TotalSeconds, loadBefore, loadAfter);
             Say(ThroughputReport.Format(
-                $"backlog {size:N0}: peak RSS {result.Usage.PeakRssBytes / 1e6:N0} MB, {result.EventsPerSecond:N0} events/s, load average {result.Usage.LoadAverage:N1}, lost {result.Verdict.Missing}, duplicated {result.Verdict.Duplicates}"));
+                $"backlog {size:N0}: peak RSS {result.Usage.PeakRssBytes / 1e6:N0} MB, {result.EventsPerSecond:N0} events/s (raw consumer {run.CeilingEventsPerSecond:N0}), load average {result.Usage.LoadAverage:N1}, lost {result.Verdict.Missing}, duplicated {result.Verdict.Duplicates}"));
             runs.Add(run);
         }
 

@@ -11,7 +11,8 @@ namespace StreamHeal.Throughput;
 /// <see cref="NullSink"/>, over a pre-produced topic and nothing else, so its peak RSS is the pipeline's and not the
 /// harness's (which holds the produced positions, 16 B per event). Arguments: bootstrap servers, topic, group id, DLQ
 /// topic, the topic's high watermarks joined by commas (every low watermark was checked to be 0), and
-/// <c>pipeline.inFlightRecords</c> and <c>pipeline.inFlightBytes</c>. It prints
+/// <c>pipeline.inFlightRecords</c>, <c>pipeline.inFlightBytes</c>, <c>pipeline.deadLetterParallelism</c> and
+/// <c>pipeline.stageCapacity</c>. It prints
 /// <c>pid N</c>, progress lines, one <c>result key=value ...</c> line (see <see cref="BacklogResult.Parse"/>) and exits.
 /// </summary>
 internal static class BacklogPipelineServer
@@ -24,9 +25,9 @@ internal static class BacklogPipelineServer
 
     public static async Task<int> RunAsync(string[] args, TextWriter output)
     {
-        if (args is not [var bootstrap, var topic, var groupId, var deadLetterTopic, var highList, var records, var bytes])
+        if (args is not [var bootstrap, var topic, var groupId, var deadLetterTopic, var highList, var records, var bytes, var deadLetterSends, var stageCapacity])
         {
-            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES");
+            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY");
             return 2;
         }
 
@@ -34,6 +35,8 @@ internal static class BacklogPipelineServer
         {
             InFlightRecords = int.Parse(records, NumberStyles.None, CultureInfo.InvariantCulture),
             InFlightBytes = long.Parse(bytes, NumberStyles.None, CultureInfo.InvariantCulture),
+            DeadLetterParallelism = int.Parse(deadLetterSends, NumberStyles.None, CultureInfo.InvariantCulture),
+            StageCapacity = int.Parse(stageCapacity, NumberStyles.None, CultureInfo.InvariantCulture),
         };
 
         var highs = highList.Split(',').Select(static h => long.Parse(h, NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();

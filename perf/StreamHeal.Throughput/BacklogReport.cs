@@ -15,28 +15,55 @@ internal static class BacklogReport
     private const string Heading = "## Bounded memory: peak RSS against the backlog";
     private const string InsertBefore = "## Against the targets";
 
-    /// <summary>The shipped budgets get the plain heading; other budgets a section of their own, so a tuning run does not replace it.</summary>
+    /// <summary>The shipped settings get the plain heading; others a section of their own, so a tuning run does not replace it.</summary>
     public static string HeadingFor(PipelineOptions pipeline) =>
-        pipeline.InFlightRecords == PipelineOptions.DefaultInFlightRecords && pipeline.InFlightBytes == PipelineOptions.DefaultInFlightBytes
-            ? Heading
-            : Format($"{Heading}, with pipeline.inFlightRecords {pipeline.InFlightRecords:N0} and pipeline.inFlightBytes {pipeline.InFlightBytes / 1024 / 1024:N0} MiB");
+        Changed(pipeline) is { Count: > 0 } changed ? Heading + ", with " + string.Join(" and ", changed) : Heading;
+
+    /// <summary>The settings the backlog check can change, where they differ from the shipped defaults.</summary>
+    private static List<string> Changed(PipelineOptions pipeline)
+    {
+        var shipped = new PipelineOptions();
+        var changed = new List<string>();
+        if (pipeline.InFlightRecords != shipped.InFlightRecords)
+        {
+            changed.Add(Format($"pipeline.inFlightRecords {pipeline.InFlightRecords:N0}"));
+        }
+
+        if (pipeline.InFlightBytes != shipped.InFlightBytes)
+        {
+            changed.Add(Format($"pipeline.inFlightBytes {pipeline.InFlightBytes / 1024 / 1024:N0} MiB (prefetch {pipeline.PrefetchKBytes / 1024:N0} MiB)"));
+        }
+
+        if (pipeline.StageCapacity != shipped.StageCapacity)
+        {
+            changed.Add(Format($"pipeline.stageCapacity {pipeline.StageCapacity:N0}"));
+        }
+
+        if (pipeline.DeadLetterParallelism != shipped.DeadLetterParallelism)
+        {
+            changed.Add(Format($"pipeline.deadLetterParallelism {pipeline.DeadLetterParallelism:N0}"));
+        }
+
+        return changed;
+    }
 
     public static string Render(IReadOnlyList<BacklogRun> runs, int partitions, PipelineOptions pipeline, string commandLine, string loadBefore, string loadAfter)
     {
         var text = new StringBuilder();
         text.AppendLine(HeadingFor(pipeline));
         text.AppendLine();
-        var settings = HeadingFor(pipeline) == Heading
-            ? "the default `PipelineOptions` (as every run above)"
-            : Format($"the default `PipelineOptions` except `pipeline.inFlightRecords` {pipeline.InFlightRecords:N0} and `pipeline.inFlightBytes` {pipeline.InFlightBytes:N0} (librdkafka's prefetch follows: {pipeline.PrefetchKBytes:N0} KiB)");
+        var settings = Changed(pipeline) is { Count: > 0 } changed
+            ? "the default `PipelineOptions` except " + string.Join(" and ", changed)
+            : "the default `PipelineOptions` (as every run above)";
         text.AppendLine(Format($"Run (b), StreamHeal into the null sink with {settings}, over backlogs of different sizes: for each, a topic of its own ({partitions} partitions, lz4, the same event mix) was produced in full before the pipeline started, and every partition's low watermark was 0 afterwards (nothing dropped by the mock's 5 MiB retention). The pipeline ran in a fresh child process (the harness re-invoked with `{BacklogPipelineServer.Switch}`), with no corpus, no producer and no warm-up in it, so its peak RSS is the pipeline's own: the Kafka client with its prefetch, the stages, the in-flight records, the DLQ producer, and the null sink's one bit per offset. The partition count is the same for every size, so the backlog is the only difference."));
         text.AppendLine();
         text.AppendLine(Format($"- Command: `{commandLine}`"));
         text.AppendLine(Format($"- Run at {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}, shared); {RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC; machine load average (1, 5, 15 min) {loadBefore} when the check started, {loadAfter} when it finished"));
+        text.AppendLine("- (a) is the raw consumer of the comparison (default prefetch, counting only), run in the harness's process over the same topic right after (b) finished, with a group of its own.");
         text.AppendLine("- Peak RSS is the child's VmHWM from the start of its run (after a full collection and a `clear_refs` reset; the runtime's start-up is below it), in MB of 10^6 bytes as the target. The child sampled its resident set, the in-flight records and bytes and the paused flag every 100 ms; \"peak RSS by quarter\" is the largest sample in each quarter of the run by records done: a footprint that grew with what was already consumed would rise from quarter to quarter.");
         text.AppendLine();
-        text.AppendLine("| backlog | events/s | CPU s per 1M events | peak RSS (MB) | peak RSS by quarter (MB) | RSS at start (MB) | most in flight | samples with partitions paused | GC gen0 / gen1 / gen2, pause | load average (1 min) at the end | lost | duplicated |");
-        text.AppendLine("|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|");
+        text.AppendLine("| backlog | events/s | (a) on the same topic, events/s | b/a | CPU s per 1M events | peak RSS (MB) | peak RSS by quarter (MB) | RSS at start (MB) | most in flight | samples with partitions paused | GC gen0 / gen1 / gen2, pause | load average (1 min) at the end | lost | duplicated |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|");
         foreach (var run in runs)
         {
             var r = run.Result;
@@ -44,7 +71,7 @@ internal static class BacklogReport
             var s = r.Samples;
             var quarters = string.Join(" / ", s.PeakRssByQuarter.Select(static q => Format($"{Mb(q):N0}")));
             text.AppendLine(Format(
-                $"| {r.Events:N0} | {r.EventsPerSecond:N0} | {r.CpuSecondsPerMillion:N2} | **{Mb(u.PeakRssBytes):N0}** | {quarters} | {Mb(u.StartRssBytes):N0} | {s.MaxInFlightRecords:N0} records, {Mb(s.MaxInFlightBytes):N0} MB | {s.PausedSamples * 100.0 / Math.Max(s.Samples, 1):N0}% of {s.Samples:N0} | {u.Gen0} / {u.Gen1} / {u.Gen2}, {u.GcPause.TotalSeconds:N1} s ({u.GcPause / u.Elapsed * 100:N0}%) | {u.LoadAverage:N1} | {r.Verdict.Missing} | {r.Verdict.Duplicates} |"));
+                $"| {r.Events:N0} | {r.EventsPerSecond:N0} | {run.CeilingEventsPerSecond:N0} | {r.EventsPerSecond / run.CeilingEventsPerSecond:0.00} | {r.CpuSecondsPerMillion:N2} | **{Mb(u.PeakRssBytes):N0}** | {quarters} | {Mb(u.StartRssBytes):N0} | {s.MaxInFlightRecords:N0} records, {Mb(s.MaxInFlightBytes):N0} MB | {s.PausedSamples * 100.0 / Math.Max(s.Samples, 1):N0}% of {s.Samples:N0} | {u.Gen0} / {u.Gen1} / {u.Gen2}, {u.GcPause.TotalSeconds:N1} s ({u.GcPause / u.Elapsed * 100:N0}%) | {u.LoadAverage:N1} | {r.Verdict.Missing} | {r.Verdict.Duplicates} |"));
         }
 
         text.AppendLine();

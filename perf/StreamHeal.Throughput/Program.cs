@@ -26,12 +26,14 @@ var backlogCheck = new Option<long[]>("--backlog-check")
 };
 var inFlightRecords = new Option<int>("--in-flight-records") { Description = "With --backlog-check: pipeline.inFlightRecords of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultInFlightRecords };
 var inFlightBytes = new Option<long>("--in-flight-bytes") { Description = "With --backlog-check: pipeline.inFlightBytes of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultInFlightBytes };
+var deadLetterParallelism = new Option<int>("--dead-letter-parallelism") { Description = "With --backlog-check: pipeline.deadLetterParallelism of the pipeline child.", DefaultValueFactory = _ => new PipelineOptions().DeadLetterParallelism };
+var stageCapacity = new Option<int>("--stage-capacity") { Description = "With --backlog-check: pipeline.stageCapacity of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultStageCapacity };
 var output = new Option<string>("--output") { Description = "Where to write the markdown report.", DefaultValueFactory = _ => "perf/results/throughput.md" };
 var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
     + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
-    events, partitions, sustainedSeconds, backlogCheck, inFlightRecords, inFlightBytes, output,
+    events, partitions, sustainedSeconds, backlogCheck, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -46,7 +48,13 @@ root.SetAction(async (parse, cancellationToken) =>
 
     if (parse.GetValue(backlogCheck) is { Length: > 0 } sizes)
     {
-        var pipeline = new PipelineOptions { InFlightRecords = parse.GetValue(inFlightRecords), InFlightBytes = parse.GetValue(inFlightBytes) };
+        var pipeline = new PipelineOptions
+        {
+            InFlightRecords = parse.GetValue(inFlightRecords),
+            InFlightBytes = parse.GetValue(inFlightBytes),
+            DeadLetterParallelism = parse.GetValue(deadLetterParallelism),
+            StageCapacity = parse.GetValue(stageCapacity),
+        };
         var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         if (sizes.Any(static s => s < 1)
             || !System.ComponentModel.DataAnnotations.Validator.TryValidateObject(pipeline, new(pipeline), problems, validateAllProperties: true))
