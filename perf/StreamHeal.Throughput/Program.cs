@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
+using StreamHeal.Pipeline;
 using StreamHeal.Throughput;
 
 // The harness's own child: the BigQuery fake, kept out of the measured process (FakeBigQueryProcess starts it).
@@ -8,15 +9,31 @@ if (args is [FakeBigQueryServer.Switch])
     return await FakeBigQueryServer.RunAsync(Console.In, Console.Out);
 }
 
+// The backlog check's child: run (b) alone over one pre-produced topic (BacklogCheck starts it).
+if (args is [BacklogPipelineServer.Switch, .. var pipelineArgs])
+{
+    return await BacklogPipelineServer.RunAsync(pipelineArgs, Console.Out);
+}
+
 var events = new Option<long>("--events") { Description = "Events in the pre-produced corpus (the demo's mix, about 300 bytes each).", DefaultValueFactory = _ => 2_000_000 };
 var partitions = new Option<int>("--partitions") { Description = "Partitions of the corpus topic (the mock keeps at most 5 MiB per partition).", DefaultValueFactory = _ => 64 };
 var sustainedSeconds = new Option<int>("--sustained-seconds") { Description = "Length of the fixed-rate latency run into DuckDB; 0 skips it.", DefaultValueFactory = _ => 60 };
+var backlogCheck = new Option<long[]>("--backlog-check")
+{
+    Description = "Instead of the comparison: run (b) in a child process over a pre-produced backlog of each size given (e.g. 1000000 5000000; "
+        + "all with --partitions partitions) and write its peak RSS into the report's bounded-memory section, leaving the rest of the report as it is.",
+    AllowMultipleArgumentsPerToken = true,
+};
+var inFlightRecords = new Option<int>("--in-flight-records") { Description = "With --backlog-check: pipeline.inFlightRecords of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultInFlightRecords };
+var inFlightBytes = new Option<long>("--in-flight-bytes") { Description = "With --backlog-check: pipeline.inFlightBytes of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultInFlightBytes };
+var deadLetterParallelism = new Option<int>("--dead-letter-parallelism") { Description = "With --backlog-check: pipeline.deadLetterParallelism of the pipeline child.", DefaultValueFactory = _ => new PipelineOptions().DeadLetterParallelism };
+var stageCapacity = new Option<int>("--stage-capacity") { Description = "With --backlog-check: pipeline.stageCapacity of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultStageCapacity };
 var output = new Option<string>("--output") { Description = "Where to write the markdown report.", DefaultValueFactory = _ => "perf/results/throughput.md" };
 var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
     + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
-    events, partitions, sustainedSeconds, output,
+    events, partitions, sustainedSeconds, backlogCheck, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -27,6 +44,31 @@ root.SetAction(async (parse, cancellationToken) =>
     {
         await Console.Error.WriteLineAsync("--events must be at least 1, --partitions between 1 and 1000, --sustained-seconds at least 0, --output a file path.");
         return 2;
+    }
+
+    if (parse.GetValue(backlogCheck) is { Length: > 0 } sizes)
+    {
+        var pipeline = new PipelineOptions
+        {
+            InFlightRecords = parse.GetValue(inFlightRecords),
+            InFlightBytes = parse.GetValue(inFlightBytes),
+            DeadLetterParallelism = parse.GetValue(deadLetterParallelism),
+            StageCapacity = parse.GetValue(stageCapacity),
+        };
+        var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        if (sizes.Any(static s => s < 1)
+            || !System.ComponentModel.DataAnnotations.Validator.TryValidateObject(pipeline, new(pipeline), problems, validateAllProperties: true))
+        {
+            await Console.Error.WriteLineAsync("--backlog-check takes event counts of at least 1; " + string.Join(' ', problems.Select(static p => p.ErrorMessage)));
+            return 2;
+        }
+
+        var loadBefore = ResourceMeter.LoadAverages();
+        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out).RunAsync(cancellationToken);
+        var section = BacklogReport.Render(runs, options.Partitions, pipeline, options.CommandLine, loadBefore, ResourceMeter.LoadAverages());
+        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline), section, cancellationToken);
+        Console.WriteLine($"bounded-memory section written into {options.Output}");
+        return runs.All(static r => r.Result.Verdict.Ok) ? 0 : 1;
     }
 
     // Errors only, as the demo: every dead-lettered poison record is a warning, and printing thousands of them would be

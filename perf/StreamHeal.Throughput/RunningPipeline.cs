@@ -33,12 +33,14 @@ internal sealed class RunningPipeline : IAsyncDisposable
 
     /// <param name="deadLetterTopic">Its own DLQ topic per run, so each run's verdict reads only its own dead letters.</param>
     /// <param name="holds">The topic holds the sink was built with (the BigQuery sink pauses a table's partitions through them), or null.</param>
+    /// <param name="pipeline">The graph's capacities; null for the shipped defaults, which every comparison run uses.</param>
     public static RunningPipeline Start(
-        string bootstrapServers, string topic, string groupId, string deadLetterTopic, ISink sink, ILoggerFactory loggerFactory, TopicHolds? holds = null)
+        string bootstrapServers, string topic, string groupId, string deadLetterTopic, ISink sink, ILoggerFactory loggerFactory, TopicHolds? holds = null,
+        PipelineOptions? pipeline = null)
     {
         var settings = new PipelineSettings(
             Kafka(bootstrapServers, topic, groupId),
-            new PipelineOptions(),
+            pipeline ?? new PipelineOptions(),
             // As the demo: its oversized poison (70 KiB) must be dead-lettered.
             new DecodeOptions { MaxPayloadBytes = 64 * 1024 },
             new FlattenOptions(),

@@ -42,7 +42,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
 
         var corpus = await CorpusProducer.ProduceAsync(bootstrap, Topic, p, options.Events, null, cancellationToken);
         Say($"produced {corpus.Count:N0} events, {corpus.ValueBytes / 1e6:N1} MB of values, in {corpus.Elapsed.TotalSeconds:N1} s");
-        var watermarks = await CheckRetainedAsync(bootstrap, Topic, corpus.Count, cancellationToken);
+        var watermarks = await CheckRetainedAsync(bootstrap, Topic, corpus.Count, Say, cancellationToken);
 
         await WarmUpAsync(bootstrap, bigQuery, cancellationToken);
         var ceiling = await MeasureCeilingAsync(bootstrap, corpus, "throughput-a", "(a) ceiling: raw Confluent.Kafka group consumer", cancellationToken);
@@ -95,7 +95,8 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         await bigQueryPipeline.StopAsync();
     }
 
-    private async Task<TopicWatermarks> CheckRetainedAsync(string bootstrap, string topic, long expected, CancellationToken cancellationToken)
+    /// <summary>Throws unless every partition of <paramref name="topic"/> still starts at offset 0 and all <paramref name="expected"/> events are there.</summary>
+    public static async Task<TopicWatermarks> CheckRetainedAsync(string bootstrap, string topic, long expected, Action<string> say, CancellationToken cancellationToken)
     {
         var watermarks = await TopicWatermarks.QueryAsync(bootstrap, topic, cancellationToken: cancellationToken);
         var dropped = watermarks.DroppedByRetention();
@@ -106,7 +107,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
                 $"The mock cluster kept {watermarks.TotalCount:N0} of {expected:N0} events of '{topic}' ({dropped.Count} partitions lost their oldest data to the 5 MiB retention{first}). Use more --partitions or fewer --events.");
         }
 
-        Say($"every partition of {topic} starts at offset 0; {watermarks.TotalCount:N0} events retained");
+        say($"every partition of {topic} starts at offset 0; {watermarks.TotalCount:N0} events retained");
         return watermarks;
     }
 

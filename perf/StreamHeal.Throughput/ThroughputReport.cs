@@ -274,9 +274,9 @@ internal static class ThroughputReport
 
     private static double Ratio(RunResult run, RunResult ceiling) => run.EventsPerSecond / Math.Max(ceiling.EventsPerSecond, 0.001);
 
-    private static double Mb(long bytes) => bytes / 1e6;
+    public static double Mb(long bytes) => bytes / 1e6;
 
-    private static string CpuModel()
+    public static string CpuModel()
     {
         try
         {
@@ -289,5 +289,5 @@ internal static class ThroughputReport
         }
     }
 
-    private static string Format(FormattableString text) => text.ToString(Invariant);
+    public static string Format(FormattableString text) => text.ToString(Invariant);
 }

@@ -1,0 +1,83 @@
+using System.Globalization;
+using StreamHeal.Pipeline;
+
+namespace StreamHeal.Throughput;
+
+/// <summary>A backlog measured by <see cref="BacklogCheck"/>: the corpus as produced, and the pipeline child's report.</summary>
+/// <param name="CeilingEventsPerSecond">(a), the raw consumer, over the same topic right after (b), in this process.</param>
+internal sealed record BacklogRun(string Topic, ProducedCorpus Corpus, BacklogResult Result, double CeilingEventsPerSecond, string LoadBefore, string LoadAfter);
+
+/// <summary>
+/// Bounded memory shown rather than argued: for each backlog size, a topic of its own is produced on the mock cluster
+/// (every partition's low watermark checked to be 0), then run (b) — the pipeline into a null sink — works through it
+/// in a fresh child process (<see cref="BacklogPipelineServer"/>), whose peak RSS is then the pipeline's alone. Every
+/// size uses the same partition count, so the backlog is the only thing that differs between the runs.
+/// </summary>
+/// <param name="pipeline">Only its in-flight budgets, DLQ parallelism and stage capacity reach the child; everything else is the shipped default.</param>
+internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, PipelineOptions pipeline, TextWriter progress)
+{
+    private static readonly TimeSpan PidTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(70);
+
+    public static string TopicFor(long size) => string.Create(CultureInfo.InvariantCulture, $"backlog-{size}");
+
+    public async Task<IReadOnlyList<BacklogRun>> RunAsync(CancellationToken cancellationToken)
+    {
+        var topics = sizes.SelectMany(s => new[] { (TopicFor(s), partitions), (TopicFor(s) + ".dlq", partitions) });
+        await using var kafka = await DevKafkaProcess.StartAsync(topics, cancellationToken);
+        var bootstrap = kafka.BootstrapServers;
+        Say($"dev-kafka (pid {kafka.Id}) at {bootstrap}");
+        var runs = new List<BacklogRun>();
+        foreach (var size in sizes)
+        {
+            var topic = TopicFor(size);
+            Say($"producing {size:N0} events to {topic} ({partitions} partitions, lz4) ...");
+            var corpus = await CorpusProducer.ProduceAsync(bootstrap, topic, partitions, size, null, cancellationToken);
+            Say($"produced {corpus.Count:N0} events, {corpus.ValueBytes / 1e6:N1} MB of values, in {corpus.Elapsed.TotalSeconds:N1} s");
+            var watermarks = await ThroughputHarness.CheckRetainedAsync(bootstrap, topic, corpus.Count, Say, cancellationToken);
+            var highs = string.Join(',', watermarks.Partitions.Select(static w => w.High.ToString(CultureInfo.InvariantCulture)));
+
+            var loadBefore = ResourceMeter.LoadAverages();
+            Say($"(b) over a backlog of {size:N0} events in a child process ...");
+            await using var child = ChildProcess.Start(
+                typeof(BacklogCheck).Assembly.Location,
+                [BacklogPipelineServer.Switch, bootstrap, topic, "backlog-b-" + size.ToString(CultureInfo.InvariantCulture), topic + ".dlq", highs,
+                 pipeline.InFlightRecords.ToString(CultureInfo.InvariantCulture), pipeline.InFlightBytes.ToString(CultureInfo.InvariantCulture),
+                 pipeline.DeadLetterParallelism.ToString(CultureInfo.InvariantCulture), pipeline.StageCapacity.ToString(CultureInfo.InvariantCulture)],
+                "the pipeline child");
+            Say($"  {await child.ReadLineAsync(PidTimeout, "pid", cancellationToken)}");
+            var result = await ReadResultAsync(child, cancellationToken);
+            var loadAfter = ResourceMeter.LoadAverages();
+
+            // The ceiling on this very topic: with many partitions and a deep backlog the client alone may deliver less than on the comparison's corpus.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (messages, _) = await RawConsumer.ConsumeAsync(bootstrap, topic, "backlog-a-" + size.ToString(CultureInfo.InvariantCulture), corpus.Count, RunTimeout, cancellationToken);
+            var run = new BacklogRun(topic, corpus, result, messages / clock.Elapsed.TotalSeconds, loadBefore, loadAfter);
+            Say(ThroughputReport.Format(
+                $"backlog {size:N0}: peak RSS {result.Usage.PeakRssBytes / 1e6:N0} MB, {result.EventsPerSecond:N0} events/s (raw consumer {run.CeilingEventsPerSecond:N0}), load average {result.Usage.LoadAverage:N1}, lost {result.Verdict.Missing}, duplicated {result.Verdict.Duplicates}"));
+            runs.Add(run);
+        }
+
+        return runs;
+    }
+
+    private async Task<BacklogResult> ReadResultAsync(ChildProcess child, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var line = await child.ReadLineAsync(RunTimeout, "result", cancellationToken);
+            if (BacklogResult.IsResult(line))
+            {
+                return BacklogResult.Parse(line);
+            }
+
+            Say(line);
+        }
+    }
+
+    private void Say(string line)
+    {
+        progress.WriteLine(line);
+        progress.Flush();
+    }
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using StreamHeal.DeadLetter;
+using StreamHeal.Demo;
+using StreamHeal.Pipeline;
+
+namespace StreamHeal.Throughput;
+
+/// <summary>
+/// The child side of the backlog check: this harness re-invoked with <see cref="Switch"/> runs (b), the pipeline into a
+/// <see cref="NullSink"/>, over a pre-produced topic and nothing else, so its peak RSS is the pipeline's and not the
+/// harness's (which holds the produced positions, 16 B per event). Arguments: bootstrap servers, topic, group id, DLQ
+/// topic, the topic's high watermarks joined by commas (every low watermark was checked to be 0), and
+/// <c>pipeline.inFlightRecords</c>, <c>pipeline.inFlightBytes</c>, <c>pipeline.deadLetterParallelism</c> and
+/// <c>pipeline.stageCapacity</c>. It prints
+/// <c>pid N</c>, progress lines, one <c>result key=value ...</c> line (see <see cref="BacklogResult.Parse"/>) and exits.
+/// </summary>
+internal static class BacklogPipelineServer
+{
+    public const string Switch = "--serve-backlog-pipeline";
+
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(60);
+    private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan DeadLetterReadTimeout = TimeSpan.FromSeconds(120);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output)
+    {
+        if (args is not [var bootstrap, var topic, var groupId, var deadLetterTopic, var highList, var records, var bytes, var deadLetterSends, var stageCapacity])
+        {
+            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY");
+            return 2;
+        }
+
+        var options = new PipelineOptions
+        {
+            InFlightRecords = int.Parse(records, NumberStyles.None, CultureInfo.InvariantCulture),
+            InFlightBytes = long.Parse(bytes, NumberStyles.None, CultureInfo.InvariantCulture),
+            DeadLetterParallelism = int.Parse(deadLetterSends, NumberStyles.None, CultureInfo.InvariantCulture),
+            StageCapacity = int.Parse(stageCapacity, NumberStyles.None, CultureInfo.InvariantCulture),
+        };
+
+        var highs = highList.Split(',').Select(static h => long.Parse(h, NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();
+        var expected = highs.Sum();
+        using var loggerFactory = LoggerFactory.Create(static b => b.AddSimpleConsole(static o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error));
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"pid {Environment.ProcessId}"));
+        await output.FlushAsync();
+
+        var sink = new NullSink(highs);
+        var samples = new BacklogSamples(expected);
+        ResourceUsage usage;
+        await using (sink)
+        {
+            await using var meter = ResourceMeter.Start();
+            await using var pipeline = RunningPipeline.Start(bootstrap, topic, groupId, deadLetterTopic, sink, loggerFactory, pipeline: options);
+            using var stopSampling = new CancellationTokenSource();
+            var sampler = SampleAsync(pipeline, samples, stopSampling.Token);
+            await pipeline.WaitUntilAsync(p => p.Done >= expected, RunTimeout, $"all {expected:N0} records were done", output, CancellationToken.None);
+            usage = await meter.StopAsync();
+            await stopSampling.CancelAsync();
+            await sampler;
+            await pipeline.StopAsync();
+        }
+
+        // After the measurement: the verdict's sets weigh far more than the pipeline did.
+        var deadLetters = DeadLetterReader.ReadAll(bootstrap, deadLetterTopic, DeadLetterReadTimeout).Select(static d => (d.OriginalPartition, d.OriginalOffset));
+        var produced = new List<(int Partition, long Offset)>((int)expected);
+        for (var p = 0; p < highs.Length; p++)
+        {
+            for (var offset = 0L; offset < highs[p]; offset++)
+            {
+                produced.Add((p, offset));
+            }
+        }
+
+        var verdict = IngestionVerdict.Compute(produced, sink.Positions(), deadLetters);
+        await output.WriteLineAsync(new BacklogResult(expected, usage, samples, verdict).Format());
+        await output.FlushAsync();
+        return verdict.Ok ? 0 : 1;
+    }
+
+    private static async Task SampleAsync(RunningPipeline pipeline, BacklogSamples samples, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(SampleInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                var status = pipeline.Status;
+                samples.Add(pipeline.Done, Environment.WorkingSet, status.InFlightRecords, status.InFlightBytes, status.Paused);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
