@@ -12,7 +12,6 @@ internal sealed class AdaptiveConcurrency
     private readonly Queue<TaskCompletionSource> _waiters = new();
     private double _limit;
     private int _inFlight;
-    private long _throttles;
 
     public AdaptiveConcurrency(int max)
     {
@@ -32,23 +31,6 @@ internal sealed class AdaptiveConcurrency
             }
         }
     }
-
-    public int InFlight
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _inFlight;
-            }
-        }
-    }
-
-    /// <summary>How many times BigQuery throttled us.</summary>
-    public long Throttles => Interlocked.Read(ref _throttles);
-
-    /// <summary>True while the limit is below the configured maximum because of throttling.</summary>
-    public bool Throttled => Limit < _max;
 
     public Task AcquireAsync(CancellationToken cancellationToken)
     {
@@ -88,7 +70,6 @@ internal sealed class AdaptiveConcurrency
 
     public void OnThrottled()
     {
-        Interlocked.Increment(ref _throttles);
         lock (_gate)
         {
             _limit = Math.Max(1, Math.Floor(_limit / 2));
