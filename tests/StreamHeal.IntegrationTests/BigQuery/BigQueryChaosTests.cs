@@ -80,7 +80,9 @@ public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHel
         {
             for (var round = 0; !stopProducing.IsCancellationRequested; round++)
             {
-                var positions = await new DemoProducer(scenario.BootstrapServers, scenario.Topic, Partitions, new SyntheticEvents(seed + round, 0.005))
+                // Few poison events: every replay after a kill dead-letters them again, and the mock keeps only 5 MiB
+                // per DLQ partition, which 70 KB oversized values repeated ten times would exceed.
+                var positions = await new DemoProducer(scenario.BootstrapServers, scenario.Topic, Partitions, new SyntheticEvents(seed + round, 0.001))
                     .ProduceAsync(300, CancellationToken.None);
                 lock (produced)
                 {
