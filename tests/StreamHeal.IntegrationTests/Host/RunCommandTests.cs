@@ -15,26 +15,16 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
 {
     private static readonly string HostDll = HostExecutable.Dll;
 
-    [Fact]
-    public async Task Bad_configuration_exits_2_naming_every_bad_setting_without_a_stack_trace()
+    /// <summary>Runs <c>streamheal run</c> on a config file holding <paramref name="json"/>, and logs its stderr.</summary>
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunWithConfigAsync(string json)
     {
-        var config = Path.Combine(Path.GetTempPath(), $"streamheal-bad-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(config, """
-            {
-              "kafka": { "topics": [], "properties": { "enable.auto.commit": "true" } },
-              "pipeline": { "inFlightBytes": 10 },
-              "decode": { "maxDepth": 0 }
-            }
-            """);
+        var config = Path.Combine(Path.GetTempPath(), $"streamheal-config-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(config, json);
         try
         {
-            var (exitCode, stdout, stderr) = await ChildProcess.RunAsync("dotnet", [HostDll, "run", "--config", config], "", TimeSpan.FromSeconds(60));
-            output.WriteLine(stderr);
-            Assert.Equal(2, exitCode);
-            Assert.Contains("kafka.bootstrapServers is required", stderr, StringComparison.Ordinal);
-            Assert.Contains("InFlightBytes", stderr, StringComparison.Ordinal);
-            Assert.Contains("MaxDepth", stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+            var result = await ChildProcess.RunAsync("dotnet", [HostDll, "run", "--config", config], "", TimeSpan.FromSeconds(60));
+            output.WriteLine(result.Stderr);
+            return result;
         }
         finally
         {
@@ -43,30 +33,37 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
     }
 
     [Fact]
+    public async Task Bad_configuration_exits_2_naming_every_bad_setting_without_a_stack_trace()
+    {
+        var (exitCode, stdout, stderr) = await RunWithConfigAsync("""
+        {
+          "kafka": { "topics": [], "properties": { "enable.auto.commit": "true" } },
+          "pipeline": { "inFlightBytes": 10 },
+          "decode": { "maxDepth": 0 }
+        }
+        """);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("kafka.bootstrapServers is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("InFlightBytes", stderr, StringComparison.Ordinal);
+        Assert.Contains("MaxDepth", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_bigquery_sink_without_project_dataset_or_a_known_delivery_mode_exits_2_naming_each_setting()
     {
-        var config = Path.Combine(Path.GetTempPath(), $"streamheal-bad-bq-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(config, """
-            {
-              "kafka": { "bootstrapServers": "127.0.0.1:1", "topics": ["t"] },
-              "sink": { "type": "bigquery", "bigquery": { "delivery": "twice", "auth": "file", "credentialsFile": "/nonexistent/key.json" } }
-            }
-            """);
-        try
+        var (exitCode, stdout, stderr) = await RunWithConfigAsync("""
         {
-            var (exitCode, stdout, stderr) = await ChildProcess.RunAsync("dotnet", [HostDll, "run", "--config", config], "", TimeSpan.FromSeconds(60));
-            output.WriteLine(stderr);
-            Assert.Equal(2, exitCode);
-            Assert.Contains("sink.bigquery.projectId is required", stderr, StringComparison.Ordinal);
-            Assert.Contains("sink.bigquery.dataset is required", stderr, StringComparison.Ordinal);
-            Assert.Contains("sink.bigquery.delivery 'twice' is not supported", stderr, StringComparison.Ordinal);
-            Assert.Contains("sink.bigquery.credentialsFile", stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
+          "kafka": { "bootstrapServers": "127.0.0.1:1", "topics": ["t"] },
+          "sink": { "type": "bigquery", "bigquery": { "delivery": "twice", "auth": "file", "credentialsFile": "/nonexistent/key.json" } }
         }
-        finally
-        {
-            File.Delete(config);
-        }
+        """);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("sink.bigquery.projectId is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("sink.bigquery.dataset is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("sink.bigquery.delivery 'twice' is not supported", stderr, StringComparison.Ordinal);
+        Assert.Contains("sink.bigquery.credentialsFile", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -74,41 +71,21 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
     [InlineData("{ \"kafka\": { \"bootstrapServers\": \"127.0.0.1:1\", \"topics\": [\"t\"], \"properties\": { \"no.such.property\": \"1\" } } }", "[kafka.properties]")]
     public async Task Malformed_files_and_unknown_kafka_properties_exit_2(string json, string expected)
     {
-        var config = Path.Combine(Path.GetTempPath(), $"streamheal-malformed-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(config, json);
-        try
-        {
-            var (exitCode, stdout, stderr) = await ChildProcess.RunAsync("dotnet", [HostDll, "run", "--config", config], "", TimeSpan.FromSeconds(60));
-            output.WriteLine(stderr);
-            Assert.Equal(2, exitCode);
-            Assert.Contains(expected, stderr, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(config);
-        }
+        var (exitCode, stdout, stderr) = await RunWithConfigAsync(json);
+        Assert.Equal(2, exitCode);
+        Assert.Contains(expected, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Locked_commit_settings_and_missing_topics_are_refused()
     {
-        var config = Path.Combine(Path.GetTempPath(), $"streamheal-locked-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(config, """
-            { "kafka": { "bootstrapServers": "127.0.0.1:1", "topics": [], "properties": { "enable.auto.offset.store": "true" } } }
-            """);
-        try
-        {
-            var (exitCode, _, stderr) = await ChildProcess.RunAsync("dotnet", [HostDll, "run", "--config", config], "", TimeSpan.FromSeconds(60));
-            output.WriteLine(stderr);
-            Assert.Equal(2, exitCode);
-            Assert.Contains("kafka.topics must list at least one topic", stderr, StringComparison.Ordinal);
-            Assert.Contains("kafka.properties.enable.auto.offset.store cannot be set", stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(config);
-        }
+        var (exitCode, _, stderr) = await RunWithConfigAsync("""
+        { "kafka": { "bootstrapServers": "127.0.0.1:1", "topics": [], "properties": { "enable.auto.offset.store": "true" } } }
+        """);
+        Assert.Equal(2, exitCode);
+        Assert.Contains("kafka.topics must list at least one topic", stderr, StringComparison.Ordinal);
+        Assert.Contains("kafka.properties.enable.auto.offset.store cannot be set", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -181,7 +181,7 @@ internal sealed class TableWriter(
         {
             while (true)
             {
-                if (_default?.UpdatedSchema is { } reported && HasColumns(reported, columns))
+                if (ReportedByAStream(columns))
                 {
                     break;
                 }
@@ -209,6 +209,25 @@ internal sealed class TableWriter(
         }
 
         Log.BigQuerySchemaVisible(logger, table, timeProvider.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>Whether any of this table's connections was told (<c>updated_schema</c>) of a schema with every column.</summary>
+    private bool ReportedByAStream(string[] columns)
+    {
+        if (_default?.UpdatedSchema is { } reported && HasColumns(reported, columns))
+        {
+            return true;
+        }
+
+        foreach (var partition in _partitions.Values)
+        {
+            if (partition.Appender?.UpdatedSchema is { } schema && HasColumns(schema, columns))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool HasColumns(TableSchema schema, string[] columns)
