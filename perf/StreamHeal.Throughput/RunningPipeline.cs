@@ -72,7 +72,7 @@ internal sealed class RunningPipeline : IAsyncDisposable
                 var status = _pipeline.Status;
                 progress.WriteLine(string.Create(
                     System.Globalization.CultureInfo.InvariantCulture,
-                    $"  done {done:N0} (+{(done - lastDone) / ProgressInterval.TotalSeconds:N0}/s), polled {status.Polled:N0}, in flight {status.InFlightRecords:N0} records / {status.InFlightBytes / 1e6:N0} MB, paused {status.Paused}, lag {status.Lag:N0}"));
+                    $"  done {done:N0} (+{(done - lastDone) / ProgressInterval.TotalSeconds:N0}/s), polled {status.Polled:N0}, in flight {status.InFlightRecords:N0} records / {status.InFlightBytes / 1e6:N0} MB, paused {status.Paused}, lag {status.Lag:N0}; {_pipeline.Describe()}"));
                 lastDone = done;
                 nextReport += ProgressInterval;
             }

@@ -17,6 +17,7 @@ internal sealed class BatchStage : IAsyncDisposable
     private readonly BufferBlock<Batch<IngestRecord>> _output;
     private readonly ITimer _timer;
     private readonly Task _completion;
+    private DateTimeOffset? _armed;
 
     public BatchStage(BatchOptions options, TimeProvider timeProvider, int capacity, CancellationToken cancellationToken)
     {
@@ -45,7 +46,11 @@ internal sealed class BatchStage : IAsyncDisposable
     private async Task OnItemAsync(IngestRecord? record)
     {
         var now = _timeProvider.GetUtcNow();
-        if (record is not null)
+        if (record is null)
+        {
+            _armed = null; // a tick: the one-shot timer has fired
+        }
+        else
         {
             foreach (var full in _batcher.Add(record.Table, record, record.Bytes, now))
             {
@@ -58,8 +63,14 @@ internal sealed class BatchStage : IAsyncDisposable
             await _output.SendAsync(due);
         }
 
+        // Re-armed only when the earliest deadline changes: re-arming takes the timer queue's lock, and rows arrive by
+        // the hundred thousand per second.
         var deadline = _batcher.NextDeadline;
-        _timer.Change(deadline is { } d ? Max(d - now, TimeSpan.FromMilliseconds(1)) : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (deadline != _armed)
+        {
+            _armed = deadline;
+            _timer.Change(deadline is { } d ? Max(d - now, TimeSpan.FromMilliseconds(1)) : Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
     }
 
     private async Task CompleteOutputAsync()
