@@ -7,7 +7,7 @@ public sealed class BatchOptions
 {
     public const int DefaultMaxRows = 5_000;
     public const long DefaultMaxBytes = 8L * 1024 * 1024;
-    public static readonly TimeSpan DefaultLinger = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan DefaultLinger = TimeSpan.FromMilliseconds(100);
 
     /// <summary>A batch is sent once it holds this many rows. Default <see cref="DefaultMaxRows"/>.</summary>
     [Range(1, 1_000_000)]
@@ -22,7 +22,7 @@ public sealed class BatchOptions
 
     /// <summary>
     /// Longest a row waits for its batch to fill, measured from the batch's first row.
-    /// Default <see cref="DefaultLinger"/> (200 ms).
+    /// Default <see cref="DefaultLinger"/> (100 ms).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan Linger { get; set; } = DefaultLinger;

@@ -33,10 +33,13 @@ public sealed class Flattener
     private readonly PathNameCache _names;
     private readonly ValueTextCache _values;
     private readonly ArrayMode _arrayMode;
+    private readonly FlatFieldPool? _pool;
 
-    public Flattener(FlattenOptions options)
+    /// <param name="pool">Where rows' field arrays come from; null allocates them.</param>
+    public Flattener(FlattenOptions options, FlatFieldPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _pool = pool;
         _values = new ValueTextCache(options.MaxCachedValues);
         _names = new PathNameCache(options.Separator, options.MaxNameLength, options.MaxCachedNames, _values);
         _arrayMode = options.ArrayMode;
@@ -54,7 +57,7 @@ public sealed class Flattener
     /// <param name="fieldCountHint">Expected number of fields (e.g. <c>DecodeResult.FieldCount</c>) to size the row.</param>
     public FlatRow Flatten(ReadOnlySpan<byte> utf8JsonObject, int fieldCountHint)
     {
-        var row = new FlatRow(Math.Max(fieldCountHint, 1));
+        var row = new FlatRow(Math.Max(fieldCountHint, 1), _pool);
         var seen = _threadNames ??= new HashSet<string>(StringComparer.Ordinal);
         var path = new PathBuffer();
         try

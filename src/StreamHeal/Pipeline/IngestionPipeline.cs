@@ -42,6 +42,10 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private readonly SchemaRegistrar? _registrar;
     private readonly SchemaRegistry.SchemaCache? _registrySchemas;
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
+    // Free field arrays kept per size: about the rows in flight at full speed (a few stage queues and open batches).
+    // More in flight during a stall are allocated and left to the GC when they come back.
+    private const int MaxPooledRowsPerSize = 16_384;
     private readonly TopicHolds? _holds;
     private PollLoop? _poll;
     private volatile bool _running;
@@ -127,15 +131,17 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var token = abort.Token;
         var completion = new RecordCompletion(_tracker, _budget);
         var capacity = options.StageCapacity;
+        // Rows' field arrays are rented here and given back by the sink stage once their rows are confirmed.
+        var rowPool = new FlatFieldPool(Math.Min(options.InFlightRecords, MaxPooledRowsPerSize));
 
         var avro = _registrySchemas is null
             ? null
             : new AvroEventDecoder(
                 _registrySchemas,
-                new Decode.Avro.AvroDecoders(_settings.Flatten, _registrySchemas.Capacity),
+                new Decode.Avro.AvroDecoders(_settings.Flatten, _registrySchemas.Capacity, rowPool),
                 Retry(SchemaRegistry.SchemaRegistryErrors.IsTransient, (attempt, delay, e) => Log.RegistryUnavailable(_logger, attempt + 1, delay, e.Message)));
         var decode = DecodeStage.Create(new JsonDecoder(_settings.Decode), avro, completion, Metrics, options.DecodeParallelism, capacity, token);
-        var flatten = FlattenStage.Create(new Flattener(_settings.Flatten), options.FlattenParallelism, capacity, token);
+        var flatten = FlattenStage.Create(new Flattener(_settings.Flatten, rowPool), options.FlattenParallelism, capacity, token);
         var compat = CompatFilterStage.Create(
             new CompatFilter.CompatFilter(_settings.Schema), _settings.Schema.Policy, _catalog, _registrar, QuarantineCounts, Metrics, _logger,
             options.CompatFilterParallelism, capacity, token);

@@ -11,26 +11,44 @@ public readonly record struct FlatField(string Name, FieldValue Value);
 /// </summary>
 /// <remarks>
 /// The row is its own field list (<see cref="Fields"/> returns it) and holds the fields in one array, so a row costs
-/// two objects, not three: one is made per event on the hot path.
+/// two objects, not three: one is made per event on the hot path. With a <see cref="FlatFieldPool"/> the array is
+/// rented, and <see cref="Release"/> gives it back once nothing reads the row any more.
 /// </remarks>
 public sealed class FlatRow : IReadOnlyList<FlatField>
 {
+    private readonly FlatFieldPool? _pool;
     private FlatField[] _fields;
     private int _count;
+    private bool _released;
     private List<QuarantinedField>? _quarantine;
 
     public FlatRow(int capacity = 16)
+        : this(capacity, null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
-        _fields = capacity == 0 ? [] : new FlatField[capacity];
     }
 
-    public int Count => _count;
+    /// <param name="pool">Where the field array comes from and goes back to on <see cref="Release"/>; null allocates it.</param>
+    public FlatRow(int capacity, FlatFieldPool? pool)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        _pool = pool;
+        _fields = capacity == 0 ? [] : pool is null ? new FlatField[capacity] : pool.Rent(capacity);
+    }
+
+    public int Count
+    {
+        get
+        {
+            ThrowIfReleased();
+            return _count;
+        }
+    }
 
     public FlatField this[int index]
     {
         get
         {
+            ThrowIfReleased();
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_count, nameof(index));
             return _fields[index];
         }
@@ -43,13 +61,65 @@ public sealed class FlatRow : IReadOnlyList<FlatField>
 
     public void Add(string name, FieldValue value)
     {
+        ThrowIfReleased();
         if (_count == _fields.Length)
         {
-            Array.Resize(ref _fields, Math.Max(_fields.Length * 2, 4));
+            Grow();
         }
 
         _fields[_count++] = new FlatField(name, value);
     }
+
+    /// <summary>
+    /// Gives the field array back to the pool. The caller guarantees nothing reads the row afterwards; any later
+    /// access throws, so a late reader fails loudly instead of reading another event's values. Idempotent.
+    /// </summary>
+    public void Release()
+    {
+        if (_released)
+        {
+            return;
+        }
+
+        _released = true;
+        var fields = _fields;
+        _fields = [];
+        _count = 0;
+        if (_pool is not null && fields.Length > 0)
+        {
+            _pool.Return(fields);
+        }
+    }
+
+    private void Grow()
+    {
+        var size = Math.Max(_fields.Length * 2, 4);
+        if (_pool is null)
+        {
+            Array.Resize(ref _fields, size);
+            return;
+        }
+
+        var larger = _pool.Rent(size);
+        Array.Copy(_fields, larger, _count);
+        if (_fields.Length > 0)
+        {
+            _pool.Return(_fields);
+        }
+
+        _fields = larger;
+    }
+
+    private void ThrowIfReleased()
+    {
+        if (_released)
+        {
+            ThrowReleased();
+        }
+    }
+
+    private static void ThrowReleased() =>
+        throw new ObjectDisposedException(nameof(FlatRow), "The row was released after its sink write; its fields belong to another event now.");
 
     public void AddQuarantine(QuarantinedField field) => (_quarantine ??= []).Add(field);
 
@@ -59,6 +129,7 @@ public sealed class FlatRow : IReadOnlyList<FlatField>
     /// <summary>Removes the fields whose index is marked, in one pass, keeping the order of the rest.</summary>
     public void RemoveMarked(ReadOnlySpan<bool> marked)
     {
+        ThrowIfReleased();
         var write = 0;
         for (var read = 0; read < _count; read++)
         {
@@ -77,7 +148,11 @@ public sealed class FlatRow : IReadOnlyList<FlatField>
     public string? QuarantineJson() =>
         _quarantine is null or { Count: 0 } ? null : QuarantineWriter.ToJson(_quarantine);
 
-    public Enumerator GetEnumerator() => new(this);
+    public Enumerator GetEnumerator()
+    {
+        ThrowIfReleased();
+        return new(this);
+    }
 
     IEnumerator<FlatField> IEnumerable<FlatField>.GetEnumerator() => GetEnumerator();
 

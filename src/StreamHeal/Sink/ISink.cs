@@ -23,6 +23,8 @@ public interface ISink : IAsyncDisposable
     /// <summary>
     /// Writes <paramref name="batch"/>. Rows of one partition arrive in offset order. A sink that stores offsets
     /// (exactly-once) skips rows at or below what it already holds and reports them as <see cref="RowOutcome.AlreadyWritten"/>.
+    /// Once it returns, the sink keeps no reference to the batch or its rows: the caller reuses the row array and
+    /// releases confirmed rows (<see cref="FlatRow.Release"/>), whose fields then belong to other events.
     /// </summary>
     ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Batch;
@@ -173,19 +174,21 @@ internal sealed class SinkStage
         }
 
         var records = batch.Items;
-        var rows = new SinkRow[records.Count];
-        for (var i = 0; i < rows.Length; i++)
+        // Rented: at 5,000 rows the array is on the large object heap, and a new one per batch drove gen2 collections.
+        var rows = ArrayPool<SinkRow>.Shared.Rent(records.Count);
+        for (var i = 0; i < records.Count; i++)
         {
             var record = records[i];
             rows[i] = new SinkRow(record.Partition, record.Offset, record.Timestamp, record.Row!);
         }
 
-        var sinkBatch = new SinkBatch(table, records[0].Topic, snapshot.Columns, rows);
+        var sinkBatch = new SinkBatch(table, records[0].Topic, snapshot.Columns, new ArraySegment<SinkRow>(rows, 0, records.Count));
         var result = await _retry.ExecuteAsync(static (s, ct) => s.sink.WriteAsync(s.sinkBatch, ct), (sink: _sink, sinkBatch), cancellationToken);
+        ArrayPool<SinkRow>.Shared.Return(rows, clearArray: true);
 
         var written = 0;
         var replayed = 0;
-        for (var i = 0; i < rows.Length; i++)
+        for (var i = 0; i < records.Count; i++)
         {
             var record = records[i];
             switch (result[i])
@@ -193,10 +196,12 @@ internal sealed class SinkStage
                 case RowOutcome.Written:
                     written++;
                     _completion.Complete(record);
+                    record.Row!.Release();
                     break;
                 case RowOutcome.AlreadyWritten:
                     replayed++;
                     _completion.Complete(record);
+                    record.Row!.Release();
                     break;
                 default:
                     record.Fail(new DeadLetterReason("sink_rejected", result.ErrorFor(i) ?? "rejected by the sink", Name));

@@ -71,7 +71,9 @@ public sealed class OutageTests(KafkaClusterFixture kafka, ITestOutputHelper out
     public async Task Stopping_while_records_wait_in_sink_retry_and_in_the_dlq_path_loses_none()
     {
         await using var scenario = new PipelineScenario(kafka, output, "stop-in-retry", partitions: 4);
-        var produced = await scenario.ProduceAsync(20_000, seed: 22, poisonShare: 0.05);
+        // 2% poison: dead letters acknowledged behind the stuck rows are sent again by the second run (at least once),
+        // and at 5% with 64 DLQ sends in flight the repeats of 70 KB poison overran the mock's 5 MiB per DLQ partition.
+        var produced = await scenario.ProduceAsync(20_000, seed: 22, poisonShare: 0.02);
         var settings = scenario.Settings() with
         {
             Pipeline = new PipelineOptions { DrainTimeout = TimeSpan.FromSeconds(3), RevokeDrainTimeout = TimeSpan.FromSeconds(1) },

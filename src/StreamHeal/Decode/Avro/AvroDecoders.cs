@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using StreamHeal.Flatten;
+using StreamHeal.Records;
 
 namespace StreamHeal.Decode.Avro;
 
@@ -18,14 +19,17 @@ public sealed class AvroDecoders
     private readonly Queue<int> _order = new();
     private readonly Lock _missLock = new();
     private readonly FlattenOptions _options;
+    private readonly FlatFieldPool? _pool;
 
     /// <param name="options">Naming rules shared with the JSON flattener.</param>
     /// <param name="capacity">Schemas kept; default <see cref="DefaultCapacity"/>.</param>
-    public AvroDecoders(FlattenOptions options, int capacity = DefaultCapacity)
+    /// <param name="pool">Where rows' field arrays come from; null allocates them.</param>
+    public AvroDecoders(FlattenOptions options, int capacity = DefaultCapacity, FlatFieldPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _options = options;
+        _pool = pool;
         Capacity = capacity;
     }
 
@@ -52,7 +56,7 @@ public sealed class AvroDecoders
                 return cached;
             }
 
-            var built = new AvroFlattener(schemaJson, _options);
+            var built = new AvroFlattener(schemaJson, _options, _pool);
             _flatteners[schemaId] = built;
             _order.Enqueue(schemaId);
             while (_order.Count > Capacity)

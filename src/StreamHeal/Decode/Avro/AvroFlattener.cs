@@ -40,17 +40,19 @@ public sealed class AvroFlattener
     private readonly int _slotCount;
     private readonly int _rowCapacity;
     private readonly ArrayMode _arrayMode;
+    private readonly FlatFieldPool? _pool;
 
     /// <param name="schemaJson">The writer schema; its top level must be a record.</param>
     /// <exception cref="AvroException">The schema is not valid Avro (<see cref="SchemaParseException"/>, or <see cref="AvroTypeException"/> for a misplaced logical type).</exception>
     /// <exception cref="ArgumentException">The top level is not a record, or a type is not supported.</exception>
-    public AvroFlattener(string schemaJson, FlattenOptions options)
-        : this(Parse(schemaJson), options)
+    /// <param name="pool">Where rows' field arrays come from; null allocates them.</param>
+    public AvroFlattener(string schemaJson, FlattenOptions options, FlatFieldPool? pool = null)
+        : this(Parse(schemaJson), options, pool)
     {
     }
 
-    /// <inheritdoc cref="AvroFlattener(string, FlattenOptions)"/>
-    public AvroFlattener(Schema schema, FlattenOptions options)
+    /// <inheritdoc cref="AvroFlattener(string, FlattenOptions, FlatFieldPool)"/>
+    public AvroFlattener(Schema schema, FlattenOptions options, FlatFieldPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(options);
@@ -64,6 +66,7 @@ public sealed class AvroFlattener
         _slotCount = planner.SlotCount;
         _rowCapacity = Math.Clamp(AvroPlanner.MaxLeaves(_fields), 1, MaxRowCapacityHint);
         _arrayMode = options.ArrayMode;
+        _pool = pool;
     }
 
     /// <summary>Decodes one record written with this flattener's schema (the bare Avro body, no framing).</summary>
@@ -71,7 +74,7 @@ public sealed class AvroFlattener
     public FlatRow Flatten(ReadOnlySpan<byte> avroBinary)
     {
         var reader = new AvroReader(avroBinary);
-        var row = new FlatRow(_rowCapacity);
+        var row = new FlatRow(_rowCapacity, _pool);
         var seen = _slotCount <= StackallocSlots ? stackalloc bool[StackallocSlots] : new bool[_slotCount];
         seen.Clear();
         foreach (var field in _fields)
