@@ -27,7 +27,11 @@ internal sealed record BigQueryDetails(string Delivery, TimeSpan FakeCpu, long F
 
 /// <summary>The fixed-rate run into DuckDB.</summary>
 /// <param name="Usage">From the first produced event until every record was done; the paced producer runs in this process too.</param>
+/// <param name="Basis">What the rate is half of: <c>(b)</c>, as the targets define it, or <c>(c)</c>.</param>
 internal sealed record SustainedResult(
+    string Basis,
+    string Topic,
+    int Partitions,
     double TargetPerSecond,
     ProducedCorpus Produced,
     LatencyPercentiles Latency,
@@ -47,18 +51,19 @@ internal sealed record HarnessResult(
     RunResult BigQuery,
     BigQueryDetails BigQueryDetails,
     SustainedResult? Sustained,
+    SustainedResult? SustainedAtDuckDbRate,
     string LoadBefore,
     string LoadAfter)
 {
     /// <summary>The faster of the two ceiling measurements: the ratios divide by it.</summary>
     public RunResult Ceiling => CeilingAfter.EventsPerSecond > CeilingBefore.EventsPerSecond ? CeilingAfter : CeilingBefore;
 
-    public long Lost => NullSink.Lost + DuckDb.Lost + BigQuery.Lost + (Sustained?.Verdict.Missing ?? 0);
+    public long Lost => NullSink.Lost + DuckDb.Lost + BigQuery.Lost + (Sustained?.Verdict.Missing ?? 0) + (SustainedAtDuckDbRate?.Verdict.Missing ?? 0);
 
-    public long Duplicated => NullSink.Duplicated + DuckDb.Duplicated + BigQuery.Duplicated + (Sustained?.Verdict.Duplicates ?? 0);
+    public long Duplicated => NullSink.Duplicated + DuckDb.Duplicated + BigQuery.Duplicated + (Sustained?.Verdict.Duplicates ?? 0) + (SustainedAtDuckDbRate?.Verdict.Duplicates ?? 0);
 
     public bool Ok => Lost == 0 && Duplicated == 0
-        && NullSink.Verdict is { Ok: true } && DuckDb.Verdict is { Ok: true } && BigQuery.Verdict is { Ok: true } && Sustained?.Verdict.Ok != false;
+        && NullSink.Verdict is { Ok: true } && DuckDb.Verdict is { Ok: true } && BigQuery.Verdict is { Ok: true } && Sustained?.Verdict.Ok != false && SustainedAtDuckDbRate?.Verdict.Ok != false;
 }
 
 /// <summary>The command line, validated.</summary>

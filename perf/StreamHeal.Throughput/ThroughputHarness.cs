@@ -20,6 +20,13 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     public const int Brokers = 3;
     private const string Topic = "events";
     private const string SustainedTopic = "sustained";
+    private const string SustainedAtDuckDbRateTopic = "sustained-c";
+
+    // The sustained topics hold 60 s of events even if the pipeline falls behind by all of it: 512 × the mock's 5 MiB
+    // per partition is ~7M events of the demo's mix. Their DLQ topics get as many: 0.5% poison at ~90,000 events/s
+    // for 60 s, a seventh of it 70 KiB values, overran 64 DLQ partitions and the verdict counted the dropped dead
+    // letters as lost.
+    private const int SustainedPartitions = 512;
     private const string WarmUpTopic = "warmup";
     public const long WarmUpEvents = 20_000;
     public const string BigQueryDelivery = BigQuerySinkOptions.AtLeastOnce;
@@ -34,7 +41,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         var loadBefore = ResourceMeter.LoadAverages();
         var p = options.Partitions;
         await using var kafka = await DevKafkaProcess.StartAsync(
-            [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (Topic + ".dlq-d", p), (SustainedTopic, p), (SustainedTopic + ".dlq", p), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
+            [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (Topic + ".dlq-d", p), (SustainedTopic, SustainedPartitions), (SustainedTopic + ".dlq", SustainedPartitions), (SustainedAtDuckDbRateTopic, SustainedPartitions), (SustainedAtDuckDbRateTopic + ".dlq", SustainedPartitions), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
         var bootstrap = kafka.BootstrapServers;
         await using var bigQuery = await FakeBigQueryProcess.StartAsync(cancellationToken);
         Say($"BigQuery fake (pid {bigQuery.Id}) at {bigQuery.WriteEndpoint} (Storage Write, gRPC) and {bigQuery.RestEndpoint} (REST)");
@@ -63,13 +70,17 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         Say(Line(ceilingAgain));
 
         SustainedResult? sustained = null;
+        SustainedResult? sustainedAtDuckDbRate = null;
         if (options.SustainedSeconds > 0)
         {
-            sustained = await MeasureSustainedAsync(bootstrap, nullSink.EventsPerSecond / 2, cancellationToken);
-            Say($"sustained: {sustained.Produced.EventsPerSecond:N0}/s produced, latency p50 {sustained.Latency.P50:N0} ms, p95 {sustained.Latency.P95:N0} ms, p99 {sustained.Latency.P99:N0} ms");
+            // As the targets define it: half of what the pipeline takes into the null sink.
+            sustained = await MeasureSustainedAsync(bootstrap, "(b)", SustainedTopic, nullSink.EventsPerSecond / 2, cancellationToken);
+            // Half of what DuckDB itself took: the latency of a sink that is not saturated.
+            sustainedAtDuckDbRate = await MeasureSustainedAsync(bootstrap, "(c)", SustainedAtDuckDbRateTopic, duckDb.EventsPerSecond / 2, cancellationToken);
         }
 
-        return new HarnessResult(options, corpus, Brokers, ceiling, ceilingAgain, nullSink, duckDb, bigQueryRun, bigQueryDetails, sustained, loadBefore, ResourceMeter.LoadAverages());
+        return new HarnessResult(
+            options, corpus, Brokers, ceiling, ceilingAgain, nullSink, duckDb, bigQueryRun, bigQueryDetails, sustained, sustainedAtDuckDbRate, loadBefore, ResourceMeter.LoadAverages());
     }
 
     /// <summary>
@@ -109,6 +120,17 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
 
         say($"every partition of {topic} starts at offset 0; {watermarks.TotalCount:N0} events retained");
         return watermarks;
+    }
+
+    /// <summary>Throws if the mock dropped dead letters to its retention: the verdict would count them as lost.</summary>
+    private static async Task CheckDeadLettersRetainedAsync(string bootstrap, string topic, CancellationToken cancellationToken)
+    {
+        var dropped = (await TopicWatermarks.QueryAsync(bootstrap, topic, cancellationToken: cancellationToken)).DroppedByRetention();
+        if (dropped.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The mock cluster dropped dead letters of '{topic}' to its 5 MiB retention ({dropped.Count} partitions; e.g. partition {dropped[0].Partition} starts at {dropped[0].Low:N0}), so the verdict cannot be computed.");
+        }
     }
 
     private async Task<RunResult> MeasureCeilingAsync(string bootstrap, ProducedCorpus corpus, string groupId, string title, CancellationToken cancellationToken)
@@ -238,11 +260,11 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         }
     }
 
-    private async Task<SustainedResult> MeasureSustainedAsync(string bootstrap, double perSecond, CancellationToken cancellationToken)
+    private async Task<SustainedResult> MeasureSustainedAsync(string bootstrap, string basis, string topic, double perSecond, CancellationToken cancellationToken)
     {
         var count = Math.Max(1, (long)(perSecond * options.SustainedSeconds));
-        Say($"sustained: {perSecond:N0} events/s for {options.SustainedSeconds} s ({count:N0} events) into DuckDB ...");
-        var path = TempDatabase("sustained");
+        Say($"sustained at 50% of {basis}: {perSecond:N0} events/s for {options.SustainedSeconds} s ({count:N0} events) into DuckDB ...");
+        var path = TempDatabase(topic);
         try
         {
             var sink = new AckLatencySink(new DuckDbSink(new DuckDbSinkOptions { Path = path }, TimeProvider.System), count);
@@ -251,11 +273,11 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             ResourceUsage usage;
             await using (sink)
             {
-                await using var pipeline = RunningPipeline.Start(bootstrap, SustainedTopic, "throughput-sustained", SustainedTopic + ".dlq", sink, loggerFactory);
+                await using var pipeline = RunningPipeline.Start(bootstrap, topic, "throughput-" + topic, topic + ".dlq", sink, loggerFactory);
                 // Produce only once the group has its partitions, so the first events do not carry the join in their latency.
-                await pipeline.WaitUntilAsync(p => p.Status.AssignedPartitions == options.Partitions, TimeSpan.FromSeconds(60), "all partitions were assigned", null, cancellationToken);
+                await pipeline.WaitUntilAsync(p => p.Status.AssignedPartitions == SustainedPartitions, TimeSpan.FromSeconds(60), "all partitions were assigned", null, cancellationToken);
                 await using var meter = ResourceMeter.Start();
-                produced = await CorpusProducer.ProduceAsync(bootstrap, SustainedTopic, options.Partitions, count, perSecond, cancellationToken);
+                produced = await CorpusProducer.ProduceAsync(bootstrap, topic, SustainedPartitions, count, perSecond, cancellationToken);
                 var drained = System.Diagnostics.Stopwatch.StartNew();
                 var allowance = TimeSpan.FromSeconds(Math.Max(120, 2 * options.SustainedSeconds));
                 await pipeline.WaitUntilAsync(p => p.Done >= count, allowance, $"all {count:N0} sustained records were done", progress, cancellationToken);
@@ -264,10 +286,15 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
                 await pipeline.StopAsync();
             }
 
-            var dlq = await ReadDeadLettersAsync(bootstrap, SustainedTopic + ".dlq", cancellationToken);
-            var rows = await Task.Run(() => ReadPositions(path, TableNames.ForTopic(SustainedTopic)), cancellationToken);
+            // A record the mock dropped before the pipeline read it would count as lost; make that impossible to miss.
+            await CheckRetainedAsync(bootstrap, topic, produced.Count, Say, cancellationToken);
+            await CheckDeadLettersRetainedAsync(bootstrap, topic + ".dlq", cancellationToken);
+            var dlq = await ReadDeadLettersAsync(bootstrap, topic + ".dlq", cancellationToken);
+            var rows = await Task.Run(() => ReadPositions(path, TableNames.ForTopic(topic)), cancellationToken);
             var verdict = IngestionVerdict.Compute(produced.Positions, rows, dlq);
-            return new SustainedResult(perSecond, produced, sink.Percentiles(), verdict, drain, usage);
+            var result = new SustainedResult(basis, topic, SustainedPartitions, perSecond, produced, sink.Percentiles(), verdict, drain, usage);
+            Say($"sustained at 50% of {basis}: {result.Produced.EventsPerSecond:N0}/s produced, latency p50 {result.Latency.P50:N0} ms, p95 {result.Latency.P95:N0} ms, p99 {result.Latency.P99:N0} ms");
+            return result;
         }
         finally
         {

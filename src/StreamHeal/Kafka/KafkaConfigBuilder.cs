@@ -22,6 +22,8 @@ public static class KafkaConfigBuilder
 
     private const string FetchQueueBackoffKey = "fetch.queue.backoff.ms";
     private const string DefaultFetchQueueBackoffMs = "10";
+    private const string FetchWaitMaxKey = "fetch.wait.max.ms";
+    private const string DefaultFetchWaitMaxMs = "100";
 
     public static bool IsLocked(string key) => LockedKeys.Contains(key);
 
@@ -49,6 +51,14 @@ public static class KafkaConfigBuilder
         if (!kafka.Properties.ContainsKey(FetchQueueBackoffKey))
         {
             config.Set(FetchQueueBackoffKey, DefaultFetchQueueBackoffMs);
+        }
+
+        // How long a broker may hold a fetch that has no data yet; 500 ms by default. A broker answers as soon as data
+        // arrives, so this only costs idle requests, but a broker that waits it out (the mock does) adds it to every
+        // row's latency: at moderate load the harness measured p50 532 ms with the default and 252 ms with 100 ms.
+        if (!kafka.Properties.ContainsKey(FetchWaitMaxKey))
+        {
+            config.Set(FetchWaitMaxKey, DefaultFetchWaitMaxMs);
         }
 
         return config;
