@@ -54,7 +54,7 @@ internal sealed record BacklogResult(long Events, ResourceUsage Usage, BacklogSa
     public string Format() => string.Create(
         CultureInfo.InvariantCulture,
         $"{Prefix}events={Events} elapsed={Usage.Elapsed.TotalSeconds:R} cpu={Usage.Cpu.TotalSeconds:R} peak={Usage.PeakRssBytes} sampled={Usage.SampledPeakRssBytes} start={Usage.StartRssBytes} "
-        + $"gen0={Usage.Gen0} gen1={Usage.Gen1} gen2={Usage.Gen2} pause={Usage.GcPause.TotalSeconds:R} load={Usage.LoadAverage:R} "
+        + $"gen0={Usage.Gen0} gen1={Usage.Gen1} gen2={Usage.Gen2} pause={Usage.GcPause.TotalSeconds:R} load={Usage.LoadAverage:R} longest={Usage.LongestGcPause.TotalSeconds:R} heap={string.Join(',', Usage.HeapAfterGcByQuarter)} "
         + $"quarters={string.Join(',', Samples.PeakRssByQuarter)} records={Samples.MaxInFlightRecords} bytes={Samples.MaxInFlightBytes} samples={Samples.Samples} paused={Samples.PausedSamples} "
         + $"produced={Verdict.Produced} sunk={Verdict.Sunk} dead={Verdict.DeadLettered} duplicates={Verdict.Duplicates} missing={Verdict.Missing}");
 
@@ -67,7 +67,8 @@ internal sealed record BacklogResult(long Events, ResourceUsage Usage, BacklogSa
         double D(string key) => double.Parse(fields[key], NumberStyles.Float, CultureInfo.InvariantCulture);
         var usage = new ResourceUsage(
             TimeSpan.FromSeconds(D("elapsed")), TimeSpan.FromSeconds(D("cpu")), L("peak"), L("sampled"), L("start"),
-            (int)L("gen0"), (int)L("gen1"), (int)L("gen2"), TimeSpan.FromSeconds(D("pause")), D("load"));
+            (int)L("gen0"), (int)L("gen1"), (int)L("gen2"), TimeSpan.FromSeconds(D("pause")), D("load"),
+            TimeSpan.FromSeconds(D("longest")), [.. fields["heap"].Split(',').Select(static h => long.Parse(h, NumberStyles.None, CultureInfo.InvariantCulture))]);
         var samples = new BacklogSamples(L("events"));
         samples.Restore(
             [.. fields["quarters"].Split(',').Select(static q => long.Parse(q, NumberStyles.None, CultureInfo.InvariantCulture))],

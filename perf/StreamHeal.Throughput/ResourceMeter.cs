@@ -8,6 +8,8 @@ namespace StreamHeal.Throughput;
 /// <param name="SampledPeakRssBytes">The largest working set seen by sampling every 50 ms.</param>
 /// <param name="StartRssBytes">Resident set when the run started (after a full collection): what earlier work left behind.</param>
 /// <param name="LoadAverage">The machine's one-minute load average at the end of the run: how much the cores were shared.</param>
+/// <param name="LongestGcPause">The longest single GC pause (execution engine suspended until restarted).</param>
+/// <param name="HeapAfterGcByQuarter">Per quarter of the run, the largest managed heap size right after a collection (sampled every 50 ms): a heap that grew during the run rises from quarter to quarter.</param>
 internal sealed record ResourceUsage(
     TimeSpan Elapsed,
     TimeSpan Cpu,
@@ -18,7 +20,9 @@ internal sealed record ResourceUsage(
     int Gen1,
     int Gen2,
     TimeSpan GcPause,
-    double LoadAverage);
+    double LoadAverage,
+    TimeSpan LongestGcPause,
+    IReadOnlyList<long> HeapAfterGcByQuarter);
 
 /// <summary>
 /// Measures a run of this process by deltas: CPU time, GC counts and pause time, wall clock, and peak RSS. Several runs
@@ -39,6 +43,8 @@ internal sealed class ResourceMeter : IAsyncDisposable
     private readonly bool _hwmReset;
     private readonly CancellationTokenSource _stopSampling = new();
     private readonly Task _sampler;
+    private readonly GcPauseListener _pauses = new();
+    private readonly List<(TimeSpan At, long HeapBytes)> _heapSamples = [];
     private long _sampledPeak;
 
     private ResourceMeter()
@@ -73,7 +79,8 @@ internal sealed class ResourceMeter : IAsyncDisposable
         await _sampler;
         var sampled = Math.Max(Interlocked.Read(ref _sampledPeak), Environment.WorkingSet);
         var hwm = _hwmReset ? ReadStatusKiloBytes("VmHWM:") * 1024 : 0;
-        return new ResourceUsage(elapsed, cpu, Math.Max(hwm, sampled), sampled, _startRss, gen0, gen1, gen2, pause, ReadLoadAverage());
+        return new ResourceUsage(
+            elapsed, cpu, Math.Max(hwm, sampled), sampled, _startRss, gen0, gen1, gen2, pause, ReadLoadAverage(), _pauses.Longest, HeapByQuarter(elapsed));
     }
 
     public async ValueTask DisposeAsync()
@@ -81,6 +88,19 @@ internal sealed class ResourceMeter : IAsyncDisposable
         await _stopSampling.CancelAsync();
         await _sampler;
         _stopSampling.Dispose();
+        _pauses.Dispose();
+    }
+
+    private long[] HeapByQuarter(TimeSpan elapsed)
+    {
+        var quarters = new long[4];
+        foreach (var (at, heap) in _heapSamples)
+        {
+            var quarter = Math.Clamp((int)(4 * at.Ticks / Math.Max(elapsed.Ticks, 1)), 0, 3);
+            quarters[quarter] = Math.Max(quarters[quarter], heap);
+        }
+
+        return quarters;
     }
 
     private async Task SampleAsync(CancellationToken cancellationToken)
@@ -95,6 +115,9 @@ internal sealed class ResourceMeter : IAsyncDisposable
                 {
                     Interlocked.Exchange(ref _sampledPeak, rss);
                 }
+
+                // Only this loop writes the list, and StopAsync reads it after the loop ended.
+                _heapSamples.Add((_clock.Elapsed, GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes));
             }
         }
         catch (OperationCanceledException)

@@ -97,6 +97,7 @@ internal static class ThroughputReport
         text.AppendLine(Format($"| GC collections gen0 / gen1 / gen2 | {u.Gen0:N0} / {u.Gen1:N0} / {u.Gen2:N0} |"));
         text.AppendLine(Format($"| machine load average (1 min) at the end | {u.LoadAverage:N1} on {Environment.ProcessorCount} cores |"));
         text.AppendLine(Format($"| GC pause total | {u.GcPause.TotalMilliseconds:N0} ms ({u.GcPause.TotalMilliseconds / 10 / Math.Max(u.Elapsed.TotalSeconds, 0.001):N1}% of wall time) |"));
+        GcDetailRows(text, u);
         if (run.Key == "d")
         {
             var d = result.BigQueryDetails;
@@ -141,6 +142,12 @@ internal static class ThroughputReport
     private static string SustainedPartitionsText(HarnessResult result) =>
         (result.Sustained ?? result.SustainedAtDuckDbRate)?.Partitions.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "–";
 
+    private static void GcDetailRows(StringBuilder text, ResourceUsage usage)
+    {
+        text.AppendLine(Format($"| longest GC pause | {usage.LongestGcPause.TotalMilliseconds:N1} ms |"));
+        text.AppendLine(Format($"| managed heap after GC, largest per quarter of the run (MB) | {string.Join(" / ", usage.HeapAfterGcByQuarter.Select(static h => Mb(h).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} |"));
+    }
+
     private static void SustainedRun(StringBuilder text, SustainedResult s, string heading)
     {
         text.AppendLine(heading);
@@ -159,6 +166,7 @@ internal static class ThroughputReport
         text.AppendLine(Format($"| peak RSS (VmHWM, producer included) | {Mb(s.Usage.PeakRssBytes):N0} MB |"));
         text.AppendLine(Format($"| GC collections gen0 / gen1 / gen2 | {s.Usage.Gen0:N0} / {s.Usage.Gen1:N0} / {s.Usage.Gen2:N0} |"));
         text.AppendLine(Format($"| GC pause total | {s.Usage.GcPause.TotalMilliseconds:N0} ms ({s.Usage.GcPause.TotalMilliseconds / 10 / Math.Max(s.Usage.Elapsed.TotalSeconds, 0.001):N1}% of wall time) |"));
+        GcDetailRows(text, s.Usage);
         text.AppendLine(Format($"| machine load average (1 min) at the end | {s.Usage.LoadAverage:N1} on {Environment.ProcessorCount} cores |"));
         var v = s.Verdict;
         text.AppendLine(Format($"| verdict | {(v.Ok ? "ok" : "FAILED")}: {v.Sunk:N0} in the table + {v.DeadLettered:N0} in the DLQ of {v.Produced:N0}; {v.Missing:N0} lost, {v.Duplicates:N0} duplicated |"));
