@@ -5,7 +5,8 @@ using StreamHeal.Demo;
 namespace StreamHeal.Throughput;
 
 /// <summary>Where every produced event landed, and how many value bytes they carried.</summary>
-internal sealed record ProducedCorpus(string Topic, (int Partition, long Offset)[] Positions, long ValueBytes, TimeSpan Elapsed)
+/// <param name="Delivery">For a paced run: the time from each event's Kafka timestamp to its delivery report.</param>
+internal sealed record ProducedCorpus(string Topic, (int Partition, long Offset)[] Positions, long ValueBytes, TimeSpan Elapsed, LatencyPercentiles? Delivery = null)
 {
     public long Count => Positions.LongLength;
 
@@ -34,6 +35,8 @@ internal static class CorpusProducer
     {
         var events = new SyntheticEvents(Seed);
         var positions = new (int Partition, long Offset)[count];
+        // Paced runs measure end-to-end latency from the Kafka timestamp, so the producer's own share is recorded too.
+        var delivery = perSecond is null ? null : new float[count];
         long failed = 0;
         long bytes = 0;
         var config = new ProducerConfig
@@ -74,6 +77,10 @@ internal static class CorpusProducer
                             }
 
                             positions[index] = (report.Partition.Value, report.Offset.Value);
+                            if (delivery is not null)
+                            {
+                                delivery[index] = (float)(DateTime.UtcNow - report.Message.Timestamp.UtcDateTime).TotalMilliseconds;
+                            }
                         });
                         break;
                     }
@@ -99,6 +106,6 @@ internal static class CorpusProducer
             throw new InvalidOperationException($"{failed} of {count} events to '{topic}' could not be produced.");
         }
 
-        return new ProducedCorpus(topic, positions, bytes, elapsed);
+        return new ProducedCorpus(topic, positions, bytes, elapsed, delivery is null ? null : LatencyPercentiles.Of(delivery));
     }
 }

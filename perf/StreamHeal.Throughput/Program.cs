@@ -28,12 +28,16 @@ var inFlightRecords = new Option<int>("--in-flight-records") { Description = "Wi
 var inFlightBytes = new Option<long>("--in-flight-bytes") { Description = "With --backlog-check: pipeline.inFlightBytes of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultInFlightBytes };
 var deadLetterParallelism = new Option<int>("--dead-letter-parallelism") { Description = "With --backlog-check: pipeline.deadLetterParallelism of the pipeline child.", DefaultValueFactory = _ => new PipelineOptions().DeadLetterParallelism };
 var stageCapacity = new Option<int>("--stage-capacity") { Description = "With --backlog-check: pipeline.stageCapacity of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultStageCapacity };
+var sustainedRate = new Option<double>("--sustained-rate")
+{
+    Description = "Instead of the comparison: only the fixed-rate latency run into DuckDB at this many events/s for --sustained-seconds; prints the result, writes no report.",
+};
 var output = new Option<string>("--output") { Description = "Where to write the markdown report.", DefaultValueFactory = _ => "perf/results/throughput.md" };
 var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
     + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
-    events, partitions, sustainedSeconds, backlogCheck, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, output,
+    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -69,6 +73,15 @@ root.SetAction(async (parse, cancellationToken) =>
         await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline), section, cancellationToken);
         Console.WriteLine($"bounded-memory section written into {options.Output}");
         return runs.All(static r => r.Result.Verdict.Ok) ? 0 : 1;
+    }
+
+    if (parse.GetValue(sustainedRate) is > 0 and var rate)
+    {
+        using var quiet = LoggerFactory.Create(static b => b.AddSimpleConsole(static o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error));
+        var run = await new ThroughputHarness(options with { SustainedSeconds = Math.Max(1, options.SustainedSeconds) }, quiet, Console.Out)
+            .RunSustainedOnlyAsync(rate, cancellationToken);
+        Console.WriteLine(ThroughputReport.SustainedOnly(run));
+        return run.Verdict.Ok ? 0 : 1;
     }
 
     // Errors only, as the demo: every dead-lettered poison record is a warning, and printing thousands of them would be

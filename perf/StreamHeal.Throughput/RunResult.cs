@@ -35,6 +35,9 @@ internal sealed record SustainedResult(
     double TargetPerSecond,
     ProducedCorpus Produced,
     LatencyPercentiles Latency,
+    LatencyPercentiles BeforeWrite,
+    LatencyPercentiles WritePerBatch,
+    double RowsPerBatch,
     IngestionVerdict Verdict,
     TimeSpan DrainAfterProducing,
     ResourceUsage Usage);

@@ -83,6 +83,13 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             options, corpus, Brokers, ceiling, ceilingAgain, nullSink, duckDb, bigQueryRun, bigQueryDetails, sustained, sustainedAtDuckDbRate, loadBefore, ResourceMeter.LoadAverages());
     }
 
+    /// <summary>Only the fixed-rate latency run, at <paramref name="perSecond"/>, on a dev-kafka of its own.</summary>
+    public async Task<SustainedResult> RunSustainedOnlyAsync(double perSecond, CancellationToken cancellationToken)
+    {
+        await using var kafka = await DevKafkaProcess.StartAsync([(SustainedTopic, SustainedPartitions), (SustainedTopic + ".dlq", SustainedPartitions)], cancellationToken);
+        return await MeasureSustainedAsync(kafka.BootstrapServers, $"{perSecond:N0} events/s", SustainedTopic, perSecond, cancellationToken);
+    }
+
     /// <summary>
     /// Runs the consumer, the pipeline and the BigQuery sink once over a small topic of their own, unmeasured, so that
     /// JIT compilation and first-use initialisation are not charged to whichever measured run happens to come first.
@@ -263,7 +270,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     private async Task<SustainedResult> MeasureSustainedAsync(string bootstrap, string basis, string topic, double perSecond, CancellationToken cancellationToken)
     {
         var count = Math.Max(1, (long)(perSecond * options.SustainedSeconds));
-        Say($"sustained at 50% of {basis}: {perSecond:N0} events/s for {options.SustainedSeconds} s ({count:N0} events) into DuckDB ...");
+        Say($"sustained{Of(basis)}: {perSecond:N0} events/s for {options.SustainedSeconds} s ({count:N0} events) into DuckDB ...");
         var path = TempDatabase(topic);
         try
         {
@@ -292,8 +299,9 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             var dlq = await ReadDeadLettersAsync(bootstrap, topic + ".dlq", cancellationToken);
             var rows = await Task.Run(() => ReadPositions(path, TableNames.ForTopic(topic)), cancellationToken);
             var verdict = IngestionVerdict.Compute(produced.Positions, rows, dlq);
-            var result = new SustainedResult(basis, topic, SustainedPartitions, perSecond, produced, sink.Percentiles(), verdict, drain, usage);
-            Say($"sustained at 50% of {basis}: {result.Produced.EventsPerSecond:N0}/s produced, latency p50 {result.Latency.P50:N0} ms, p95 {result.Latency.P95:N0} ms, p99 {result.Latency.P99:N0} ms");
+            var (writes, rowsPerBatch) = sink.WritePercentiles();
+            var result = new SustainedResult(basis, topic, SustainedPartitions, perSecond, produced, sink.Percentiles(), sink.BeforeWritePercentiles(), writes, rowsPerBatch, verdict, drain, usage);
+            Say($"sustained{Of(basis)}: {result.Produced.EventsPerSecond:N0}/s produced, latency p50 {result.Latency.P50:N0} ms, p95 {result.Latency.P95:N0} ms, p99 {result.Latency.P99:N0} ms");
             return result;
         }
         finally
@@ -325,6 +333,8 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     private static string Line(RunResult run) => string.Create(
         System.Globalization.CultureInfo.InvariantCulture,
         $"{run.Title}: {run.EventsPerSecond:N0} events/s, {run.MegabytesPerSecond:N1} MB/s, {run.CpuSecondsPerMillion:N2} CPU s per 1M, peak RSS {run.Usage.PeakRssBytes / 1e6:N0} MB, load average {run.Usage.LoadAverage:N1}, lost {run.Lost}, duplicated {run.Duplicated}");
+
+    private static string Of(string basis) => basis.StartsWith('(') ? " at 50% of " + basis : "";
 
     private void Say(string line)
     {

@@ -148,6 +148,14 @@ internal static class ThroughputReport
         text.AppendLine(Format($"| managed heap after GC, largest per quarter of the run (MB) | {string.Join(" / ", usage.HeapAfterGcByQuarter.Select(static h => Mb(h).ToString("N0", System.Globalization.CultureInfo.InvariantCulture)))} |"));
     }
 
+    /// <summary>The table of one fixed-rate run on its own (<c>--sustained-rate</c>).</summary>
+    public static string SustainedOnly(SustainedResult run)
+    {
+        var text = new StringBuilder();
+        SustainedRun(text, run, $"### Sustained at {run.TargetPerSecond:N0} events/s into DuckDB ({run.Partitions:N0} partitions)");
+        return text.ToString();
+    }
+
     private static void SustainedRun(StringBuilder text, SustainedResult s, string heading)
     {
         text.AppendLine(heading);
@@ -161,6 +169,13 @@ internal static class ThroughputReport
         text.AppendLine(Format($"| latency p95 | {s.Latency.P95:N0} ms |"));
         text.AppendLine(Format($"| latency p99 | {s.Latency.P99:N0} ms |"));
         text.AppendLine(Format($"| latency max | {s.Latency.Max:N0} ms |"));
+        if (s.Produced.Delivery is { } delivery)
+        {
+            text.AppendLine(Format($"| of which the producer's (Kafka timestamp → delivery report): p50 / p99 / max | {delivery.P50:N0} / {delivery.P99:N0} / {delivery.Max:N0} ms |"));
+        }
+
+        text.AppendLine(Format($"| of which before the sink's write started (Kafka, stages, linger, sink queue): p50 / p99 / max | {s.BeforeWrite.P50:N0} / {s.BeforeWrite.P99:N0} / {s.BeforeWrite.Max:N0} ms |"));
+        text.AppendLine(Format($"| sink write per batch: p50 / p99 / max ({s.WritePerBatch.Samples:N0} batches, {s.RowsPerBatch:N0} rows on average) | {s.WritePerBatch.P50:N0} / {s.WritePerBatch.P99:N0} / {s.WritePerBatch.Max:N0} ms |"));
         text.AppendLine(Format($"| time to finish after the last event was produced | {s.DrainAfterProducing.TotalSeconds:N1} s |"));
         text.AppendLine(Format($"| CPU (pipeline and the paced producer) | {s.Usage.Cpu.TotalSeconds:N1} s ({Busy(s.Usage):N2} cores busy on average) |"));
         text.AppendLine(Format($"| peak RSS (VmHWM, producer included) | {Mb(s.Usage.PeakRssBytes):N0} MB |"));

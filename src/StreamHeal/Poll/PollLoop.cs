@@ -412,7 +412,18 @@ internal sealed class PollLoop : IDisposable
             Forget(partition);
         }
 
-        CommitSync(consumer, final, "revoke");
+        if (_stopping)
+        {
+            // Close() runs this callback. A synchronous commit from inside consumer_close can wait for ever on a group
+            // that is already leaving (seen with two members stopping at once); Shutdown committed just before Close(),
+            // and librdkafka's auto-commit sends whatever is stored here as part of the close.
+            StoreFinal(consumer, final);
+        }
+        else
+        {
+            CommitSync(consumer, final, "revoke");
+        }
+
         Log.PartitionsRevoked(_logger, string.Join(", ", partitions), string.Join(", ", final));
     }
 
@@ -627,6 +638,21 @@ internal sealed class PollLoop : IDisposable
         }
 
         Log.Stopped(_logger, string.Join(", ", final));
+    }
+
+    private void StoreFinal(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> offsets)
+    {
+        foreach (var offset in offsets)
+        {
+            try
+            {
+                consumer.StoreOffset(offset);
+            }
+            catch (KafkaException e)
+            {
+                Log.KafkaError(_logger, e.Error.Code, $"storing offset {offset.Offset} for {offset.TopicPartition} on close: {e.Error.Reason}");
+            }
+        }
     }
 
     private void CommitSync(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyCollection<TopicPartitionOffset> offsets, string reason)
