@@ -62,7 +62,9 @@ internal static class CorpusProducer
                 var index = next;
                 var value = events.ValueAt(index, count);
                 bytes += value.Length;
-                var message = new Message<byte[]?, byte[]?> { Key = BitConverter.GetBytes(index), Value = value };
+                // The timestamp is set here rather than by librdkafka so the delivery report can be timed against it; it is
+                // the same create time the pipeline's latency is measured from.
+                var message = new Message<byte[]?, byte[]?> { Key = BitConverter.GetBytes(index), Value = value, Timestamp = new Timestamp(DateTime.UtcNow) };
                 while (true)
                 {
                     try
@@ -79,7 +81,7 @@ internal static class CorpusProducer
                             positions[index] = (report.Partition.Value, report.Offset.Value);
                             if (delivery is not null)
                             {
-                                delivery[index] = (float)(DateTime.UtcNow - report.Message.Timestamp.UtcDateTime).TotalMilliseconds;
+                                delivery[index] = (float)(DateTime.UtcNow - message.Timestamp.UtcDateTime).TotalMilliseconds;
                             }
                         });
                         break;
