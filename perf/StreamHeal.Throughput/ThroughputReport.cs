@@ -277,7 +277,7 @@ internal static class ThroughputReport
 
         if (result.Sustained is { } sustained && sustained.Latency.P99 > P99TargetMilliseconds)
         {
-            text.AppendLine(Format($"- p99: bring the CPU per event and the GC pauses down (above), so that 50% load leaves the stages and DuckDB idle time and no stall holds rows; then the batch stage's {StreamHeal.Batch.BatchOptions.DefaultLinger.TotalMilliseconds:N0} ms linger (and the producer's 20 ms) is the floor. Count the time each batch waits in the sink queue to confirm where the tail comes from."));
+            text.AppendLine(Format($"- p99: bring the CPU per event and the GC pauses down (above), so that 50% load leaves the stages and DuckDB idle time and no stall holds rows; then the batch stage's {StreamHeal.Batch.BatchOptions.DefaultLinger.TotalMilliseconds:N0} ms linger (and the producer's 20 ms) is the floor. The sustained tables split each row's latency into the producer's share, the time before its batch's sink write and the write itself: the part before the write is where a growing queue shows."));
         }
 
         if (bRatio >= NullSinkTarget && cRatio >= DuckDbTarget && rss <= RssTargetMegabytes && result.Sustained?.Latency.P99 <= P99TargetMilliseconds)
