@@ -74,9 +74,9 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         if (options.SustainedSeconds > 0)
         {
             // As the targets define it: half of what the pipeline takes into the null sink.
-            sustained = await MeasureSustainedAsync(bootstrap, "(b)", SustainedTopic, nullSink.EventsPerSecond / 2, cancellationToken);
+            sustained = await MeasureSustainedAsync(bootstrap, "(b)", " at 50% of (b)", SustainedTopic, nullSink.EventsPerSecond / 2, cancellationToken);
             // Half of what DuckDB itself took: the latency of a sink that is not saturated.
-            sustainedAtDuckDbRate = await MeasureSustainedAsync(bootstrap, "(c)", SustainedAtDuckDbRateTopic, duckDb.EventsPerSecond / 2, cancellationToken);
+            sustainedAtDuckDbRate = await MeasureSustainedAsync(bootstrap, "(c)", " at 50% of (c)", SustainedAtDuckDbRateTopic, duckDb.EventsPerSecond / 2, cancellationToken);
         }
 
         return new HarnessResult(
@@ -87,7 +87,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     public async Task<SustainedResult> RunSustainedOnlyAsync(double perSecond, CancellationToken cancellationToken)
     {
         await using var kafka = await DevKafkaProcess.StartAsync([(SustainedTopic, SustainedPartitions), (SustainedTopic + ".dlq", SustainedPartitions)], cancellationToken);
-        return await MeasureSustainedAsync(kafka.BootstrapServers, $"{perSecond:N0} events/s", SustainedTopic, perSecond, cancellationToken);
+        return await MeasureSustainedAsync(kafka.BootstrapServers, $"{perSecond:N0} events/s", "", SustainedTopic, perSecond, cancellationToken);
     }
 
     /// <summary>
@@ -267,10 +267,11 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         }
     }
 
-    private async Task<SustainedResult> MeasureSustainedAsync(string bootstrap, string basis, string topic, double perSecond, CancellationToken cancellationToken)
+    /// <param name="label">How progress lines name the run (empty for a run at a given rate).</param>
+    private async Task<SustainedResult> MeasureSustainedAsync(string bootstrap, string basis, string label, string topic, double perSecond, CancellationToken cancellationToken)
     {
         var count = Math.Max(1, (long)(perSecond * options.SustainedSeconds));
-        Say($"sustained{Of(basis)}: {perSecond:N0} events/s for {options.SustainedSeconds} s ({count:N0} events) into DuckDB ...");
+        Say($"sustained{label}: {perSecond:N0} events/s for {options.SustainedSeconds} s ({count:N0} events) into DuckDB ...");
         var path = TempDatabase(topic);
         try
         {
@@ -301,7 +302,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             var verdict = IngestionVerdict.Compute(produced.Positions, rows, dlq);
             var (writes, rowsPerBatch) = sink.WritePercentiles();
             var result = new SustainedResult(basis, topic, SustainedPartitions, perSecond, produced, sink.Percentiles(), sink.BeforeWritePercentiles(), writes, rowsPerBatch, verdict, drain, usage);
-            Say($"sustained{Of(basis)}: {result.Produced.EventsPerSecond:N0}/s produced, latency p50 {result.Latency.P50:N0} ms, p95 {result.Latency.P95:N0} ms, p99 {result.Latency.P99:N0} ms");
+            Say($"sustained{label}: {result.Produced.EventsPerSecond:N0}/s produced, latency p50 {result.Latency.P50:N0} ms, p95 {result.Latency.P95:N0} ms, p99 {result.Latency.P99:N0} ms");
             return result;
         }
         finally
@@ -333,8 +334,6 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     private static string Line(RunResult run) => string.Create(
         System.Globalization.CultureInfo.InvariantCulture,
         $"{run.Title}: {run.EventsPerSecond:N0} events/s, {run.MegabytesPerSecond:N1} MB/s, {run.CpuSecondsPerMillion:N2} CPU s per 1M, peak RSS {run.Usage.PeakRssBytes / 1e6:N0} MB, load average {run.Usage.LoadAverage:N1}, lost {run.Lost}, duplicated {run.Duplicated}");
-
-    private static string Of(string basis) => basis.StartsWith('(') ? " at 50% of " + basis : "";
 
     private void Say(string line)
     {

@@ -324,14 +324,7 @@ internal sealed class PollLoop : IDisposable
         {
             if (_tracker.TryTakeAdvanced(partition, out var offset))
             {
-                try
-                {
-                    _consumer.StoreOffset(new TopicPartitionOffset(partition, offset));
-                }
-                catch (KafkaException e)
-                {
-                    Log.KafkaError(_logger, e.Error.Code, $"storing offset {offset} for {partition}: {e.Error.Reason}");
-                }
+                TryStore(_consumer, new TopicPartitionOffset(partition, offset));
             }
         }
     }
@@ -417,7 +410,7 @@ internal sealed class PollLoop : IDisposable
             // Close() runs this callback. A synchronous commit from inside consumer_close can wait for ever on a group
             // that is already leaving (seen with two members stopping at once); Shutdown committed just before Close(),
             // and librdkafka's auto-commit sends whatever is stored here as part of the close.
-            StoreFinal(consumer, final);
+            final.ForEach(offset => TryStore(consumer, offset));
         }
         else
         {
@@ -640,18 +633,15 @@ internal sealed class PollLoop : IDisposable
         Log.Stopped(_logger, string.Join(", ", final));
     }
 
-    private void StoreFinal(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> offsets)
+    private void TryStore(IConsumer<byte[]?, byte[]?> consumer, TopicPartitionOffset offset)
     {
-        foreach (var offset in offsets)
+        try
         {
-            try
-            {
-                consumer.StoreOffset(offset);
-            }
-            catch (KafkaException e)
-            {
-                Log.KafkaError(_logger, e.Error.Code, $"storing offset {offset.Offset} for {offset.TopicPartition} on close: {e.Error.Reason}");
-            }
+            consumer.StoreOffset(offset);
+        }
+        catch (KafkaException e)
+        {
+            Log.KafkaError(_logger, e.Error.Code, $"storing offset {offset.Offset.Value} for {offset.TopicPartition}: {e.Error.Reason}");
         }
     }
 
