@@ -1,0 +1,96 @@
+using System.Text.RegularExpressions;
+using StreamHeal.IntegrationTests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StreamHeal.IntegrationTests.Perf;
+
+/// <summary>
+/// Runs the throughput harness end to end on a small corpus (its own dev-kafka and BigQuery fake children): the report
+/// has every run, the latency split and the GC figures, its first line is the machine-readable summary, and nothing
+/// was lost or duplicated. Only the shape and the verdicts are checked; the numbers belong to the result files.
+/// </summary>
+public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
+
+    [Fact]
+    public async Task A_small_comparison_writes_every_section_and_a_summary_line_with_nothing_lost()
+    {
+        var folder = Directory.CreateTempSubdirectory("streamheal-harness-").FullName;
+        string text, stdout;
+        try
+        {
+            var report = Path.Combine(folder, "throughput.md");
+            (var exitCode, stdout, var stderr) = await RunHarnessAsync("--events", "20000", "--partitions", "8", "--sustained-seconds", "2", "--output", report);
+            output.WriteLine(stdout + stderr);
+            Assert.Equal(0, exitCode);
+            text = await File.ReadAllTextAsync(report);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Assert.Matches(SummaryLine(), text.AsSpan(0, text.IndexOf('\n', StringComparison.Ordinal)).ToString());
+        foreach (var section in new[]
+        {
+            "## (a) ceiling", "## (b) StreamHeal into a null sink", "## (c) StreamHeal into DuckDB", "## (d) StreamHeal into the BigQuery fake",
+            "## (a) ceiling, measured again after (d)", "### At 50% of (b)'s maximum", "### At 50% of (c)'s maximum", "## Against the targets",
+        })
+        {
+            Assert.Contains(section, text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("- Command: `dotnet run --project perf/StreamHeal.Throughput -c Release -- --events 20000", text, StringComparison.Ordinal);
+        Assert.Contains("| longest GC pause |", text, StringComparison.Ordinal);
+        Assert.Contains("| of which the producer's (Kafka timestamp → delivery report)", text, StringComparison.Ordinal);
+        Assert.Contains("| sink write per batch:", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAILED", text, StringComparison.Ordinal);
+        Assert.Contains("every partition of events starts at offset 0", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task One_sustained_rate_alone_prints_its_latency_split_and_an_ok_verdict()
+    {
+        var (exitCode, stdout, stderr) = await RunHarnessAsync("--sustained-rate", "2000", "--sustained-seconds", "3");
+        output.WriteLine(stdout + stderr);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("### Sustained at 2,000 events/s into DuckDB (512 partitions)", stdout, StringComparison.Ordinal);
+        Assert.Contains("| of which before the sink's write started", stdout, StringComparison.Ordinal);
+        Assert.Matches(OkVerdict(), stdout);
+    }
+
+    [Fact]
+    public async Task Bad_options_exit_2_with_what_is_wrong()
+    {
+        var (exitCode, _, stderr) = await RunHarnessAsync("--events", "0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--events must be at least 1", stderr, StringComparison.Ordinal);
+    }
+
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunHarnessAsync(params string[] arguments)
+    {
+        // The test project builds the harness (a non-referencing project reference) into its own output folder,
+        // in the same configuration as this assembly.
+        var here = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
+        var repository = here.FullName;
+        while (!File.Exists(Path.Combine(repository, "StreamHeal.sln")))
+        {
+            repository = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(repository))
+                ?? throw new InvalidOperationException($"No StreamHeal.sln above {AppContext.BaseDirectory}.");
+        }
+
+        var dll = Path.Combine(repository, "perf", "StreamHeal.Throughput", "bin", here.Parent!.Name, here.Name, "StreamHeal.Throughput.dll");
+        Assert.True(File.Exists(dll), $"The harness is not built at {dll}.");
+        return ChildProcess.RunAsync("dotnet", [dll, .. arguments], "", RunTimeout);
+    }
+
+    [GeneratedRegex(@"^ratios: b/a=\d+\.\d\d c/a=\d+\.\d\d d/a=\d+\.\d\d lost=0 duplicated=0$")]
+    private static partial Regex SummaryLine();
+
+    [GeneratedRegex(@"\| verdict \| ok: [\d,]+ in the table \+ [\d,]+ in the DLQ of [\d,]+; 0 lost, 0 duplicated \|")]
+    private static partial Regex OkVerdict();
+}
