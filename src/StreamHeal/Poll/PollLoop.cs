@@ -28,6 +28,7 @@ internal sealed class PollLoop : IDisposable
     // consuming; after it, pausing keeps the member polling (and so alive in its group) through a long stall.
     private static readonly TimeSpan BlockedPauseAfter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(30);
 
     private readonly KafkaOptions _kafka;
     private readonly PipelineOptions _options;
@@ -60,6 +61,7 @@ internal sealed class PollLoop : IDisposable
     private long _lastStore;
     private Error? _fatal;
     private bool _stopping;
+    private bool _closeAbandoned;
     private long _lag;
     private string? _statistics;
     private long _lastLag;
@@ -114,12 +116,43 @@ internal sealed class PollLoop : IDisposable
     /// Runs the loop on a dedicated thread until <paramref name="stop"/> fires, then stops the input, waits up to the
     /// drain timeout for <paramref name="drained"/>, commits what is complete and leaves the group.
     /// </summary>
-    public Task RunAsync(CancellationToken stop, Action completeInput, Task drained, Action abortPipeline) =>
-        Task.Factory.StartNew(
-            () => Run(stop, completeInput, drained, abortPipeline),
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
+    public async Task RunAsync(CancellationToken stop, Action completeInput, Task drained, Action abortPipeline)
+    {
+        await OnOwnThread(() => Run(stop, completeInput, drained, abortPipeline));
+        await CloseAsync();
+    }
+
+    private static Task OnOwnThread(Action work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <summary>
+    /// Leaves the group. librdkafka's close has been seen to block for good inside its own rebalance handling (an
+    /// unassign, a commit) when another member left in the same moment, so the wait is bounded: offsets are already
+    /// committed, and a member that never says goodbye is dropped by the group after its session timeout.
+    /// </summary>
+    private async Task CloseAsync()
+    {
+        var close = OnOwnThread(() =>
+        {
+            try
+            {
+                _consumer.Close();
+            }
+            catch (KafkaException e)
+            {
+                Log.KafkaError(_logger, e.Error.Code, $"leaving the group: {e.Error.Reason}");
+            }
+        });
+        try
+        {
+            await close.WaitAsync(CloseTimeout, _timeProvider);
+        }
+        catch (TimeoutException)
+        {
+            _closeAbandoned = true;
+            Log.CloseTimedOut(_logger, CloseTimeout.TotalSeconds);
+        }
+    }
 
     private void Run(CancellationToken stop, Action completeInput, Task drained, Action abortPipeline)
     {
@@ -620,14 +653,6 @@ internal sealed class PollLoop : IDisposable
         if (_fatal is null)
         {
             CommitSync(_consumer, final, "shutdown");
-            try
-            {
-                _consumer.Close();
-            }
-            catch (KafkaException e)
-            {
-                Log.KafkaError(_logger, e.Error.Code, $"leaving the group: {e.Error.Reason}");
-            }
         }
 
         Log.Stopped(_logger, string.Join(", ", final));
@@ -688,5 +713,12 @@ internal sealed class PollLoop : IDisposable
         Log.KafkaError(_logger, error.Code, error.Reason);
     }
 
-    public void Dispose() => _consumer.Dispose();
+    // Destroying a handle whose close is stuck would wait on the same stuck state; such a consumer is left to the process.
+    public void Dispose()
+    {
+        if (!_closeAbandoned)
+        {
+            _consumer.Dispose();
+        }
+    }
 }

@@ -117,4 +117,7 @@ internal static partial class Log
 
     [LoggerMessage(1046, LogLevel.Error, "Stages did not stop within {Seconds} s of cancellation; exiting anyway (uncommitted records are redelivered): {Stages}")]
     public static partial void StopTimedOut(ILogger logger, double seconds, string stages);
+
+    [LoggerMessage(1047, LogLevel.Error, "The Kafka consumer did not close within {Seconds} s; left behind (committed offsets stand, the group drops this member after its session timeout)")]
+    public static partial void CloseTimedOut(ILogger logger, double seconds);
 }
