@@ -71,22 +71,8 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
         Assert.Contains("--events must be at least 1", stderr, StringComparison.Ordinal);
     }
 
-    private static Task<(int ExitCode, string Stdout, string Stderr)> RunHarnessAsync(params string[] arguments)
-    {
-        // The test project builds the harness (a non-referencing project reference) into its own output folder,
-        // in the same configuration as this assembly.
-        var here = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory));
-        var repository = here.FullName;
-        while (!File.Exists(Path.Combine(repository, "StreamHeal.sln")))
-        {
-            repository = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(repository))
-                ?? throw new InvalidOperationException($"No StreamHeal.sln above {AppContext.BaseDirectory}.");
-        }
-
-        var dll = Path.Combine(repository, "perf", "StreamHeal.Throughput", "bin", here.Parent!.Name, here.Name, "StreamHeal.Throughput.dll");
-        Assert.True(File.Exists(dll), $"The harness is not built at {dll}.");
-        return ChildProcess.RunAsync("dotnet", [dll, .. arguments], "", RunTimeout);
-    }
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunHarnessAsync(params string[] arguments) =>
+        ChildProcess.RunAsync("dotnet", [PerfProgram.Dll("StreamHeal.Throughput"), .. arguments], "", RunTimeout);
 
     [GeneratedRegex(@"^ratios: b/a=\d+\.\d\d c/a=\d+\.\d\d d/a=\d+\.\d\d lost=0 duplicated=0$")]
     private static partial Regex SummaryLine();
