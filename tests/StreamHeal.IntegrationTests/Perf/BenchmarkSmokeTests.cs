@@ -8,6 +8,7 @@ namespace StreamHeal.IntegrationTests.Perf;
 /// Every per-stage benchmark runs once (BenchmarkDotNet's dry job, in process) and finishes without an issue, so a
 /// change that breaks a benchmark shows up in the suite rather than at the next measurement. No numbers are checked.
 /// </summary>
+[Collection(PerfCollection.Name)]
 public sealed class BenchmarkSmokeTests(ITestOutputHelper output)
 {
     private static readonly string[] Classes =

@@ -10,6 +10,7 @@ namespace StreamHeal.IntegrationTests.Perf;
 /// has every run, the latency split and the GC figures, its first line is the machine-readable summary, and nothing
 /// was lost or duplicated. Only the shape and the verdicts are checked; the numbers belong to the result files.
 /// </summary>
+[Collection(PerfCollection.Name)]
 public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
