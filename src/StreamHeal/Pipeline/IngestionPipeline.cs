@@ -97,7 +97,8 @@ public sealed class IngestionPipeline : IAsyncDisposable
         _running,
         _failure)
     {
-        Degraded = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastDependencyFailure)) < TimeSpan.FromSeconds(10) || (_registrar?.Degraded ?? false),
+        Degraded = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastDependencyFailure)) < TimeSpan.FromSeconds(10) || (_registrar?.Degraded ?? false)
+            || (_poll?.KafkaConditions ?? 0) > 0,
     };
 
     /// <summary>The Kafka client's latest statistics JSON (set <c>kafka.properties.statistics.interval.ms</c>), or null.</summary>
@@ -181,8 +182,8 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var watcher = WatchForFaultsAsync(blocks, failed, abort);
 
         using var poll = new PollLoop(
-            _settings.Kafka, options, decode, _tracker, _budget, Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider,
-            _holds, _sink.PartitionsAssigned);
+            PollOptions.From(_settings.Kafka, options), KafkaConsumerFactory.For(_settings.Kafka, options.PrefetchKBytes), decode, _tracker, _budget,
+            Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider, _holds, _sink.PartitionsAssigned);
         _poll = poll;
         _running = true;
         try
