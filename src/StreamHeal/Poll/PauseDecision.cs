@@ -23,6 +23,6 @@ public static class PauseDecision
             return PauseAction.Pause;
         }
 
-        return paused && canResume && holdBelowHalf ? PauseAction.Resume : PauseAction.None;
+        return paused && !full && canResume && holdBelowHalf ? PauseAction.Resume : PauseAction.None;
     }
 }
