@@ -118,7 +118,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaConfigBuilder.DeadLetterProducer(_settings.Kafka, _settings.DeadLetter.MaxMessageBytes))
             .SetLogHandler((_, _) => { })
             .Build();
-        await DeadLetterProbe.CheckAsync(producer, _settings.Kafka.Topics.Select(_settings.DeadLetter.TopicFor), _settings.DeadLetter.StartupCheckTimeout, stop);
+        await DeadLetterProbe.CheckAsync(producer, _settings.Kafka.Topics.Select(_settings.DeadLetter.TopicFor), _settings.DeadLetter.StartupCheckTimeout, stop, _logger, _timeProvider);
         var sinkRetry = Retry(static e => e is SinkUnavailableException, (attempt, delay, e) =>
         {
             Metrics.RecordSinkRetry();

@@ -136,4 +136,10 @@ internal static partial class Log
 
     [LoggerMessage(1055, LogLevel.Information, "{Topic}: {Count} partitions assigned; start positions: {Summary}")]
     public static partial void AssignmentStarts(ILogger logger, string topic, int count, string summary);
+
+    [LoggerMessage(1056, LogLevel.Warning, "Start-up is waiting for DLQ topic {Topic} to acknowledge its probe ({Seconds:0} s so far, gives up after {Timeout:0} s, dlq.startupCheckTimeout): no record is read until it does")]
+    public static partial void DeadLetterProbePending(ILogger logger, string topic, double seconds, double timeout);
+
+    [LoggerMessage(1057, LogLevel.Information, "DLQ topic {Topic} acknowledged the start-up probe after {Seconds:0.0} s")]
+    public static partial void DeadLetterProbeAcknowledged(ILogger logger, string topic, double seconds);
 }
