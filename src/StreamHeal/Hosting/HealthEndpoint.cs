@@ -54,7 +54,9 @@ public sealed partial class HealthEndpoint : IAsyncDisposable
         // go through the service's filters, and SIGTERM belongs to the service, which keeps the probes up while it drains.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
+        builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
+        // It logs every unhealthy probe as an error: a replica that is starting or idle would fill the log every few seconds.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None);
         builder.Services.AddSingleton<IHostLifetime, OwnerLifetime>();
         ListenOptions? listener = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -108,6 +110,17 @@ public sealed partial class HealthEndpoint : IAsyncDisposable
         using var grace = new CancellationTokenSource(StopGrace);
         await _app.StopAsync(grace.Token);
         await _app.DisposeAsync();
+    }
+
+    /// <summary>Hands Kestrel's loggers to the service's factory, so they go through the service's providers and filters.</summary>
+    private sealed class ForwardingLoggerProvider(ILoggerFactory target) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => target.CreateLogger(categoryName);
+
+        public void Dispose()
+        {
+            // The factory belongs to the service.
+        }
     }
 
     [LoggerMessage(1500, LogLevel.Information, "Health endpoint listening on {Address} (/health/live, /health/ready)")]
