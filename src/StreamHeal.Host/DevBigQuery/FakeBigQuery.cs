@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using StreamHeal.Hosting;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 
