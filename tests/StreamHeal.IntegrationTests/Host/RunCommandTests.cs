@@ -110,6 +110,24 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
     }
 
     [Fact]
+    public async Task Unreachable_brokers_are_named_while_start_up_waits_then_the_service_stops_with_exit_1()
+    {
+        var nobody = $"127.0.0.1:{FreePort()}";
+        var (exitCode, stdout, stderr) = await RunWithConfigAsync($$"""
+            {
+              "kafka": { "bootstrapServers": "{{nobody}}", "groupId": "g", "topics": ["events"] },
+              "sink": { "duckdb": { "path": "{{Path.Combine(Path.GetTempPath(), $"unreachable-{Guid.NewGuid():N}.duckdb")}}" } },
+              "dlq": { "startupCheckTimeout": "00:00:08" },
+              "health": { "port": 0 }
+            }
+            """);
+        output.WriteLine(stdout);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Start-up is waiting for DLQ topic events.dlq to acknowledge its probe", stdout + stderr, StringComparison.Ordinal);
+        Assert.Contains("DLQ topic 'events.dlq' does not accept writes", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_service_reports_health_and_status_and_stops_cleanly_on_sigterm()
     {
         await using var scenario = new PipelineScenario(kafka, output, "health", partitions: 2);
