@@ -190,10 +190,8 @@ public sealed class PollLoopTests
         Assert.Equal(5, h.Metrics.OffsetResetSkipped);
     }
 
-    [Fact]
-    public async Task A_revoke_waits_for_the_partitions_records_then_commits_what_they_completed()
+    private static async Task<List<IngestRecord>> TwoEventsThenARevokeAsync(PollLoopHarness h)
     {
-        await using var h = new PollLoopHarness();
         h.Consumer.ScriptAssign(P0);
         h.Consumer.ScriptRecord(P0, 0, "e0");
         h.Consumer.ScriptRecord(P0, 1, "e1");
@@ -202,6 +200,14 @@ public sealed class PollLoopTests
 
         var received = new List<IngestRecord>();
         await Until(() => { received.AddRange(h.Received()); return received.Count == 2; }, "both events");
+        return received;
+    }
+
+    [Fact]
+    public async Task A_revoke_waits_for_the_partitions_records_then_commits_what_they_completed()
+    {
+        await using var h = new PollLoopHarness();
+        var received = await TwoEventsThenARevokeAsync(h);
         Assert.Empty(h.Consumer.Commits);
         received.ForEach(h.Complete);
         await Until(() => h.Consumer.Commits.Any(c => c.TopicPartition == P0 && c.Offset.Value == 2), "the revoke commit");
@@ -212,14 +218,7 @@ public sealed class PollLoopTests
     public async Task A_revoke_gives_up_after_its_bound_and_commits_only_what_completed()
     {
         await using var h = new PollLoopHarness();
-        h.Consumer.ScriptAssign(P0);
-        h.Consumer.ScriptRecord(P0, 0, "e0");
-        h.Consumer.ScriptRecord(P0, 1, "e1");
-        h.Consumer.ScriptRevoke(P0);
-        h.Start();
-
-        var received = new List<IngestRecord>();
-        await Until(() => { received.AddRange(h.Received()); return received.Count == 2; }, "both events");
+        var received = await TwoEventsThenARevokeAsync(h);
         h.Complete(received[0]);
         while (h.Loop.Assignment.Count > 0)
         {
