@@ -111,9 +111,13 @@ internal sealed class FakeBigQuery : IAsyncDisposable
     /// <summary>Adds NULLABLE columns as a REST patch without an etag would; appends see them one propagation delay later.</summary>
     public void AddColumns(string tablePath, params TableFieldSchema[] columns)
     {
-        var schema = Store.GetTable(tablePath)?.Schema ?? throw new KeyNotFoundException($"The fake has no table {tablePath}.");
-        schema.Fields.Add(columns);
-        var (outcome, _, error) = Store.PatchSchema(tablePath, schema, ifMatch: null);
+        var fields = Store.GetTable(tablePath)?.Fields ?? throw new KeyNotFoundException($"The fake has no table {tablePath}.");
+        foreach (var column in FakeFieldJson.ToJson(columns).ToArray())
+        {
+            fields.Add(column!.DeepClone());
+        }
+
+        var (outcome, _, error) = Store.PatchSchema(tablePath, fields, ifMatch: null);
         if (outcome != FakePatchOutcome.Patched)
         {
             throw new InvalidOperationException($"Adding columns to {tablePath} failed: {outcome} {error}");
