@@ -91,23 +91,22 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
     /// <summary>The wanted fields the table lacks; a present one of another type is a conflict.</summary>
     private List<WantedField> Missing(string table, IReadOnlyList<JsonElement> existing, WantedField[] wanted)
     {
-        var byName = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var byName = new Dictionary<string, (string Name, string? Type)>(StringComparer.OrdinalIgnoreCase);
         foreach (var field in existing)
         {
-            byName.TryAdd(BigQueryFieldJson.Name(field), BigQueryFieldJson.Type(field));
+            byName.TryAdd(BigQueryFieldJson.Name(field), (BigQueryFieldJson.Name(field), BigQueryFieldJson.Type(field)));
         }
 
         var missing = new List<WantedField>();
         foreach (var field in wanted)
         {
-            if (!byName.TryGetValue(field.Column.Name, out var presentType))
+            if (!byName.TryGetValue(field.Column.Name, out var present))
             {
                 missing.Add(field);
             }
-            else if (BigQueryRestTypes.Parse(presentType) != field.Column.Type)
+            else if (BigQueryRestTypes.Parse(present.Type) != field.Column.Type)
             {
-                var present = existing.First(other => string.Equals(BigQueryFieldJson.Name(other), field.Column.Name, StringComparison.OrdinalIgnoreCase));
-                throw new SinkSchemaConflictException(client.QualifiedName(table), BigQueryFieldJson.Name(present), field.Column.Type, presentType ?? "(no type)");
+                throw new SinkSchemaConflictException(client.QualifiedName(table), present.Name, field.Column.Type, present.Type ?? "(no type)");
             }
         }
 
