@@ -38,6 +38,7 @@ public sealed class FaultExperiment : IAsyncDisposable
     private readonly Action<PipelineSettings>? _configure;
     private readonly SchemaRegistrar? _registrar;
     private Task<(int Partition, long Offset)[]>? _secondPhase;
+    private bool _secondPhaseCollected;
     private (IngestionPipeline Pipeline, Task Running, CancellationTokenSource Stop)? _run;
     private TimeSpan? _resume;
     private string? _note;
@@ -123,6 +124,11 @@ public sealed class FaultExperiment : IAsyncDisposable
     public async Task FaultClearedAsync(IReadOnlyCollection<int>? partitions = null)
     {
         partitions ??= [.. AllPartitions];
+        if (_secondPhase is { IsCompleted: true })
+        {
+            await CollectSecondHalfAsync();
+        }
+
         var confirmed = Progress.ConfirmedOn(partitions);
         var waiting = _secondPhase is { IsCompleted: false } || confirmed < ValidKnownOn(partitions);
         _resume = waiting
@@ -136,11 +142,13 @@ public sealed class FaultExperiment : IAsyncDisposable
 
     /// <summary>
     /// Waits for the group's commits to reach the end, stops the pipeline, reads the table and the DLQ back, records the
-    /// row and asserts: nothing lost, nothing duplicated, only real poison in the DLQ, resumed within the goal.
+    /// row and asserts: nothing lost, nothing duplicated, only real poison in the DLQ, resumed within the goal. A poison
+    /// record dead-lettered again after a rebalance is recorded, not failed: the README promises the DLQ at least once.
     /// </summary>
     public async Task FinishAsync(string family, string fault, string injection, bool assertResume = true, [CallerMemberName] string test = "")
     {
-        _produced.AddRange(await (_secondPhase ?? ProducePhaseAsync(1)));
+        ProduceSecondHalf();
+        await CollectSecondHalfAsync();
         if (_run is null)
         {
             await StartAsync();
@@ -159,14 +167,14 @@ public sealed class FaultExperiment : IAsyncDisposable
         var (rows, deadLetters) = await Scenario.ReadBackAsync();
         var verdict = FaultVerdict.Compute(_produced, IsPoison, ValueAt, rows, deadLetters);
         var row = new ReliabilityRow(family, fault, injection, test, verdict.Events, verdict.Poison, verdict.Lost, verdict.Duplicated,
-            verdict.DeadLettered, verdict.WronglyDeadLettered, _resume, _note);
+            verdict.DeadLettered, verdict.DeadLetterRepeats, verdict.WronglyDeadLettered, _resume, _note);
         _fixture.Recorder.Record(row);
         Scenario.Output.WriteLine($"{row} (DLQ records {deadLetters.Count})");
 
         Assert.True(_note is null, _note);
         Assert.True(verdict.Lost == 0, $"{verdict.Lost} of {verdict.Events} events lost (valid events missing from the table, or poison missing from the DLQ)");
         Assert.True(verdict.Duplicated == 0, $"{verdict.Duplicated} rows written twice");
-        Assert.True(verdict.WronglyDeadLettered == 0, $"{verdict.WronglyDeadLettered} DLQ records are not the corpus's poison as produced, or repeat one");
+        Assert.True(verdict.WronglyDeadLettered == 0, $"{verdict.WronglyDeadLettered} DLQ records are not the corpus's poison as produced");
         Assert.Equal(verdict.Poison, verdict.DeadLettered);
         if (assertResume)
         {
@@ -198,6 +206,15 @@ public sealed class FaultExperiment : IAsyncDisposable
         catch (Exception e) when (e is PipelineFailedException or TimeoutException or KafkaException)
         {
             Note($"the pipeline did not stop cleanly: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private async Task CollectSecondHalfAsync()
+    {
+        if (!_secondPhaseCollected)
+        {
+            _produced.AddRange(await _secondPhase!);
+            _secondPhaseCollected = true;
         }
     }
 

@@ -4,9 +4,12 @@ namespace StreamHeal.IntegrationTests.Reliability;
 
 /// <summary>
 /// What a fault did to a corpus whose poison is known in advance: every valid event must be in the table exactly
-/// once, and the DLQ must hold exactly the poison, once each, byte for byte as produced.
+/// once, and the DLQ must hold exactly the poison, byte for byte as produced.
 /// </summary>
-public sealed record FaultVerdict(int Events, int Poison, long Lost, long Duplicated, long DeadLettered, long WronglyDeadLettered)
+/// <param name="DeadLetterRepeats">DLQ records for poison already in the DLQ: the DLQ is at least once (README).</param>
+/// <param name="WronglyDeadLettered">DLQ records that are not the corpus's poison, or not its bytes as produced.</param>
+public sealed record FaultVerdict(
+    int Events, int Poison, long Lost, long Duplicated, long DeadLettered, long DeadLetterRepeats, long WronglyDeadLettered)
 {
     /// <param name="produced">(partition, offset) of each event, by index.</param>
     /// <param name="poison">Whether event <c>i</c> is poison.</param>
@@ -38,13 +41,18 @@ public sealed record FaultVerdict(int Events, int Poison, long Lost, long Duplic
 
         var inDlq = new HashSet<(int, long)>();
         long wrong = 0;
+        long repeats = 0;
         foreach (var letter in deadLetters)
         {
             var position = (letter.OriginalPartition, letter.OriginalOffset);
             var isPoison = indexOf.TryGetValue(position, out var index) && poison(index);
-            if (!inDlq.Add(position) || !isPoison || !(letter.Value ?? []).AsSpan().SequenceEqual(valueAt(index)))
+            if (!isPoison || !(letter.Value ?? []).AsSpan().SequenceEqual(valueAt(index)))
             {
                 wrong++;
+            }
+            else if (!inDlq.Add(position))
+            {
+                repeats++;
             }
         }
 
@@ -60,6 +68,6 @@ public sealed record FaultVerdict(int Events, int Poison, long Lost, long Duplic
             }
         }
 
-        return new FaultVerdict(produced.Count, poisonCount, lost, duplicated, inDlq.Count, wrong);
+        return new FaultVerdict(produced.Count, poisonCount, lost, duplicated, inDlq.Count, repeats, wrong);
     }
 }

@@ -4,7 +4,8 @@ namespace StreamHeal.IntegrationTests.Reliability;
 /// <param name="Lost">Valid events missing from the table plus poison missing from the DLQ.</param>
 /// <param name="Duplicated">Table rows beyond the first for the same (partition, offset).</param>
 /// <param name="DeadLettered">Distinct (partition, offset) in the DLQ.</param>
-/// <param name="WronglyDeadLettered">DLQ records that are not the corpus's own poison, or not its bytes as produced, or repeats.</param>
+/// <param name="DeadLetterRepeats">DLQ records for poison already there (the DLQ is at least once; not a goal).</param>
+/// <param name="WronglyDeadLettered">DLQ records that are not the corpus's own poison, or not its bytes as produced.</param>
 /// <param name="Resume">From the fault clearing to the next row reaching the sink; zero when the flow never stopped, null when it did not resume.</param>
 public sealed record ReliabilityRow(
     string Family,
@@ -16,6 +17,7 @@ public sealed record ReliabilityRow(
     long Lost,
     long Duplicated,
     long DeadLettered,
+    long DeadLetterRepeats,
     long WronglyDeadLettered,
     TimeSpan? Resume,
     string? Note)

@@ -8,13 +8,13 @@ public sealed class ReliabilityReportTests
     public void A_row_that_lost_events_shows_them_and_misses_its_goals()
     {
         var lossy = new ReliabilityRow("Fetch request errors", "TopicAuthorizationFailed", "pushed | on Fetch", "FetchErrorTests.TopicAuthorizationFailed",
-            3_000, 30, Lost: 12, Duplicated: 0, DeadLettered: 30, WronglyDeadLettered: 12, TimeSpan.FromSeconds(0.4), Note: null);
+            3_000, 30, Lost: 12, Duplicated: 0, DeadLettered: 30, DeadLetterRepeats: 2, WronglyDeadLettered: 12, TimeSpan.FromSeconds(0.4), Note: null);
         var clean = lossy with { Fault = "RequestTimedOut", Test = "FetchErrorTests.RequestTimedOut", Lost = 0, WronglyDeadLettered = 0 };
 
         var markdown = ReliabilityReport.Render([lossy, clean]);
 
-        Assert.Contains("| Fetch request errors | TopicAuthorizationFailed | pushed \\| on Fetch | 3000 (30) | 12 | 0 | 30 | 12 | 0.4 s | **missed** |", markdown, StringComparison.Ordinal);
-        Assert.Contains("| RequestTimedOut | pushed \\| on Fetch | 3000 (30) | 0 | 0 | 30 | 0 | 0.4 s | met |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| Fetch request errors | TopicAuthorizationFailed | pushed \\| on Fetch | 3000 (30) | 12 | 0 | 30 | 2 | 12 | 0.4 s | **missed** |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| RequestTimedOut | pushed \\| on Fetch | 3000 (30) | 0 | 0 | 30 | 2 | 0 | 0.4 s | met |", markdown, StringComparison.Ordinal);
         Assert.Contains(ReliabilityRecorder.ReportVariable, markdown, StringComparison.Ordinal);
         Assert.All(ReliabilityReport.CoveredElsewhere, covered => Assert.Contains(covered.Test, markdown, StringComparison.Ordinal));
     }
@@ -23,7 +23,7 @@ public sealed class ReliabilityReportTests
     public void A_fault_the_pipeline_never_resumed_from_misses_its_goals_even_without_loss()
     {
         var stuck = new ReliabilityRow("Broker outages", "All brokers down", "down 30 s", "BrokerOutageTests.All_brokers_down_30_s",
-            3_000, 30, 0, 0, 30, 0, Resume: null, Note: null);
+            3_000, 30, 0, 0, 30, 0, 0, Resume: null, Note: null);
 
         Assert.False(stuck.MeetsGoals);
         Assert.Contains("| did not resume | **missed** |", ReliabilityReport.Render([stuck]), StringComparison.Ordinal);
