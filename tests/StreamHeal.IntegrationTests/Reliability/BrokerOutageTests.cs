@@ -36,7 +36,8 @@ public sealed class BrokerOutageTests(ReliabilityFixture fixture, ITestOutputHel
         await experiment.FaultClearedAsync(led);
         await experiment.FinishAsync(Family, "Leader of half the partitions down",
             $"broker 2, leader of partitions 0-2 of 6, set down for {LeaderOutage.TotalSeconds:0} s (rd_kafka_mock_broker_set_down), then up; resume measured on its partitions",
-            test: $"{nameof(BrokerOutageTests)}.{nameof(Leader_of_half_the_partitions_down_and_up)}");
+            ReliabilityRow.BrokerResumeGoal,
+            $"{nameof(BrokerOutageTests)}.{nameof(Leader_of_half_the_partitions_down_and_up)}");
     }
 
     [Fact]
@@ -65,6 +66,7 @@ public sealed class BrokerOutageTests(ReliabilityFixture fixture, ITestOutputHel
         await experiment.FaultClearedAsync();
         await experiment.FinishAsync(Family, "All brokers down",
             $"all {brokers.Length} brokers set down for {AllBrokersOutage.TotalSeconds:0} s (longer than session.timeout.ms), then up",
-            test: $"{nameof(BrokerOutageTests)}.{nameof(All_brokers_down_30_s)}");
+            ReliabilityRow.BrokerResumeGoal,
+            $"{nameof(BrokerOutageTests)}.{nameof(All_brokers_down_30_s)}");
     }
 }

@@ -33,14 +33,17 @@ public static class ReliabilityReport
         text.AppendLine("Goals: **0 lost** in every row (a valid event missing from the table, or poison missing from the DLQ); **0 duplicated**");
         text.AppendLine("(DuckDB is an exactly-once sink); the DLQ holds only the corpus's own poison, byte for byte (**wrong DLQ** counts");
         text.AppendLine("anything else; **DLQ repeats** counts poison dead-lettered again after a rebalance or a lost assignment, which the");
-        text.AppendLine($"README allows: the DLQ is at least once); **resume within {ReliabilityRow.ResumeGoal.TotalSeconds:0} s** of the fault clearing (of a broker coming back),");
-        text.AppendLine("measured from the moment it cleared to the next row reaching the sink; 0 s means rows never stopped flowing.");
+        text.AppendLine($"README allows: the DLQ is at least once); **resume within {ReliabilityRow.BrokerResumeGoal.TotalSeconds:0} s of a broker coming back**. Resume is measured");
+        text.AppendLine("from the moment the fault cleared to the next row reaching the sink (0 s: rows never stopped flowing); for faults");
+        text.AppendLine("other than a broker outage there is no time goal, only that rows flow again, and the time is shown for information");
+        text.AppendLine("(a rejoin on the mock cluster takes about `session.timeout.ms`, 6 s here).");
         text.AppendLine();
         text.AppendLine("| Family | Fault | How injected | Events (poison) | Lost | Duplicated | Dead-lettered | DLQ repeats | Wrong DLQ | Resume after clear | Goals | Test |");
         text.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var row in rows.OrderBy(r => r.Family, StringComparer.Ordinal).ThenBy(r => r.Test, StringComparer.Ordinal))
         {
-            var resume = row.Resume is { } r ? r.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "did not resume";
+            var resume = (row.Resume is { } r ? r.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "did not resume")
+                + (row.ResumeGoal is { } goal ? $" (goal {goal.TotalSeconds:0} s)" : "");
             var goals = row.MeetsGoals ? "met" : "**missed**" + (row.Note is null ? "" : ": " + Cell(row.Note));
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {Cell(row.Family)} | {Cell(row.Fault)} | {Cell(row.Injection)} | {row.Events} ({row.Poison}) | {row.Lost} | {row.Duplicated} | {row.DeadLettered} | {row.DeadLetterRepeats} | {row.WronglyDeadLettered} | {resume} | {goals} | `{Cell(row.Test)}` |");

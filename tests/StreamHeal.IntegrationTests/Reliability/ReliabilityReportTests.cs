@@ -8,7 +8,7 @@ public sealed class ReliabilityReportTests
     public void A_row_that_lost_events_shows_them_and_misses_its_goals()
     {
         var lossy = new ReliabilityRow("Fetch request errors", "TopicAuthorizationFailed", "pushed | on Fetch", "FetchErrorTests.TopicAuthorizationFailed",
-            3_000, 30, Lost: 12, Duplicated: 0, DeadLettered: 30, DeadLetterRepeats: 2, WronglyDeadLettered: 12, TimeSpan.FromSeconds(0.4), Note: null);
+            3_000, 30, Lost: 12, Duplicated: 0, DeadLettered: 30, DeadLetterRepeats: 2, WronglyDeadLettered: 12, TimeSpan.FromSeconds(0.4), ResumeGoal: null, Note: null);
         var clean = lossy with { Fault = "RequestTimedOut", Test = "FetchErrorTests.RequestTimedOut", Lost = 0, WronglyDeadLettered = 0 };
 
         var markdown = ReliabilityReport.Render([lossy, clean]);
@@ -23,9 +23,19 @@ public sealed class ReliabilityReportTests
     public void A_fault_the_pipeline_never_resumed_from_misses_its_goals_even_without_loss()
     {
         var stuck = new ReliabilityRow("Broker outages", "All brokers down", "down 30 s", "BrokerOutageTests.All_brokers_down_30_s",
-            3_000, 30, 0, 0, 30, 0, 0, Resume: null, Note: null);
+            3_000, 30, 0, 0, 30, 0, 0, Resume: null, ResumeGoal: ReliabilityRow.BrokerResumeGoal, Note: null);
 
         Assert.False(stuck.MeetsGoals);
-        Assert.Contains("| did not resume | **missed** |", ReliabilityReport.Render([stuck]), StringComparison.Ordinal);
+        Assert.Contains("| did not resume (goal 5 s) | **missed** |", ReliabilityReport.Render([stuck]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_a_fault_with_a_resume_goal_misses_it_by_resuming_late()
+    {
+        var rejoin = new ReliabilityRow("Group protocol errors", "NotCoordinatorForGroup", "pushed on JoinGroup", "GroupProtocolErrorTests.JoinGroup_NotCoordinator",
+            3_000, 30, 0, 0, 30, 0, 0, Resume: TimeSpan.FromSeconds(6.4), ResumeGoal: null, Note: null);
+
+        Assert.True(rejoin.MeetsGoals);
+        Assert.False((rejoin with { ResumeGoal = ReliabilityRow.BrokerResumeGoal }).MeetsGoals);
     }
 }
