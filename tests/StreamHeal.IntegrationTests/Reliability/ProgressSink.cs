@@ -1,14 +1,17 @@
+using System.Collections.Concurrent;
 using StreamHeal.Sink;
 
 namespace StreamHeal.IntegrationTests.Reliability;
 
 /// <summary>
-/// Wraps a real sink and counts the rows it confirmed per partition, so a test can see the moment flow resumes on
-/// the partitions a fault touched without opening the DuckDB file the pipeline holds.
+/// Wraps a real sink and counts the distinct records it confirmed per partition, so a test can see the moment flow
+/// resumes on the partitions a fault touched without opening the DuckDB file the pipeline holds. Distinct, because a
+/// replay after a rebalance confirms records again (as already written) without any progress.
 /// </summary>
 public sealed class ProgressSink(ISink inner, int partitions) : ISink
 {
     private readonly long[] _confirmed = new long[partitions];
+    private readonly ConcurrentDictionary<(int Partition, long Offset), byte> _seen = new();
 
     public string Name => inner.Name;
 
@@ -19,7 +22,7 @@ public sealed class ProgressSink(ISink inner, int partitions) : ISink
 
     public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions) => inner.PartitionsAssigned(topic, partitions);
 
-    /// <summary>Rows written or found already written on <paramref name="partitions"/>.</summary>
+    /// <summary>Distinct records written or found already written on <paramref name="partitions"/>.</summary>
     public long ConfirmedOn(IEnumerable<int> partitions) => partitions.Sum(p => Interlocked.Read(ref _confirmed[p]));
 
     public ValueTask<IReadOnlyList<SinkColumn>> EnsureTableAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken) =>
@@ -30,9 +33,10 @@ public sealed class ProgressSink(ISink inner, int partitions) : ISink
         var result = await inner.WriteAsync(batch, cancellationToken);
         for (var i = 0; i < batch.Rows.Count; i++)
         {
-            if (result[i] != RowOutcome.Rejected)
+            var row = batch.Rows[i];
+            if (result[i] != RowOutcome.Rejected && _seen.TryAdd((row.Partition, row.Offset), 0))
             {
-                Interlocked.Increment(ref _confirmed[batch.Rows[i].Partition]);
+                Interlocked.Increment(ref _confirmed[row.Partition]);
             }
         }
 
