@@ -81,6 +81,7 @@ public sealed class FaultExperiment : IAsyncDisposable
         bool start = true)
     {
         var scenario = new PipelineScenario(fixture.Kafka, output, name, Partitions);
+        // A seed fixed per test: a failing run can be repeated with the same corpus and the same poison.
         var experiment = new FaultExperiment(fixture, scenario, events, seed: name.Length * 7919 + events, configure, registrar?.Invoke(scenario));
         experiment._produced.AddRange(await experiment.ProducePhaseAsync(0));
         if (start)
