@@ -20,8 +20,8 @@ public enum KafkaErrorAction
 public enum ConsumeErrorAction
 {
     /// <summary>
-    /// The error is about one message's bytes (a corrupt or undecompressable message set, a record delivered with an
-    /// error and its payload): that message goes to the DLQ with whatever bytes exist, so the offset never passes it as a gap.
+    /// The error is about one message's bytes (a corrupt or undecompressable message set, a key or value that could not be
+    /// deserialized): that message goes to the DLQ with whatever bytes exist, so the offset never passes it as a gap.
     /// </summary>
     DeadLetter,
     /// <summary>The position is gone from the broker: log the lost range and seek per kafka.startFrom.</summary>
@@ -58,11 +58,11 @@ public static class KafkaErrors
 
     /// <summary>
     /// Classifies an error the consumer reports from a poll. Only errors about a message's own bytes may become a dead
-    /// letter; librdkafka reports partition-level fetch errors (TOPIC_AUTHORIZATION_FAILED, NOT_LEADER ...) at the
-    /// partition's next fetch position, the offset of a real message that has not been read.
+    /// letter; librdkafka reports partition-level fetch errors (TOPIC_AUTHORIZATION_FAILED, REQUEST_TIMED_OUT,
+    /// NOT_LEADER ...) at the partition's next fetch position, the offset of a real message that has not been read.
+    /// The code decides, never the presence of bytes: librdkafka puts its error text where the value would be.
     /// </summary>
-    /// <param name="hasPayload">librdkafka delivered the record with a key or value alongside the error.</param>
-    public static ConsumeErrorAction ClassifyConsume(Error error, bool hasPayload)
+    public static ConsumeErrorAction ClassifyConsume(Error error)
     {
         if (error.IsFatal)
         {
@@ -72,8 +72,8 @@ public static class KafkaErrors
         return error.Code switch
         {
             ErrorCode.Local_AutoOffsetReset or ErrorCode.OffsetOutOfRange => ConsumeErrorAction.OffsetReset,
-            ErrorCode.Local_BadMsg or ErrorCode.InvalidMsg or ErrorCode.Local_BadCompression => ConsumeErrorAction.DeadLetter,
-            _ when hasPayload => ConsumeErrorAction.DeadLetter,
+            ErrorCode.Local_BadMsg or ErrorCode.InvalidMsg or ErrorCode.Local_BadCompression
+                or ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization => ConsumeErrorAction.DeadLetter,
             _ => ConsumeErrorAction.Condition,
         };
     }

@@ -208,8 +208,7 @@ public sealed class PollLoop : IDisposable
     private void OnConsumeError(ConsumeException e)
     {
         var record = e.ConsumerRecord;
-        var hasPayload = record?.Message is { } message && (message.Value is not null || message.Key is not null);
-        switch (KafkaErrors.ClassifyConsume(e.Error, hasPayload))
+        switch (KafkaErrors.ClassifyConsume(e.Error))
         {
             case ConsumeErrorAction.OffsetReset:
                 if (_resets.TryReset(record?.TopicPartitionOffset))

@@ -66,7 +66,7 @@ internal sealed class RecordAdmission(
             Offset = position.Offset.Value,
             Timestamp = message?.Timestamp.UtcDateTime ?? DateTime.UnixEpoch,
             Key = message?.Key,
-            Value = message?.Value,
+            Value = IsErrorText(message?.Value, e.Error) ? null : message?.Value,
             Headers = message?.Headers,
             AssignmentGeneration = generation,
         };
@@ -74,6 +74,10 @@ internal sealed class RecordAdmission(
         Admit(position.TopicPartition, generation, record);
         return true;
     }
+
+    // For an error message librdkafka's payload is its error text, not the record's bytes.
+    private static bool IsErrorText(byte[]? value, Error error) =>
+        value is not null && error.Reason.Length > 0 && System.Text.Encoding.UTF8.GetString(value) == error.Reason;
 
     private void Admit(TopicPartition partition, long generation, IngestRecord record)
     {

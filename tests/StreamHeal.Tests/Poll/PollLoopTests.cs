@@ -60,17 +60,33 @@ public sealed class PollLoopTests
     }
 
     [Fact]
-    public async Task A_record_delivered_with_an_error_and_its_payload_is_dead_lettered_with_those_bytes()
+    public async Task A_record_that_could_not_be_deserialized_is_dead_lettered_with_its_bytes()
     {
         await using var h = new PollLoopHarness();
         h.Consumer.ScriptAssign(P0);
-        h.Consumer.ScriptError(ErrorCode.Local_Fail, new TopicPartitionOffset(P0, 0), new Message<byte[]?, byte[]?> { Value = Encoding.UTF8.GetBytes("raw") });
+        h.Consumer.ScriptError(ErrorCode.Local_ValueDeserialization, new TopicPartitionOffset(P0, 0), new Message<byte[]?, byte[]?> { Value = Encoding.UTF8.GetBytes("raw") });
         h.Start();
 
         var received = new List<IngestRecord>();
         await Until(() => { received.AddRange(h.Received()); return received.Count == 1; }, "the dead letter");
         Assert.Equal("raw", Text(received[0]));
         Assert.Equal("consume_error", received[0].Failure?.Type);
+    }
+
+    // What librdkafka really delivers with a fetch error: the error text as the value, at the next unread offset.
+    [Fact]
+    public async Task A_fetch_timeout_carrying_librdkafkas_error_text_is_a_condition_not_a_dead_letter()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptError(ErrorCode.RequestTimedOut, new TopicPartitionOffset(P0, 0), new Message<byte[]?, byte[]?> { Value = Encoding.UTF8.GetBytes(new Error(ErrorCode.RequestTimedOut).Reason) });
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 1 && h.Consumer.ScriptDone; }, "the event");
+        Assert.Equal("e0", Text(received[0]));
+        Assert.False(received[0].IsDeadLetter);
     }
 
     [Fact]
@@ -262,15 +278,17 @@ public sealed class PollLoopTests
     public async Task A_full_budget_pauses_every_partition_and_room_again_resumes_them()
     {
         await using var h = new PollLoopHarness(budgetRecords: 2);
+        bool? pausedBefore = null;
         h.Consumer.ScriptAssign(P0, P1);
         h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.Script(_ => { pausedBefore = h.Loop.IsPaused; return null; });
         h.Consumer.ScriptRecord(P1, 0, "f0");
         h.Start();
 
-        Assert.False(h.Loop.IsPaused);
         var received = new List<IngestRecord>();
         await Until(() => { received.AddRange(h.Received()); return received.Count == 2 && h.Loop.IsPaused; }, "the pause");
         Assert.True(h.Consumer.AllPaused);
+        Assert.False(pausedBefore);
         received.ForEach(h.Complete);
         await Until(() => !h.Loop.IsPaused && !h.Consumer.IsPaused(P0) && !h.Consumer.IsPaused(P1), "the resume");
     }
