@@ -25,8 +25,10 @@ internal static class RequestErrorFault
         Action<PipelineSettings>? configure = null,
         bool beforeStart = false,
         (KafkaApiKey Api, ErrorCode Error)? trigger = null,
+        bool expectDegraded = false,
         [CallerMemberName] string test = "")
     {
+        var sawDegraded = false;
         await using var experiment = await FaultExperiment.CreateAsync(fixture, output, $"{api}-{error}".ToLowerInvariant(), configure, start: !beforeStart);
         experiment.Cluster.PushRequestErrors(api, Enumerable.Repeat(error, Errors).ToArray());
         try
@@ -42,7 +44,12 @@ internal static class RequestErrorFault
             }
 
             experiment.ProduceSecondHalf();
-            await FaultExperiment.HoldAsync(FaultExperiment.FaultWindow);
+            var hold = FaultExperiment.HoldAsync(FaultExperiment.FaultWindow);
+            while (!hold.IsCompleted)
+            {
+                sawDegraded |= experiment.Pipeline.Status.Degraded;
+                await Task.WhenAny(hold, Task.Delay(20));
+            }
         }
         finally
         {
@@ -54,6 +61,13 @@ internal static class RequestErrorFault
         }
 
         await experiment.FaultClearedAsync();
+        if (expectDegraded)
+        {
+            // The condition shows while it lasts, and clears once records flow again: health tells the truth both ways.
+            Xunit.Assert.True(sawDegraded, $"{error} on {api} never showed as DEGRADED while it lasted");
+            await Support.Eventually.Until(() => !experiment.Pipeline.Status.Degraded, TimeSpan.FromSeconds(30), "DEGRADED to clear after the fault");
+        }
+
         var injection = $"every {api} request (ApiKey {(short)api}) answered {error} for {FaultExperiment.FaultWindow.TotalSeconds:0} s"
             + (beforeStart ? ", from before the pipeline started" : "")
             + (trigger is { } tr ? $"; one {tr.Error} on {tr.Api} made the member rejoin into it" : "");
