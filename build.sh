@@ -8,11 +8,14 @@ cd "$(dirname "$0")"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# The integration tests drive the embedded Kafka cluster with real external clients.
+# The integration tests drive the embedded Kafka cluster with real external clients, and check the monitoring
+# files with a real Prometheus, promtool and amtool.
 ensure_test_tools() {
   local missing=()
   command -v kcat >/dev/null 2>&1 || missing+=(kcat)
   /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || missing+=(python3-confluent-kafka)
+  { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
+  command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     as_root apt-get update -qq

@@ -11,15 +11,18 @@ public static class ExternalTools
     /// <summary>Debian's interpreter: the python3 first on PATH may be a separate install without confluent_kafka.</summary>
     public const string DebianPython = "/usr/bin/python3";
 
-    public static string RequireKcat()
+    public static string RequireKcat() => RequireOnPath("kcat", "kcat");
+
+    /// <summary>The full path of <paramref name="tool"/>; fails the test naming the Debian package that brings it.</summary>
+    public static string RequireOnPath(string tool, string debianPackage)
     {
-        var kcat = FindOnPath("kcat");
-        if (kcat is null)
+        var path = FindOnPath(tool);
+        if (path is null)
         {
-            Assert.Fail("kcat is not installed (not found on PATH). Install it: apt-get install -y kcat");
+            Assert.Fail($"{tool} is not installed (not found on PATH). Install it: apt-get install -y {debianPackage}");
         }
 
-        return kcat;
+        return path;
     }
 
     public static async Task<string> RequirePythonConfluentKafkaAsync()
