@@ -25,7 +25,8 @@ public sealed class DuckDbSink : ISink
     private DuckDBConnection? _connection;
     private DuckDbSchema? _schema;
     private DuckDbBatchWriter? _writer;
-    private volatile bool _disposed;
+    private bool _disposed;
+    private volatile bool _closing;
 
     /// <param name="logger">Where an abandoned close is reported; null discards it.</param>
     public DuckDbSink(DuckDbSinkOptions options, TimeProvider timeProvider, ILogger? logger = null)
@@ -92,7 +93,8 @@ public sealed class DuckDbSink : ISink
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested)
         {
-            _disposed = true;
+            // New calls are refused; a later DisposeAsync, once the stuck call has returned, still closes the file.
+            _closing = true;
             Log.DisposalAbandoned(_logger, "DuckDB sink", string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"a call into DuckDB ({_options.Path}) was still running {DisposeTimeout.TotalSeconds} s after the sink was closed; the file stays open until the process exits"));
             return;
@@ -120,10 +122,12 @@ public sealed class DuckDbSink : ISink
 
     private async ValueTask<TResult> RunAsync<TState, TResult>(TState state, Func<DuckDbSink, TState, CancellationToken, TResult> work, CancellationToken cancellationToken)
     {
+        // Checked first too: after an abandoned close the gate may stay taken by the stuck call for good.
+        ObjectDisposedException.ThrowIf(_closing, this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(_disposed || _closing, this);
             return await Task.Run(() => Guarded(state, work, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         finally
