@@ -47,7 +47,7 @@ public sealed class SchemaCheck(DecodeOptions decode, FlattenOptions flatten, Co
         {
             row = _flattener.Flatten(value, decoded.FieldCount);
         }
-        catch (JsonException e)
+        catch (FlattenException e)
         {
             return Rejected(new DeadLetterReason("flatten_failed", e.Message, FlattenStage.Name));
         }

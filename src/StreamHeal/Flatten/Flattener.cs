@@ -19,7 +19,7 @@ namespace StreamHeal.Flatten;
 /// <para>A leaf that later arrives as an object flattens to new names (<c>a</c> becomes <c>a__b</c>): new columns,
 /// not a type flip of <c>a</c>.</para>
 /// <para>Thread-safe: one instance serves all workers. The input must have passed <c>JsonDecoder</c>;
-/// other input may throw <see cref="JsonException"/>.</para>
+/// other input may throw <see cref="FlattenException"/>.</para>
 /// </remarks>
 public sealed class Flattener
 {
@@ -63,6 +63,11 @@ public sealed class Flattener
         try
         {
             Walk(utf8JsonObject, row, seen, ref path);
+        }
+        catch (JsonException e)
+        {
+            row.Release();
+            throw new FlattenException($"The value is not a JSON object the flattener can read: {e.Message}", e);
         }
         finally
         {

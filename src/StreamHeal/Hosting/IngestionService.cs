@@ -75,7 +75,7 @@ internal sealed partial class IngestionService(
         sinkOptions.Value.IsBigQuery
             ? await BigQuerySinkFactory.CreateAsync(
                 services.GetRequiredService<IOptions<BigQuerySinkOptions>>().Value, settings.Kafka, holds, timeProvider, loggerFactory, cancellationToken)
-            : new DuckDbSink(services.GetRequiredService<IOptions<DuckDbSinkOptions>>().Value, timeProvider);
+            : new DuckDbSink(services.GetRequiredService<IOptions<DuckDbSinkOptions>>().Value, timeProvider, loggerFactory.CreateLogger("StreamHeal.Sink.DuckDb"));
 
     private async Task PrintStatusAsync(IngestionPipeline pipeline, ISink sink, CancellationToken cancellationToken)
     {

@@ -46,6 +46,9 @@ public sealed class IngestionPipeline : IAsyncDisposable
 
     // Not a timestamp: elapsed time from long.MinValue overflows to a negative span, which read as "failed just now".
     private const long NeverFailed = long.MinValue;
+    private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
+    private const string DeadLetterProducerName = "dlq-producer";
 
     // Free field arrays kept per size: about the rows in flight at full speed (a few stage queues and open batches).
     // More in flight during a stall are allocated and left to the GC when they come back.
@@ -59,6 +62,8 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private CancellationToken _stop;
     private long _lastDependencyFailure = NeverFailed;
     private Func<string>? _describe;
+    // Until the DLQ stage exists nothing else uses the DLQ producer; after that, the stage must have stopped before it closes.
+    private Task _deadLetterStage = Task.CompletedTask;
 
     /// <param name="registrar">The Schema Registry holding the tables' schema state; null keeps it in this process only.</param>
     /// <param name="registrySchemas">Writer schemas for Avro values in the Confluent wire format; null dead-letters them.</param>
@@ -134,11 +139,25 @@ public sealed class IngestionPipeline : IAsyncDisposable
     public async Task RunAsync(CancellationToken stop)
     {
         _stop = stop;
-        var options = _settings.Pipeline;
         var tables = TablesByTopic(_settings.Kafka.Topics);
-        using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaConfigBuilder.DeadLetterProducer(_settings.Kafka, _settings.DeadLetter.MaxMessageBytes))
-            .SetLogHandler((_, _) => { })
+        var kafkaLogger = _loggerFactory.CreateLogger("StreamHeal.Kafka");
+        var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaConfigBuilder.DeadLetterProducer(_settings.Kafka, _settings.DeadLetter.MaxMessageBytes))
+            .SetLogHandler((_, m) => KafkaClientLog.Log(kafkaLogger, DeadLetterProducerName, m))
+            .SetErrorHandler((_, e) => KafkaClientLog.Error(kafkaLogger, DeadLetterProducerName, e))
             .Build();
+        try
+        {
+            await RunWithProducerAsync(producer, tables, stop);
+        }
+        finally
+        {
+            await CloseDeadLetterProducerAsync(producer, _deadLetterStage);
+        }
+    }
+
+    private async Task RunWithProducerAsync(IProducer<byte[]?, byte[]?> producer, Dictionary<string, string> tables, CancellationToken stop)
+    {
+        var options = _settings.Pipeline;
         await DeadLetterProbe.CheckAsync(producer, _settings.Kafka.Topics.Select(_settings.DeadLetter.TopicFor), _settings.DeadLetter.StartupCheckTimeout, stop, _logger, _timeProvider);
         var sinkRetry = Retry(static e => e is SinkUnavailableException, (attempt, delay, e) =>
         {
@@ -177,6 +196,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
                 Log.DeadLetterRetry(_logger, "dlq", attempt + 1, delay, e.Message);
             }),
             completion, Metrics, _logger, options.DeadLetterParallelism, capacity, token);
+        _deadLetterStage = deadLetters.Completion;
         var sink = new SinkStage(
             _sink, _catalog, sinkRetry,
             completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token);
@@ -221,8 +241,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
             abort.Cancel();
             // Cancelled blocks stop at their next await; one stuck in a call that ignores cancellation must not keep the
             // process from exiting. What it held was never committed, so it is redelivered.
-            var stopped = drained.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            if (await Task.WhenAny(stopped, Task.Delay(StopTimeout, CancellationToken.None)) != stopped)
+            if (!await CompletesWithinAsync(drained, StopTimeout))
             {
                 Log.StopTimedOut(_logger, StopTimeout.TotalSeconds, Describe());
             }
@@ -230,13 +249,66 @@ public sealed class IngestionPipeline : IAsyncDisposable
             {
                 await watcher;
             }
-
-            producer.Flush(TimeSpan.FromSeconds(5));
         }
 
         if (FirstFault(blocks) is { } fault)
         {
             throw new PipelineFailedException(_failure ?? fault.Message, fault);
+        }
+    }
+
+    /// <summary>
+    /// Flushes and destroys the DLQ producer once the DLQ stage has stopped, within <see cref="CloseTimeout"/>. A stage
+    /// still running past the stop bound is using the producer, and a flush or destroy that hangs (librdkafka waits on
+    /// brokers) would hold the process: in both cases the producer is left to the process and that is logged. Records
+    /// whose DLQ send was not acknowledged were never completed, so they are redelivered.
+    /// </summary>
+    private async Task CloseDeadLetterProducerAsync(IProducer<byte[]?, byte[]?> producer, Task deadLetterStage)
+    {
+        if (!deadLetterStage.IsCompleted)
+        {
+            Log.DisposalAbandoned(_logger, DeadLetterProducerName, "the DLQ stage is still sending through it after the stop bound");
+            return;
+        }
+
+        var close = Task.Factory.StartNew(
+            static state =>
+            {
+                var (producer, logger) = ((IProducer<byte[]?, byte[]?>, ILogger))state!;
+                var unsent = producer.Flush(FlushTimeout);
+                if (unsent > 0)
+                {
+                    Log.DeadLetterUnflushed(logger, unsent, FlushTimeout.TotalSeconds);
+                }
+
+                producer.Dispose();
+            },
+            (producer, _logger),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+        if (!await CompletesWithinAsync(close, CloseTimeout))
+        {
+            Log.DisposalAbandoned(_logger, DeadLetterProducerName, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"flushing and closing it took longer than {CloseTimeout.TotalSeconds} s"));
+        }
+        else if (close.Exception?.GetBaseException() is { } error)
+        {
+            Log.DisposalFailed(_logger, DeadLetterProducerName, error.Message, error);
+        }
+    }
+
+    /// <summary>True when <paramref name="task"/> finished (in any state) within <paramref name="timeout"/> on the injected clock.</summary>
+    private async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)
+    {
+        var finished = task.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            await finished.WaitAsync(timeout, _timeProvider).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 

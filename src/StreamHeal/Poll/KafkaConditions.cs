@@ -132,7 +132,7 @@ internal sealed class KafkaConditions(PollOptions options, PipelineMetrics metri
     }
 
     private string Where(TopicPartition? partition) =>
-        partition is null ? $"brokers {options.BootstrapServers}" : $"{partition.Topic}[{partition.Partition.Value}]";
+        partition is null ? $"brokers {options.BootstrapServers}" : Kafka.KafkaText.Of(partition);
 
     private sealed class Condition(ErrorCode code, TopicPartition? partition, string reason, long since)
     {

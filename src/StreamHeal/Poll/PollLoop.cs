@@ -219,7 +219,7 @@ public sealed class PollLoop : IDisposable
 
                 break;
             case ConsumeErrorAction.DeadLetter:
-                Log.ConsumeFailed(_logger, record?.TopicPartitionOffset?.ToString() ?? "unknown", e.Error.Reason, e);
+                Log.ConsumeFailed(_logger, record?.TopicPartitionOffset is { } at ? KafkaText.Of(at) : "unknown", e.Error.Reason, e);
                 _admission.AcceptUnreadable(e);
                 break;
             case ConsumeErrorAction.Condition:
@@ -371,7 +371,7 @@ public sealed class PollLoop : IDisposable
             final.ToList().ForEach(offset => _committer.TryStore(_consumer, offset));
         }
 
-        Log.Stopped(_logger, string.Join(", ", final));
+        Log.Stopped(_logger, string.Join(", ", final.Select(KafkaText.Of)));
     }
 
     private void OnError(IConsumer<byte[]?, byte[]?> consumer, Error error)
@@ -388,12 +388,10 @@ public sealed class PollLoop : IDisposable
         _conditions.Report(error.Code, error.Reason, null);
     }
 
-    private void OnLog(IConsumer<byte[]?, byte[]?> consumer, LogMessage message)
-    {
-    }
+    private void OnLog(IConsumer<byte[]?, byte[]?> consumer, LogMessage message) => KafkaClientLog.Log(_logger, "consumer", message);
 
     private string Where(KafkaConditionSnapshot condition) =>
-        condition.Partition is { } p ? $"{p.Topic}[{p.Partition.Value}]" : $"brokers {_options.BootstrapServers}";
+        condition.Partition is { } p ? KafkaText.Of(p) : $"brokers {_options.BootstrapServers}";
 
     private string Remedy(KafkaConditionSnapshot condition) =>
         KafkaErrors.Remedy(condition.Code, condition.Partition?.Topic ?? string.Join(", ", _options.Topics), _options.GroupId, _options.BootstrapServers);

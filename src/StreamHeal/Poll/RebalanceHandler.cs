@@ -109,7 +109,7 @@ internal sealed class RebalanceHandler(
         }
 
         AssignmentChanged = true;
-        Log.PartitionsRevoked(logger, string.Join(", ", partitions), string.Join(", ", final));
+        Log.PartitionsRevoked(logger, KafkaText.Of(partitions), string.Join(", ", final.Select(KafkaText.Of)));
     }
 
     public void OnLost(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> lost)
@@ -122,7 +122,7 @@ internal sealed class RebalanceHandler(
         }
 
         AssignmentChanged = true;
-        Log.PartitionsLost(logger, string.Join(", ", lost.Select(static p => p.TopicPartition)));
+        Log.PartitionsLost(logger, KafkaText.Of(lost.Select(static p => p.TopicPartition)));
     }
 
     private void Forget(TopicPartition partition)
@@ -154,7 +154,7 @@ internal sealed class RebalanceHandler(
             var left = options.RevokeDrainTimeout - time.GetElapsedTime(started);
             if (left <= TimeSpan.Zero)
             {
-                Log.RevokeTimedOut(logger, string.Join(", ", partitions), pending);
+                Log.RevokeTimedOut(logger, KafkaText.Of(partitions), pending);
                 return;
             }
 

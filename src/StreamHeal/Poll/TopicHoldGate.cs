@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Telemetry;
 
@@ -31,13 +32,13 @@ internal sealed class TopicHoldGate(IConsumer<byte[]?, byte[]?> consumer, TopicH
         if (pause.Count > 0)
         {
             consumer.Pause(pause);
-            Log.TopicHeld(logger, string.Join(", ", pause));
+            Log.TopicHeld(logger, KafkaText.Of(pause));
         }
 
         if (resume.Count > 0)
         {
             consumer.Resume(resume);
-            Log.TopicReleased(logger, string.Join(", ", resume));
+            Log.TopicReleased(logger, KafkaText.Of(resume));
         }
 
         _held = held;

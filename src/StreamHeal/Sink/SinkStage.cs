@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Batch;
@@ -205,7 +206,13 @@ internal sealed class SinkStage
                     break;
                 default:
                     record.Fail(new DeadLetterReason("sink_rejected", result.ErrorFor(i) ?? "rejected by the sink", Name));
-                    await _deadLetters.SendAsync(record, cancellationToken);
+                    if (!await _deadLetters.SendAsync(record, cancellationToken).ConfigureAwait(false))
+                    {
+                        // Declined only by a DLQ block that stopped (it faulted): the row would never complete, and its
+                        // partition would never commit past it. Faulting this lane stops the pipeline instead.
+                        ThrowDeadLetterClosed(record);
+                    }
+
                     break;
             }
         }
@@ -213,4 +220,9 @@ internal sealed class SinkStage
         _metrics.RecordSunk(written);
         _metrics.RecordAlreadyWritten(replayed);
     }
+
+    [DoesNotReturn]
+    private static void ThrowDeadLetterClosed(IngestRecord record) =>
+        throw new InvalidOperationException(
+            $"The DLQ stage no longer accepts records, so {record} (refused by the sink: {record.Failure!.Message}) can never complete; stopping rather than leaving its offset open.");
 }

@@ -16,12 +16,18 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Warning, "Partitions lost (not committed, will be redelivered): {Partitions}")]
     public static partial void PartitionsLost(ILogger logger, string partitions);
 
+    // A TopicPartition is written by KafkaText (events[0]); its own ToString() gives "events [[0]]".
+    public static void OffsetResetSkipped(ILogger logger, TopicPartition topicPartition, long requested, long from, long to, StartFrom startFrom) =>
+        OffsetResetSkipped(logger, KafkaText.Of(topicPartition), requested, from, to, startFrom);
+
+    public static void OffsetResetBack(ILogger logger, TopicPartition topicPartition, long requested, long high, long target, StartFrom startFrom) =>
+        OffsetResetBack(logger, KafkaText.Of(topicPartition), requested, high, target, startFrom);
 
     [LoggerMessage(1010, LogLevel.Error, "Offset reset on {TopicPartition}: offset {Requested} is no longer on the broker; records [{From}, {To}) are skipped and lost to this pipeline (kafka.startFrom={StartFrom})")]
-    public static partial void OffsetResetSkipped(ILogger logger, TopicPartition topicPartition, long requested, long from, long to, StartFrom startFrom);
+    private static partial void OffsetResetSkipped(ILogger logger, string topicPartition, long requested, long from, long to, StartFrom startFrom);
 
     [LoggerMessage(1019, LogLevel.Error, "Offset reset on {TopicPartition}: offset {Requested} is past the end of the log ({High}); restarting at {Target} (kafka.startFrom={StartFrom}); nothing is skipped, records from {Target} on may be processed again")]
-    public static partial void OffsetResetBack(ILogger logger, TopicPartition topicPartition, long requested, long high, long target, StartFrom startFrom);
+    private static partial void OffsetResetBack(ILogger logger, string topicPartition, long requested, long high, long target, StartFrom startFrom);
 
     [LoggerMessage(1011, LogLevel.Warning, "Kafka error {Code}: {Reason}")]
     public static partial void KafkaError(ILogger logger, ErrorCode code, string reason);
@@ -142,4 +148,13 @@ internal static partial class Log
 
     [LoggerMessage(1057, LogLevel.Information, "DLQ topic {Topic} acknowledged the start-up probe after {Seconds:0.0} s")]
     public static partial void DeadLetterProbeAcknowledged(ILogger logger, string topic, double seconds);
+
+    [LoggerMessage(1652, LogLevel.Error, "The {Resource} was left undisposed: {Why}. Nothing it held was committed; it is redelivered")]
+    public static partial void DisposalAbandoned(ILogger logger, string resource, string why);
+
+    [LoggerMessage(1653, LogLevel.Warning, "Closing the {Resource} failed: {Reason}")]
+    public static partial void DisposalFailed(ILogger logger, string resource, string reason, Exception exception);
+
+    [LoggerMessage(1654, LogLevel.Warning, "{Count} DLQ messages were still unacknowledged after flushing for {Seconds} s; their records were not committed and are redelivered")]
+    public static partial void DeadLetterUnflushed(ILogger logger, int count, double seconds);
 }

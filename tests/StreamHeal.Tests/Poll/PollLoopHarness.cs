@@ -22,13 +22,15 @@ internal sealed class PollLoopHarness : IAsyncDisposable
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _run;
 
-    public PollLoopHarness(Func<PollOptions, PollOptions>? configure = null, long budgetRecords = 10_000, BufferBlock<IngestRecord>? decode = null)
+    public PollLoopHarness(
+        Func<PollOptions, PollOptions>? configure = null, long budgetRecords = 10_000, BufferBlock<IngestRecord>? decode = null,
+        Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         Consumer = new FakeConsumer(Time);
         Decode = decode ?? new BufferBlock<IngestRecord>();
         Budget = new InFlightBudget(1L << 30, (int)budgetRecords, 50);
         var options = new PollOptions { Topics = ["events"], BootstrapServers = "broker-a:9092", GroupId = "g1", HoldLimit = 4 };
-        Loop = new PollLoop(configure?.Invoke(options) ?? options, Consumer.Factory, Decode, Tracker, Budget, Metrics, NullLogger.Instance, Time);
+        Loop = new PollLoop(configure?.Invoke(options) ?? options, Consumer.Factory, Decode, Tracker, Budget, Metrics, logger ?? NullLogger.Instance, Time);
     }
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UnixEpoch);

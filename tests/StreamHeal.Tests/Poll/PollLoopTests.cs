@@ -314,6 +314,29 @@ public sealed class PollLoopTests
     }
 
     [Fact]
+    public async Task The_consumers_own_log_lines_reach_the_log_without_secrets_and_a_condition_is_logged_once()
+    {
+        var logger = new Microsoft.Extensions.Logging.Testing.FakeLogger();
+        await using var h = new PollLoopHarness(logger: logger);
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.Script(c =>
+        {
+            c.Callbacks.OnLog(c, new LogMessage("rdkafka#consumer-1", SyslogLevel.Warning, "CONFWARN", "sasl.password=hunter2 is set"));
+            return null;
+        });
+        h.Consumer.ScriptError(ErrorCode.TopicAuthorizationFailed, new TopicPartitionOffset(P0, 0));
+        h.Consumer.ScriptError(ErrorCode.TopicAuthorizationFailed, new TopicPartitionOffset(P0, 0));
+        h.Consumer.ScriptError(ErrorCode.TopicAuthorizationFailed, new TopicPartitionOffset(P0, 0));
+        h.Start();
+
+        await Until(() => h.Consumer.ScriptDone && h.Metrics.KafkaConditions == 3, "the log line and three reports");
+        var messages = logger.Collector.GetSnapshot().Select(r => r.Message).ToList();
+        Assert.Contains(messages, m => m.Contains("CONFWARN", StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains("hunter2", StringComparison.Ordinal));
+        Assert.Single(messages, m => m.StartsWith("Kafka condition TopicAuthorizationFailed on events[0]:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_healthy_loop_reports_no_condition_and_no_pause()
     {
         await using var h = new PollLoopHarness();

@@ -23,7 +23,7 @@ public static class BigQuerySinkFactory
         {
             if (options.IsExactlyOnce)
             {
-                checkpoints = new CheckpointStore(kafka, options.CheckpointTopicFor(kafka.GroupId));
+                checkpoints = new CheckpointStore(kafka, options.CheckpointTopicFor(kafka.GroupId), loggerFactory.CreateLogger("StreamHeal.Kafka"));
                 await checkpoints.EnsureTopicAsync(cancellationToken).ConfigureAwait(false);
             }
 

@@ -1,4 +1,7 @@
 using DuckDB.NET.Data;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StreamHeal.Telemetry;
 
 namespace StreamHeal.Sink.DuckDb;
 
@@ -18,19 +21,26 @@ public sealed class DuckDbSink : ISink
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly DuckDbSinkOptions _options;
     private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
     private DuckDBConnection? _connection;
     private DuckDbSchema? _schema;
     private DuckDbBatchWriter? _writer;
     private bool _disposed;
+    private volatile bool _closing;
 
-    public DuckDbSink(DuckDbSinkOptions options, TimeProvider timeProvider)
+    /// <param name="logger">Where an abandoned close is reported; null discards it.</param>
+    public DuckDbSink(DuckDbSinkOptions options, TimeProvider timeProvider, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Path, nameof(options));
         ArgumentNullException.ThrowIfNull(timeProvider);
         _options = options;
         _timeProvider = timeProvider;
+        _logger = logger ?? NullLogger.Instance;
     }
+
+    /// <summary>How long closing waits for a DuckDB call in progress: 10 s.</summary>
+    public static TimeSpan DisposeTimeout { get; } = TimeSpan.FromSeconds(10);
 
     public string Name => "duckdb";
 
@@ -69,9 +79,27 @@ public sealed class DuckDbSink : ISink
             cancellationToken);
     }
 
+    /// <summary>
+    /// Closes the file once the call in progress has finished, waiting at most <see cref="DisposeTimeout"/>: a DuckDB call
+    /// cannot be interrupted, and one that is stuck must not keep the process from exiting. Its transaction never
+    /// committed, so its rows and offsets are not in the file and are redelivered; the file stays open until exit.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await _gate.WaitAsync().ConfigureAwait(false);
+        using var bound = new CancellationTokenSource(DisposeTimeout, _timeProvider);
+        try
+        {
+            await _gate.WaitAsync(bound.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested)
+        {
+            // New calls are refused; a later DisposeAsync, once the stuck call has returned, still closes the file.
+            _closing = true;
+            Log.DisposalAbandoned(_logger, "DuckDB sink", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"a call into DuckDB ({_options.Path}) was still running {DisposeTimeout.TotalSeconds} s after the sink was closed; the file stays open until the process exits"));
+            return;
+        }
+
         try
         {
             if (_disposed)
@@ -94,10 +122,12 @@ public sealed class DuckDbSink : ISink
 
     private async ValueTask<TResult> RunAsync<TState, TResult>(TState state, Func<DuckDbSink, TState, CancellationToken, TResult> work, CancellationToken cancellationToken)
     {
+        // Checked first too: after an abandoned close the gate may stay taken by the stuck call for good.
+        ObjectDisposedException.ThrowIf(_closing, this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(_disposed || _closing, this);
             return await Task.Run(() => Guarded(state, work, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         finally

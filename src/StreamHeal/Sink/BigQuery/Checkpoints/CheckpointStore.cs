@@ -1,6 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Microsoft.Extensions.Logging;
 using StreamHeal.Kafka;
 
 namespace StreamHeal.Sink.BigQuery.Checkpoints;
@@ -24,12 +25,12 @@ internal sealed class CheckpointStore : IDisposable
     private readonly Dictionary<string, StreamCheckpoint> _latest = new(StringComparer.Ordinal);
     private bool _assigned;
 
-    public CheckpointStore(KafkaOptions kafka, string topic)
+    public CheckpointStore(KafkaOptions kafka, string topic, ILogger logger)
     {
         _kafka = kafka;
         _group = kafka.GroupId;
         Topic = topic;
-        _producer = new ProducerBuilder<byte[], byte[]>(KafkaConfigBuilder.CheckpointProducer(kafka)).SetLogHandler(static (_, _) => { }).Build();
+        _producer = new ProducerBuilder<byte[], byte[]>(KafkaConfigBuilder.CheckpointProducer(kafka)).SetLogHandler((_, m) => KafkaClientLog.Log(logger, "checkpoint-producer", m)).SetErrorHandler((_, e) => KafkaClientLog.Error(logger, "checkpoint-producer", e)).Build();
         _reader = new ConsumerBuilder<byte[], byte[]>(KafkaConfigBuilder.CheckpointReader(kafka)).SetLogHandler(static (_, _) => { }).Build();
     }
 
