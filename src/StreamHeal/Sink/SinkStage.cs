@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Batch;
@@ -183,7 +184,9 @@ internal sealed class SinkStage
         }
 
         var sinkBatch = new SinkBatch(table, records[0].Topic, snapshot.Columns, new ArraySegment<SinkRow>(rows, 0, records.Count));
-        var result = await _retry.ExecuteAsync(static (s, ct) => s.sink.WriteAsync(s.sinkBatch, ct), (sink: _sink, sinkBatch), cancellationToken);
+        var attempts = new StrongBox<int>(-1);
+        var result = await _retry.ExecuteAsync(
+            static (s, ct) => s.sink.WriteAsync(s.sinkBatch with { Attempt = ++s.attempts.Value }, ct), (sink: _sink, sinkBatch, attempts), cancellationToken);
         ArrayPool<SinkRow>.Shared.Return(rows, clearArray: true);
 
         var written = 0;

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using StreamHeal.Kafka;
@@ -6,13 +8,22 @@ using StreamHeal.Kafka;
 namespace StreamHeal.Sink.BigQuery.Checkpoints;
 
 /// <summary>
-/// Exactly-once checkpoints in a compacted Kafka topic, keyed <c>{group}/{table}/{partition}</c>. Confluent.Kafka cannot
-/// put metadata on an offset commit, so the checkpoint is its own record: produced (idempotent, acks=all) after BigQuery
-/// acknowledged an append and before the partition's Kafka offset is stored. A reader assigned to the whole topic keeps
-/// the latest checkpoint per key and catches up to the topic's end whenever a partition is (re)assigned.
+/// Exactly-once checkpoints in a compacted Kafka topic. Confluent.Kafka cannot put metadata on an offset commit, so the
+/// checkpoint is its own record: produced (idempotent, acks=all) after BigQuery acknowledged an append and before the
+/// partition's Kafka offset is stored. A reader assigned to the whole topic keeps the latest checkpoint per
+/// (table, partition) and catches up to the topic's end whenever a partition is (re)assigned.
+/// <para>
+/// Owners are fenced by epoch. A member taking a partition over claims the next epoch (<see cref="ClaimAsync"/>); every
+/// record is keyed <c>{group}/{table}/{partition}#e{epoch}</c> (epoch 0: <c>{group}/{table}/{partition}</c>, as written
+/// before epochs), so compaction keeps one record per epoch and a late write of a member that lost the partition cannot
+/// replace the new owner's record. Readers take the highest epoch; a writer that sees a higher epoch than its own gets
+/// <see cref="PartitionFencedException"/>. The topic has one partition, so "before" and "after" are its offsets.
+/// </para>
+/// Thread-safe: reads, claims and checks share one lock around the reader.
 /// </summary>
 internal sealed class CheckpointStore : IDisposable
 {
+    private const string EpochSeparator = "#e";
     private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
 
@@ -21,7 +32,7 @@ internal sealed class CheckpointStore : IDisposable
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly IConsumer<byte[], byte[]> _reader;
     private readonly SemaphoreSlim _readLock = new(1, 1);
-    private readonly Dictionary<string, StreamCheckpoint> _latest = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
     private bool _assigned;
 
     public CheckpointStore(KafkaOptions kafka, string topic)
@@ -68,28 +79,50 @@ internal sealed class CheckpointStore : IDisposable
         }
     }
 
-    /// <summary>Writes a checkpoint and waits for the brokers to acknowledge it.</summary>
-    public async Task WriteAsync(string table, int partition, StreamCheckpoint checkpoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes (table, partition) over: reads the topic to its end, writes the latest state again under the next epoch,
+    /// and reads up to that claim. A write of the previous owner that landed before the claim is taken over with it; one
+    /// that lands after it has a lower epoch and is ignored.
+    /// </summary>
+    /// <exception cref="PartitionFencedException">Another member claimed a higher epoch meanwhile.</exception>
+    public async Task<CheckpointClaim> ClaimAsync(string table, int partition, CancellationToken cancellationToken)
     {
-        try
-        {
-            await _producer.ProduceAsync(
-                Topic, new Message<byte[], byte[]> { Key = Key(table, partition), Value = checkpoint.ToJson() }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProduceException<byte[], byte[]> e)
-        {
-            throw new SinkUnavailableException($"Could not write the exactly-once checkpoint for {table} partition {partition} to '{Topic}': {e.Error.Reason}", e);
-        }
-    }
-
-    /// <summary>Reads the topic to its end, then returns the latest checkpoint of (table, partition), or null if it has none.</summary>
-    public async Task<StreamCheckpoint?> ReadAsync(string table, int partition, CancellationToken cancellationToken)
-    {
+        var key = BaseKey(table, partition);
         await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await Task.Run(() => CatchUp(cancellationToken), cancellationToken).ConfigureAwait(false);
-            return _latest.GetValueOrDefault(Encoding.UTF8.GetString(Key(table, partition)));
+            await Task.Run(() => CatchUp(untilOffset: null, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var before = State(key);
+            var epoch = before.MaxEpoch + 1;
+            var state = before.Latest ?? new StreamCheckpoint("", 0, -1, []);
+            var claimed = await ProduceAsync(key, state with { Epoch = epoch }, cancellationToken).ConfigureAwait(false);
+            await Task.Run(() => CatchUp(claimed, cancellationToken), cancellationToken).ConfigureAwait(false);
+            var after = State(key);
+            if (after.MaxEpoch > epoch)
+            {
+                throw new PartitionFencedException(table, partition, epoch, after.MaxEpoch);
+            }
+
+            if (epoch > 0 && before.MaxEpoch >= 0)
+            {
+                // The previous epoch's record is superseded; a tombstone lets compaction drop it.
+                await _producer.ProduceAsync(Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(EpochKey(key, before.MaxEpoch)), Value = null! }, cancellationToken).ConfigureAwait(false);
+            }
+
+            var latest = after.Latest;
+            if (after.Superseded is { } between && !ReferenceEquals(between, state))
+            {
+                // The previous owner wrote between our read and our claim: that is where its stream stands now.
+                latest = between with { Epoch = epoch };
+                await ProduceAsync(key, latest, cancellationToken).ConfigureAwait(false);
+                after.Latest = latest;
+            }
+
+            return new CheckpointClaim(IsEmpty(latest) ? null : latest, after.Superseded is null ? before.Unreadable : null, epoch);
+        }
+        catch (ProduceException<byte[], byte[]> e)
+        {
+            throw new SinkUnavailableException($"Could not claim the exactly-once checkpoint for {table} partition {partition} in '{Topic}': {e.Error.Reason}", e);
         }
         finally
         {
@@ -97,25 +130,90 @@ internal sealed class CheckpointStore : IDisposable
         }
     }
 
-    private void CatchUp(CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a checkpoint (its <see cref="StreamCheckpoint.Epoch"/> is the writer's) and waits for the brokers to
+    /// acknowledge it. <paramref name="verify"/>: reads the topic up to the record, so a claim of another member that
+    /// precedes it is certainly seen; otherwise only claims already fetched are looked at.
+    /// </summary>
+    /// <exception cref="PartitionFencedException">Another member owns the partition with a higher epoch.</exception>
+    public async Task WriteAsync(string table, int partition, StreamCheckpoint checkpoint, bool verify, CancellationToken cancellationToken)
     {
-        if (!_assigned)
+        var key = BaseKey(table, partition);
+        long offset;
+        try
         {
-            using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _kafka.BootstrapServers }).SetLogHandler(static (_, _) => { }).Build();
-            var partitions = admin.GetMetadata(Topic, MetadataTimeout).Topics.Single().Partitions;
-            _reader.Assign(partitions.Select(p => new TopicPartitionOffset(Topic, p.PartitionId, Offset.Beginning)));
-
-            _assigned = true;
+            offset = await ProduceAsync(key, checkpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProduceException<byte[], byte[]> e)
+        {
+            throw new SinkUnavailableException($"Could not write the exactly-once checkpoint for {table} partition {partition} to '{Topic}': {e.Error.Reason}", e);
         }
 
+        await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (verify || !_assigned)
+            {
+                await Task.Run(() => CatchUp(offset, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                Drain();
+            }
+
+            if (State(key).MaxEpoch > checkpoint.Epoch)
+            {
+                throw new PartitionFencedException(table, partition, checkpoint.Epoch, State(key).MaxEpoch);
+            }
+        }
+        finally
+        {
+            _readLock.Release();
+        }
+    }
+
+    private async Task<long> ProduceAsync(string key, StreamCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        var delivered = await _producer.ProduceAsync(
+            Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(EpochKey(key, checkpoint.Epoch)), Value = checkpoint.ToJson() }, cancellationToken).ConfigureAwait(false);
+        return delivered.Offset.Value;
+    }
+
+    private KeyState State(string key)
+    {
+        if (!_keys.TryGetValue(key, out var state))
+        {
+            _keys[key] = state = new KeyState();
+        }
+
+        return state;
+    }
+
+    private void EnsureAssigned()
+    {
+        if (_assigned)
+        {
+            return;
+        }
+
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _kafka.BootstrapServers }).SetLogHandler(static (_, _) => { }).Build();
+        var partitions = admin.GetMetadata(Topic, MetadataTimeout).Topics.Single().Partitions;
+        _reader.Assign(partitions.Select(p => new TopicPartitionOffset(Topic, p.PartitionId, Offset.Beginning)));
+        _assigned = true;
+    }
+
+    /// <summary>Reads up to the topic's end, or (given) past the record at <paramref name="untilOffset"/>.</summary>
+    private void CatchUp(long? untilOffset, CancellationToken cancellationToken)
+    {
+        EnsureAssigned();
         var ends = new Dictionary<TopicPartition, long>();
         foreach (var partition in _reader.Assignment)
         {
-            var high = _reader.QueryWatermarkOffsets(partition, MetadataTimeout).High.Value;
+            var end = untilOffset + 1 ?? _reader.QueryWatermarkOffsets(partition, MetadataTimeout).High.Value;
             var position = _reader.Position(partition);
-            if (high > 0 && (position == Offset.Unset || position.Value < high))
+            if (end > 0 && (position == Offset.Unset || position.Value < end))
             {
-                ends[partition] = high;
+                ends[partition] = end;
             }
         }
 
@@ -128,25 +226,10 @@ internal sealed class CheckpointStore : IDisposable
                 throw new SinkUnavailableException($"Could not read the checkpoint topic '{Topic}' to its end within {CatchUpTimeout.TotalSeconds:0} s.");
             }
 
-            ConsumeResult<byte[], byte[]>? result;
-            try
-            {
-                result = _reader.Consume(TimeSpan.FromMilliseconds(200));
-            }
-            catch (ConsumeException e)
-            {
-                throw new SinkUnavailableException($"Reading the checkpoint topic '{Topic}' failed: {e.Error.Reason}", e);
-            }
-
+            var result = Consume(TimeSpan.FromMilliseconds(200));
             if (result is null)
             {
                 continue;
-            }
-
-            if (!result.IsPartitionEOF && result.Message?.Key is { } key && result.Message.Value is { } value
-                && StreamCheckpoint.FromJson(value) is { } checkpoint)
-            {
-                _latest[Encoding.UTF8.GetString(key)] = checkpoint;
             }
 
             if (ends.TryGetValue(result.TopicPartition, out var end) && (result.IsPartitionEOF || result.Offset.Value + 1 >= end))
@@ -156,7 +239,74 @@ internal sealed class CheckpointStore : IDisposable
         }
     }
 
-    private byte[] Key(string table, int partition) => Encoding.UTF8.GetBytes($"{_group}/{table}/{partition}");
+    /// <summary>Takes in what the reader has already fetched, without waiting.</summary>
+    private void Drain()
+    {
+        while (Consume(TimeSpan.Zero) is not null)
+        {
+        }
+    }
+
+    private ConsumeResult<byte[], byte[]>? Consume(TimeSpan timeout)
+    {
+        ConsumeResult<byte[], byte[]>? result;
+        try
+        {
+            result = _reader.Consume(timeout);
+        }
+        catch (ConsumeException e)
+        {
+            throw new SinkUnavailableException($"Reading the checkpoint topic '{Topic}' failed: {e.Error.Reason}", e);
+        }
+
+        if (result is { IsPartitionEOF: false, Message.Key: { } key })
+        {
+            Take(Encoding.UTF8.GetString(key), result.Message.Value);
+        }
+
+        return result;
+    }
+
+    /// <summary>Folds one record into its key's state: the highest epoch wins, and within an epoch the later record.</summary>
+    private void Take(string recordKey, byte[]? value)
+    {
+        if (value is null)
+        {
+            return; // A tombstone of a superseded epoch.
+        }
+
+        var separator = recordKey.LastIndexOf(EpochSeparator, StringComparison.Ordinal);
+        var keyEpoch = separator >= 0 && long.TryParse(recordKey.AsSpan(separator + EpochSeparator.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+        var state = State(separator >= 0 ? recordKey[..separator] : recordKey);
+        if (keyEpoch < state.MaxEpoch)
+        {
+            return; // A late write of a member that had lost the partition.
+        }
+
+        if (keyEpoch > state.MaxEpoch)
+        {
+            state.Superseded = state.Latest;
+        }
+
+        state.MaxEpoch = keyEpoch;
+        try
+        {
+            state.Latest = StreamCheckpoint.Parse(value);
+            state.Unreadable = null;
+        }
+        catch (JsonException e)
+        {
+            // Never fall back to an older checkpoint: the stream may be past it, and replaying from it duplicates.
+            state.Latest = null;
+            state.Unreadable = $"checkpoint record '{recordKey}' does not parse ({e.Message})";
+        }
+    }
+
+    private static bool IsEmpty(StreamCheckpoint? checkpoint) => checkpoint is null || (checkpoint.Stream.Length == 0 && checkpoint.NextKafka < 0 && checkpoint.Rejected.Count == 0);
+
+    private string BaseKey(string table, int partition) => $"{_group}/{table}/{partition}";
+
+    private static string EpochKey(string key, long epoch) => epoch == 0 ? key : string.Create(CultureInfo.InvariantCulture, $"{key}{EpochSeparator}{epoch}");
 
     public void Dispose()
     {
@@ -166,4 +316,29 @@ internal sealed class CheckpointStore : IDisposable
         _reader.Dispose();
         _readLock.Dispose();
     }
+
+    private sealed class KeyState
+    {
+        public long MaxEpoch { get; set; } = -1;
+
+        public StreamCheckpoint? Latest { get; set; }
+
+        /// <summary>The latest record of the epoch before <see cref="MaxEpoch"/>, as it stood when the new epoch arrived.</summary>
+        public StreamCheckpoint? Superseded { get; set; }
+
+        public string? Unreadable { get; set; }
+    }
+}
+
+/// <summary>
+/// What a new owner of a partition starts from: the latest checkpoint (null: none, or it did not parse), why the
+/// latest record could not be read (null: it could), and the epoch it now writes with.
+/// </summary>
+internal sealed record CheckpointClaim(StreamCheckpoint? Checkpoint, string? Unreadable, long Epoch);
+
+/// <summary>Another member took the partition over (its checkpoint epoch is higher): this one must stop writing it.</summary>
+internal sealed class PartitionFencedException(string table, int partition, long epoch, long newer)
+    : Exception($"Table {table} partition {partition} is owned by another member now (checkpoint epoch {newer} > ours, {epoch}).")
+{
+    public int Partition { get; } = partition;
 }
