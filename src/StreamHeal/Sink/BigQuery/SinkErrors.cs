@@ -55,12 +55,14 @@ public static class SinkErrors
 
     /// <summary>A failed call: the whole RPC (or AppendRows connection) ended with this status.</summary>
     /// <remarks>
-    /// A broken call says nothing about the rows, so INVALID_ARGUMENT and NOT_FOUND of a whole call stay as the status
-    /// says (fatal, stream gone); only an append's answer can name rows.
+    /// A failed call names no rows, so INVALID_ARGUMENT is fatal, and NOT_FOUND may be the table as well as a stream:
+    /// fatal too, except that a call on one stream (<paramref name="onStream"/>: an AppendRows connection) that is not
+    /// found means that stream is gone.
     /// </remarks>
-    public static SinkErrorAction Classify(RpcException exception) => exception.StatusCode switch
+    public static SinkErrorAction Classify(RpcException exception, bool onStream = false) => exception.StatusCode switch
     {
-        StatusCode.InvalidArgument => SinkErrorAction.Fatal,
+        StatusCode.NotFound when onStream => SinkErrorAction.StreamGone,
+        StatusCode.InvalidArgument or StatusCode.NotFound => SinkErrorAction.Fatal,
         var code => Classify(code, hasRowErrors: false),
     };
 

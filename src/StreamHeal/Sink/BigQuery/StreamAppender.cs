@@ -61,7 +61,7 @@ internal sealed class StreamAppender(
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
             await CloseAsync().ConfigureAwait(false);
-            var action = SinkErrors.Classify(e);
+            var action = SinkErrors.Classify(e, onStream: true);
             var reason = $"{e.StatusCode}: {e.Status.Detail}";
             switch (action)
             {

@@ -8,16 +8,15 @@ internal sealed class StreamCheckpointer(string table, CheckpointStore store, Bi
     /// <summary>Takes the partition over (next epoch) and returns where its stream stands.</summary>
     public Task<CheckpointClaim> ClaimAsync(int partition, CancellationToken cancellationToken) => store.ClaimAsync(table, partition, cancellationToken);
 
-    /// <param name="verify">Read back up to the record: needed before rows go to a stream no checkpoint named yet.</param>
     /// <exception cref="PartitionFencedException">Another member owns the partition now.</exception>
-    public async Task WriteAsync(PartitionStream state, bool verify, CancellationToken cancellationToken)
+    public async Task WriteAsync(PartitionStream state, CancellationToken cancellationToken)
     {
         if (state.Stream is null)
         {
             return; // Nothing was ever appended for it: a replay would skip nothing.
         }
 
-        await store.WriteAsync(table, state.Partition, state.ToCheckpoint(), verify, cancellationToken).ConfigureAwait(false);
+        await store.WriteAsync(table, state.Partition, state.ToCheckpoint(), cancellationToken).ConfigureAwait(false);
         stats.RecordCheckpoint();
     }
 }

@@ -52,11 +52,18 @@ public sealed class SinkErrorsTests
     [Theory]
     [InlineData(StatusCode.Unavailable, SinkErrorAction.Reconnect)]
     [InlineData(StatusCode.ResourceExhausted, SinkErrorAction.BackOff)]
-    [InlineData(StatusCode.NotFound, SinkErrorAction.StreamGone)]
+    [InlineData(StatusCode.NotFound, SinkErrorAction.Fatal)]
     [InlineData(StatusCode.InvalidArgument, SinkErrorAction.Fatal)]
     [InlineData(StatusCode.PermissionDenied, SinkErrorAction.Fatal)]
     public void A_failed_call_names_no_rows(StatusCode code, SinkErrorAction expected) =>
         Assert.Equal(expected, SinkErrors.Classify(new RpcException(new Status(code, "x"))));
+
+    [Theory]
+    [InlineData(StatusCode.NotFound, SinkErrorAction.StreamGone)]
+    [InlineData(StatusCode.Unavailable, SinkErrorAction.Reconnect)]
+    [InlineData(StatusCode.InvalidArgument, SinkErrorAction.Fatal)]
+    public void A_failed_call_on_one_stream_that_is_not_found_means_the_stream_is_gone(StatusCode code, SinkErrorAction expected) =>
+        Assert.Equal(expected, SinkErrors.Classify(new RpcException(new Status(code, "x")), onStream: true));
 
     [Theory]
     [InlineData(SinkErrorAction.Reconnect, true)]

@@ -92,9 +92,12 @@ internal sealed class CheckpointStore : IDisposable
         try
         {
             await Task.Run(() => CatchUp(untilOffset: null, cancellationToken), cancellationToken).ConfigureAwait(false);
-            var before = State(key);
-            var epoch = before.MaxEpoch + 1;
-            var state = before.Latest ?? new StreamCheckpoint("", 0, -1, []);
+            // The key's state object changes as records are read: take what the claim starts from now.
+            var known = State(key);
+            var previousEpoch = known.MaxEpoch;
+            var unreadable = known.Unreadable;
+            var epoch = previousEpoch + 1;
+            var state = known.Latest ?? new StreamCheckpoint("", 0, -1, []);
             var claimed = await ProduceAsync(key, state with { Epoch = epoch }, cancellationToken).ConfigureAwait(false);
             await Task.Run(() => CatchUp(claimed, cancellationToken), cancellationToken).ConfigureAwait(false);
             var after = State(key);
@@ -103,10 +106,10 @@ internal sealed class CheckpointStore : IDisposable
                 throw new PartitionFencedException(table, partition, epoch, after.MaxEpoch);
             }
 
-            if (epoch > 0 && before.MaxEpoch >= 0)
+            if (previousEpoch >= 0)
             {
                 // The previous epoch's record is superseded; a tombstone lets compaction drop it.
-                await _producer.ProduceAsync(Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(EpochKey(key, before.MaxEpoch)), Value = null! }, cancellationToken).ConfigureAwait(false);
+                await _producer.ProduceAsync(Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(EpochKey(key, previousEpoch)), Value = null! }, cancellationToken).ConfigureAwait(false);
             }
 
             var latest = after.Latest;
@@ -118,7 +121,7 @@ internal sealed class CheckpointStore : IDisposable
                 after.Latest = latest;
             }
 
-            return new CheckpointClaim(IsEmpty(latest) ? null : latest, after.Superseded is null ? before.Unreadable : null, epoch);
+            return new CheckpointClaim(IsEmpty(latest) ? null : latest, after.Superseded is null ? unreadable : null, epoch);
         }
         catch (ProduceException<byte[], byte[]> e)
         {
@@ -131,12 +134,12 @@ internal sealed class CheckpointStore : IDisposable
     }
 
     /// <summary>
-    /// Writes a checkpoint (its <see cref="StreamCheckpoint.Epoch"/> is the writer's) and waits for the brokers to
-    /// acknowledge it. <paramref name="verify"/>: reads the topic up to the record, so a claim of another member that
-    /// precedes it is certainly seen; otherwise only claims already fetched are looked at.
+    /// Writes a checkpoint (its <see cref="StreamCheckpoint.Epoch"/> is the writer's), waits for the brokers to
+    /// acknowledge it and reads the topic up to it, so a claim of another member that precedes it is certainly seen.
+    /// The reader is fetching the topic all along, so that read is mostly what it already has.
     /// </summary>
     /// <exception cref="PartitionFencedException">Another member owns the partition with a higher epoch.</exception>
-    public async Task WriteAsync(string table, int partition, StreamCheckpoint checkpoint, bool verify, CancellationToken cancellationToken)
+    public async Task WriteAsync(string table, int partition, StreamCheckpoint checkpoint, CancellationToken cancellationToken)
     {
         var key = BaseKey(table, partition);
         long offset;
@@ -152,15 +155,7 @@ internal sealed class CheckpointStore : IDisposable
         await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (verify || !_assigned)
-            {
-                await Task.Run(() => CatchUp(offset, cancellationToken), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                Drain();
-            }
-
+            await Task.Run(() => CatchUp(offset, cancellationToken), cancellationToken).ConfigureAwait(false);
             if (State(key).MaxEpoch > checkpoint.Epoch)
             {
                 throw new PartitionFencedException(table, partition, checkpoint.Epoch, State(key).MaxEpoch);
@@ -232,18 +227,12 @@ internal sealed class CheckpointStore : IDisposable
                 continue;
             }
 
-            if (ends.TryGetValue(result.TopicPartition, out var end) && (result.IsPartitionEOF || result.Offset.Value + 1 >= end))
+            // An end-of-partition event can wait in the queue from an earlier read: it counts only if it is past the end sought.
+            var reached = result.IsPartitionEOF ? result.Offset.Value : result.Offset.Value + 1;
+            if (ends.TryGetValue(result.TopicPartition, out var end) && reached >= end)
             {
                 ends.Remove(result.TopicPartition);
             }
-        }
-    }
-
-    /// <summary>Takes in what the reader has already fetched, without waiting.</summary>
-    private void Drain()
-    {
-        while (Consume(TimeSpan.Zero) is not null)
-        {
         }
     }
 
