@@ -236,7 +236,11 @@ internal sealed class ChunkSender(
             case StreamEndKind.Inconsistent:
                 throw new SinkUnavailableException($"Stream {state.Stream} answered inconsistently while its end was searched between rows {start} and {start + rows.Count}.");
             default:
-                await state.Appender!.OnTransientAsync(end.Failure).ConfigureAwait(false);
+                if (SinkErrors.IsTransient(end.Failure))
+                {
+                    await state.Appender!.OnTransientAsync(end.Failure).ConfigureAwait(false);
+                }
+
                 throw new SinkUnavailableException($"Finding the end of stream {state.Stream} failed: {end.Failure}.");
         }
     }
