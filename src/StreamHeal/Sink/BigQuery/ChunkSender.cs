@@ -183,7 +183,7 @@ internal sealed class ChunkSender(
             state.StartStream(created.Name);
             // A replay (here or on the member that takes the partition next) must find rows in this stream, and a
             // member that lost the partition must learn it before it writes rows nobody else would look for.
-            await checkpoints!.WriteAsync(state, cancellationToken).ConfigureAwait(false);
+            await checkpoints!.WriteAsync(state, readBack: true, cancellationToken).ConfigureAwait(false);
         }
 
         if (state.Appender is null || state.Appender.StreamName != state.Stream)
@@ -201,7 +201,7 @@ internal sealed class ChunkSender(
     }
 
     public Task CheckpointAsync(PartitionStream? state, CancellationToken cancellationToken) =>
-        state is null ? Task.CompletedTask : checkpoints!.WriteAsync(state, cancellationToken);
+        state is null ? Task.CompletedTask : checkpoints!.WriteAsync(state, readBack: false, cancellationToken);
 
     /// <summary>A replay hit rows the stream already holds: find its end by resending suffixes (see <see cref="StreamEndSearch"/>).</summary>
     private async Task FindStreamEndAsync(PartitionStream state, BatchProgress progress, List<int> rows, CancellationToken cancellationToken)

@@ -51,13 +51,8 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
             rows.Add(index);
         }
 
-        var states = new List<(PartitionStream State, List<int> Rows)>(byPartition.Count);
-        foreach (var (partition, rows) in byPartition)
-        {
-            states.Add((await PartitionAsync(partition, cancellationToken).ConfigureAwait(false), rows));
-        }
-
-        await Task.WhenAll(states.Select(s => WritePartitionAsync(s.State, progress, s.Rows, cancellationToken))).ConfigureAwait(false);
+        await ClaimAsync([.. byPartition.Keys], cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(byPartition.Select(p => WritePartitionAsync(_partitions[p.Key], progress, p.Value, cancellationToken))).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -71,51 +66,58 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
         }
     }
 
-    private async Task<PartitionStream> PartitionAsync(int partition, CancellationToken cancellationToken)
+    /// <summary>Claims, in one round trip, every partition of the batch that is new here or was reassigned.</summary>
+    private async Task ClaimAsync(List<int> partitions, CancellationToken cancellationToken)
     {
-        bool stale;
+        List<int> toClaim;
         lock (_staleGate)
         {
-            stale = _stale.Remove(partition);
+            toClaim = partitions.FindAll(p => _stale.Remove(p) || !_partitions.ContainsKey(p));
         }
 
-        if (_partitions.TryGetValue(partition, out var state) && !stale)
+        if (toClaim.Count == 0)
         {
-            return state;
+            return;
         }
 
-        CheckpointClaim claim;
+        IReadOnlyDictionary<int, CheckpointClaim> claims;
         try
         {
-            claim = await checkpoints.ClaimAsync(partition, cancellationToken).ConfigureAwait(false);
+            claims = await checkpoints.ClaimAsync(toClaim, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            if (stale)
-            {
-                MarkStale([partition]); // Claimed at the next try.
-            }
-
+            MarkStale(toClaim); // Claimed at the next try.
             throw;
         }
 
-        if (state?.Appender is { } old)
+        foreach (var partition in toClaim)
         {
-            await old.DisposeAsync().ConfigureAwait(false);
-        }
+            var claim = claims[partition];
+            if (_partitions.TryGetValue(partition, out var old) && old.Appender is { } appender)
+            {
+                await appender.DisposeAsync().ConfigureAwait(false);
+            }
 
-        if (claim.Unreadable is { } unreadable)
-        {
-            stats.RecordUnreadableCheckpoint();
-            stats.RecordGuaranteeLoss();
-            Log.BigQueryCheckpointUnreadable(logger, table, partition, unreadable);
-        }
+            if (claim.Unreadable is { } unreadable)
+            {
+                stats.RecordUnreadableCheckpoint();
+                stats.RecordGuaranteeLoss();
+                Log.BigQueryCheckpointUnreadable(logger, table, partition, unreadable);
+            }
 
-        var checkpoint = claim.Checkpoint;
-        state = new PartitionStream(partition, checkpoint, claim.Epoch);
-        _partitions[partition] = state;
-        Log.BigQueryPartitionResumed(logger, table, partition, checkpoint?.Stream is { Length: > 0 } stream ? stream : "(new stream)", checkpoint?.NextRow ?? 0, checkpoint?.NextKafka ?? -1);
-        return state;
+            var checkpoint = claim.Checkpoint;
+            var state = new PartitionStream(partition, checkpoint, claim.Epoch) { Fenced = claim.Fenced };
+            _partitions[partition] = state;
+            if (claim.Fenced)
+            {
+                stats.RecordFencedPartition();
+                Log.BigQueryPartitionFenced(logger, table, partition, "another member claimed it at the same time");
+                continue;
+            }
+
+            Log.BigQueryPartitionResumed(logger, table, partition, checkpoint?.Stream is { Length: > 0 } stream ? stream : "(new stream)", checkpoint?.NextRow ?? 0, checkpoint?.NextKafka ?? -1);
+        }
     }
 
     private async Task WritePartitionAsync(PartitionStream state, BatchProgress progress, List<int> rows, CancellationToken cancellationToken)

@@ -41,7 +41,10 @@ internal sealed class CheckpointStore : IDisposable
         _group = kafka.GroupId;
         Topic = topic;
         _producer = new ProducerBuilder<byte[], byte[]>(KafkaConfigBuilder.CheckpointProducer(kafka)).SetLogHandler(static (_, _) => { }).Build();
-        _reader = new ConsumerBuilder<byte[], byte[]>(KafkaConfigBuilder.CheckpointReader(kafka)).SetLogHandler(static (_, _) => { }).Build();
+        var reader = KafkaConfigBuilder.CheckpointReader(kafka);
+        // Reads back wait for a fetch: the broker may hold an empty one up to this long before it answers.
+        reader.FetchWaitMaxMs = 50;
+        _reader = new ConsumerBuilder<byte[], byte[]>(reader).SetLogHandler(static (_, _) => { }).Build();
     }
 
     public string Topic { get; }
@@ -80,52 +83,65 @@ internal sealed class CheckpointStore : IDisposable
     }
 
     /// <summary>
-    /// Takes (table, partition) over: reads the topic to its end, writes the latest state again under the next epoch,
-    /// and reads up to that claim. A write of the previous owner that landed before the claim is taken over with it; one
-    /// that lands after it has a lower epoch and is ignored.
+    /// Takes (table, partition) over for each of <paramref name="partitions"/>: reads the topic to its end, writes each
+    /// latest state again under its next epoch, and reads up to those claims (one round trip for them all). A write of
+    /// the previous owner that landed before a claim is taken over with it; one that lands after it has a lower epoch
+    /// and is ignored.
     /// </summary>
-    /// <exception cref="PartitionFencedException">Another member claimed a higher epoch meanwhile.</exception>
-    public async Task<CheckpointClaim> ClaimAsync(string table, int partition, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<int, CheckpointClaim>> ClaimAsync(string table, IReadOnlyList<int> partitions, CancellationToken cancellationToken)
     {
-        var key = BaseKey(table, partition);
         await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await Task.Run(() => CatchUp(untilOffset: null, cancellationToken), cancellationToken).ConfigureAwait(false);
-            // The key's state object changes as records are read: take what the claim starts from now.
-            var known = State(key);
-            var previousEpoch = known.MaxEpoch;
-            var unreadable = known.Unreadable;
-            var epoch = previousEpoch + 1;
-            var state = known.Latest ?? new StreamCheckpoint("", 0, -1, []);
-            var claimed = await ProduceAsync(key, state with { Epoch = epoch }, cancellationToken).ConfigureAwait(false);
-            await Task.Run(() => CatchUp(claimed, cancellationToken), cancellationToken).ConfigureAwait(false);
-            var after = State(key);
-            if (after.MaxEpoch > epoch)
+            // A key's state object changes as records are read: take what each claim starts from now.
+            var starts = new List<(int Partition, string Key, long Epoch, string? Unreadable, StreamCheckpoint State)>(partitions.Count);
+            var claims = new List<Task<long>>(partitions.Count);
+            foreach (var partition in partitions)
             {
-                throw new PartitionFencedException(table, partition, epoch, after.MaxEpoch);
+                var key = BaseKey(table, partition);
+                var known = State(key);
+                var state = known.Latest ?? new StreamCheckpoint("", 0, -1, []);
+                starts.Add((partition, key, known.MaxEpoch + 1, known.Unreadable, state));
+                claims.Add(ProduceAsync(key, state with { Epoch = known.MaxEpoch + 1 }, cancellationToken));
             }
 
-            if (previousEpoch >= 0)
+            var last = (await Task.WhenAll(claims).ConfigureAwait(false)).DefaultIfEmpty(-1).Max();
+            await Task.Run(() => CatchUp(last, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+            var result = new Dictionary<int, CheckpointClaim>(partitions.Count);
+            foreach (var (partition, key, epoch, unreadable, state) in starts)
             {
-                // The previous epoch's record is superseded; a tombstone lets compaction drop it.
-                await _producer.ProduceAsync(Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(EpochKey(key, previousEpoch)), Value = null! }, cancellationToken).ConfigureAwait(false);
+                var after = State(key);
+                if (after.MaxEpoch > epoch)
+                {
+                    result[partition] = new CheckpointClaim(null, null, epoch, Fenced: true);
+                    continue;
+                }
+
+                if (epoch > 0)
+                {
+                    // The previous epoch's record is superseded; a tombstone lets compaction drop it.
+                    _producer.Produce(Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(EpochKey(key, epoch - 1)), Value = null! });
+                }
+
+                var latest = after.Latest;
+                if (after.Superseded is { } between && !ReferenceEquals(between, state))
+                {
+                    // The previous owner wrote between our read and our claim: that is where its stream stands now.
+                    latest = between with { Epoch = epoch };
+                    await ProduceAsync(key, latest, cancellationToken).ConfigureAwait(false);
+                    after.Latest = latest;
+                }
+
+                result[partition] = new CheckpointClaim(IsEmpty(latest) ? null : latest, after.Superseded is null ? unreadable : null, epoch);
             }
 
-            var latest = after.Latest;
-            if (after.Superseded is { } between && !ReferenceEquals(between, state))
-            {
-                // The previous owner wrote between our read and our claim: that is where its stream stands now.
-                latest = between with { Epoch = epoch };
-                await ProduceAsync(key, latest, cancellationToken).ConfigureAwait(false);
-                after.Latest = latest;
-            }
-
-            return new CheckpointClaim(IsEmpty(latest) ? null : latest, after.Superseded is null ? unreadable : null, epoch);
+            return result;
         }
         catch (ProduceException<byte[], byte[]> e)
         {
-            throw new SinkUnavailableException($"Could not claim the exactly-once checkpoint for {table} partition {partition} in '{Topic}': {e.Error.Reason}", e);
+            throw new SinkUnavailableException($"Could not claim exactly-once checkpoints for {table} in '{Topic}': {e.Error.Reason}", e);
         }
         finally
         {
@@ -134,12 +150,13 @@ internal sealed class CheckpointStore : IDisposable
     }
 
     /// <summary>
-    /// Writes a checkpoint (its <see cref="StreamCheckpoint.Epoch"/> is the writer's), waits for the brokers to
-    /// acknowledge it and reads the topic up to it, so a claim of another member that precedes it is certainly seen.
-    /// The reader is fetching the topic all along, so that read is mostly what it already has.
+    /// Writes a checkpoint (its <see cref="StreamCheckpoint.Epoch"/> is the writer's) and waits for the brokers to
+    /// acknowledge it. <paramref name="readBack"/>: reads the topic up to the record, so a claim of another member that
+    /// precedes it is certainly seen (needed before rows go to a stream no checkpoint named yet); otherwise only what the
+    /// reader already fetched is looked at, which catches a claim a moment later and costs no round trip.
     /// </summary>
     /// <exception cref="PartitionFencedException">Another member owns the partition with a higher epoch.</exception>
-    public async Task WriteAsync(string table, int partition, StreamCheckpoint checkpoint, CancellationToken cancellationToken)
+    public async Task WriteAsync(string table, int partition, StreamCheckpoint checkpoint, bool readBack, CancellationToken cancellationToken)
     {
         var key = BaseKey(table, partition);
         long offset;
@@ -155,7 +172,18 @@ internal sealed class CheckpointStore : IDisposable
         await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await Task.Run(() => CatchUp(offset, cancellationToken), cancellationToken).ConfigureAwait(false);
+            if (readBack || !_assigned)
+            {
+                await Task.Run(() => CatchUp(offset, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                while (Consume(TimeSpan.Zero) is not null)
+                {
+                    // Takes in what is already fetched.
+                }
+            }
+
             if (State(key).MaxEpoch > checkpoint.Epoch)
             {
                 throw new PartitionFencedException(table, partition, checkpoint.Epoch, State(key).MaxEpoch);
@@ -321,9 +349,10 @@ internal sealed class CheckpointStore : IDisposable
 
 /// <summary>
 /// What a new owner of a partition starts from: the latest checkpoint (null: none, or it did not parse), why the
-/// latest record could not be read (null: it could), and the epoch it now writes with.
+/// latest record could not be read (null: it could), and the epoch it now writes with. <see cref="Fenced"/>: another
+/// member claimed a higher epoch at the same time; this one must not write the partition.
 /// </summary>
-internal sealed record CheckpointClaim(StreamCheckpoint? Checkpoint, string? Unreadable, long Epoch);
+internal sealed record CheckpointClaim(StreamCheckpoint? Checkpoint, string? Unreadable, long Epoch, bool Fenced = false);
 
 /// <summary>Another member took the partition over (its checkpoint epoch is higher): this one must stop writing it.</summary>
 internal sealed class PartitionFencedException(string table, int partition, long epoch, long newer)
