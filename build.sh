@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # StreamHeal build entry point.
 #   ./build.sh test          install what the tests need (if missing), then run the whole suite
+#   ./build.sh reliability   run the fault matrix (tests/StreamHeal.IntegrationTests/Reliability) and write docs/reliability.md
 #   ./build.sh demo [args]   run the demo (embedded Kafka → DuckDB, or --sink bigquery-fake); args go to `streamheal demo`
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -27,11 +28,23 @@ case "${1:-}" in
     dotnet test StreamHeal.sln -c Release --logger "trx" --results-directory TestResults \
       --blame-hang-timeout 10m --blame-hang-dump-type none "${@:2}"
     ;;
+  reliability)
+    dotnet build StreamHeal.sln -c Release
+    mkdir -p docs
+    # The collection writes the table when it ends, failures included: a row that lost events is the finding.
+    set +e
+    STREAMHEAL_RELIABILITY_REPORT="$PWD/docs/reliability.md" dotnet test tests/StreamHeal.IntegrationTests -c Release --no-build \
+      --filter "FullyQualifiedName~StreamHeal.IntegrationTests.Reliability" --blame-hang-timeout 10m --blame-hang-dump-type none "${@:2}"
+    status=$?
+    set -e
+    echo "wrote docs/reliability.md"
+    exit "$status"
+    ;;
   demo)
     dotnet run --project src/StreamHeal.Host -c Release -- demo "${@:2}"
     ;;
   *)
-    echo "usage: ./build.sh test | demo [--events N] [--partitions P] [--db PATH] [--sink duckdb|bigquery-fake] [--json]" >&2
+    echo "usage: ./build.sh test | reliability | demo [--events N] [--partitions P] [--db PATH] [--sink duckdb|bigquery-fake] [--json]" >&2
     exit 2
     ;;
 esac

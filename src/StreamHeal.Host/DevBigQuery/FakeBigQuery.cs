@@ -1,10 +1,12 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using StreamHeal.Hosting;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 
@@ -108,12 +110,31 @@ internal sealed class FakeBigQuery : IAsyncDisposable
         return FakeTable.PathOf(projectId, dataset, table);
     }
 
+    /// <summary>
+    /// Creates a table in the default project and dataset from a REST field list, kept with every property as given
+    /// (as a customer's table made with tables.insert); returns its path.
+    /// </summary>
+    public string CreateTable(string table, JsonArray fields)
+    {
+        var (schema, shown, error) = FakeFieldJson.Parse(fields);
+        if (error is not null || Store.TryCreateTable(Options.ProjectId, Options.Dataset, table, schema!, fields: shown) is null)
+        {
+            throw new InvalidOperationException($"The fake cannot create table {Options.ProjectId}:{Options.Dataset}.{table}: {error ?? "it exists"}");
+        }
+
+        return FakeTable.PathOf(Options.ProjectId, Options.Dataset, table);
+    }
+
     /// <summary>Adds NULLABLE columns as a REST patch without an etag would; appends see them one propagation delay later.</summary>
     public void AddColumns(string tablePath, params TableFieldSchema[] columns)
     {
-        var schema = Store.GetTable(tablePath)?.Schema ?? throw new KeyNotFoundException($"The fake has no table {tablePath}.");
-        schema.Fields.Add(columns);
-        var (outcome, _, error) = Store.PatchSchema(tablePath, schema, ifMatch: null);
+        var fields = Store.GetTable(tablePath)?.Fields ?? throw new KeyNotFoundException($"The fake has no table {tablePath}.");
+        foreach (var column in FakeFieldJson.ToJson(columns).ToArray())
+        {
+            fields.Add(column!.DeepClone());
+        }
+
+        var (outcome, _, error) = Store.PatchSchema(tablePath, fields, ifMatch: null);
         if (outcome != FakePatchOutcome.Patched)
         {
             throw new InvalidOperationException($"Adding columns to {tablePath} failed: {outcome} {error}");

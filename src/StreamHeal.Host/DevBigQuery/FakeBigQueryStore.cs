@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
@@ -16,7 +17,7 @@ internal enum FakePatchOutcome : byte
     NotFound,
     /// <summary>The <c>If-Match</c> etag is not the table's: someone changed it since the caller read it (HTTP 412).</summary>
     EtagMismatch,
-    /// <summary>The change removes a column, changes a type or adds a column that is not NULLABLE (HTTP 400).</summary>
+    /// <summary>The change removes a column, changes a type or mode, adds a REQUIRED column, or sends a RECORD without its fields (HTTP 400).</summary>
     Invalid,
 }
 
@@ -35,9 +36,12 @@ internal sealed class FakeBigQueryStore(FakeBigQueryOptions options)
     private DateTimeOffset Now => options.TimeProvider.GetUtcNow();
 
     /// <summary>Creates a table, or returns null when it exists (REST: 409).</summary>
-    public FakeTableView? TryCreateTable(string projectId, string datasetId, string tableId, TableSchema schema, string? partitionField = null, IReadOnlyList<string>? clustering = null)
+    /// <param name="fields">The REST form of <paramref name="schema"/> as the request sent it; made from the protos when null.</param>
+    public FakeTableView? TryCreateTable(
+        string projectId, string datasetId, string tableId, TableSchema schema, string? partitionField = null, IReadOnlyList<string>? clustering = null, JsonArray? fields = null)
     {
-        var table = new FakeTable(projectId, datasetId, tableId, schema.Clone(), Now) { TimePartitioningField = partitionField, ClusteringFields = clustering ?? [] };
+        fields = fields is null ? FakeFieldJson.ToJson(schema.Fields) : (JsonArray)fields.DeepClone();
+        var table = new FakeTable(projectId, datasetId, tableId, schema.Clone(), fields, Now) { TimePartitioningField = partitionField, ClusteringFields = clustering ?? [] };
         lock (_gate)
         {
             return _tables.TryAdd(table.Path, table) ? FakeTableView.Of(table) : null;
@@ -54,11 +58,13 @@ internal sealed class FakeBigQueryStore(FakeBigQueryOptions options)
     }
 
     /// <summary>
-    /// Replaces the table's schema with <paramref name="schema"/> if <paramref name="ifMatch"/> (when given) is its
-    /// etag and the change is one BigQuery allows; starts the propagation delay for the Storage Write side.
+    /// Replaces the table's field list with <paramref name="fields"/> (REST form, null: no schema change) if
+    /// <paramref name="ifMatch"/> (when given) is its etag and the change is one BigQuery allows; starts the
+    /// propagation delay for the Storage Write side. Every property of every field is kept as sent.
     /// </summary>
-    public (FakePatchOutcome Outcome, FakeTableView? Table, string? Error) PatchSchema(string tablePath, TableSchema? schema, string? ifMatch)
+    public (FakePatchOutcome Outcome, FakeTableView? Table, string? Error) PatchSchema(string tablePath, JsonArray? fields, string? ifMatch)
     {
+        var (schema, shown, invalid) = fields is null ? (null, null, null) : FakeFieldJson.Parse(fields);
         lock (_gate)
         {
             if (!_tables.TryGetValue(tablePath, out var table))
@@ -71,14 +77,19 @@ internal sealed class FakeBigQueryStore(FakeBigQueryOptions options)
                 return (FakePatchOutcome.EtagMismatch, null, "Precondition check failed.");
             }
 
-            if (schema is not null && !FakeSchemaRules.SameColumns(table.Latest.Schema, schema))
+            if (invalid is not null)
+            {
+                return (FakePatchOutcome.Invalid, null, invalid);
+            }
+
+            if (schema is not null && !JsonNode.DeepEquals(table.Fields, shown))
             {
                 if (FakeSchemaRules.CheckChange($"{table.ProjectId}:{table.DatasetId}.{table.TableId}", table.Latest.Schema, schema) is { } error)
                 {
                     return (FakePatchOutcome.Invalid, null, error);
                 }
 
-                table.Revise(schema.Clone(), Now);
+                table.Revise(schema, shown!, Now);
             }
 
             return (FakePatchOutcome.Patched, FakeTableView.Of(table), null);

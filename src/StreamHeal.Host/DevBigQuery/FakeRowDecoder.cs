@@ -6,7 +6,8 @@ namespace StreamHeal.Host.DevBigQuery;
 
 /// <summary>
 /// Decodes a serialized row with the writer's DescriptorProto, field by field, and checks it against the table schema
-/// the way BigQuery does: every writer field must be a table column of a compatible type, and REQUIRED columns must be set.
+/// the way BigQuery does: every writer field must be a table column of a compatible type, REQUIRED columns must be set,
+/// and a STRING or BYTES value may not exceed its column's maxLength.
 /// Values come back as .NET values (string, long, int, double, bool, byte[]) keyed by column name.
 /// </summary>
 internal static class FakeRowDecoder
@@ -56,9 +57,26 @@ internal static class FakeRowDecoder
             {
                 return (row, $"Required column '{column.Name}' has no value.");
             }
+
+            if (column.MaxLength > 0 && TooLong(column, row.GetValueOrDefault(column.Name)) is { } length)
+            {
+                return (row, $"Field {column.Name}: {FakeTableJson.TypeName(column.Type)}({column.MaxLength}) has maximum length {column.MaxLength} but got a value with length {length}.");
+            }
         }
 
         return (row, null);
+    }
+
+    /// <summary>The value's length when it exceeds the column's maxLength: characters (code points) for STRING, bytes for BYTES.</summary>
+    private static long? TooLong(TableFieldSchema column, object? value)
+    {
+        long length = value switch
+        {
+            string text when column.Type == TableFieldSchema.Types.Type.String => text.EnumerateRunes().Count(),
+            byte[] bytes when column.Type == TableFieldSchema.Types.Type.Bytes => bytes.Length,
+            _ => 0,
+        };
+        return length > column.MaxLength ? length : null;
     }
 
     private static bool Compatible(FieldDescriptorProto.Types.Type proto, TableFieldSchema.Types.Type column) => (proto, column) switch

@@ -6,7 +6,8 @@ namespace StreamHeal.Host.DevBigQuery;
 
 /// <summary>
 /// BigQuery's rules for a new table's schema and for changing one, with messages shaped like the real ones: a
-/// change may only add NULLABLE columns (or relax REQUIRED to NULLABLE); removing a column or changing its type is refused.
+/// change may only add NULLABLE or REPEATED columns and nested fields (or relax REQUIRED to NULLABLE); removing a
+/// column or nested field, or changing its type or mode, is refused.
 /// Column names compare case-insensitively, as BigQuery's do. Each method returns null when the schema is acceptable.
 /// </summary>
 internal static class FakeSchemaRules
@@ -37,43 +38,58 @@ internal static class FakeSchemaRules
             : null;
     }
 
-    public static string? CheckChange(string tableName, TableSchema current, TableSchema proposed)
+    public static string? CheckChange(string tableName, TableSchema current, TableSchema proposed) =>
+        CheckFields(tableName, current.Fields, proposed.Fields, parent: null);
+
+    /// <summary>The rules at one level of nesting: a RECORD's nested fields follow the same ones as the table's columns.</summary>
+    private static string? CheckFields(string tableName, IList<TableFieldSchema> current, IList<TableFieldSchema> proposed, string? parent)
     {
         if (Duplicate(proposed) is { } duplicate)
         {
-            return $"Field {duplicate} already exists in schema of table {tableName}.";
+            return $"Field {Path(parent, duplicate)} already exists in schema of table {tableName}.";
         }
 
-        foreach (var field in current.Fields)
+        var mismatch = $"Provided Schema does not match Table {tableName}.";
+        foreach (var field in current)
         {
+            var path = Path(parent, field.Name);
             if (Find(proposed, field.Name) is not { } kept)
             {
-                return $"Provided Schema does not match Table {tableName}. Field {field.Name} is missing in new schema";
+                return $"{mismatch} Field {path} is missing in new schema";
             }
 
             if (kept.Type != field.Type)
             {
-                return $"Provided Schema does not match Table {tableName}. Field {field.Name} has changed type from {FakeTableJson.TypeName(field.Type)} to {FakeTableJson.TypeName(kept.Type)}";
+                return $"{mismatch} Field {path} has changed type from {FakeTableJson.TypeName(field.Type)} to {FakeTableJson.TypeName(kept.Type)}";
             }
 
-            if (kept.Mode != field.Mode && !(field.Mode == Mode.Required && kept.Mode == Mode.Nullable))
+            if (ModeOf(kept) != ModeOf(field) && !(ModeOf(field) == Mode.Required && ModeOf(kept) == Mode.Nullable))
             {
-                return $"Provided Schema does not match Table {tableName}. Field {field.Name} has changed mode from {field.Mode.ToString().ToUpperInvariant()} to {kept.Mode.ToString().ToUpperInvariant()}";
+                return $"{mismatch} Field {path} has changed mode from {ModeOf(field).ToString().ToUpperInvariant()} to {ModeOf(kept).ToString().ToUpperInvariant()}";
+            }
+
+            if (field.Type == Type.Struct && CheckFields(tableName, field.Fields, kept.Fields, path) is { } nested)
+            {
+                return nested;
             }
         }
 
-        var required = proposed.Fields.FirstOrDefault(field => field.Mode != Mode.Nullable && Find(current, field.Name) is null);
-        return required is null ? null : $"Provided Schema does not match Table {tableName}. Cannot add fields (field: {required.Name}) that are not NULLABLE";
+        // New columns and new nested fields may be NULLABLE or REPEATED; a new RECORD's own fields may be anything.
+        var required = proposed.FirstOrDefault(field => ModeOf(field) == Mode.Required && Find(current, field.Name) is null);
+        return required is null ? null : $"{mismatch} Cannot add fields (field: {Path(parent, required.Name)}) that are REQUIRED";
     }
 
-    /// <summary>True when <paramref name="proposed"/> is <paramref name="current"/> column for column (names, types and modes).</summary>
-    public static bool SameColumns(TableSchema current, TableSchema proposed) =>
-        current.Fields.Count == proposed.Fields.Count
-        && current.Fields.All(field => Find(proposed, field.Name) is { } other && other.Type == field.Type && other.Mode == field.Mode);
+    public static TableFieldSchema? Find(TableSchema schema, string name) => Find(schema.Fields, name);
 
-    public static TableFieldSchema? Find(TableSchema schema, string name) =>
-        schema.Fields.FirstOrDefault(field => string.Equals(field.Name, name, StringComparison.OrdinalIgnoreCase));
+    private static TableFieldSchema? Find(IEnumerable<TableFieldSchema> fields, string name) =>
+        fields.FirstOrDefault(field => string.Equals(field.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    private static string? Duplicate(TableSchema schema) =>
-        schema.Fields.GroupBy(field => field.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(group => group.Count() > 1)?.Key;
+    private static string? Duplicate(TableSchema schema) => Duplicate(schema.Fields);
+
+    private static string? Duplicate(IEnumerable<TableFieldSchema> fields) =>
+        fields.GroupBy(field => field.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(group => group.Count() > 1)?.Key;
+
+    private static Mode ModeOf(TableFieldSchema field) => field.Mode == Mode.Unspecified ? Mode.Nullable : field.Mode;
+
+    private static string Path(string? parent, string name) => parent is null ? name : $"{parent}.{name}";
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using StreamHeal.Sink.BigQuery.Protos;
 
 namespace StreamHeal.Host.DevBigQuery;
@@ -12,9 +13,12 @@ internal sealed record FakeSchemaVersion(int Version, TableSchema Schema, DateTi
 internal sealed class FakeTable
 {
     private readonly List<FakeSchemaVersion> _versions = [];
+    private JsonArray _fields;
 
-    public FakeTable(string projectId, string datasetId, string tableId, TableSchema schema, DateTimeOffset createdAt)
+    /// <param name="fields">The REST form of <paramref name="schema"/>, kept as given (see <see cref="FakeFieldJson"/>).</param>
+    public FakeTable(string projectId, string datasetId, string tableId, TableSchema schema, JsonArray fields, DateTimeOffset createdAt)
     {
+        _fields = fields;
         ProjectId = projectId;
         DatasetId = datasetId;
         TableId = tableId;
@@ -67,8 +71,12 @@ internal sealed class FakeTable
         return _versions[0];
     }
 
-    public FakeSchemaVersion Revise(TableSchema schema, DateTimeOffset now)
+    /// <summary>The newest field list as tables.get shows it; callers copy it before it leaves the store's lock.</summary>
+    public JsonArray Fields => _fields;
+
+    public FakeSchemaVersion Revise(TableSchema schema, JsonArray fields, DateTimeOffset now)
     {
+        _fields = fields;
         var version = new FakeSchemaVersion(_versions.Count + 1, schema, now);
         _versions.Add(version);
         Etag = NewEtag();
@@ -80,6 +88,7 @@ internal sealed class FakeTable
 }
 
 /// <summary>A consistent copy of a table's REST-visible state, taken under the store's lock.</summary>
+/// <param name="Fields">The field list exactly as tables.get shows it (a copy).</param>
 internal sealed record FakeTableView(
     string ProjectId,
     string DatasetId,
@@ -90,9 +99,10 @@ internal sealed record FakeTableView(
     DateTimeOffset CreatedAt,
     DateTimeOffset ModifiedAt,
     string? TimePartitioningField,
-    IReadOnlyList<string> ClusteringFields)
+    IReadOnlyList<string> ClusteringFields,
+    JsonArray Fields)
 {
     public static FakeTableView Of(FakeTable table) => new(
         table.ProjectId, table.DatasetId, table.TableId, table.Etag, table.Latest.Schema.Clone(), table.Latest.Version,
-        table.CreatedAt, table.ModifiedAt, table.TimePartitioningField, table.ClusteringFields);
+        table.CreatedAt, table.ModifiedAt, table.TimePartitioningField, table.ClusteringFields, (JsonArray)table.Fields.DeepClone());
 }

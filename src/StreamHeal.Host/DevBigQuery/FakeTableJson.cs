@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using StreamHeal.Sink.BigQuery.Protos;
-using Mode = StreamHeal.Sink.BigQuery.Protos.TableFieldSchema.Types.Mode;
 using Type = StreamHeal.Sink.BigQuery.Protos.TableFieldSchema.Types.Type;
 
 namespace StreamHeal.Host.DevBigQuery;
 
 /// <summary>A table parsed from a REST request body: what tables.insert and tables.patch may set.</summary>
-internal sealed record FakeTableRequest(string? ProjectId, string? DatasetId, string? TableId, TableSchema? Schema, string? PartitionField, IReadOnlyList<string> Clustering);
+/// <param name="Fields">The field list as tables.get will show it (see <see cref="FakeFieldJson"/>); null when no schema was sent.</param>
+internal sealed record FakeTableRequest(
+    string? ProjectId, string? DatasetId, string? TableId, TableSchema? Schema, JsonArray? Fields, string? PartitionField, IReadOnlyList<string> Clustering);
 
 /// <summary>
 /// The REST API's Table resource and error bodies. Types come back under their legacy names (INTEGER, FLOAT, BOOLEAN)
@@ -33,8 +34,9 @@ internal static class FakeTableJson
         "FLOAT" or "FLOAT64" => Type.Double,
         "BOOLEAN" or "BOOL" => Type.Bool,
         "BYTES" => Type.Bytes,
-        "NUMERIC" => Type.Numeric,
-        "BIGNUMERIC" => Type.Bignumeric,
+        "NUMERIC" or "DECIMAL" => Type.Numeric,
+        "BIGNUMERIC" or "BIGDECIMAL" => Type.Bignumeric,
+        "RECORD" or "STRUCT" => Type.Struct,
         "DATE" => Type.Date,
         "TIMESTAMP" => Type.Timestamp,
         "DATETIME" => Type.Datetime,
@@ -46,19 +48,13 @@ internal static class FakeTableJson
 
     public static JsonObject Table(FakeTableView table)
     {
-        var fields = new JsonArray();
-        foreach (var field in table.Schema.Fields)
-        {
-            fields.Add(new JsonObject { ["name"] = field.Name, ["type"] = TypeName(field.Type), ["mode"] = ModeName(field.Mode) });
-        }
-
         var json = new JsonObject
         {
             ["kind"] = "bigquery#table",
             ["etag"] = table.Etag,
             ["id"] = $"{table.ProjectId}:{table.DatasetId}.{table.TableId}",
             ["tableReference"] = new JsonObject { ["projectId"] = table.ProjectId, ["datasetId"] = table.DatasetId, ["tableId"] = table.TableId },
-            ["schema"] = new JsonObject { ["fields"] = fields },
+            ["schema"] = new JsonObject { ["fields"] = table.Fields.DeepClone() },
             ["creationTime"] = Millis(table.CreatedAt),
             ["lastModifiedTime"] = Millis(table.ModifiedAt),
             ["type"] = "TABLE",
@@ -98,54 +94,21 @@ internal static class FakeTableJson
 
         var reference = json["tableReference"] as JsonObject;
         TableSchema? schema = null;
+        JsonArray? fields = null;
         if (json["schema"] is { } schemaNode)
         {
-            var (parsed, error) = ParseSchema(schemaNode);
+            (schema, fields, var error) = FakeFieldJson.Parse(schemaNode["fields"]);
             if (error is not null)
             {
                 return (null, error);
             }
-
-            schema = parsed;
         }
 
         var clustering = (json["clustering"]?["fields"] as JsonArray)?.Select(node => node?.GetValue<string>() ?? "").ToArray() ?? [];
         return (new FakeTableRequest(
-            Text(reference, "projectId"), Text(reference, "datasetId"), Text(reference, "tableId"), schema,
+            Text(reference, "projectId"), Text(reference, "datasetId"), Text(reference, "tableId"), schema, fields,
             Text(json["timePartitioning"] as JsonObject, "field"), clustering), null);
     }
-
-    private static (TableSchema? Schema, string? Error) ParseSchema(JsonNode schemaNode)
-    {
-        var schema = new TableSchema();
-        foreach (var node in schemaNode["fields"] as JsonArray ?? [])
-        {
-            var name = Text(node as JsonObject, "name");
-            if (string.IsNullOrEmpty(name))
-            {
-                return (null, "Invalid field: a field has no name.");
-            }
-
-            var typeName = Text(node as JsonObject, "type");
-            if (ParseType(typeName) is not { } type)
-            {
-                return (null, $"Invalid value for type: {typeName} is not a valid value (field {name}).");
-            }
-
-            var modeName = Text(node as JsonObject, "mode")?.ToUpperInvariant() ?? "NULLABLE";
-            Mode? mode = modeName switch { "NULLABLE" => Mode.Nullable, "REQUIRED" => Mode.Required, "REPEATED" => Mode.Repeated, _ => null };
-            if (mode is null)
-            {
-                return (null, $"Invalid value for mode: {modeName} is not a valid value (field {name}).");
-            }
-
-            schema.Fields.Add(new TableFieldSchema { Name = name, Type = type, Mode = mode.Value });
-        }
-
-        return (schema, null);
-    }
-
-    private static string ModeName(Mode mode) => mode == Mode.Unspecified ? "NULLABLE" : mode.ToString().ToUpperInvariant();
 
     private static string Millis(DateTimeOffset time) => time.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
 

@@ -71,7 +71,7 @@ internal sealed class FakeTablesApi(FakeBigQueryStore store, FakeBigQueryFaults 
             return Invalid(refused);
         }
 
-        return store.TryCreateTable(projectId, datasetId, table.TableId, schema, table.PartitionField, table.Clustering) is { } created
+        return store.TryCreateTable(projectId, datasetId, table.TableId, schema, table.PartitionField, table.Clustering, table.Fields) is { } created
             ? Reply(HttpStatusCode.OK, FakeTableJson.Table(created))
             : Failure(HttpStatusCode.Conflict, "ALREADY_EXISTS", "duplicate", $"Already Exists: Table {name}");
     }
@@ -85,7 +85,7 @@ internal sealed class FakeTablesApi(FakeBigQueryStore store, FakeBigQueryFaults 
         }
 
         var ifMatch = request.Headers.IfMatch is { Count: > 0 } header ? header.ToString() : null;
-        var (outcome, patched, refused) = store.PatchSchema(FakeTable.PathOf(projectId, datasetId, tableId), table.Schema, ifMatch);
+        var (outcome, patched, refused) = store.PatchSchema(FakeTable.PathOf(projectId, datasetId, tableId), table.Fields, ifMatch);
         return outcome switch
         {
             FakePatchOutcome.Patched => Reply(HttpStatusCode.OK, FakeTableJson.Table(patched!)),

@@ -1,5 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamHeal.Telemetry;
 
 namespace StreamHeal.DeadLetter;
 
@@ -9,8 +11,15 @@ namespace StreamHeal.DeadLetter;
 /// </summary>
 public static class DeadLetterProbe
 {
-    public static async Task CheckAsync(IProducer<byte[]?, byte[]?> producer, IEnumerable<string> topics, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>How long a probe may wait before the log says what start-up is waiting for.</summary>
+    public static readonly TimeSpan WarnAfter = TimeSpan.FromSeconds(5);
+
+    /// <param name="logger">Told, once per topic, when the acknowledgement is slow and again when it comes.</param>
+    public static async Task CheckAsync(
+        IProducer<byte[]?, byte[]?> producer, IEnumerable<string> topics, TimeSpan timeout, CancellationToken cancellationToken,
+        ILogger? logger = null, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         foreach (var topic in topics)
         {
             using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -21,9 +30,18 @@ public static class DeadLetterProbe
                 Value = null,
                 Headers = new Headers { { DeadLetterHeaders.Probe, [(byte)'1'] } },
             };
+            var started = time.GetTimestamp();
             try
             {
-                await producer.ProduceAsync(topic, message, timeoutSource.Token);
+                var acknowledged = producer.ProduceAsync(topic, message, timeoutSource.Token);
+                if (logger is not null && await Task.WhenAny(acknowledged, Task.Delay(WarnAfter, time, timeoutSource.Token)) != acknowledged)
+                {
+                    Log.DeadLetterProbePending(logger, topic, WarnAfter.TotalSeconds, timeout.TotalSeconds);
+                    await acknowledged;
+                    Log.DeadLetterProbeAcknowledged(logger, topic, time.GetElapsedTime(started).TotalSeconds);
+                }
+
+                await acknowledged;
             }
             catch (ProduceException<byte[]?, byte[]?> e)
             {

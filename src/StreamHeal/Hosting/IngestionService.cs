@@ -43,7 +43,9 @@ internal sealed partial class IngestionService(
                 : new SchemaRegistrar(registry, services.GetRequiredService<IOptions<SchemaStateOptions>>().Value, loggerFactory.CreateLogger("StreamHeal.SchemaState"), timeProvider);
             using var registrySchemas = registry is null ? null : new SchemaCache(registry, registryOptions!);
             await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider, registrar: registrar, registrySchemas: registrySchemas, holds: holds);
-            await using var endpoint = health.Value.Port > 0 ? new HealthEndpoint(health.Value.Port, () => pipeline.Status) : null;
+            await using var endpoint = health.Value.Port > 0
+                ? await HealthEndpoint.StartAsync(health.Value, () => pipeline.Status, loggerFactory, cancellationToken: stoppingToken)
+                : null;
             using var statusStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var status = PrintStatusAsync(pipeline, sink, statusStop.Token);
             try

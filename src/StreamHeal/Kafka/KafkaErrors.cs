@@ -16,6 +16,26 @@ public enum KafkaErrorAction
     Fatal,
 }
 
+/// <summary>What the poll loop does with an error the consumer reports.</summary>
+public enum ConsumeErrorAction
+{
+    /// <summary>
+    /// The error is about one message's bytes (a corrupt or undecompressable message set, a record delivered with an
+    /// error and its payload): that message goes to the DLQ with whatever bytes exist, so the offset never passes it as a gap.
+    /// </summary>
+    DeadLetter,
+    /// <summary>The position is gone from the broker: log the lost range and seek per kafka.startFrom.</summary>
+    OffsetReset,
+    /// <summary>
+    /// A partition- or broker-level condition (authorization, unknown topic or partition, leader changes, timeouts,
+    /// coordinator errors, brokers down). The offset it carries is the next fetch position, a message not read yet:
+    /// nothing is registered, the condition is logged once, counted and retried until kafka.fatalAfter.
+    /// </summary>
+    Condition,
+    /// <summary>The client cannot continue; the service stops with this error.</summary>
+    Fatal,
+}
+
 /// <summary>The one place Kafka errors are classified.</summary>
 public static class KafkaErrors
 {
@@ -35,6 +55,45 @@ public static class KafkaErrors
             _ => KafkaErrorAction.Retry,
         };
     }
+
+    /// <summary>
+    /// Classifies an error the consumer reports from a poll. Only errors about a message's own bytes may become a dead
+    /// letter; librdkafka reports partition-level fetch errors (TOPIC_AUTHORIZATION_FAILED, NOT_LEADER ...) at the
+    /// partition's next fetch position, the offset of a real message that has not been read.
+    /// </summary>
+    /// <param name="hasPayload">librdkafka delivered the record with a key or value alongside the error.</param>
+    public static ConsumeErrorAction ClassifyConsume(Error error, bool hasPayload)
+    {
+        if (error.IsFatal)
+        {
+            return ConsumeErrorAction.Fatal;
+        }
+
+        return error.Code switch
+        {
+            ErrorCode.Local_AutoOffsetReset or ErrorCode.OffsetOutOfRange => ConsumeErrorAction.OffsetReset,
+            ErrorCode.Local_BadMsg or ErrorCode.InvalidMsg or ErrorCode.Local_BadCompression => ConsumeErrorAction.DeadLetter,
+            _ when hasPayload => ConsumeErrorAction.DeadLetter,
+            _ => ConsumeErrorAction.Condition,
+        };
+    }
+
+    /// <summary>What an operator does about a Kafka condition that did not clear; part of the message the service stops with.</summary>
+    public static string Remedy(ErrorCode code, string topic, string groupId, string bootstrapServers) => code switch
+    {
+        ErrorCode.TopicAuthorizationFailed =>
+            $"grant this client's principal Read and Describe on topic '{topic}' (and Write on its DLQ topic), or fix kafka.properties' SASL/TLS identity",
+        ErrorCode.GroupAuthorizationFailed => $"grant this client's principal Read on consumer group '{groupId}'",
+        ErrorCode.ClusterAuthorizationFailed => "grant this client's principal the cluster permissions it needs, or fix kafka.properties' SASL/TLS identity",
+        ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.Local_UnknownPartition =>
+            $"create topic '{topic}' or correct kafka.topics",
+        ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Transport or ErrorCode.Local_Resolve =>
+            $"check that kafka.bootstrapServers ({bootstrapServers}) is reachable from here and that kafka.properties' security settings match the listener",
+        ErrorCode.Local_Authentication or ErrorCode.SaslAuthenticationFailed =>
+            "fix the SASL credentials in kafka.properties",
+        ErrorCode.Local_Ssl => "fix the TLS settings in kafka.properties (ssl.ca.location, certificates)",
+        _ => $"check the health of the brokers serving topic '{topic}' (leaders, replicas, coordinator)",
+    };
 
     /// <summary>Whether a DLQ send failure is a dependency outage (retry without limit) rather than a bug.</summary>
     public static bool IsTransientProduceFailure(Exception exception) =>

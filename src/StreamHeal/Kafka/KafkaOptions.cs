@@ -8,6 +8,7 @@ public sealed class KafkaOptions : IValidatableObject
     public const string SectionName = "kafka";
     public const int DefaultSessionTimeoutMs = 10_000;
     public const int DefaultAutoCommitIntervalMs = 1_000;
+    public static readonly TimeSpan DefaultFatalAfter = TimeSpan.FromMinutes(5);
 
     /// <summary>Comma-separated <c>host:port</c> list. Required.</summary>
     [Required(ErrorMessage = "kafka.bootstrapServers is required (e.g. localhost:9092).")]
@@ -35,6 +36,13 @@ public sealed class KafkaOptions : IValidatableObject
     public int AutoCommitIntervalMs { get; set; } = DefaultAutoCommitIntervalMs;
 
     /// <summary>
+    /// How long a Kafka condition (an authorization failure, an unknown topic, unreachable brokers, a partition without a
+    /// leader ...) may last before the service stops with exit code 1 and a message naming the topic and the fix. Until
+    /// then it is logged, counted and shown as DEGRADED while librdkafka keeps retrying. Default 5 minutes.
+    /// </summary>
+    public TimeSpan FatalAfter { get; set; } = DefaultFatalAfter;
+
+    /// <summary>
     /// Extra librdkafka properties passed through to the consumer and the DLQ producer (TLS, SASL, client.id ...).
     /// The commit settings StreamHeal depends on are refused here.
     /// </summary>
@@ -45,6 +53,13 @@ public sealed class KafkaOptions : IValidatableObject
         if (Topics.Count == 0 || Topics.Exists(string.IsNullOrWhiteSpace))
         {
             yield return new ValidationResult("kafka.topics must list at least one topic and no empty names.", [nameof(Topics)]);
+        }
+
+        if (FatalAfter < TimeSpan.FromSeconds(10))
+        {
+            yield return new ValidationResult(
+                $"kafka.fatalAfter must be at least 00:00:10 (got {FatalAfter}): shorter would stop the service on a broker restart.",
+                [nameof(FatalAfter)]);
         }
 
         foreach (var key in Properties.Keys)

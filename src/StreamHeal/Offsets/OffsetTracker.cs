@@ -13,6 +13,8 @@ public sealed class OffsetTracker
     private readonly ConcurrentDictionary<TopicPartition, Assignment> _partitions = new();
     private long _generation;
     private long _staleCompletions;
+    private readonly object _completed = new();
+    private int _waiters;
 
     /// <summary>Completions ignored because their partition was revoked or re-assigned since they were polled.</summary>
     public long StaleCompletions => Interlocked.Read(ref _staleCompletions);
@@ -65,6 +67,14 @@ public sealed class OffsetTracker
     {
         if (TryGet(tp, generation, out var offsets) && offsets.Complete(offset))
         {
+            if (Volatile.Read(ref _waiters) > 0)
+            {
+                lock (_completed)
+                {
+                    Monitor.PulseAll(_completed);
+                }
+            }
+
             return true;
         }
 
@@ -75,6 +85,26 @@ public sealed class OffsetTracker
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Blocks until some offset completes or <paramref name="max"/> passes, whichever is first. For the rebalance
+    /// callback, which runs on the poll thread and cannot await; callers re-check what they wait for after it returns.
+    /// </summary>
+    public void WaitForCompletion(TimeSpan max)
+    {
+        Interlocked.Increment(ref _waiters);
+        try
+        {
+            lock (_completed)
+            {
+                Monitor.Wait(_completed, max);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiters);
+        }
     }
 
     /// <summary>True when <paramref name="generation"/> is the partition's current assignment.</summary>

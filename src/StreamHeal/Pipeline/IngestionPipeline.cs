@@ -42,6 +42,10 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private readonly SchemaRegistrar? _registrar;
     private readonly SchemaRegistry.SchemaCache? _registrySchemas;
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan DegradedAfterFailure = TimeSpan.FromSeconds(10);
+
+    // Not a timestamp: elapsed time from long.MinValue overflows to a negative span, which read as "failed just now".
+    private const long NeverFailed = long.MinValue;
 
     // Free field arrays kept per size: about the rows in flight at full speed (a few stage queues and open batches).
     // More in flight during a stall are allocated and left to the GC when they come back.
@@ -50,7 +54,10 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private PollLoop? _poll;
     private volatile bool _running;
     private volatile string? _failure;
-    private long _lastDependencyFailure = long.MinValue;
+    private volatile bool _sinkReconciled;
+    private volatile Task? _polling;
+    private CancellationToken _stop;
+    private long _lastDependencyFailure = NeverFailed;
     private Func<string>? _describe;
 
     /// <param name="registrar">The Schema Registry holding the tables' schema state; null keeps it in this process only.</param>
@@ -97,8 +104,22 @@ public sealed class IngestionPipeline : IAsyncDisposable
         _running,
         _failure)
     {
-        Degraded = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastDependencyFailure)) < TimeSpan.FromSeconds(10) || (_registrar?.Degraded ?? false),
+        Degraded = DependencyFailedRecently() || (_registrar?.Degraded ?? false) || (_poll?.KafkaConditions ?? 0) > 0,
+        PollLoop = _polling switch
+        {
+            null => PollLoopState.NotStarted,
+            { IsCompleted: true } => PollLoopState.Ended,
+            _ => PollLoopState.Running,
+        },
+        SinkReconciled = _sinkReconciled,
+        Stopping = _stop.IsCancellationRequested,
     };
+
+    private bool DependencyFailedRecently()
+    {
+        var last = Interlocked.Read(ref _lastDependencyFailure);
+        return last != NeverFailed && _timeProvider.GetElapsedTime(last) < DegradedAfterFailure;
+    }
 
     /// <summary>The Kafka client's latest statistics JSON (set <c>kafka.properties.statistics.interval.ms</c>), or null.</summary>
     public string? KafkaStatistics => _poll?.Statistics;
@@ -112,12 +133,13 @@ public sealed class IngestionPipeline : IAsyncDisposable
     /// </summary>
     public async Task RunAsync(CancellationToken stop)
     {
+        _stop = stop;
         var options = _settings.Pipeline;
         var tables = TablesByTopic(_settings.Kafka.Topics);
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaConfigBuilder.DeadLetterProducer(_settings.Kafka, _settings.DeadLetter.MaxMessageBytes))
             .SetLogHandler((_, _) => { })
             .Build();
-        await DeadLetterProbe.CheckAsync(producer, _settings.Kafka.Topics.Select(_settings.DeadLetter.TopicFor), _settings.DeadLetter.StartupCheckTimeout, stop);
+        await DeadLetterProbe.CheckAsync(producer, _settings.Kafka.Topics.Select(_settings.DeadLetter.TopicFor), _settings.DeadLetter.StartupCheckTimeout, stop, _logger, _timeProvider);
         var sinkRetry = Retry(static e => e is SinkUnavailableException, (attempt, delay, e) =>
         {
             Metrics.RecordSinkRetry();
@@ -125,6 +147,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         });
 
         await ReconcileAsync(tables, sinkRetry, stop);
+        _sinkReconciled = true;
 
         using var abort = new CancellationTokenSource();
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
@@ -181,13 +204,16 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var watcher = WatchForFaultsAsync(blocks, failed, abort);
 
         using var poll = new PollLoop(
-            _settings.Kafka, options, decode, _tracker, _budget, Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider,
-            _holds, _sink.PartitionsAssigned);
+            PollOptions.From(_settings.Kafka, options), KafkaConsumerFactory.For(_settings.Kafka, options.PrefetchKBytes), decode, _tracker, _budget,
+            Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider, _holds, _sink.PartitionsAssigned);
         _poll = poll;
         _running = true;
         try
         {
-            await poll.RunAsync(failed.Token, decode.Complete, drained, abort.Cancel);
+            // Kept as a task so the status (and liveness) can tell a poll loop that ended from one that runs.
+            var polling = poll.RunAsync(failed.Token, decode.Complete, drained, abort.Cancel);
+            _polling = polling;
+            await polling;
         }
         finally
         {

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace StreamHeal.Pipeline;
 
 /// <summary>A point-in-time view of the pipeline for the status line, the health endpoint and the demo.</summary>
@@ -19,4 +21,35 @@ public sealed record PipelineStatus(
 {
     /// <summary>True when a dependency is failing right now (the sink or the DLQ is being retried).</summary>
     public bool Degraded { get; init; }
+
+    /// <summary>
+    /// Where the task running the poll loop is. It starts once the DLQ probe and the sink reconciliation are done,
+    /// so a service waiting on a dependency at start-up is <see cref="PollLoopState.NotStarted"/>, not dead.
+    /// </summary>
+    public PollLoopState PollLoop { get; init; }
+
+    /// <summary>True while the task running the poll loop has not ended.</summary>
+    public bool PollLoopAlive => PollLoop == PollLoopState.Running;
+
+    /// <summary>True once the sink's tables were reconciled with the schema state at start-up.</summary>
+    public bool SinkReconciled { get; init; }
+
+    /// <summary>True once a stop was asked for: the pipeline drains, commits and leaves the group.</summary>
+    public bool Stopping { get; init; }
+
+    /// <summary>True while this member owns at least one partition.</summary>
+    public bool Assigned => AssignedPartitions > 0;
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<PollLoopState>))]
+public enum PollLoopState
+{
+    [JsonStringEnumMemberName("not_started")]
+    NotStarted,
+
+    [JsonStringEnumMemberName("running")]
+    Running,
+
+    [JsonStringEnumMemberName("ended")]
+    Ended,
 }

@@ -10,65 +10,48 @@ using StreamHeal.Telemetry;
 namespace StreamHeal.Poll;
 
 /// <summary>
-/// Poll: the one thread that owns the Kafka consumer. It feeds records into decode, pauses every assigned partition
-/// while the in-flight budget is full (and keeps polling, so the group sees a live member), stores each partition's
-/// committed watermark when it advances (librdkafka's auto-commit sends it), handles rebalances and offset resets,
-/// and on shutdown drains, commits synchronously and leaves the group.
+/// Poll: the one thread that owns the Kafka consumer. Each turn it hands held records to decode, pauses or resumes for
+/// backpressure, polls once, routes what came back (a record, or an error through <see cref="KafkaErrors.ClassifyConsume"/>),
+/// stores advanced watermarks and watches Kafka conditions. On stop it drains, commits synchronously and leaves the group.
+/// The rules live in the parts it composes: <see cref="RecordAdmission"/>, <see cref="HoldQueue"/>, <see cref="PauseDecision"/>,
+/// <see cref="RebalanceHandler"/>, <see cref="OffsetCommitter"/>, <see cref="OffsetResetHandler"/>, <see cref="KafkaConditions"/>,
+/// <see cref="LagReader"/>.
 /// </summary>
-internal sealed class PollLoop : IDisposable
+public sealed class PollLoop : IDisposable
 {
-    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
-
-    // While records wait for room in decode, the loop must come back soon to hand them over: with the full timeout a
-    // paused pipeline drained at most one decode queue per 100 ms (~20,000 records/s), measured by the harness.
-    private static readonly TimeSpan HeldPollTimeout = TimeSpan.FromMilliseconds(2);
-    private static readonly TimeSpan StoreInterval = TimeSpan.FromMilliseconds(100);
-
-    // How long decode may refuse a full hold queue before the loop pauses every partition. Until then it simply stops
-    // consuming; after it, pausing keeps the member polling (and so alive in its group) through a long stall.
-    private static readonly TimeSpan BlockedPauseAfter = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(30);
-
-    private readonly KafkaOptions _kafka;
-    private readonly PipelineOptions _options;
+    private readonly PollOptions _options;
     private readonly ITargetBlock<IngestRecord> _decode;
     private readonly OffsetTracker _tracker;
     private readonly InFlightBudget _budget;
     private readonly PipelineMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly TimeProvider _timeProvider;
-    private readonly Dictionary<TopicPartition, long> _generations = [];
-    private readonly Dictionary<TopicPartition, long> _lastPolled = [];
-    private readonly Dictionary<TopicPartition, Offset> _startPositions = [];
+    private readonly TimeProvider _time;
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
-    // Records polled while decode was full, in poll order. Pausing whenever decode is busy would churn: librdkafka
-    // drops and refetches its prefetched messages on every pause/resume.
-    private readonly Queue<IngestRecord> _held = new();
-    // Once this many records are held (one stage's capacity), the loop stops consuming until decode takes some: the
-    // next records then wait in librdkafka's prefetch queue, in native memory already bounded by
-    // queued.max.messages.kbytes, instead of as managed records. Held records live long enough to be promoted by every
-    // collection; the harness measured a quarter of (b)'s wall time as GC pause while up to the whole in-flight
-    // budget waited here. Only a stall longer than BlockedPauseAfter pauses the partitions.
-    private readonly int _holdLimit;
+    private readonly Func<string, TimeSpan, bool> _brokersAnswer;
+    private readonly PartitionPositions _positions;
+    private readonly HoldQueue _held;
+    private readonly KafkaConditions _conditions;
+    private readonly OffsetCommitter _committer;
+    private readonly RebalanceHandler _rebalance;
+    private readonly OffsetResetHandler _resets;
+    private readonly RecordAdmission _admission;
+    private readonly TopicHoldGate _holds;
+    private readonly LagReader _lag;
     private long _blockedSince;
+    private long _lastProbe;
+    private long _started;
+    private bool _joinWarned;
+    private bool _everAssigned;
     private bool _paused;
-    private readonly TopicHolds? _holds;
-    private readonly Action<string, IReadOnlyList<int>>? _onAssigned;
-    private long _holdsVersion = -1;
-    private HashSet<TopicPartition> _heldPartitions = [];
-    private bool _assignmentChanged;
-    private long _lastStore;
     private Error? _fatal;
-    private bool _stopping;
+    private KafkaConditionSnapshot? _expired;
     private bool _closeAbandoned;
-    private long _lag;
     private string? _statistics;
-    private long _lastLag;
 
+    /// <param name="onAssigned">Told the partitions of each topic this member is given (the sink prepares their streams).</param>
     public PollLoop(
-        KafkaOptions kafka,
-        PipelineOptions options,
+        PollOptions options,
+        ConsumerFactory consumerFactory,
         ITargetBlock<IngestRecord> decode,
         OffsetTracker tracker,
         InFlightBudget budget,
@@ -78,26 +61,32 @@ internal sealed class PollLoop : IDisposable
         TopicHolds? holds = null,
         Action<string, IReadOnlyList<int>>? onAssigned = null)
     {
-        _holds = holds;
-        _onAssigned = onAssigned;
-        _kafka = kafka;
         _options = options;
         _decode = decode;
-        _holdLimit = options.StageCapacity;
         _tracker = tracker;
         _budget = budget;
         _metrics = metrics;
         _logger = logger;
-        _timeProvider = timeProvider;
-        _consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaConfigBuilder.Consumer(kafka, options.PrefetchKBytes))
-            .SetErrorHandler(OnError)
-            .SetLogHandler((_, _) => { })
-            .SetPartitionsAssignedHandler(OnAssigned)
-            .SetPartitionsRevokedHandler(OnRevoked)
-            .SetPartitionsLostHandler(OnLost)
-            // librdkafka's own view (positions, committed offsets, queues) when kafka.properties sets statistics.interval.ms.
-            .SetStatisticsHandler((_, json) => Volatile.Write(ref _statistics, json))
-            .Build();
+        _time = timeProvider;
+        _positions = new PartitionPositions(tracker);
+        _held = new HoldQueue(options.HoldLimit);
+        _conditions = new KafkaConditions(options, metrics, logger, timeProvider);
+        // The callbacks run inside Consume and Close, so the parts they reach exist by then.
+        var consumer = consumerFactory(new ConsumerCallbacks(
+            OnError,
+            OnLog,
+            (c, p) => _rebalance!.OnAssigned(c, p),
+            (c, p) => _rebalance!.OnRevoked(c, p),
+            (c, p) => _rebalance!.OnLost(c, p),
+            json => Volatile.Write(ref _statistics, json)));
+        _consumer = consumer.Consumer;
+        _brokersAnswer = consumer.BrokersAnswer;
+        _committer = new OffsetCommitter(_consumer, tracker, _positions, options, logger, timeProvider);
+        _rebalance = new RebalanceHandler(_positions, tracker, _held, budget, _committer, _conditions, options, logger, timeProvider, onAssigned);
+        _resets = new OffsetResetHandler(_consumer, _positions, tracker, metrics, options, logger);
+        _admission = new RecordAdmission(decode, _held, _positions, tracker, budget, metrics, _conditions);
+        _holds = new TopicHoldGate(_consumer, holds, logger);
+        _lag = new LagReader(_consumer, _positions, timeProvider);
     }
 
     /// <summary>True while every assigned partition is paused for backpressure.</summary>
@@ -107,19 +96,33 @@ internal sealed class PollLoop : IDisposable
     public string? Statistics => Volatile.Read(ref _statistics);
 
     /// <summary>Records behind the high watermark over the assigned partitions, refreshed about once a second.</summary>
-    public long Lag => Interlocked.Read(ref _lag);
+    public long Lag => _lag.Lag;
+
+    /// <summary>Partition- or broker-level Kafka conditions in force right now (the pipeline is DEGRADED while any is).</summary>
+    public int KafkaConditions => _conditions.Active;
 
     /// <summary>Partitions this member owns right now (a copy; safe to read from any thread).</summary>
-    public IReadOnlyList<TopicPartition> Assignment { get; private set; } = [];
+    public IReadOnlyList<TopicPartition> Assignment => _positions.Snapshot;
 
     /// <summary>
     /// Runs the loop on a dedicated thread until <paramref name="stop"/> fires, then stops the input, waits up to the
     /// drain timeout for <paramref name="drained"/>, commits what is complete and leaves the group.
     /// </summary>
+    /// <exception cref="KafkaException">A fatal Kafka error.</exception>
+    /// <exception cref="KafkaConditionException">A Kafka condition lasted past kafka.fatalAfter.</exception>
     public async Task RunAsync(CancellationToken stop, Action completeInput, Task drained, Action abortPipeline)
     {
         await OnOwnThread(() => Run(stop, completeInput, drained, abortPipeline));
         await CloseAsync();
+        if (_fatal is { } fatal)
+        {
+            throw new KafkaException(fatal);
+        }
+
+        if (_expired is { } expired)
+        {
+            throw new KafkaConditionException(Describe(expired));
+        }
     }
 
     private static Task OnOwnThread(Action work) =>
@@ -145,76 +148,142 @@ internal sealed class PollLoop : IDisposable
         });
         try
         {
-            await close.WaitAsync(CloseTimeout, _timeProvider);
+            await close.WaitAsync(_options.CloseTimeout, _time);
         }
         catch (TimeoutException)
         {
             _closeAbandoned = true;
-            Log.CloseTimedOut(_logger, CloseTimeout.TotalSeconds);
+            Log.CloseTimedOut(_logger, _options.CloseTimeout.TotalSeconds);
         }
     }
 
     private void Run(CancellationToken stop, Action completeInput, Task drained, Action abortPipeline)
     {
-        _consumer.Subscribe(_kafka.Topics);
-        while (!stop.IsCancellationRequested && _fatal is null && !drained.IsCompleted)
+        _consumer.Subscribe(_options.Topics);
+        _started = _time.GetTimestamp();
+        while (!stop.IsCancellationRequested && _fatal is null && _expired is null && !drained.IsCompleted)
         {
             try
             {
                 PollOnce();
             }
-            catch (ConsumeException e) when (KafkaErrors.Classify(e.Error) == KafkaErrorAction.OffsetReset)
+            catch (ConsumeException e)
             {
-                TryResetOffset(e.ConsumerRecord.TopicPartitionOffset);
+                OnConsumeError(e);
             }
-            catch (ConsumeException e) when (!e.Error.IsFatal)
-            {
-                Log.ConsumeFailed(_logger, e.ConsumerRecord?.TopicPartitionOffset?.ToString() ?? "unknown", e.Error.Reason, e);
-                DeadLetterUnreadable(e);
-            }
-#pragma warning disable CA1031 // Nothing but a fatal Kafka error may end the loop; every failure is logged with its position.
+#pragma warning disable CA1031 // Nothing but a fatal Kafka error or an expired condition may end the loop; every failure is logged.
             catch (Exception e) when (e is not OperationCanceledException)
 #pragma warning restore CA1031
             {
-                Log.ConsumeFailed(_logger, _held.Count > 0 ? _held.Peek().ToString() : "poll loop", e.Message, e);
+                Log.ConsumeFailed(_logger, _held.Oldest?.ToString() ?? "poll loop", e.Message, e);
             }
+
+            WatchConditions();
         }
 
         Shutdown(completeInput, drained, abortPipeline);
-        if (_fatal is { } fatal)
-        {
-            throw new KafkaException(fatal);
-        }
     }
 
     private void PollOnce()
     {
-        while (_held.Count > 0 && _decode.Post(_held.Peek()))
-        {
-            _held.Dequeue();
-        }
-
+        _held.Drain(_decode);
         if (WaitForDecode())
         {
-            StoreAdvancedOffsets(force: false);
+            _committer.StoreAdvanced(force: false);
             return;
         }
 
         ApplyBackpressure();
-        var result = _consumer.Consume(_held.Count > 0 ? HeldPollTimeout : PollTimeout);
+        var result = _consumer.Consume(_held.Count > 0 ? _options.HeldPollTimeout : _options.PollTimeout);
         if (result is not null && !result.IsPartitionEOF)
         {
-            Accept(result);
+            _admission.Accept(result);
         }
 
-        StoreAdvancedOffsets(force: false);
-        RefreshLag();
+        _committer.StoreAdvanced(force: false);
+        _lag.Refresh();
+    }
+
+    /// <summary>Routes a consume error by its class; see <see cref="ConsumeErrorAction"/>.</summary>
+    private void OnConsumeError(ConsumeException e)
+    {
+        var record = e.ConsumerRecord;
+        var hasPayload = record?.Message is { } message && (message.Value is not null || message.Key is not null);
+        switch (KafkaErrors.ClassifyConsume(e.Error, hasPayload))
+        {
+            case ConsumeErrorAction.OffsetReset:
+                if (_resets.TryReset(record?.TopicPartitionOffset))
+                {
+                    _rebalance.AssignmentChanged = true;
+                    Volatile.Write(ref _paused, false);
+                }
+
+                break;
+            case ConsumeErrorAction.DeadLetter:
+                Log.ConsumeFailed(_logger, record?.TopicPartitionOffset?.ToString() ?? "unknown", e.Error.Reason, e);
+                _admission.AcceptUnreadable(e);
+                break;
+            case ConsumeErrorAction.Condition:
+                var partition = record?.TopicPartition is { Topic.Length: > 0 } tp ? tp : null;
+                _conditions.Report(e.Error.Code, e.Error.Reason, partition);
+                break;
+            default:
+                Log.KafkaFatal(_logger, e.Error.Code, e.Error.Reason);
+                _fatal = e.Error;
+                break;
+        }
+    }
+
+    /// <summary>Ends quiet conditions, asks unreachable brokers whether they are back, and gives up on one that lasted too long.</summary>
+    private void WatchConditions()
+    {
+        _conditions.Sweep();
+        var now = _time.GetTimestamp();
+        if (_conditions.BrokersDown && _time.GetElapsedTime(_lastProbe, now) >= _options.BrokerProbeInterval)
+        {
+            _lastProbe = now;
+            if (_brokersAnswer(_options.Topics[0], _options.PollTimeout * 10))
+            {
+                _conditions.BrokersAnswered();
+            }
+        }
+
+        if (_conditions.Expired() is { } expired)
+        {
+            _expired = expired;
+            Log.KafkaConditionFatal(_logger, expired.Code, Where(expired), expired.Lasted.TotalSeconds, expired.Reason, Remedy(expired));
+        }
+
+        WatchJoin(now);
+    }
+
+    private void WatchJoin(long now)
+    {
+        if (_everAssigned)
+        {
+            return;
+        }
+
+        var waited = _time.GetElapsedTime(_started, now);
+        if (_positions.Count > 0)
+        {
+            _everAssigned = true;
+            if (_joinWarned)
+            {
+                Log.JoinedGroup(_logger, _options.GroupId, waited.TotalSeconds);
+            }
+        }
+        else if (!_joinWarned && waited >= _options.JoinWarningAfter)
+        {
+            _joinWarned = true;
+            Log.WaitingForGroup(_logger, _options.GroupId, string.Join(", ", _options.Topics), waited.TotalSeconds, _options.BootstrapServers);
+        }
     }
 
     /// <summary>True when this turn must not consume: the hold queue is full and decode has not made room yet.</summary>
     private bool WaitForDecode()
     {
-        if (_held.Count < _holdLimit)
+        if (!_held.IsFull)
         {
             _blockedSince = 0;
             return false;
@@ -222,7 +291,7 @@ internal sealed class PollLoop : IDisposable
 
         if (_blockedSince == 0)
         {
-            _blockedSince = _timeProvider.GetTimestamp();
+            _blockedSince = _time.GetTimestamp();
         }
 
         if (_paused || BlockedTooLong)
@@ -230,412 +299,55 @@ internal sealed class PollLoop : IDisposable
             return false;
         }
 
-        Thread.Sleep(1);
+        ClockWait.Sleep(_time, TimeSpan.FromMilliseconds(1));
         return true;
     }
 
-    private bool BlockedTooLong => _blockedSince != 0 && _timeProvider.GetElapsedTime(_blockedSince) >= BlockedPauseAfter;
-
-    private void RefreshLag()
-    {
-        var now = _timeProvider.GetTimestamp();
-        if (_timeProvider.GetElapsedTime(_lastLag, now) < TimeSpan.FromSeconds(1))
-        {
-            return;
-        }
-
-        _lastLag = now;
-        long lag = 0;
-        foreach (var partition in _generations.Keys)
-        {
-            var high = _consumer.GetWatermarkOffsets(partition).High;
-            var position = _lastPolled.TryGetValue(partition, out var last) ? last + 1 : -1;
-            if (high.Value >= 0 && position >= 0)
-            {
-                lag += Math.Max(0, high.Value - position);
-            }
-        }
-
-        Interlocked.Exchange(ref _lag, lag);
-    }
-
-    private void Accept(ConsumeResult<byte[]?, byte[]?> result)
-    {
-        var partition = result.TopicPartition;
-        if (!_generations.TryGetValue(partition, out var generation))
-        {
-            return; // A message of a partition that was just revoked; the next owner reads it.
-        }
-
-        _tracker.Register(partition, generation, result.Offset.Value);
-        _lastPolled[partition] = result.Offset.Value;
-        var record = new IngestRecord
-        {
-            Topic = result.Topic,
-            Partition = partition.Partition.Value,
-            Offset = result.Offset.Value,
-            Timestamp = result.Message.Timestamp.UtcDateTime,
-            Key = result.Message.Key,
-            Value = result.Message.Value,
-            Headers = result.Message.Headers,
-            AssignmentGeneration = generation,
-        };
-        _budget.Admit(record.Bytes);
-        _metrics.RecordPolled();
-        if (_held.Count > 0 || !_decode.Post(record))
-        {
-            _held.Enqueue(record);
-        }
-    }
+    private bool BlockedTooLong => _blockedSince != 0 && _time.GetElapsedTime(_blockedSince) >= _options.BlockedPauseAfter;
 
     private void ApplyBackpressure()
     {
-        var full = _budget.IsFull || BlockedTooLong;
-        // After a rebalance the new assignment is not paused yet, even when this loop still considers itself paused.
-        if ((full && !_paused) || (_paused && _assignmentChanged))
+        var changed = _rebalance.AssignmentChanged;
+        switch (PauseDecision.Decide(_budget.IsFull || BlockedTooLong, _paused, changed, _budget.CanResume, _held.IsBelowHalf))
         {
-            var assignment = _consumer.Assignment;
-            _consumer.Pause(assignment);
-            if (!_paused)
-            {
-                _metrics.RecordPause();
-                Log.Paused(_logger, assignment.Count, _budget.Records, _budget.Bytes);
-            }
-
-            Volatile.Write(ref _paused, true);
-        }
-        else if (_paused && _budget.CanResume && _held.Count < _holdLimit / 2)
-        {
-            var assignment = _consumer.Assignment;
-            _consumer.Resume(assignment.Where(p => !_heldPartitions.Contains(p)).ToList());
-            Volatile.Write(ref _paused, false);
-            Log.Resumed(_logger, assignment.Count);
-        }
-
-        ApplyTopicHolds();
-        _assignmentChanged = false;
-    }
-
-    /// <summary>Keeps the partitions of held topics paused (see <see cref="TopicHolds"/>), whatever the budget says.</summary>
-    private void ApplyTopicHolds()
-    {
-        if (_holds is null || (_holds.Version == _holdsVersion && !_assignmentChanged))
-        {
-            return;
-        }
-
-        _holdsVersion = _holds.Version;
-        var assignment = _consumer.Assignment;
-        var held = assignment.Where(p => _holds.IsHeld(p.Topic)).ToHashSet();
-        var pause = held.Where(p => !_heldPartitions.Contains(p) || _assignmentChanged).ToList();
-        var resume = _paused ? [] : _heldPartitions.Where(p => !held.Contains(p) && assignment.Contains(p)).ToList();
-        if (pause.Count > 0)
-        {
-            _consumer.Pause(pause);
-            Log.TopicHeld(_logger, string.Join(", ", pause));
-        }
-
-        if (resume.Count > 0)
-        {
-            _consumer.Resume(resume);
-            Log.TopicReleased(_logger, string.Join(", ", resume));
-        }
-
-        _heldPartitions = held;
-    }
-
-    private void StoreAdvancedOffsets(bool force)
-    {
-        var now = _timeProvider.GetTimestamp();
-        if (!force && _timeProvider.GetElapsedTime(_lastStore, now) < StoreInterval)
-        {
-            return;
-        }
-
-        _lastStore = now;
-        foreach (var partition in _generations.Keys)
-        {
-            if (_tracker.TryTakeAdvanced(partition, out var offset))
-            {
-                TryStore(_consumer, new TopicPartitionOffset(partition, offset));
-            }
-        }
-    }
-
-    private IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
-    {
-        Dictionary<TopicPartition, Offset> committed = [];
-        try
-        {
-            foreach (var c in consumer.Committed(partitions, MetadataTimeout))
-            {
-                committed[c.TopicPartition] = c.Offset;
-            }
-        }
-        catch (KafkaException e)
-        {
-            // Without committed offsets the partitions start where librdkafka finds them; a missing one then shows up
-            // as an offset-reset error, which is handled like any other reset.
-            Log.KafkaError(_logger, e.Error.Code, $"reading committed offsets on assignment: {e.Error.Reason}");
-        }
-
-        var start = new List<TopicPartitionOffset>(partitions.Count);
-        foreach (var partition in partitions)
-        {
-            _generations[partition] = _tracker.Assign(partition);
-            _lastPolled.Remove(partition);
-            if (committed.TryGetValue(partition, out var offset) && offset.Value >= 0)
-            {
-                _startPositions[partition] = offset;
-                start.Add(new TopicPartitionOffset(partition, offset));
-                Log.PartitionStart(_logger, partition, offset.Value, "committed");
-            }
-            else if (committed.ContainsKey(partition))
-            {
-                var from = _kafka.StartFrom == StartFrom.Earliest ? Offset.Beginning : Offset.End;
-                _startPositions[partition] = from;
-                start.Add(new TopicPartitionOffset(partition, from));
-                Log.PartitionStart(_logger, partition, from.Value, $"no committed offset, kafka.startFrom={_kafka.StartFrom}");
-            }
-            else
-            {
-                _startPositions[partition] = Offset.Unset;
-                start.Add(new TopicPartitionOffset(partition, Offset.Unset));
-            }
-        }
-
-        Assignment = [.. _generations.Keys];
-        _assignmentChanged = true;
-        Log.PartitionsAssigned(_logger, string.Join(", ", partitions));
-        if (_onAssigned is not null)
-        {
-            foreach (var group in partitions.GroupBy(static p => p.Topic))
-            {
-                _onAssigned(group.Key, [.. group.Select(static p => p.Partition.Value)]);
-            }
-        }
-        return start;
-    }
-
-    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> revoked)
-    {
-        var partitions = revoked.ConvertAll(static p => p.TopicPartition);
-        if (!_stopping)
-        {
-            // On shutdown the drain already waited; Close() must not wait a second time.
-            WaitForPending(partitions, _options.RevokeDrainTimeout);
-        }
-
-        StoreAdvancedOffsets(force: true);
-        var final = new List<TopicPartitionOffset>(partitions.Count);
-        foreach (var partition in partitions)
-        {
-            if (_tracker.Revoke(partition) is { } offset)
-            {
-                final.Add(new TopicPartitionOffset(partition, offset));
-            }
-
-            Forget(partition);
-        }
-
-        if (_stopping)
-        {
-            // Close() runs this callback. A synchronous commit from inside consumer_close can wait for ever on a group
-            // that is already leaving (seen with two members stopping at once); Shutdown committed just before Close(),
-            // and librdkafka's auto-commit sends whatever is stored here as part of the close.
-            final.ForEach(offset => TryStore(consumer, offset));
-        }
-        else
-        {
-            CommitSync(consumer, final, "revoke");
-        }
-
-        Log.PartitionsRevoked(_logger, string.Join(", ", partitions), string.Join(", ", final));
-    }
-
-    private void OnLost(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> lost)
-    {
-        // Another member may own these already: committing now could move its offsets, so nothing is committed.
-        foreach (var partition in lost)
-        {
-            _tracker.Revoke(partition.TopicPartition);
-            Forget(partition.TopicPartition);
-        }
-
-        Log.PartitionsLost(_logger, string.Join(", ", lost.Select(static p => p.TopicPartition)));
-    }
-
-    private void Forget(TopicPartition partition)
-    {
-        _generations.Remove(partition);
-        _lastPolled.Remove(partition);
-        _startPositions.Remove(partition);
-        var count = _held.Count;
-        for (var i = 0; i < count; i++)
-        {
-            var record = _held.Dequeue();
-            if (record.Topic == partition.Topic && record.Partition == partition.Partition.Value)
-            {
-                _budget.Release(record.Bytes);
-            }
-            else
-            {
-                _held.Enqueue(record);
-            }
-        }
-
-        Assignment = [.. _generations.Keys];
-    }
-
-    private void WaitForPending(List<TopicPartition> partitions, TimeSpan timeout)
-    {
-        var started = _timeProvider.GetTimestamp();
-        while (true)
-        {
-            var pending = 0;
-            foreach (var partition in partitions)
-            {
-                pending += _tracker.Pending(partition);
-            }
-
-            // Held records never reach the sink while we wait here, so they do not count.
-            foreach (var record in _held)
-            {
-                if (partitions.Contains(record.Position.TopicPartition))
+            case PauseAction.Pause:
+                var assignment = _consumer.Assignment;
+                _consumer.Pause(assignment);
+                if (!_paused)
                 {
-                    pending--;
+                    _metrics.RecordPause();
+                    Log.Paused(_logger, assignment.Count, _budget.Records, _budget.Bytes);
                 }
-            }
 
-            if (pending <= 0)
-            {
-                return;
-            }
-
-            if (_timeProvider.GetElapsedTime(started) >= timeout)
-            {
-                Log.RevokeTimedOut(_logger, string.Join(", ", partitions), pending);
-                return;
-            }
-
-            // The rebalance callback runs on the poll thread; a short sleep lets the sink threads finish.
-            Thread.Sleep(5);
-        }
-    }
-
-    private void TryResetOffset(TopicPartitionOffset? position)
-    {
-        try
-        {
-            ResetOffset(position);
-        }
-        catch (KafkaException e)
-        {
-            // The partition stays stopped; the broker reports the same error again and the reset is retried then.
-            Log.KafkaError(_logger, e.Error.Code, $"resetting the offset of {position}: {e.Error.Reason}");
-        }
-    }
-
-    /// <summary>
-    /// A message librdkafka could not deliver (a corrupt or undecompressable batch) still has an offset: register it
-    /// and send what is known to the DLQ, so the committed offset never passes it as if it were a gap.
-    /// </summary>
-    private void DeadLetterUnreadable(ConsumeException e)
-    {
-        var position = e.ConsumerRecord?.TopicPartitionOffset;
-        if (position is null || position.Offset.Value < 0 || !_generations.TryGetValue(position.TopicPartition, out var generation)
-            || (_lastPolled.TryGetValue(position.TopicPartition, out var last) && position.Offset.Value <= last))
-        {
-            return;
+                Volatile.Write(ref _paused, true);
+                break;
+            case PauseAction.Resume:
+                var all = _consumer.Assignment;
+                _consumer.Resume(all.Where(p => !_holds.Held.Contains(p)).ToList());
+                Volatile.Write(ref _paused, false);
+                Log.Resumed(_logger, all.Count);
+                break;
         }
 
-        _tracker.Register(position.TopicPartition, generation, position.Offset.Value);
-        _lastPolled[position.TopicPartition] = position.Offset.Value;
-        var record = new IngestRecord
-        {
-            Topic = position.Topic,
-            Partition = position.Partition.Value,
-            Offset = position.Offset.Value,
-            Timestamp = e.ConsumerRecord!.Message?.Timestamp.UtcDateTime ?? DateTime.UnixEpoch,
-            Key = e.ConsumerRecord.Message?.Key,
-            Value = e.ConsumerRecord.Message?.Value,
-            Headers = e.ConsumerRecord.Message?.Headers,
-            AssignmentGeneration = generation,
-        };
-        record.Fail(new DeadLetterReason("consume_error", $"{e.Error.Code}: {e.Error.Reason}", "poll"));
-        _budget.Admit(record.Bytes);
-        _metrics.RecordPolled();
-        if (_held.Count > 0 || !_decode.Post(record))
-        {
-            _held.Enqueue(record);
-        }
-    }
-
-    private void ResetOffset(TopicPartitionOffset? position)
-    {
-        if (position is null || !_generations.ContainsKey(position.TopicPartition))
-        {
-            return;
-        }
-
-        var partition = position.TopicPartition;
-        var watermarks = _consumer.QueryWatermarkOffsets(partition, MetadataTimeout);
-        var target = _kafka.StartFrom == StartFrom.Earliest ? watermarks.Low.Value : watermarks.High.Value;
-        var requested = position.Offset.Value >= 0 ? position.Offset.Value : _lastPolled.GetValueOrDefault(partition, -1) + 1;
-        if (_lastPolled.TryGetValue(partition, out var last) && target <= last)
-        {
-            // Going back over offsets already registered: start a new generation so the tracker stays ordered.
-            // Records of the old generation are read again from the new position.
-            _tracker.Revoke(partition);
-            _generations[partition] = _tracker.Assign(partition);
-            _lastPolled.Remove(partition);
-        }
-
-        if (target > requested)
-        {
-            _metrics.RecordOffsetReset(target - requested);
-            Log.OffsetResetSkipped(_logger, partition, requested, requested, target, _kafka.StartFrom);
-        }
-        else
-        {
-            _metrics.RecordOffsetReset(0);
-            Log.OffsetResetBack(_logger, partition, requested, watermarks.High.Value, target, _kafka.StartFrom);
-        }
-
-        // A partition stopped by an offset-reset error cannot be moved with Seek (its fetcher is stopped), so the whole
-        // assignment is set again: this partition at the target, the others where this loop left them.
-        var positions = new List<TopicPartitionOffset>(_generations.Count);
-        foreach (var assigned in _generations.Keys)
-        {
-            positions.Add(assigned == partition
-                ? new TopicPartitionOffset(assigned, target)
-                : new TopicPartitionOffset(assigned, _lastPolled.TryGetValue(assigned, out var polled) ? polled + 1 : _startPositions.GetValueOrDefault(assigned, Offset.Unset)));
-        }
-
-        _consumer.Assign(positions);
-        _assignmentChanged = true;
-        Volatile.Write(ref _paused, false);
+        _holds.Apply(_paused, changed);
+        _rebalance.AssignmentChanged = false;
     }
 
     private void Shutdown(Action completeInput, Task drained, Action abortPipeline)
     {
         // Held records never entered the pipeline: they are not committed and will be read again.
-        while (_held.TryDequeue(out var record))
-        {
-            _budget.Release(record.Bytes);
-        }
-
+        _held.Clear(_budget);
         completeInput();
-        _stopping = true;
+        _rebalance.Stopping = true;
         Log.Draining(_logger, _budget.Records);
-        var started = _timeProvider.GetTimestamp();
-        while (!drained.IsCompleted && _timeProvider.GetElapsedTime(started) < _options.DrainTimeout && _fatal is null)
+        var started = _time.GetTimestamp();
+        while (!drained.IsCompleted && _time.GetElapsedTime(started) < _options.DrainTimeout && _fatal is null)
         {
             try
             {
                 // Polling a paused consumer keeps the member alive in its group while the pipeline drains.
                 _consumer.Pause(_consumer.Assignment);
-                _consumer.Consume(PollTimeout);
+                _consumer.Consume(_options.PollTimeout);
             }
             catch (KafkaException e)
             {
@@ -650,55 +362,17 @@ internal sealed class PollLoop : IDisposable
         }
 
         var final = _tracker.CommittableOffsets();
-        if (_fatal is null)
+        // With the brokers gone a synchronous commit would only wait; what is stored goes out with the close if it can.
+        if (_fatal is null && !_conditions.BrokersDown)
         {
-            CommitSync(_consumer, final, "shutdown");
+            _committer.CommitSync(_consumer, final, "shutdown");
+        }
+        else
+        {
+            final.ToList().ForEach(offset => _committer.TryStore(_consumer, offset));
         }
 
         Log.Stopped(_logger, string.Join(", ", final));
-    }
-
-    private void TryStore(IConsumer<byte[]?, byte[]?> consumer, TopicPartitionOffset offset)
-    {
-        try
-        {
-            consumer.StoreOffset(offset);
-        }
-        catch (KafkaException e)
-        {
-            Log.KafkaError(_logger, e.Error.Code, $"storing offset {offset.Offset.Value} for {offset.TopicPartition}: {e.Error.Reason}");
-        }
-    }
-
-    private void CommitSync(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyCollection<TopicPartitionOffset> offsets, string reason)
-    {
-        if (offsets.Count == 0)
-        {
-            return;
-        }
-
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                consumer.Commit(offsets);
-                return;
-            }
-            catch (KafkaException e) when (e.Error.Code == ErrorCode.Local_NoOffset)
-            {
-                return;
-            }
-            catch (KafkaException e) when (e.Error.Code == ErrorCode.RebalanceInProgress && attempt < 5)
-            {
-                Log.CommitRetry(_logger, reason, e.Error.Reason);
-                Thread.Sleep(100 * attempt);
-            }
-            catch (KafkaException e)
-            {
-                Log.CommitFailed(_logger, reason, e.Error.Reason);
-                return;
-            }
-        }
     }
 
     private void OnError(IConsumer<byte[]?, byte[]?> consumer, Error error)
@@ -710,8 +384,23 @@ internal sealed class PollLoop : IDisposable
             return;
         }
 
-        Log.KafkaError(_logger, error.Code, error.Reason);
+        // Client-level errors (transport, brokers down, authentication) are conditions like a partition's: logged
+        // once, counted, DEGRADED while they last.
+        _conditions.Report(error.Code, error.Reason, null);
     }
+
+    private void OnLog(IConsumer<byte[]?, byte[]?> consumer, LogMessage message)
+    {
+    }
+
+    private string Where(KafkaConditionSnapshot condition) =>
+        condition.Partition is { } p ? $"{p.Topic}[{p.Partition.Value}]" : $"brokers {_options.BootstrapServers}";
+
+    private string Remedy(KafkaConditionSnapshot condition) =>
+        KafkaErrors.Remedy(condition.Code, condition.Partition?.Topic ?? string.Join(", ", _options.Topics), _options.GroupId, _options.BootstrapServers);
+
+    private string Describe(KafkaConditionSnapshot condition) =>
+        $"Kafka condition {condition.Code} on {Where(condition)} lasted {condition.Lasted.TotalSeconds:0} s (kafka.fatalAfter is {_options.FatalAfter}): {condition.Reason}. To fix it, {Remedy(condition)}.";
 
     // Destroying a handle whose close is stuck would wait on the same stuck state; such a consumer is left to the process.
     public void Dispose()
@@ -722,3 +411,6 @@ internal sealed class PollLoop : IDisposable
         }
     }
 }
+
+/// <summary>A Kafka condition (authorization, unknown topic, brokers down ...) lasted past kafka.fatalAfter; the message says what to fix.</summary>
+public sealed class KafkaConditionException(string message) : Exception(message);

@@ -16,8 +16,6 @@ internal static partial class Log
     [LoggerMessage(1002, LogLevel.Warning, "Partitions lost (not committed, will be redelivered): {Partitions}")]
     public static partial void PartitionsLost(ILogger logger, string partitions);
 
-    [LoggerMessage(1003, LogLevel.Information, "{TopicPartition} starts at {Offset} ({Source})")]
-    public static partial void PartitionStart(ILogger logger, TopicPartition topicPartition, long offset, string source);
 
     [LoggerMessage(1010, LogLevel.Error, "Offset reset on {TopicPartition}: offset {Requested} is no longer on the broker; records [{From}, {To}) are skipped and lost to this pipeline (kafka.startFrom={StartFrom})")]
     public static partial void OffsetResetSkipped(ILogger logger, TopicPartition topicPartition, long requested, long from, long to, StartFrom startFrom);
@@ -126,4 +124,28 @@ internal static partial class Log
 
     [LoggerMessage(1047, LogLevel.Error, "The Kafka consumer did not close within {Seconds} s; left behind (committed offsets stand, the group drops this member after its session timeout)")]
     public static partial void CloseTimedOut(ILogger logger, double seconds);
+
+    [LoggerMessage(1050, LogLevel.Warning, "Kafka condition {Code} on {Where}: {Reason}. Nothing is committed past it and librdkafka keeps retrying; the service stops if it lasts {FatalAfter} (kafka.fatalAfter)")]
+    public static partial void KafkaConditionStarted(ILogger logger, ErrorCode code, string where, string reason, TimeSpan fatalAfter);
+
+    [LoggerMessage(1051, LogLevel.Information, "Kafka condition {Code} on {Where} cleared after {Seconds:0.0} s ({Reports} reports): {Why}")]
+    public static partial void KafkaConditionCleared(ILogger logger, ErrorCode code, string where, double seconds, long reports, string why);
+
+    [LoggerMessage(1052, LogLevel.Critical, "Kafka condition {Code} on {Where} lasted {Seconds:0} s, past kafka.fatalAfter: {Reason}. To fix it, {Remedy}. The service stops; nothing was committed past an unread record")]
+    public static partial void KafkaConditionFatal(ILogger logger, ErrorCode code, string where, double seconds, string reason, string remedy);
+
+    [LoggerMessage(1053, LogLevel.Warning, "Still waiting to join consumer group {Group} for {Topics} after {Seconds:0} s (brokers {Brokers}); no partitions are assigned yet")]
+    public static partial void WaitingForGroup(ILogger logger, string group, string topics, double seconds, string brokers);
+
+    [LoggerMessage(1054, LogLevel.Information, "Joined consumer group {Group} after {Seconds:0.0} s")]
+    public static partial void JoinedGroup(ILogger logger, string group, double seconds);
+
+    [LoggerMessage(1055, LogLevel.Information, "{Topic}: {Count} partitions assigned; start positions: {Summary}")]
+    public static partial void AssignmentStarts(ILogger logger, string topic, int count, string summary);
+
+    [LoggerMessage(1056, LogLevel.Warning, "Start-up is waiting for DLQ topic {Topic} to acknowledge its probe ({Seconds:0} s so far, gives up after {Timeout:0} s, dlq.startupCheckTimeout): no record is read until it does")]
+    public static partial void DeadLetterProbePending(ILogger logger, string topic, double seconds, double timeout);
+
+    [LoggerMessage(1057, LogLevel.Information, "DLQ topic {Topic} acknowledged the start-up probe after {Seconds:0.0} s")]
+    public static partial void DeadLetterProbeAcknowledged(ILogger logger, string topic, double seconds);
 }

@@ -23,6 +23,7 @@ public sealed class PipelineMetrics : IDisposable
     private long _deadLetterRetries;
     private long _pauses;
     private long _quarantinedFields;
+    private long _kafkaConditions;
 
     public PipelineMetrics(IMeterFactory? meterFactory = null)
     {
@@ -37,6 +38,7 @@ public sealed class PipelineMetrics : IDisposable
         _meter.CreateObservableCounter("streamheal.dlq.retries", () => DeadLetterRetries, "{attempt}", "DLQ sends that failed transiently.");
         _meter.CreateObservableCounter("streamheal.fields.quarantined", () => QuarantinedFields, "{field}", "Fields moved to _quarantine.");
         _meter.CreateObservableCounter("streamheal.poll.pauses", () => Pauses, "{pause}", "Times the poll loop paused partitions for backpressure.");
+        _meter.CreateObservableCounter("streamheal.kafka.conditions", () => KafkaConditions, "{report}", "Partition- or broker-level Kafka errors reported to the poll loop.");
     }
 
     /// <summary>Publishes a 0/1 gauge <c>streamheal.degraded</c> read from <paramref name="degraded"/>.</summary>
@@ -86,6 +88,11 @@ public sealed class PipelineMetrics : IDisposable
     public void RecordDeadLetterRetry() => Interlocked.Increment(ref _deadLetterRetries);
 
     public void RecordPause() => Interlocked.Increment(ref _pauses);
+
+    /// <summary>Reports of partition- or broker-level Kafka conditions (see the poll loop's condition tracking).</summary>
+    public long KafkaConditions => Interlocked.Read(ref _kafkaConditions);
+
+    public void RecordKafkaCondition() => Interlocked.Increment(ref _kafkaConditions);
 
     public void RecordQuarantined(int count) => Interlocked.Add(ref _quarantinedFields, count);
 

@@ -198,6 +198,51 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
         AssertExactlyOnce(otherPositions, otherRows.Select(Position));
     }
 
+    [Fact]
+    public async Task A_customer_table_keeps_its_fields_gains_only_new_columns_and_rows_too_long_for_max_length_reach_the_dlq()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "bq-customer", partitions: 4);
+        await using var fake = await FakeBigQuery.StartAsync(new FakeBigQueryOptions { SchemaPropagationDelay = TimeSpan.FromSeconds(1) });
+        var path = fake.CreateTable(scenario.Table, CustomerTable.Fields());
+        var before = fake.Store.GetTable(path)!.Fields;
+        // Every 50th event's name is longer than the column's maxLength of 8: BigQuery refuses that row alone.
+        static string Name(int id) => id % 50 == 3 ? $"much-too-long-{id}" : $"n{id}";
+        var produced = new List<(int, long)>();
+        var tooLong = new HashSet<(int, long)>();
+        var holds = new TopicHolds();
+        await using (var sink = await OpenSinkAsync(scenario, fake, scenario.Settings().Kafka, holds, BigQuerySinkOptions.ExactlyOnce))
+        {
+            var (pipeline, running, stop) = scenario.Start(sink, holds: holds);
+            // Two schema changes: StreamHeal's own columns first, then a new event field; each is a PATCH of the table.
+            foreach (var (first, withColor) in new[] { (0, false), (1_000, true) })
+            {
+                var positions = await ProduceJsonAsync(scenario.Topic, first, 1_000, withPromo: false, name: Name, withColor: withColor);
+                produced.AddRange(positions);
+                tooLong.UnionWith(positions.Where((_, i) => Name(first + i).Length > CustomerTable.NameMaxLength));
+                await PipelineScenario.WaitForDoneAsync(produced.Count, TimeSpan.FromMinutes(2), pipeline);
+            }
+
+            await stop.CancelAsync();
+            await running;
+            await pipeline.DisposeAsync();
+        }
+
+        var after = fake.Store.GetTable(path)!.Fields;
+        string[] added = [.. new BigQueryRowLayout([]).Fields.Select(field => field.Name), "color"];
+        CustomerTable.AssertKeptAndAppended(before, after, added);
+        Assert.Equal(3, fake.Store.SchemaHistory(path).Count);
+
+        var dlq = DeadLetterReader.ReadAll(scenario.BootstrapServers, scenario.Topic + ".dlq", TimeSpan.FromSeconds(60));
+        Assert.Equal(40, tooLong.Count);
+        Assert.Equal(tooLong.Order(), dlq.Select(d => (d.OriginalPartition, d.OriginalOffset)).Order());
+        Assert.All(dlq, d => Assert.Equal("sink_rejected", d.ErrorType));
+        Assert.All(dlq, d => Assert.Contains("Field name: STRING(8) has maximum length 8 but got a value with length", d.ErrorMessage, StringComparison.Ordinal));
+        var rows = fake.Store.RowRecordsOf(path);
+        AssertExactlyOnce([.. produced.Except(tooLong)], rows.Select(Position));
+        Assert.DoesNotContain(rows, row => Convert.ToString(row.Values["name"], System.Globalization.CultureInfo.InvariantCulture)!.Length > CustomerTable.NameMaxLength);
+        Assert.Equal(1_000 - 20, rows.Count(row => row.Values.TryGetValue("color", out var color) && color is not null));
+    }
+
     private async Task<BigQuerySink> OpenSinkAsync(PipelineScenario scenario, FakeBigQuery fake, KafkaOptions kafkaOptions, TopicHolds holds, string delivery)
     {
         var options = BigQuerySinkScope.For(fake, delivery);
@@ -233,16 +278,22 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
         return verdict;
     }
 
-    /// <summary>Small JSON events, ids from <paramref name="first"/>, round-robin over the topic's partitions.</summary>
-    private async Task<List<(int, long)>> ProduceJsonAsync(string topic, int first, int count, bool withPromo)
+    /// <summary>
+    /// Small JSON events, ids from <paramref name="first"/>, round-robin over the topic's partitions, in id order;
+    /// <paramref name="name"/> makes each event's name (default <c>item{id}</c>).
+    /// </summary>
+    private async Task<List<(int, long)>> ProduceJsonAsync(string topic, int first, int count, bool withPromo, Func<int, string>? name = null, bool withColor = false)
     {
+        name ??= static id => $"item{id}";
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(kafka.BootstrapServers)).Build();
         var deliveries = new List<Task<DeliveryResult<byte[]?, byte[]?>>>(count);
         for (var i = first; i < first + count; i++)
         {
             var json = withPromo
-                ? $$"""{"id":{{i}},"name":"item{{i}}","promo_code":"P{{i % 17}}"}"""
-                : $$"""{"id":{{i}},"name":"item{{i}}"}""";
+                ? $$"""{"id":{{i}},"name":"{{name(i)}}","promo_code":"P{{i % 17}}"}"""
+                : withColor
+                    ? $$"""{"id":{{i}},"name":"{{name(i)}}","color":"c{{i % 5}}"}"""
+                    : $$"""{"id":{{i}},"name":"{{name(i)}}"}""";
             deliveries.Add(producer.ProduceAsync(new TopicPartition(topic, i % 4), new Message<byte[]?, byte[]?> { Value = Encoding.UTF8.GetBytes(json) }));
         }
 

@@ -84,6 +84,24 @@ public sealed class BigQueryTableManagerTests : IAsyncLifetime
         Assert.Equal(TableFieldSchema.Types.Mode.Nullable, fields[^1].Mode);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_customer_table_keeps_every_field_exactly_and_gains_only_the_new_columns(bool withRecord)
+    {
+        _fake.CreateTable("orders", CustomerTable.Fields(withRecord));
+        var before = _fake.Store.GetTable(Path)!.Fields;
+        SinkColumn[] columns = [new("id", ColumnType.Int64), new("name", ColumnType.String), new("color", ColumnType.String)];
+
+        var result = await Manager().EnsureColumnsAsync("orders", columns, CancellationToken.None);
+
+        string[] added = [.. new BigQueryRowLayout(columns).Fields.Select(field => field.Name).Except(["id", "name"])];
+        Assert.Equal(added.Order(), result.Added.Order());
+        Assert.Equal(["id", "name", "price", "email", "created", "tags", "color"], result.Columns.Select(column => column.Name));
+        CustomerTable.AssertKeptAndAppended(before, _fake.Store.GetTable(Path)!.Fields, added);
+        Assert.Equal(2, _fake.Store.SchemaHistory(Path).Count);
+    }
+
     [Fact]
     public async Task Missing_reserved_columns_are_added_too_and_reported()
     {

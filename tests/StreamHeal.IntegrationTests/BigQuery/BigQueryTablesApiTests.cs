@@ -96,6 +96,69 @@ public sealed class BigQueryTablesApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_field_property_is_kept_as_sent_even_unknown_ones_and_a_patch_replaces_the_whole_list()
+    {
+        var sent = CustomerTable.Fields();
+        var (created, _) = await SendAsync(HttpMethod.Post, Tables, Resource(sent, tableId: "orders"));
+        var (_, read) = await SendAsync(HttpMethod.Get, Tables + "/orders", body: null);
+        var withColor = (JsonArray)sent.DeepClone();
+        withColor.Add(new JsonObject { ["name"] = "color", ["type"] = "STRING", ["mode"] = "NULLABLE" });
+        var (addStatus, added) = await SendAsync(HttpMethod.Patch, Tables + "/orders", Resource(withColor), (string)read["etag"]!);
+        // As in BigQuery, what a PATCH leaves out of a field is gone: here the name column's maxLength and policy tags.
+        var stripped = (JsonArray)withColor.DeepClone();
+        stripped[1]!.AsObject().Remove("maxLength");
+        stripped[1]!.AsObject().Remove("policyTags");
+        var (stripStatus, _) = await SendAsync(HttpMethod.Patch, Tables + "/orders", Resource(stripped), (string)added["etag"]!);
+        var (_, last) = await SendAsync(HttpMethod.Get, Tables + "/orders", body: null);
+
+        Assert.Equal(HttpStatusCode.OK, created);
+        Assert.True(JsonNode.DeepEquals(sent, read["schema"]!["fields"]), read["schema"]!["fields"]!.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, addStatus);
+        CustomerTable.AssertKeptAndAppended(sent, added["schema"]!["fields"]!.AsArray(), ["color"]);
+        Assert.Equal(HttpStatusCode.OK, stripStatus);
+        Assert.True(JsonNode.DeepEquals(stripped, last["schema"]!["fields"]), last["schema"]!["fields"]!.ToJsonString());
+        var visible = _fake.Store.GetTable("projects/fake/datasets/streamheal/tables/orders")!.Schema;
+        Assert.Equal(0, visible.Fields.Single(field => field.Name == "name").MaxLength);
+        Assert.Equal(64, visible.Fields.Single(field => field.Name == "audit").Fields.Single(field => field.Name == "by").MaxLength);
+    }
+
+    [Fact]
+    public async Task A_record_without_its_fields_is_refused_and_nested_fields_follow_the_column_rules()
+    {
+        var fields = CustomerTable.Fields();
+        await SendAsync(HttpMethod.Post, Tables, Resource(fields, tableId: "orders"));
+        var (_, read) = await SendAsync(HttpMethod.Get, Tables + "/orders", body: null);
+        var etag = (string)read["etag"]!;
+
+        var bare = Changed(fields, audit => audit.Remove("fields"));
+        var nestedDropped = Changed(fields, audit => audit["fields"]!.AsArray().RemoveAt(0));
+        var nestedRetyped = Changed(fields, audit => audit["fields"]![2]!["fields"]![0]!["type"] = "STRING");
+        var nestedRequired = Changed(fields, audit => audit["fields"]!.AsArray().Add(new JsonObject { ["name"] = "why", ["type"] = "STRING", ["mode"] = "REQUIRED" }));
+        var (bareStatus, bareError) = await SendAsync(HttpMethod.Patch, Tables + "/orders", Resource(bare), etag);
+        var (droppedStatus, droppedError) = await SendAsync(HttpMethod.Patch, Tables + "/orders", Resource(nestedDropped), etag);
+        var (retypedStatus, retypedError) = await SendAsync(HttpMethod.Patch, Tables + "/orders", Resource(nestedRetyped), etag);
+        var (requiredStatus, _) = await SendAsync(HttpMethod.Patch, Tables + "/orders", Resource(nestedRequired), etag);
+        var (newRecordStatus, newRecordError) = await SendAsync(HttpMethod.Post, Tables, Resource(new JsonArray(new JsonObject { ["name"] = "meta", ["type"] = "RECORD" }), tableId: "other"));
+        // Adding a NULLABLE nested field and a REPEATED column is allowed.
+        var grown = Changed(fields, audit => audit["fields"]!.AsArray().Add(new JsonObject { ["name"] = "why", ["type"] = "STRING", ["mode"] = "NULLABLE" }));
+        grown.Add(new JsonObject { ["name"] = "labels", ["type"] = "STRING", ["mode"] = "REPEATED" });
+        var (grownStatus, grownTable) = await SendAsync(HttpMethod.Patch, Tables + "/orders", Resource(grown), etag);
+
+        AssertError(bareStatus, bareError, 400, "INVALID_ARGUMENT", "invalid");
+        Assert.Contains("Field audit is type RECORD but has no schema", (string?)bareError["error"]!["message"], StringComparison.Ordinal);
+        AssertError(droppedStatus, droppedError, 400, "INVALID_ARGUMENT", "invalid");
+        Assert.Contains("Provided Schema does not match Table fake:streamheal.orders. Field audit.by is missing", (string?)droppedError["error"]!["message"], StringComparison.Ordinal);
+        AssertError(retypedStatus, retypedError, 400, "INVALID_ARGUMENT", "invalid");
+        Assert.Contains("audit.history.step has changed type from INTEGER to STRING", (string?)retypedError["error"]!["message"], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, requiredStatus);
+        AssertError(newRecordStatus, newRecordError, 400, "INVALID_ARGUMENT", "invalid");
+        Assert.Contains("Field meta is type RECORD but has no schema", (string?)newRecordError["error"]!["message"], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, grownStatus);
+        Assert.True(JsonNode.DeepEquals(grown, grownTable["schema"]!["fields"]), grownTable["schema"]!["fields"]!.ToJsonString());
+        Assert.Equal(2, _fake.Store.SchemaHistory("projects/fake/datasets/streamheal/tables/orders").Count);
+    }
+
+    [Fact]
     public async Task Scripted_rest_failures_answer_in_the_error_shape_then_heal()
     {
         _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema());
@@ -182,6 +245,26 @@ public sealed class BigQueryTablesApiTests : IAsyncLifetime
         }
 
         return new JsonObject { ["schema"] = new JsonObject { ["fields"] = copy } }.ToJsonString();
+    }
+
+    /// <summary>A Table resource with <paramref name="fields"/>; with a tableReference when <paramref name="tableId"/> is given (insert).</summary>
+    private static string Resource(JsonArray fields, string? tableId = null)
+    {
+        var resource = new JsonObject { ["schema"] = new JsonObject { ["fields"] = fields.DeepClone() } };
+        if (tableId is not null)
+        {
+            resource["tableReference"] = new JsonObject { ["tableId"] = tableId };
+        }
+
+        return resource.ToJsonString();
+    }
+
+    /// <summary>A copy of <paramref name="fields"/> whose <c>audit</c> RECORD went through <paramref name="change"/>.</summary>
+    private static JsonArray Changed(JsonArray fields, Action<JsonObject> change)
+    {
+        var copy = (JsonArray)fields.DeepClone();
+        change(copy.Single(field => (string?)field!["name"] == "audit")!.AsObject());
+        return copy;
     }
 
     private static void AssertError(HttpStatusCode status, JsonNode body, int code, string grpcStatus, string reason)

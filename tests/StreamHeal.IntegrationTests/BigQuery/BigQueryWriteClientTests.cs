@@ -46,6 +46,29 @@ public sealed class BigQueryWriteClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Values_longer_than_the_max_length_are_row_errors_and_the_request_appends_nothing()
+    {
+        var schema = BigQueryTestRows.Layout.ToTableSchema();
+        schema.Fields.Single(field => field.Name == "name").MaxLength = 4;
+        var table = Fake.CreateTable("short", schema);
+        var stream = await Client.CreateCommittedStreamAsync(table, CancellationToken.None);
+        await using var connection = await Client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
+        using var mixed = BigQueryTestRows.Encode(8, 4); // row8 and row9 fit; row10 and row11 are one character too long
+        using var fitting = BigQueryTestRows.Encode(8, 2);
+
+        var refused = await connection.AppendAsync(mixed, 0);
+        var emptyAfterRefusal = Fake.Store.RowsOf(table).Count;
+        var resent = await connection.AppendAsync(fitting, 0);
+
+        Assert.Equal((int)Grpc.Core.StatusCode.InvalidArgument, refused.Error.Code);
+        Assert.Equal([2L, 3L], refused.RowErrors.Select(error => error.Index));
+        Assert.All(refused.RowErrors, error => Assert.Equal("Field name: STRING(4) has maximum length 4 but got a value with length 5.", error.Message));
+        Assert.Equal(0, emptyAfterRefusal);
+        Assert.Equal(0L, resent.AppendResult.Offset);
+        Assert.Equal(["row8", "row9"], Fake.Store.RowsOf(table).Select(row => row["name"]));
+    }
+
+    [Fact]
     public async Task Replay_below_the_end_is_already_exists_and_a_gap_is_out_of_range_and_neither_appends()
     {
         var stream = await Client.CreateCommittedStreamAsync(Table, CancellationToken.None);

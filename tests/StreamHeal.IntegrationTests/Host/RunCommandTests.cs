@@ -39,11 +39,13 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
         {
           "kafka": { "topics": [], "properties": { "enable.auto.commit": "true" } },
           "pipeline": { "inFlightBytes": 10 },
-          "decode": { "maxDepth": 0 }
+          "decode": { "maxDepth": 0 },
+          "health": { "bindAddress": "pod-ip" }
         }
         """);
         Assert.Equal(2, exitCode);
         Assert.Contains("kafka.bootstrapServers is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("health.bindAddress 'pod-ip' is not an IP address", stderr, StringComparison.Ordinal);
         Assert.Contains("InFlightBytes", stderr, StringComparison.Ordinal);
         Assert.Contains("MaxDepth", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
@@ -108,14 +110,34 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
     }
 
     [Fact]
+    public async Task Unreachable_brokers_are_named_while_start_up_waits_then_the_service_stops_with_exit_1()
+    {
+        var nobody = $"127.0.0.1:{FreePort()}";
+        var (exitCode, stdout, stderr) = await RunWithConfigAsync($$"""
+            {
+              "kafka": { "bootstrapServers": "{{nobody}}", "groupId": "g", "topics": ["events"] },
+              "sink": { "duckdb": { "path": "{{Path.Combine(Path.GetTempPath(), $"unreachable-{Guid.NewGuid():N}.duckdb")}}" } },
+              "dlq": { "startupCheckTimeout": "00:00:08" },
+              "health": { "port": 0 }
+            }
+            """);
+        output.WriteLine(stdout);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Start-up is waiting for DLQ topic events.dlq to acknowledge its probe", stdout + stderr, StringComparison.Ordinal);
+        Assert.Contains("DLQ topic 'events.dlq' does not accept writes", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_service_reports_health_and_status_and_stops_cleanly_on_sigterm()
     {
         await using var scenario = new PipelineScenario(kafka, output, "health", partitions: 2);
         var produced = await scenario.ProduceAsync(3_000, seed: 41);
         var port = FreePort();
-        var config = await WriteConfigAsync(scenario, port);
+        // As in a container: every interface, probed with the pod's name in the Host header.
+        var config = await WriteConfigAsync(scenario, port, bindAddress: "0.0.0.0");
         await using var child = ChildProcess.Start("dotnet", HostDll, "run", "--config", config);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        http.DefaultRequestHeaders.Host = $"streamheal-pod:{port}";
 
         await Eventually.Until(
             async () =>
@@ -137,15 +159,21 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         using var ready = JsonDocument.Parse(await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative)));
         Assert.True(ready.RootElement.GetProperty("running").GetBoolean());
+        Assert.True(ready.RootElement.GetProperty("sink_reconciled").GetBoolean());
+        Assert.True(ready.RootElement.GetProperty("assigned").GetBoolean());
+        Assert.Equal("running", ready.RootElement.GetProperty("poll_loop").GetString());
+        Assert.False(ready.RootElement.GetProperty("degraded").GetBoolean());
         Assert.Equal(produced.Length, ready.RootElement.GetProperty("sunk").GetInt64() + ready.RootElement.GetProperty("dead_lettered").GetInt64());
         await Eventually.Until(() => child.StandardOutput.Contains("status:", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "a status line");
+        Assert.Contains("Health endpoint listening on http://0.0.0.0:", child.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("DEGRADED", child.StandardOutput, StringComparison.Ordinal);
 
         child.Terminate();
         Assert.Equal(0, await child.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
     }
 
-    private static async Task<string> WriteConfigAsync(PipelineScenario scenario, int healthPort)
+    private static async Task<string> WriteConfigAsync(PipelineScenario scenario, int healthPort, string bindAddress = "127.0.0.1")
     {
         var config = Path.Combine(scenario.Directory, "streamheal.json");
         await File.WriteAllTextAsync(config, $$"""
@@ -154,7 +182,7 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
               "sink": { "duckdb": { "path": "{{scenario.DatabasePath}}" } },
               "decode": { "maxPayloadBytes": 65536 },
               "dlq": { "startupCheckTimeout": "00:00:10" },
-              "health": { "port": {{healthPort}}, "statusIntervalSeconds": 1 }
+              "health": { "port": {{healthPort}}, "bindAddress": "{{bindAddress}}", "statusIntervalSeconds": 1 }
             }
             """);
         return config;

@@ -108,6 +108,8 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
 
         await using var sink = scenario.OpenSink();
         var pipeline = new StreamHeal.Pipeline.IngestionPipeline(scenario.Settings(), sink, scenario.Loggers, registrySchemas: cache);
+        // Nothing has waited on the registry yet, so the degraded flag below is the outage's, not a default.
+        Assert.False(pipeline.Status.Degraded);
         using var stop = new CancellationTokenSource();
         var running = Task.Run(() => pipeline.RunAsync(stop.Token));
         await Support.Eventually.Until(() => pipeline.Status.Degraded && pipeline.Status.Polled == 1, TimeSpan.FromSeconds(30), "the record waiting on the registry");

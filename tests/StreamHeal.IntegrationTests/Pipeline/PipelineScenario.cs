@@ -126,6 +126,16 @@ public sealed class PipelineScenario : IAsyncDisposable
     /// <summary>The verdict, read back from the DuckDB file and the DLQ topic; asserts the mock dropped nothing.</summary>
     public async Task<IngestionVerdict> VerifyAsync(IReadOnlyCollection<(int Partition, long Offset)> produced)
     {
+        var (rows, dlq) = await ReadBackAsync();
+        var distinctDlq = dlq.Select(d => (d.OriginalPartition, d.OriginalOffset)).Distinct().ToList();
+        var verdict = IngestionVerdict.Compute(produced, rows, distinctDlq);
+        Output.WriteLine($"verdict: {verdict} (DLQ records {dlq.Count}, distinct {distinctDlq.Count})");
+        return verdict;
+    }
+
+    /// <summary>Every row position in the DuckDB table and every DLQ record, duplicates included; asserts the mock dropped nothing.</summary>
+    public async Task<(IReadOnlyList<(int Partition, long Offset)> Rows, List<DeadLetterEntry> DeadLetters)> ReadBackAsync()
+    {
         var watermarks = await TopicWatermarks.QueryAsync(_kafka.BootstrapServers, Topic);
         Assert.Empty(watermarks.DroppedByRetention());
         Assert.Empty((await TopicWatermarks.QueryAsync(_kafka.BootstrapServers, Topic + ".dlq")).DroppedByRetention());
@@ -136,10 +146,7 @@ public sealed class PipelineScenario : IAsyncDisposable
             rows = reader.ReadPositions(Table);
         }
 
-        var distinctDlq = dlq.Select(d => (d.OriginalPartition, d.OriginalOffset)).Distinct().ToList();
-        var verdict = IngestionVerdict.Compute(produced, rows, distinctDlq);
-        Output.WriteLine($"verdict: {verdict} (DLQ records {dlq.Count}, distinct {distinctDlq.Count})");
-        return verdict;
+        return (rows, dlq);
     }
 
     public static void AssertOk(IngestionVerdict verdict)

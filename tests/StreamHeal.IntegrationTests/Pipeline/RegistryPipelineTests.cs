@@ -44,6 +44,7 @@ public sealed class RegistryPipelineTests(KafkaClusterFixture kafka, ITestOutput
         }
 
         await PipelineScenario.WaitForDoneAsync(50, TimeSpan.FromSeconds(30), run.Pipeline);
+        Assert.False(run.Pipeline.Status.Degraded);
         var latest = await client.GetLatestAsync(registrar.SubjectFor(scenario.Table));
         Assert.Equal(["id", "name", "score"], StateSchemaAvro.FromAvro(latest.Schema).Select(c => c.Name));
 

@@ -49,6 +49,7 @@ public sealed class SchemaEvolutionTests(KafkaClusterFixture kafka, ITestOutputH
         // Each replica meets its own new field in the same moment.
         await SendBoth(n => $$"""{"id":{{n}},"common":"c","alpha":{{n}}}""", n => $$"""{"id":{{n}},"common":"c","beta":"b{{n}}"}""", 20);
         await PipelineScenario.WaitForDoneAsync(positions.Count, TimeSpan.FromSeconds(60), a.Pipeline, b.Pipeline);
+        Assert.False(a.Pipeline.Status.Degraded || b.Pipeline.Status.Degraded);
 
         // A 20 s registry outage: known fields keep flowing, a field first seen now is quarantined, never lost.
         registry.FailWith(HttpStatusCode.ServiceUnavailable);

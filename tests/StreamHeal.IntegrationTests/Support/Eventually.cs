@@ -28,4 +28,21 @@ public static class Eventually
 
         return stopwatch.Elapsed;
     }
+
+    /// <returns>How long the condition took to become true, or null when it did not within <paramref name="timeout"/>.</returns>
+    public static async Task<TimeSpan?> TryUntil(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (stopwatch.Elapsed >= timeout)
+            {
+                return null;
+            }
+
+            await Task.Delay(s_pollInterval, cancellationToken);
+        }
+
+        return stopwatch.Elapsed;
+    }
 }

@@ -59,19 +59,25 @@ internal sealed class BigQueryTableClient : IDisposable
     {
         var body = new BigQueryTableResource(
             new BigQueryTableReference(_options.ProjectId, _options.Dataset, table),
-            new BigQueryTableSchemaResource(fields),
+            new BigQueryTableSchemaResource([.. fields.Select(BigQueryFieldJson.From)]),
             TimePartitioning: string.IsNullOrWhiteSpace(_options.TimePartitioningField) ? null : new BigQueryTimePartitioning("DAY", _options.TimePartitioningField),
             Clustering: _options.ClusteringFields.Count == 0 ? null : new BigQueryClustering(_options.ClusteringFields));
         return SendAsync(HttpMethod.Post, table, _tablesUrl, body, etag: null, HttpStatusCode.Conflict, cancellationToken);
     }
 
     /// <summary>
-    /// Replaces the table's field list with <paramref name="fields"/> (which must keep every existing field) if the
-    /// table still has <paramref name="etag"/>, so a concurrent change is never overwritten.
+    /// Appends <paramref name="added"/> to the table's field list if the table still has <paramref name="etag"/>, so a
+    /// concurrent change is never overwritten. A PATCH replaces the whole list, so <paramref name="existing"/> must be
+    /// the fields exactly as the read returned them: they are sent back byte for byte, nested fields and properties
+    /// StreamHeal does not know included.
     /// </summary>
     /// <returns>The changed table, or null when its etag changed since it was read (re-read and try again).</returns>
-    public Task<BigQueryTableResource?> PatchAsync(string table, IReadOnlyList<BigQueryFieldResource> fields, string? etag, CancellationToken cancellationToken) =>
-        SendAsync(HttpMethod.Patch, table, $"{_tablesUrl}/{Escape(table)}", new BigQueryTableResource(Schema: new BigQueryTableSchemaResource(fields)), etag, HttpStatusCode.PreconditionFailed, cancellationToken);
+    public Task<BigQueryTableResource?> PatchAsync(
+        string table, IReadOnlyList<JsonElement> existing, IReadOnlyList<BigQueryFieldResource> added, string? etag, CancellationToken cancellationToken)
+    {
+        var body = new BigQueryTableResource(Schema: new BigQueryTableSchemaResource([.. existing, .. added.Select(BigQueryFieldJson.From)]));
+        return SendAsync(HttpMethod.Patch, table, $"{_tablesUrl}/{Escape(table)}", body, etag, HttpStatusCode.PreconditionFailed, cancellationToken);
+    }
 
     /// <summary><c>project:dataset.table</c>, as BigQuery names a table in messages.</summary>
     public string QualifiedName(string table) => $"{_options.ProjectId}:{_options.Dataset}.{table}";

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using StreamHeal.Records;
 using StreamHeal.Sink.BigQuery.Protos;
 
@@ -56,8 +57,10 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
                 return new TableColumns(UserColumns(current), []);
             }
 
-            var fields = existing.Concat(missing.Select(field => field.Resource with { Mode = BigQueryRestTypes.Nullable })).ToArray();
-            if (await client.PatchAsync(table, fields, current.Etag, cancellationToken).ConfigureAwait(false) is { } patched)
+            // Existing fields go back untouched: re-sending them as name, type and mode would drop a customer's
+            // maxLength, policy tags or descriptions, and a RECORD without its nested fields is refused outright.
+            BigQueryFieldResource[] added = [.. missing.Select(field => field.Resource with { Mode = BigQueryRestTypes.Nullable })];
+            if (await client.PatchAsync(table, existing, added, current.Etag, cancellationToken).ConfigureAwait(false) is { } patched)
             {
                 return new TableColumns(UserColumns(patched), [.. missing.Select(field => field.Column.Name)]);
             }
@@ -86,12 +89,12 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
     }
 
     /// <summary>The wanted fields the table lacks; a present one of another type is a conflict.</summary>
-    private List<WantedField> Missing(string table, IReadOnlyList<BigQueryFieldResource> existing, WantedField[] wanted)
+    private List<WantedField> Missing(string table, IReadOnlyList<JsonElement> existing, WantedField[] wanted)
     {
-        var byName = new Dictionary<string, BigQueryFieldResource>(StringComparer.OrdinalIgnoreCase);
+        var byName = new Dictionary<string, (string Name, string? Type)>(StringComparer.OrdinalIgnoreCase);
         foreach (var field in existing)
         {
-            byName.TryAdd(field.Name, field);
+            byName.TryAdd(BigQueryFieldJson.Name(field), (BigQueryFieldJson.Name(field), BigQueryFieldJson.Type(field)));
         }
 
         var missing = new List<WantedField>();
@@ -103,7 +106,7 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
             }
             else if (BigQueryRestTypes.Parse(present.Type) != field.Column.Type)
             {
-                throw new SinkSchemaConflictException(client.QualifiedName(table), present.Name, field.Column.Type, present.Type);
+                throw new SinkSchemaConflictException(client.QualifiedName(table), present.Name, field.Column.Type, present.Type ?? "(no type)");
             }
         }
 
@@ -113,8 +116,9 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
     private static SinkColumn[] UserColumns(BigQueryTableResource table) =>
     [
         .. (table.Schema?.Fields ?? [])
-            .Where(field => !IsReserved(field.Name) && BigQueryRestTypes.Parse(field.Type) is not null)
-            .Select(field => new SinkColumn(field.Name, BigQueryRestTypes.Parse(field.Type)!.Value)),
+            .Select(field => (Name: BigQueryFieldJson.Name(field), Type: BigQueryRestTypes.Parse(BigQueryFieldJson.Type(field))))
+            .Where(field => !IsReserved(field.Name) && field.Type is not null)
+            .Select(field => new SinkColumn(field.Name, field.Type!.Value)),
     ];
 
     private static bool IsReserved(string name) => name.StartsWith('_') && (

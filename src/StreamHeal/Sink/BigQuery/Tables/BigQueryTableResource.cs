@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace StreamHeal.Sink.BigQuery.Tables;
@@ -15,8 +16,14 @@ internal sealed record BigQueryTableResource(
 
 internal sealed record BigQueryTableReference(string ProjectId, string DatasetId, string TableId);
 
-internal sealed record BigQueryTableSchemaResource(IReadOnlyList<BigQueryFieldResource>? Fields);
+/// <param name="Fields">
+/// Each field exactly as BigQuery returned it: a customer's table carries properties StreamHeal does not model
+/// (description, policy tags, maxLength, nested RECORD fields, properties added to the API later), and a PATCH
+/// replaces the whole field list, so whatever is not sent back is lost or refused. See <see cref="BigQueryFieldJson"/>.
+/// </param>
+internal sealed record BigQueryTableSchemaResource(IReadOnlyList<JsonElement>? Fields);
 
+/// <summary>A field StreamHeal creates: a column it writes.</summary>
 /// <param name="Type">A REST type name: legacy (INTEGER, FLOAT, BOOLEAN) as tables.get returns them, or standard SQL.</param>
 /// <param name="Mode">NULLABLE (also when absent), REQUIRED or REPEATED.</param>
 internal sealed record BigQueryFieldResource(string Name, string Type, string? Mode = null);
@@ -35,5 +42,6 @@ internal sealed record BigQueryErrorItem(string? Reason, string? Message);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(BigQueryTableResource))]
+[JsonSerializable(typeof(BigQueryFieldResource))]
 [JsonSerializable(typeof(BigQueryErrorEnvelope))]
 internal sealed partial class BigQueryTablesJsonContext : JsonSerializerContext;

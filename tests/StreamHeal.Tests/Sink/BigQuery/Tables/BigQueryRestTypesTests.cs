@@ -38,7 +38,7 @@ public sealed class BigQueryRestTypesTests
     [Fact]
     public void A_patch_body_names_only_the_schema_and_a_table_reads_with_its_etag()
     {
-        var patch = new BigQueryTableResource(Schema: new BigQueryTableSchemaResource([new BigQueryFieldResource("color", "STRING", "NULLABLE")]));
+        var patch = new BigQueryTableResource(Schema: new BigQueryTableSchemaResource([BigQueryFieldJson.From(new BigQueryFieldResource("color", "STRING", "NULLABLE"))]));
         var json = JsonSerializer.Serialize(patch, BigQueryTablesJsonContext.Default.BigQueryTableResource);
         var read = JsonSerializer.Deserialize(
             """{"kind":"bigquery#table","etag":"abc==","tableReference":{"projectId":"p","datasetId":"d","tableId":"t"},"schema":{"fields":[{"name":"id","type":"INTEGER"}]},"numRows":"3"}""",
@@ -47,6 +47,21 @@ public sealed class BigQueryRestTypesTests
         Assert.Equal("""{"schema":{"fields":[{"name":"color","type":"STRING","mode":"NULLABLE"}]}}""", json);
         Assert.Equal("abc==", read.Etag);
         Assert.Equal("t", read.TableReference!.TableId);
-        Assert.Equal(new BigQueryFieldResource("id", "INTEGER"), Assert.Single(read.Schema!.Fields!));
+        var field = Assert.Single(read.Schema!.Fields!);
+        Assert.Equal("id", BigQueryFieldJson.Name(field));
+        Assert.Equal("INTEGER", BigQueryFieldJson.Type(field));
+    }
+
+    [Fact]
+    public void A_field_read_is_written_back_as_it_came_unknown_and_nested_properties_included()
+    {
+        const string Field = """{"name":"audit","type":"RECORD","mode":"REPEATED","description":"who","futureProperty":{"x":[1,2.50,null]},"fields":[{"name":"by","type":"STRING","maxLength":"12","policyTags":{"names":["projects/p/locations/eu/taxonomies/1/policyTags/2"]}}]}""";
+        var read = JsonSerializer.Deserialize($$$"""{"etag":"e","schema":{"fields":[{{{Field}}}]}}""", BigQueryTablesJsonContext.Default.BigQueryTableResource)!;
+
+        var json = JsonSerializer.Serialize(read with { Etag = null }, BigQueryTablesJsonContext.Default.BigQueryTableResource);
+
+        Assert.Equal($$$"""{"schema":{"fields":[{{{Field}}}]}}""", json);
+        Assert.Equal("audit", BigQueryFieldJson.Name(read.Schema!.Fields![0]));
+        Assert.Equal("RECORD", BigQueryFieldJson.Type(read.Schema.Fields[0]));
     }
 }

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Hosting;
 
-namespace StreamHeal.Host;
+namespace StreamHeal.Hosting;
 
 /// <summary>
-/// Replaces the console lifetime of a server embedded in a command or test (the dev registry, the dev BigQuery),
-/// which would otherwise stop it on SIGINT/SIGTERM behind its owner's back.
+/// Replaces the console lifetime of a server embedded in a service, command or test (the health endpoint, the dev
+/// registry, the dev BigQuery), which would otherwise stop it on SIGINT/SIGTERM behind its owner's back.
 /// </summary>
 internal sealed class OwnerLifetime : IHostLifetime
 {

@@ -1,0 +1,56 @@
+using Confluent.Kafka;
+using StreamHeal.Offsets;
+
+namespace StreamHeal.Poll;
+
+/// <summary>
+/// What the poll thread knows of each partition it owns: the tracker generation of the assignment, the last offset
+/// polled and where the assignment started. Poll thread only, except <see cref="Snapshot"/>.
+/// </summary>
+internal sealed class PartitionPositions(OffsetTracker tracker)
+{
+    private readonly Dictionary<TopicPartition, long> _generations = [];
+    private readonly Dictionary<TopicPartition, long> _lastPolled = [];
+    private readonly Dictionary<TopicPartition, Offset> _starts = [];
+    private IReadOnlyList<TopicPartition> _snapshot = [];
+
+    public IReadOnlyCollection<TopicPartition> Owned => _generations.Keys;
+
+    public int Count => _generations.Count;
+
+    /// <summary>The owned partitions, safe to read from any thread.</summary>
+    public IReadOnlyList<TopicPartition> Snapshot => Volatile.Read(ref _snapshot);
+
+    public bool TryGetGeneration(TopicPartition partition, out long generation) => _generations.TryGetValue(partition, out generation);
+
+    public bool Owns(TopicPartition partition) => _generations.ContainsKey(partition);
+
+    public bool TryGetLastPolled(TopicPartition partition, out long offset) => _lastPolled.TryGetValue(partition, out offset);
+
+    /// <summary>Starts a new tracker generation for the partition; its earlier positions are forgotten.</summary>
+    public long Begin(TopicPartition partition, Offset start)
+    {
+        var generation = tracker.Assign(partition);
+        _generations[partition] = generation;
+        _lastPolled.Remove(partition);
+        _starts[partition] = start;
+        Publish();
+        return generation;
+    }
+
+    public void Polled(TopicPartition partition, long offset) => _lastPolled[partition] = offset;
+
+    /// <summary>Where the partition's next fetch starts: after the last polled offset, or where it was assigned.</summary>
+    public Offset NextPosition(TopicPartition partition) =>
+        _lastPolled.TryGetValue(partition, out var polled) ? new Offset(polled + 1) : _starts.GetValueOrDefault(partition, Offset.Unset);
+
+    public void Forget(TopicPartition partition)
+    {
+        _generations.Remove(partition);
+        _lastPolled.Remove(partition);
+        _starts.Remove(partition);
+        Publish();
+    }
+
+    private void Publish() => Volatile.Write(ref _snapshot, [.. _generations.Keys]);
+}

@@ -1,0 +1,222 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamHeal.Kafka;
+using StreamHeal.Offsets;
+using StreamHeal.Pipeline;
+using StreamHeal.Telemetry;
+
+namespace StreamHeal.Poll;
+
+/// <summary>
+/// The group's rebalance callbacks, run by librdkafka on the poll thread. An assigned partition starts at its committed
+/// offset (or per kafka.startFrom) under a new tracker generation; a revoked one first gets a bounded wait for its
+/// records in flight, then its complete range is committed; a lost one is dropped without a commit, because another
+/// member may own it already.
+/// </summary>
+internal sealed class RebalanceHandler(
+    PartitionPositions positions, OffsetTracker tracker, HoldQueue held, InFlightBudget budget, OffsetCommitter committer,
+    KafkaConditions conditions, PollOptions options, ILogger logger, TimeProvider time, Action<string, IReadOnlyList<int>>? onAssigned)
+{
+    // Wakes the revoke wait at least this often even when no completion signals it, to re-check the clock.
+    private static readonly TimeSpan WaitSlice = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Set when the assignment changed; the loop re-applies pauses and clears it.</summary>
+    public bool AssignmentChanged { get; set; }
+
+    /// <summary>Set on shutdown: Close() runs the revoke callback, and the drain already waited.</summary>
+    public bool Stopping { get; set; }
+
+    public IEnumerable<TopicPartitionOffset> OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
+    {
+        Dictionary<TopicPartition, Offset> committed = [];
+        try
+        {
+            foreach (var c in consumer.Committed(partitions, options.MetadataTimeout))
+            {
+                committed[c.TopicPartition] = c.Offset;
+            }
+        }
+        catch (KafkaException e)
+        {
+            // Without committed offsets the partitions start where librdkafka finds them; a missing one then shows up
+            // as an offset-reset error, which is handled like any other reset.
+            Log.KafkaError(logger, e.Error.Code, $"reading committed offsets on assignment: {e.Error.Reason}");
+        }
+
+        var start = new List<TopicPartitionOffset>(partitions.Count);
+        foreach (var partition in partitions)
+        {
+            var offset = StartOf(partition, committed);
+            positions.Begin(partition, offset);
+            start.Add(new TopicPartitionOffset(partition, offset));
+        }
+
+        AssignmentChanged = true;
+        foreach (var topic in partitions.GroupBy(static p => p.Topic))
+        {
+            Log.AssignmentStarts(logger, topic.Key, topic.Count(), StartSummary.Describe(topic, committed, options.StartFrom));
+            onAssigned?.Invoke(topic.Key, [.. topic.Select(static p => p.Partition.Value)]);
+        }
+
+        return start;
+    }
+
+    private Offset StartOf(TopicPartition partition, Dictionary<TopicPartition, Offset> committed)
+    {
+        if (!committed.TryGetValue(partition, out var offset))
+        {
+            return Offset.Unset;
+        }
+
+        if (offset.Value >= 0)
+        {
+            return offset;
+        }
+
+        return options.StartFrom == StartFrom.Earliest ? Offset.Beginning : Offset.End;
+    }
+
+    public void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> revoked)
+    {
+        var partitions = revoked.ConvertAll(static p => p.TopicPartition);
+        if (!Stopping)
+        {
+            WaitForPending(partitions);
+        }
+
+        committer.StoreAdvanced(force: true);
+        var final = new List<TopicPartitionOffset>(partitions.Count);
+        foreach (var partition in partitions)
+        {
+            if (tracker.Revoke(partition) is { } offset)
+            {
+                final.Add(new TopicPartitionOffset(partition, offset));
+            }
+
+            Forget(partition);
+        }
+
+        if (Stopping)
+        {
+            // Close() runs this callback. A synchronous commit from inside consumer_close can wait for ever on a group
+            // that is already leaving (seen with two members stopping at once); shutdown committed just before Close(),
+            // and librdkafka's auto-commit sends whatever is stored here as part of the close.
+            final.ForEach(offset => committer.TryStore(consumer, offset));
+        }
+        else
+        {
+            committer.CommitSync(consumer, final, "revoke");
+        }
+
+        AssignmentChanged = true;
+        Log.PartitionsRevoked(logger, string.Join(", ", partitions), string.Join(", ", final));
+    }
+
+    public void OnLost(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> lost)
+    {
+        // Another member may own these already: committing now could move its offsets, so nothing is committed.
+        foreach (var partition in lost)
+        {
+            tracker.Revoke(partition.TopicPartition);
+            Forget(partition.TopicPartition);
+        }
+
+        AssignmentChanged = true;
+        Log.PartitionsLost(logger, string.Join(", ", lost.Select(static p => p.TopicPartition)));
+    }
+
+    private void Forget(TopicPartition partition)
+    {
+        positions.Forget(partition);
+        held.Remove(partition, budget);
+        conditions.Forget(partition);
+    }
+
+    /// <summary>Waits, signalled by each completion, until the partitions' records in the pipeline are done or the bound passes.</summary>
+    private void WaitForPending(List<TopicPartition> partitions)
+    {
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            var pending = 0;
+            foreach (var partition in partitions)
+            {
+                pending += tracker.Pending(partition);
+            }
+
+            // Held records never reach the sink while we wait here, so they do not count.
+            pending -= held.CountOf(partitions);
+            if (pending <= 0)
+            {
+                return;
+            }
+
+            var left = options.RevokeDrainTimeout - time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                Log.RevokeTimedOut(logger, string.Join(", ", partitions), pending);
+                return;
+            }
+
+            tracker.WaitForCompletion(left < WaitSlice ? left : WaitSlice);
+        }
+    }
+}
+
+/// <summary>Where a topic's newly assigned partitions start, in one line however many partitions there are.</summary>
+internal static class StartSummary
+{
+    private const int ListedRanges = 8;
+
+    public static string Describe(IEnumerable<TopicPartition> partitions, Dictionary<TopicPartition, Offset> committed, StartFrom startFrom)
+    {
+        var fromCommitted = new List<int>();
+        var fromDefault = new List<int>();
+        var unknown = new List<int>();
+        foreach (var partition in partitions)
+        {
+            var list = !committed.TryGetValue(partition, out var offset) ? unknown : offset.Value >= 0 ? fromCommitted : fromDefault;
+            list.Add(partition.Partition.Value);
+        }
+
+        var parts = new List<string>(3);
+        if (fromCommitted.Count > 0)
+        {
+            parts.Add($"{Ranges(fromCommitted)} at their committed offsets");
+        }
+
+        if (fromDefault.Count > 0)
+        {
+            parts.Add($"{Ranges(fromDefault)} at the {(startFrom == StartFrom.Earliest ? "beginning" : "end")} (no committed offset, kafka.startFrom={startFrom})");
+        }
+
+        if (unknown.Count > 0)
+        {
+            parts.Add($"{Ranges(unknown)} where the broker says (committed offsets could not be read)");
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    /// <summary>"partitions 0-3, 7" style, with at most a few ranges listed.</summary>
+    public static string Ranges(List<int> partitions)
+    {
+        partitions.Sort();
+        var ranges = new List<string>();
+        var i = 0;
+        while (i < partitions.Count && ranges.Count < ListedRanges)
+        {
+            var j = i;
+            while (j + 1 < partitions.Count && partitions[j + 1] == partitions[j] + 1)
+            {
+                j++;
+            }
+
+            ranges.Add(i == j ? $"{partitions[i]}" : $"{partitions[i]}-{partitions[j]}");
+            i = j + 1;
+        }
+
+        var more = i < partitions.Count ? $" and {partitions.Count - i} more" : "";
+        return $"{(partitions.Count == 1 ? "partition" : "partitions")} {string.Join(", ", ranges)}{more}";
+    }
+}

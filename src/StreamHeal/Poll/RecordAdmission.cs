@@ -1,0 +1,86 @@
+using System.Threading.Tasks.Dataflow;
+using Confluent.Kafka;
+using StreamHeal.Offsets;
+using StreamHeal.Pipeline;
+using StreamHeal.Records;
+using StreamHeal.Telemetry;
+
+namespace StreamHeal.Poll;
+
+/// <summary>
+/// The one way a polled record enters the pipeline: its offset is registered with the tracker, it is charged to the
+/// in-flight budget and handed to decode (or held, in order). A record that librdkafka could not read enters the same
+/// way, already marked for the DLQ. Poll thread only.
+/// </summary>
+internal sealed class RecordAdmission(
+    ITargetBlock<IngestRecord> decode, HoldQueue held, PartitionPositions positions, OffsetTracker tracker, InFlightBudget budget,
+    PipelineMetrics metrics, KafkaConditions conditions)
+{
+    public void Accept(ConsumeResult<byte[]?, byte[]?> result)
+    {
+        var partition = result.TopicPartition;
+        conditions.MessageArrived(partition);
+        if (!positions.TryGetGeneration(partition, out var generation))
+        {
+            return; // A message of a partition that was just revoked; the next owner reads it.
+        }
+
+        if (positions.TryGetLastPolled(partition, out var last) && result.Offset.Value <= last)
+        {
+            return; // Already admitted under this assignment (its offset is registered); offsets must strictly increase.
+        }
+
+        Admit(partition, generation, new IngestRecord
+        {
+            Topic = result.Topic,
+            Partition = partition.Partition.Value,
+            Offset = result.Offset.Value,
+            Timestamp = result.Message.Timestamp.UtcDateTime,
+            Key = result.Message.Key,
+            Value = result.Message.Value,
+            Headers = result.Message.Headers,
+            AssignmentGeneration = generation,
+        });
+    }
+
+    /// <summary>
+    /// A message librdkafka delivered with an error about its own bytes (see <see cref="Kafka.ConsumeErrorAction.DeadLetter"/>):
+    /// it still has an offset, so it is registered and sent to the DLQ with what is known. A position this member has
+    /// already passed is ignored.
+    /// </summary>
+    /// <returns>False when nothing was admitted.</returns>
+    public bool AcceptUnreadable(ConsumeException e)
+    {
+        var position = e.ConsumerRecord?.TopicPartitionOffset;
+        if (position is null || position.Offset.Value < 0 || !positions.TryGetGeneration(position.TopicPartition, out var generation)
+            || (positions.TryGetLastPolled(position.TopicPartition, out var last) && position.Offset.Value <= last))
+        {
+            return false;
+        }
+
+        var message = e.ConsumerRecord!.Message;
+        var record = new IngestRecord
+        {
+            Topic = position.Topic,
+            Partition = position.Partition.Value,
+            Offset = position.Offset.Value,
+            Timestamp = message?.Timestamp.UtcDateTime ?? DateTime.UnixEpoch,
+            Key = message?.Key,
+            Value = message?.Value,
+            Headers = message?.Headers,
+            AssignmentGeneration = generation,
+        };
+        record.Fail(new DeadLetterReason("consume_error", $"{e.Error.Code}: {e.Error.Reason}", "poll"));
+        Admit(position.TopicPartition, generation, record);
+        return true;
+    }
+
+    private void Admit(TopicPartition partition, long generation, IngestRecord record)
+    {
+        tracker.Register(partition, generation, record.Offset);
+        positions.Polled(partition, record.Offset);
+        budget.Admit(record.Bytes);
+        metrics.RecordPolled();
+        held.Offer(decode, record);
+    }
+}

@@ -1,0 +1,34 @@
+using Confluent.Kafka;
+using StreamHeal.Kafka;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StreamHeal.IntegrationTests.Reliability;
+
+/// <summary>
+/// Partition-level Fetch errors: librdkafka reports them as consume errors carrying the partition's next fetch
+/// position, the offset of a real event not yet read. None of them may become a dead letter or move an offset.
+/// </summary>
+[Collection(ReliabilityCollection.Name)]
+public sealed class FetchErrorTests(ReliabilityFixture fixture, ITestOutputHelper output)
+{
+    private const string Family = "Fetch request errors";
+
+    [Fact]
+    public Task TopicAuthorizationFailed() => RunAsync(ErrorCode.TopicAuthorizationFailed);
+
+    [Fact]
+    public Task UnknownTopicOrPartition() => RunAsync(ErrorCode.UnknownTopicOrPart);
+
+    [Fact]
+    public Task NotLeaderForPartition() => RunAsync(ErrorCode.NotLeaderForPartition);
+
+    [Fact]
+    public Task RequestTimedOut() => RunAsync(ErrorCode.RequestTimedOut);
+
+    [Fact]
+    public Task KafkaStorageError() => RunAsync(ErrorCode.KafkaStorageError);
+
+    private Task RunAsync(ErrorCode error, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
+        RequestErrorFault.RunAsync(fixture, output, Family, KafkaApiKey.Fetch, error, test: $"{nameof(FetchErrorTests)}.{test}");
+}

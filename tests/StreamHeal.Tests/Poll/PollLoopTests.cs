@@ -1,0 +1,311 @@
+using System.Text;
+using System.Threading.Tasks.Dataflow;
+using Confluent.Kafka;
+using StreamHeal.Poll;
+using StreamHeal.Records;
+using Xunit;
+using static StreamHeal.Tests.Poll.PollLoopHarness;
+
+namespace StreamHeal.Tests.Poll;
+
+public sealed class PollLoopTests
+{
+    private static string Text(IngestRecord record) => record.Value is null ? "" : Encoding.UTF8.GetString(record.Value);
+
+    // The data-loss report: librdkafka reports a partition-level Fetch error at the partition's next fetch position.
+    // Dead-lettering it registered that offset, so the real event there was refused (offsets must increase) and lost.
+    [Fact]
+    public async Task A_fetch_authorization_error_at_the_next_position_is_a_condition_and_the_event_there_is_still_read()
+    {
+        await using var h = new PollLoopHarness();
+        int? before = null, during = null;
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.Script(_ => { before = h.Loop.KafkaConditions; return null; });
+        h.Consumer.ScriptError(ErrorCode.TopicAuthorizationFailed, new TopicPartitionOffset(P0, 1));
+        h.Consumer.ScriptError(ErrorCode.TopicAuthorizationFailed, new TopicPartitionOffset(P0, 1));
+        h.Consumer.Script(_ => { during = h.Loop.KafkaConditions; return null; });
+        h.Consumer.ScriptRecord(P0, 1, "e1");
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 2 && h.Consumer.ScriptDone; }, "both events");
+        Assert.Equal(["e0", "e1"], received.Select(Text));
+        Assert.All(received, r => Assert.False(r.IsDeadLetter));
+        Assert.Equal(0, before);
+        Assert.Equal(1, during);
+        await Until(() => h.Loop.KafkaConditions == 0, "the condition to clear when the event arrived");
+        Assert.Equal(2, h.Metrics.KafkaConditions);
+
+        received.ForEach(h.Complete);
+        await h.StopAsync();
+        Assert.Contains(h.Consumer.Commits, c => c.TopicPartition == P0 && c.Offset.Value == 2);
+    }
+
+    [Fact]
+    public async Task A_corrupt_message_goes_to_the_dead_letter_route_with_its_offset_and_the_next_one_is_read()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptError(ErrorCode.Local_BadMsg, new TopicPartitionOffset(P0, 0));
+        h.Consumer.ScriptRecord(P0, 1, "e1");
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 2; }, "the dead letter and the next event");
+        Assert.Equal(0, received[0].Offset);
+        Assert.Equal("consume_error", received[0].Failure?.Type);
+        Assert.False(received[1].IsDeadLetter);
+        Assert.Equal(0, h.Loop.KafkaConditions);
+    }
+
+    [Fact]
+    public async Task A_record_delivered_with_an_error_and_its_payload_is_dead_lettered_with_those_bytes()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptError(ErrorCode.Local_Fail, new TopicPartitionOffset(P0, 0), new Message<byte[]?, byte[]?> { Value = Encoding.UTF8.GetBytes("raw") });
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 1; }, "the dead letter");
+        Assert.Equal("raw", Text(received[0]));
+        Assert.Equal("consume_error", received[0].Failure?.Type);
+    }
+
+    [Fact]
+    public async Task A_condition_that_outlasts_fatal_after_stops_the_loop_naming_the_topic_and_the_fix_and_commits_nothing_unread()
+    {
+        await using var h = new PollLoopHarness(o => new PollOptions
+        {
+            Topics = o.Topics, BootstrapServers = o.BootstrapServers, GroupId = o.GroupId, FatalAfter = TimeSpan.FromMinutes(1),
+        });
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.Script(_ =>
+        {
+            foreach (var record in h.Received())
+            {
+                h.Complete(record);
+            }
+
+            return null;
+        });
+        h.Consumer.ScriptRepeatingError(ErrorCode.TopicAuthorizationFailed, new TopicPartitionOffset(P0, 1), TimeSpan.FromMilliseconds(500));
+        h.Start();
+
+        var error = await Assert.ThrowsAsync<KafkaConditionException>(() => h.Run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("events[0]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("TopicAuthorizationFailed", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Read and Describe on topic 'events'", error.Message, StringComparison.Ordinal);
+        Assert.All(h.Consumer.Commits.Concat(h.Consumer.Stored), c => Assert.True(c.Offset.Value <= 1, $"committed past the unread event: {c}"));
+        Assert.Contains(h.Consumer.Commits, c => c.Offset.Value == 1);
+    }
+
+    [Fact]
+    public async Task A_condition_not_reported_again_clears_by_itself()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptError(ErrorCode.NotLeaderForPartition, new TopicPartitionOffset(P0, 0));
+        int? during = null;
+        h.Consumer.Script(_ => { during = h.Loop.KafkaConditions; return null; });
+        h.Start();
+
+        // The fake clock runs as fast as the loop polls, so the condition is observed from inside the loop.
+        await Until(() => during is not null && h.Loop.KafkaConditions == 0, "the condition to clear after the quiet period");
+        Assert.Equal(1, during);
+        Assert.False(h.Run.IsCompleted);
+    }
+
+    [Fact]
+    public async Task All_brokers_down_lasts_until_the_brokers_answer_a_metadata_probe()
+    {
+        await using var h = new PollLoopHarness(o => new PollOptions
+        {
+            Topics = o.Topics, BootstrapServers = o.BootstrapServers, GroupId = o.GroupId, FatalAfter = TimeSpan.FromDays(1),
+        });
+        h.Consumer.BrokersAnswer = false;
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptClientError(ErrorCode.Local_AllBrokersDown);
+        h.Start();
+
+        await Until(() => h.Loop.KafkaConditions == 1 && Volatile.Read(ref h.Consumer.Probes) >= 3, "probes while the brokers are down");
+        // Well past the quiet period: "all brokers down" is said once, so silence does not mean they are back.
+        var since = h.Time.GetUtcNow();
+        await Until(() => h.Time.GetUtcNow() - since > TimeSpan.FromSeconds(60), "a minute of fake time");
+        Assert.Equal(1, h.Loop.KafkaConditions);
+
+        h.Consumer.BrokersAnswer = true;
+        await Until(() => h.Loop.KafkaConditions == 0, "the condition to clear when the brokers answer");
+    }
+
+    [Fact]
+    public async Task Brokers_down_past_fatal_after_stop_the_loop_naming_the_bootstrap_servers_without_a_blocking_commit()
+    {
+        await using var h = new PollLoopHarness(o => new PollOptions
+        {
+            Topics = o.Topics, BootstrapServers = o.BootstrapServers, GroupId = o.GroupId, FatalAfter = TimeSpan.FromMinutes(1),
+        });
+        h.Consumer.BrokersAnswer = false;
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.Script(_ =>
+        {
+            h.Received().ForEach(h.Complete);
+            return null;
+        });
+        h.Consumer.ScriptClientError(ErrorCode.Local_AllBrokersDown);
+        h.Start();
+
+        var error = await Assert.ThrowsAsync<KafkaConditionException>(() => h.Run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("broker-a:9092", error.Message, StringComparison.Ordinal);
+        Assert.Empty(h.Consumer.Commits);
+        Assert.Contains(h.Consumer.Stored, s => s.Offset.Value == 1);
+    }
+
+    [Fact]
+    public async Task One_brokers_connection_errors_are_shown_but_never_stop_the_service()
+    {
+        await using var h = new PollLoopHarness(o => new PollOptions
+        {
+            Topics = o.Topics, BootstrapServers = o.BootstrapServers, GroupId = o.GroupId, FatalAfter = TimeSpan.FromMinutes(1),
+        });
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRepeatingError(ErrorCode.Local_Transport, null, TimeSpan.FromSeconds(10));
+        h.Start();
+
+        await Until(() => h.Metrics.KafkaConditions >= 30, "five minutes of connection errors");
+        Assert.Equal(1, h.Loop.KafkaConditions);
+        Assert.False(h.Run.IsCompleted);
+    }
+
+    [Fact]
+    public async Task An_offset_reset_restarts_the_partition_at_the_earliest_kept_offset_and_counts_the_skipped_range()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.Watermarks = new WatermarkOffsets(10, 20);
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P0, 5));
+        h.Start();
+
+        await Until(() => h.Consumer.Assigns.Any(a => a.Any(p => p.TopicPartition == P0 && p.Offset.Value == 10)), "the reassignment at 10");
+        Assert.Equal(5, h.Metrics.OffsetResetSkipped);
+    }
+
+    private static async Task<List<IngestRecord>> TwoEventsThenARevokeAsync(PollLoopHarness h)
+    {
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.ScriptRecord(P0, 1, "e1");
+        h.Consumer.ScriptRevoke(P0);
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 2; }, "both events");
+        return received;
+    }
+
+    [Fact]
+    public async Task A_revoke_waits_for_the_partitions_records_then_commits_what_they_completed()
+    {
+        await using var h = new PollLoopHarness();
+        var received = await TwoEventsThenARevokeAsync(h);
+        Assert.Empty(h.Consumer.Commits);
+        received.ForEach(h.Complete);
+        await Until(() => h.Consumer.Commits.Any(c => c.TopicPartition == P0 && c.Offset.Value == 2), "the revoke commit");
+        Assert.Empty(h.Loop.Assignment);
+    }
+
+    [Fact]
+    public async Task A_revoke_gives_up_after_its_bound_and_commits_only_what_completed()
+    {
+        await using var h = new PollLoopHarness();
+        var received = await TwoEventsThenARevokeAsync(h);
+        h.Complete(received[0]);
+        while (h.Loop.Assignment.Count > 0)
+        {
+            h.Time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(10);
+        }
+
+        await Until(() => !h.Consumer.Commits.IsEmpty, "the revoke commit");
+        Assert.Equal([1L], h.Consumer.Commits.Select(c => c.Offset.Value));
+    }
+
+    [Fact]
+    public async Task A_commit_refused_during_a_rebalance_is_retried_on_the_injected_clock()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.CommitErrors.Enqueue(ErrorCode.RebalanceInProgress);
+        h.Consumer.CommitErrors.Enqueue(ErrorCode.RebalanceInProgress);
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 1; }, "the event");
+        h.Complete(received[0]);
+        var stopping = h.StopAsync();
+        while (!stopping.IsCompleted)
+        {
+            h.Time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(5);
+        }
+
+        await stopping;
+        Assert.Contains(h.Consumer.Commits, c => c.Offset.Value == 1);
+        Assert.Empty(h.Consumer.CommitErrors);
+    }
+
+    [Fact]
+    public async Task A_full_budget_pauses_every_partition_and_room_again_resumes_them()
+    {
+        await using var h = new PollLoopHarness(budgetRecords: 2);
+        h.Consumer.ScriptAssign(P0, P1);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.ScriptRecord(P1, 0, "f0");
+        h.Start();
+
+        Assert.False(h.Loop.IsPaused);
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 2 && h.Loop.IsPaused; }, "the pause");
+        Assert.True(h.Consumer.AllPaused);
+        received.ForEach(h.Complete);
+        await Until(() => !h.Loop.IsPaused && !h.Consumer.IsPaused(P0) && !h.Consumer.IsPaused(P1), "the resume");
+    }
+
+    [Fact]
+    public async Task Records_decode_cannot_take_yet_are_held_and_handed_over_in_order()
+    {
+        var decode = new BufferBlock<IngestRecord>(new DataflowBlockOptions { BoundedCapacity = 1 });
+        await using var h = new PollLoopHarness(decode: decode);
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.ScriptRecord(P0, 1, "e1");
+        h.Consumer.ScriptRecord(P0, 2, "e2");
+        h.Start();
+
+        var received = new List<string>();
+        while (received.Count < 3)
+        {
+            received.Add(Text(await decode.ReceiveAsync(TimeSpan.FromSeconds(30))));
+        }
+
+        Assert.Equal(["e0", "e1", "e2"], received);
+    }
+
+    [Fact]
+    public async Task A_healthy_loop_reports_no_condition_and_no_pause()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Start();
+
+        await Until(() => h.Received().Count == 1 && h.Loop.Assignment.Count == 1, "the event");
+        Assert.Equal(0, h.Loop.KafkaConditions);
+        Assert.False(h.Loop.IsPaused);
+        Assert.Equal(0, h.Metrics.KafkaConditions);
+    }
+}
