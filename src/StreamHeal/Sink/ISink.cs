@@ -59,7 +59,11 @@ public readonly record struct SinkRow(int Partition, long Offset, DateTimeOffset
 /// Rows for one table from one topic. <see cref="Columns"/> is the table's full column set as the schema
 /// state knows it (user columns only; the sink adds its own <c>_kafka_*</c>, <c>_ingested_at</c> and <c>_quarantine</c>).
 /// </summary>
-public sealed record SinkBatch(string Table, string Topic, IReadOnlyList<SinkColumn> Columns, IReadOnlyList<SinkRow> Rows);
+public sealed record SinkBatch(string Table, string Topic, IReadOnlyList<SinkColumn> Columns, IReadOnlyList<SinkRow> Rows)
+{
+    /// <summary>0 for a batch's first try; the caller's retry of the same rows after a <see cref="SinkUnavailableException"/> counts up, so a sink can resume what an earlier try did.</summary>
+    public int Attempt { get; init; }
+}
 
 public enum RowOutcome : byte
 {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Batch;
@@ -184,7 +185,9 @@ internal sealed class SinkStage
         }
 
         var sinkBatch = new SinkBatch(table, records[0].Topic, snapshot.Columns, new ArraySegment<SinkRow>(rows, 0, records.Count));
-        var result = await _retry.ExecuteAsync(static (s, ct) => s.sink.WriteAsync(s.sinkBatch, ct), (sink: _sink, sinkBatch), cancellationToken);
+        var attempts = new StrongBox<int>(-1);
+        var result = await _retry.ExecuteAsync(
+            static (s, ct) => s.sink.WriteAsync(s.sinkBatch with { Attempt = ++s.attempts.Value }, ct), (sink: _sink, sinkBatch, attempts), cancellationToken);
         ArrayPool<SinkRow>.Shared.Return(rows, clearArray: true);
 
         var written = 0;

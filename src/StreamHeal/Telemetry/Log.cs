@@ -113,6 +113,12 @@ internal static partial class Log
     [LoggerMessage(1207, LogLevel.Warning, "BigQuery table {Table} partition {Partition}: stream {Stream} is finalized with {RowCount} rows; continuing on a new stream")]
     public static partial void BigQueryStreamFinalized(ILogger logger, string table, int partition, string stream, long rowCount);
 
+    [LoggerMessage(1600, LogLevel.Error, "EXACTLY-ONCE LOST: BigQuery table {Table} partition {Partition}: the latest exactly-once checkpoint cannot be read ({Reason}); where its stream stands is unknown, so rows from the committed Kafka offset go to a new stream and may duplicate rows already written")]
+    public static partial void BigQueryCheckpointUnreadable(ILogger logger, string table, int partition, string reason);
+
+    [LoggerMessage(1601, LogLevel.Warning, "BigQuery table {Table} partition {Partition}: given up, another member owns it now ({Reason}); this member writes nothing more for it until it is assigned here again")]
+    public static partial void BigQueryPartitionFenced(ILogger logger, string table, int partition, string reason);
+
     [LoggerMessage(1044, LogLevel.Information, "Paused {Partitions}: their table is held by the sink")]
     public static partial void TopicHeld(ILogger logger, string partitions);
 

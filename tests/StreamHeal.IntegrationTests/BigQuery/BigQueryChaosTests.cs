@@ -56,42 +56,11 @@ public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHel
         var seed = Environment.TickCount;
         var random = new Random(seed);
         output.WriteLine($"{delivery}: random seed {seed}");
-        var config = Path.Combine(scenario.Directory, "streamheal.json");
-        await File.WriteAllTextAsync(config, $$"""
-            {
-              "kafka": { "bootstrapServers": "{{scenario.BootstrapServers}}", "groupId": "{{scenario.Group}}", "topics": ["{{scenario.Topic}}"], "sessionTimeoutMs": 6000, "autoCommitIntervalMs": 200 },
-              "sink": {
-                "type": "bigquery",
-                "bigquery": {
-                  "projectId": "{{options.ProjectId}}", "dataset": "{{options.Dataset}}", "delivery": "{{delivery}}",
-                  "writeEndpoint": "{{fake.WriteEndpoint}}", "restEndpoint": "{{fake.RestEndpoint}}", "auth": "none",
-                  "schemaPollInterval": "00:00:00.200"
-                }
-              },
-              "decode": { "maxPayloadBytes": 65536 },
-              "batch": { "maxRows": 500, "linger": "00:00:00.100" },
-              "health": { "port": 0, "statusIntervalSeconds": 1 }
-            }
-            """);
+        var config = await WriteConfigAsync(scenario, fake, options, delivery);
 
         var produced = new List<(int Partition, long Offset)>();
         using var stopProducing = new CancellationTokenSource();
-        var producing = Task.Run(async () =>
-        {
-            for (var round = 0; !stopProducing.IsCancellationRequested; round++)
-            {
-                // Few poison events: every replay after a kill dead-letters them again, and the mock keeps only 5 MiB
-                // per DLQ partition, which 70 KB oversized values repeated ten times would exceed.
-                var positions = await new DemoProducer(scenario.BootstrapServers, scenario.Topic, Partitions, new SyntheticEvents(seed + round, 0.001))
-                    .ProduceAsync(300, CancellationToken.None);
-                lock (produced)
-                {
-                    produced.AddRange(positions);
-                }
-
-                await Task.Delay(100, CancellationToken.None);
-            }
-        });
+        var producing = ProduceSteadilyAsync(scenario, seed, produced, stopProducing.Token);
 
         var logs = new List<string>();
         var killsInFlight = 0;
@@ -128,11 +97,8 @@ public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHel
         Assert.Empty((await TopicWatermarks.QueryAsync(scenario.BootstrapServers, scenario.Topic + ".dlq")).DroppedByRetention());
         var dlq = DeadLetterReader.ReadAll(scenario.BootstrapServers, scenario.Topic + ".dlq", TimeSpan.FromSeconds(60));
         var rows = fake.Store.RowRecordsOf(tablePath);
-        var verdict = IngestionVerdict.Compute(
-            produced,
-            rows.Select(r => ((int)Convert.ToInt64(r.Values[ReservedColumns.KafkaPartition]), Convert.ToInt64(r.Values[ReservedColumns.KafkaOffset]))),
-            dlq.Select(d => (d.OriginalPartition, d.OriginalOffset)).Distinct());
-        output.WriteLine($"{delivery}: {verdict}; kills during an append: {killsInFlight}/{Kills}");
+        var verdict = Verdict(scenario, fake, tablePath, produced);
+        output.WriteLine($"{delivery}: kills during an append: {killsInFlight}/{Kills}");
         if (verdict.Missing > 0)
         {
             var present = rows.Select(r => ((int)Convert.ToInt64(r.Values[ReservedColumns.KafkaPartition]), Convert.ToInt64(r.Values[ReservedColumns.KafkaOffset])))
@@ -163,4 +129,108 @@ public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHel
 
         return (verdict, rows.Count, killsInFlight);
     }
+
+    /// <summary>
+    /// Two replicas of one group share the partitions while appends are slow: a second member joins (partitions move
+    /// away from the first while its appends are in flight), then the first leaves and the second takes everything
+    /// over. Both write in the moves; every (partition, offset) must still be in the table exactly once.
+    /// </summary>
+    [Fact]
+    public async Task Two_members_moving_partitions_during_in_flight_appends_write_every_row_once()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "bq-owners", Partitions);
+        await using var fake = await FakeBigQuery.StartAsync();
+        fake.Faults.AppendLatency = TimeSpan.FromMilliseconds(250);
+        var options = BigQuerySinkScope.For(fake, BigQuerySinkOptions.ExactlyOnce);
+        kafka.Cluster.CreateTopic(options.CheckpointTopicFor(scenario.Group), 1);
+        var tablePath = options.TablePath(scenario.Table);
+        var config = await WriteConfigAsync(scenario, fake, options, BigQuerySinkOptions.ExactlyOnce);
+        var produced = new List<(int Partition, long Offset)>();
+        using var stopProducing = new CancellationTokenSource();
+        var producing = ProduceSteadilyAsync(scenario, Environment.TickCount, produced, stopProducing.Token);
+
+        var moves = new List<bool>();
+        await using var first = ChildProcess.Start("dotnet", HostExecutable.Dll, "run", "--config", config);
+        await Eventually.Until(() => first.HasExited || fake.Store.RowRecordsOf(tablePath).Count > 500, TimeSpan.FromSeconds(60), $"the first member writing; stderr: {first.StandardError}");
+        await using var second = ChildProcess.Start("dotnet", HostExecutable.Dll, "run", "--config", config);
+        await Eventually.Until(
+            () => second.HasExited || WrittenBy(fake, tablePath, second.StandardOutput),
+            TimeSpan.FromSeconds(90), $"the second member writing; stderr: {second.StandardError}");
+        moves.Add(fake.Appends.InFlight > 0);
+
+        var at = DateTimeOffset.UtcNow;
+        first.Terminate();
+        Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        moves.Add(fake.Appends.WasInFlightAt(at));
+        await stopProducing.CancelAsync();
+        await producing;
+        await scenario.WaitForCommittedEndAsync(TimeSpan.FromMinutes(2));
+        second.Terminate();
+        Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+
+        var fenced = (first.StandardOutput + second.StandardOutput).Split('\n').Count(l => l.Contains("another member owns it", StringComparison.Ordinal));
+        output.WriteLine($"appends in flight at the moves: {string.Join(", ", moves)}; partitions given up by a fenced member: {fenced}");
+        var verdict = Verdict(scenario, fake, tablePath, produced);
+        Assert.Equal(0, verdict.Missing);
+        Assert.Equal(0, verdict.Duplicates);
+        Assert.Equal(verdict.Produced, verdict.Sunk + verdict.DeadLettered);
+        Assert.Contains(true, moves);
+    }
+
+    /// <summary>Whether the member whose output this is has written a row: a partition resumed on it, and rows followed.</summary>
+    private static bool WrittenBy(FakeBigQuery fake, string tablePath, string memberOutput) =>
+        memberOutput.Contains("resuming on stream", StringComparison.Ordinal) && fake.Store.RowRecordsOf(tablePath).Count > 0;
+
+    private IngestionVerdict Verdict(PipelineScenario scenario, FakeBigQuery fake, string tablePath, List<(int Partition, long Offset)> produced)
+    {
+        var dlq = DeadLetterReader.ReadAll(scenario.BootstrapServers, scenario.Topic + ".dlq", TimeSpan.FromSeconds(60));
+        var rows = fake.Store.RowRecordsOf(tablePath);
+        var verdict = IngestionVerdict.Compute(
+            produced,
+            rows.Select(r => ((int)Convert.ToInt64(r.Values[ReservedColumns.KafkaPartition]), Convert.ToInt64(r.Values[ReservedColumns.KafkaOffset]))),
+            dlq.Select(d => (d.OriginalPartition, d.OriginalOffset)).Distinct());
+        output.WriteLine($"verdict: {verdict}");
+        return verdict;
+    }
+
+    private static async Task<string> WriteConfigAsync(PipelineScenario scenario, FakeBigQuery fake, BigQuerySinkOptions options, string delivery)
+    {
+        var config = Path.Combine(scenario.Directory, "streamheal.json");
+        await File.WriteAllTextAsync(config, $$"""
+            {
+              "kafka": { "bootstrapServers": "{{scenario.BootstrapServers}}", "groupId": "{{scenario.Group}}", "topics": ["{{scenario.Topic}}"], "sessionTimeoutMs": 6000, "autoCommitIntervalMs": 200 },
+              "sink": {
+                "type": "bigquery",
+                "bigquery": {
+                  "projectId": "{{options.ProjectId}}", "dataset": "{{options.Dataset}}", "delivery": "{{delivery}}",
+                  "writeEndpoint": "{{fake.WriteEndpoint}}", "restEndpoint": "{{fake.RestEndpoint}}", "auth": "none",
+                  "schemaPollInterval": "00:00:00.200"
+                }
+              },
+              "decode": { "maxPayloadBytes": 65536 },
+              "batch": { "maxRows": 500, "linger": "00:00:00.100" },
+              "health": { "port": 0, "statusIntervalSeconds": 1 }
+            }
+            """);
+
+        return config;
+    }
+
+    /// <summary>Produces rounds of 300 events, few of them poison, until stopped; <paramref name="produced"/> collects their positions.</summary>
+    private static Task ProduceSteadilyAsync(PipelineScenario scenario, int seed, List<(int Partition, long Offset)> produced, CancellationToken stop) => Task.Run(async () =>
+    {
+        for (var round = 0; !stop.IsCancellationRequested; round++)
+        {
+            // Few poison events: every replay after a kill dead-letters them again, and the mock keeps only 5 MiB
+            // per DLQ partition, which 70 KB oversized values repeated ten times would exceed.
+            var positions = await new DemoProducer(scenario.BootstrapServers, scenario.Topic, Partitions, new SyntheticEvents(seed + round, 0.001))
+                .ProduceAsync(300, CancellationToken.None);
+            lock (produced)
+            {
+                produced.AddRange(positions);
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+    });
 }

@@ -37,6 +37,7 @@ public sealed class BigQueryFakeFaultTests : IAsyncLifetime
         Assert.Equal(StatusCode.NotFound, append.StatusCode);
         Assert.Equal(StatusCode.NotFound, read.StatusCode);
         Assert.Equal(SinkErrorAction.Fatal, SinkErrors.Classify(read));
+        Assert.Equal(SinkErrorAction.StreamGone, SinkErrors.Classify(append, onStream: true));
         Assert.Equal(2, Fake.Store.RowsOf(Table).Count);
     }
 

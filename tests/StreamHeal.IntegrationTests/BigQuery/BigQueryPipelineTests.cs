@@ -63,7 +63,33 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
             await PipelineScenario.WaitForDoneAsync(produced.Length, TimeSpan.FromMinutes(2), pipeline);
             output.WriteLine(sink.StatusLine);
             Assert.Equal(30, sink.Stats.Throttles);
-            Assert.True(pipeline.Metrics.SinkRetries > 0, "the storm outlasted the sink's quick retries and the stage retried the batch in place");
+            Assert.True(pipeline.Metrics.SinkRetries > 0, "the stage retried the batch in place");
+            await stop.CancelAsync();
+            await running;
+            await pipeline.DisposeAsync();
+        }
+
+        PipelineScenario.AssertOk(await VerifyAsync(scenario, fake, produced));
+    }
+
+    [Fact]
+    public async Task A_single_broken_append_is_retried_by_the_pipeline_retry_and_nothing_is_dropped()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "bq-onefail", partitions: 4);
+        await using var fake = await FakeBigQuery.StartAsync();
+        var produced = await scenario.ProduceAsync(10_000, seed: 24);
+        var holds = new TopicHolds();
+        await using (var sink = await OpenSinkAsync(scenario, fake, scenario.Settings().Kafka, holds, BigQuerySinkOptions.ExactlyOnce))
+        {
+            var (pipeline, running, stop) = scenario.Start(sink, holds: holds);
+            await Eventually.Until(() => pipeline.Metrics.Sunk > 1_000, TimeSpan.FromSeconds(60), "1,000 rows sunk");
+            fake.Faults.FailNext(StatusCode.Unavailable, 1);
+            await PipelineScenario.WaitForDoneAsync(produced.Length, TimeSpan.FromMinutes(2), pipeline);
+            output.WriteLine(sink.StatusLine);
+            // One retry layer: the sink does not retry on its own, the stage's retry takes the batch again once.
+            Assert.Equal(0, fake.Faults.Pending);
+            Assert.Equal(1, pipeline.Metrics.SinkRetries);
+            Assert.Equal(1, sink.Stats.Reconnects);
             await stop.CancelAsync();
             await running;
             await pipeline.DisposeAsync();

@@ -44,7 +44,7 @@ public sealed class BigQuerySchemaPropagationTests : IAsyncLifetime
         var accepted = await old.AppendAsync(during, 2);
         var streamDuring = await Client.GetWriteStreamAsync(stream.Name, CancellationToken.None);
 
-        Assert.Equal(SinkErrorAction.DeadLetterRows, SinkErrors.Classify(refused));
+        Assert.Equal(SinkErrorAction.AwaitColumns, SinkErrors.Classify(refused));
         Assert.All(refused.RowErrors, error => Assert.Contains("'color'", error.Message, StringComparison.Ordinal));
         Assert.Contains("unknown field", refused.RowErrors[0].Message, StringComparison.Ordinal);
         Assert.Equal(StorageError.Types.StorageErrorCode.SchemaMismatchExtraFields, refused.Error.Details.Single().Unpack<StorageError>().Code);

@@ -80,14 +80,14 @@ internal sealed class BigQuerySinkScope : IAsyncDisposable
         return new SinkRow(partition, offset, DateTimeOffset.UnixEpoch.AddSeconds(offset), row);
     }
 
-    /// <summary>Writes like the sink stage does: the same batch again after every transient failure, until it goes through.</summary>
+    /// <summary>Writes like the sink stage does: the same batch again, as its next attempt, after every transient failure, until it goes through.</summary>
     public static async Task<SinkBatchResult> WriteUntilDoneAsync(ISink sink, SinkBatch batch, int maxTries = 50)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await sink.WriteAsync(batch, CancellationToken.None);
+                return await sink.WriteAsync(batch with { Attempt = attempt - 1 }, CancellationToken.None);
             }
             catch (SinkUnavailableException) when (attempt < maxTries)
             {

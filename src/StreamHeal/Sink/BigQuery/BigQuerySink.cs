@@ -20,7 +20,6 @@ public sealed class BigQuerySink : ISink
     private readonly TopicHolds _holds;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly Func<double> _random;
     private readonly AdaptiveConcurrency _concurrency;
     private readonly ConcurrentDictionary<string, TableWriter> _writers = new(StringComparer.Ordinal);
     private readonly IDisposable[] _owned;
@@ -28,7 +27,7 @@ public sealed class BigQuerySink : ISink
 
     internal BigQuerySink(
         BigQuerySinkOptions options, IBigQueryTableSchemas tables, BigQueryWriteClient client, CheckpointStore? checkpoints,
-        TopicHolds holds, TimeProvider timeProvider, ILogger logger, Func<double>? random = null, params IDisposable[] owned)
+        TopicHolds holds, TimeProvider timeProvider, ILogger logger, params IDisposable[] owned)
     {
         if (options.IsExactlyOnce && checkpoints is null)
         {
@@ -42,7 +41,6 @@ public sealed class BigQuerySink : ISink
         _holds = holds;
         _timeProvider = timeProvider;
         _logger = logger;
-        _random = random ?? Random.Shared.NextDouble;
         _owned = owned;
         _concurrency = new AdaptiveConcurrency(options.MaxInFlightAppends);
         Stats.ObserveConcurrency(() => _concurrency.Limit);
@@ -118,5 +116,5 @@ public sealed class BigQuerySink : ISink
 
     private TableWriter Writer(string table) =>
         _writers.GetOrAdd(table, static (name, sink) => new TableWriter(
-            name, sink._options, sink._client, sink._checkpoints, sink._holds, sink._concurrency, sink.Stats, sink._timeProvider, sink._logger, sink._random), this);
+            name, sink._options, sink._client, sink._checkpoints, sink._holds, sink._concurrency, sink.Stats, sink._timeProvider, sink._logger), this);
 }

@@ -30,7 +30,7 @@ public static class BigQuerySinkFactory
             IDisposable[] owned = checkpoints is null ? [writeClient, tableClient] : [writeClient, tableClient, checkpoints];
             return new BigQuerySink(
                 options, new BigQueryTableManager(tableClient, options), writeClient, checkpoints, holds, timeProvider,
-                loggerFactory.CreateLogger("StreamHeal.Sink.BigQuery"), random: null, owned);
+                loggerFactory.CreateLogger("StreamHeal.Sink.BigQuery"), owned);
         }
         catch
         {

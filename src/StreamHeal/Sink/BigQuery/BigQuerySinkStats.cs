@@ -13,9 +13,12 @@ public sealed class BigQuerySinkStats
     private long _suffixSearches;
     private long _guaranteeLosses;
     private long _checkpoints;
+    private long _unreadableCheckpoints;
+    private long _fencedPartitions;
     private int _heldTables;
     private int _stoppedTables;
     private Func<int>? _concurrencyLimit;
+    private string? _configurationProblem;
 
     public long Appends => Interlocked.Read(ref _appends);
 
@@ -41,6 +44,15 @@ public sealed class BigQuerySinkStats
     /// <summary>Tables BigQuery refuses (permissions, missing table): their partitions are paused.</summary>
     public int StoppedTables => Volatile.Read(ref _stoppedTables);
 
+    /// <summary>Why BigQuery cannot be reached through no fault of its own (e.g. a refused certificate), until an append goes through; else null.</summary>
+    public string? ConfigurationProblem => Volatile.Read(ref _configurationProblem);
+
+    /// <summary>Exactly-once checkpoints that did not parse: where their stream stood is unknown.</summary>
+    public long UnreadableCheckpoints => Interlocked.Read(ref _unreadableCheckpoints);
+
+    /// <summary>Partitions given up because another member claimed them (a higher checkpoint epoch).</summary>
+    public long FencedPartitions => Interlocked.Read(ref _fencedPartitions);
+
     public int ConcurrencyLimit => _concurrencyLimit?.Invoke() ?? 0;
 
     internal void ObserveConcurrency(Func<int> limit) => _concurrencyLimit = limit;
@@ -61,10 +73,24 @@ public sealed class BigQuerySinkStats
 
     internal void RecordCheckpoint() => Interlocked.Increment(ref _checkpoints);
 
+    internal void RecordUnreadableCheckpoint() => Interlocked.Increment(ref _unreadableCheckpoints);
+
+    internal void RecordFencedPartition() => Interlocked.Increment(ref _fencedPartitions);
+
+    internal void RecordConfigurationProblem(string problem) => Volatile.Write(ref _configurationProblem, problem);
+
+    internal void ClearConfigurationProblem()
+    {
+        if (Volatile.Read(ref _configurationProblem) is not null)
+        {
+            Volatile.Write(ref _configurationProblem, null);
+        }
+    }
+
     internal void AdjustHeldTables(int delta) => Interlocked.Add(ref _heldTables, delta);
 
     internal void AdjustStoppedTables(int delta) => Interlocked.Add(ref _stoppedTables, delta);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"bigquery(appends={Appends} concurrency={ConcurrencyLimit} throttled={Throttles} reconnects={Reconnects} row-errors={RowErrors} held-tables={HeldTables} stopped-tables={StoppedTables}{(GuaranteeLosses > 0 ? $" EXACTLY-ONCE-LOST={GuaranteeLosses}" : "")})");
+        $"bigquery(appends={Appends} concurrency={ConcurrencyLimit} throttled={Throttles} reconnects={Reconnects} row-errors={RowErrors} held-tables={HeldTables} stopped-tables={StoppedTables}{(GuaranteeLosses > 0 ? $" EXACTLY-ONCE-LOST={GuaranteeLosses}" : "")}{(UnreadableCheckpoints > 0 ? $" unreadable-checkpoints={UnreadableCheckpoints}" : "")}{(FencedPartitions > 0 ? $" fenced-partitions={FencedPartitions}" : "")}{(ConfigurationProblem is { } problem ? $" CONFIGURATION PROBLEM (not an outage): {problem}" : "")})");
 }

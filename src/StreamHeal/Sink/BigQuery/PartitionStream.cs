@@ -2,21 +2,25 @@ using StreamHeal.Sink.BigQuery.Checkpoints;
 
 namespace StreamHeal.Sink.BigQuery;
 
-/// <summary>One Kafka partition's COMMITTED stream in exactly-once mode, and where it stands.</summary>
+/// <summary>One Kafka partition's COMMITTED stream in exactly-once mode, and where it stands. Used by one task at a time.</summary>
 internal sealed class PartitionStream
 {
     private readonly List<long> _rejected;
 
-    public PartitionStream(int partition, StreamCheckpoint? checkpoint)
+    public PartitionStream(int partition, StreamCheckpoint? checkpoint, long epoch)
     {
         Partition = partition;
-        Stream = checkpoint?.Stream;
-        NextRow = checkpoint?.NextRow ?? 0;
+        Epoch = epoch;
+        Stream = string.IsNullOrEmpty(checkpoint?.Stream) ? null : checkpoint.Stream;
+        NextRow = Stream is null ? 0 : checkpoint!.NextRow;
         NextKafka = checkpoint?.NextKafka ?? -1;
         _rejected = [.. checkpoint?.Rejected ?? []];
     }
 
     public int Partition { get; }
+
+    /// <summary>This member's checkpoint epoch for the partition (see <see cref="CheckpointStore"/>).</summary>
+    public long Epoch { get; }
 
     /// <summary>The stream's name, or null until one is created.</summary>
     public string? Stream { get; private set; }
@@ -28,6 +32,9 @@ internal sealed class PartitionStream
     public long NextKafka { get; set; }
 
     public StreamAppender? Appender { get; set; }
+
+    /// <summary>Another member owns the partition now: nothing more is written for it by this one.</summary>
+    public bool Fenced { get; set; }
 
     public bool IsRejected(long offset) => _rejected.Contains(offset);
 
@@ -54,5 +61,5 @@ internal sealed class PartitionStream
         NextRow = 0;
     }
 
-    public StreamCheckpoint ToCheckpoint() => new(Stream!, NextRow, NextKafka, [.. _rejected]);
+    public StreamCheckpoint ToCheckpoint() => new(Stream!, NextRow, NextKafka, [.. _rejected], Epoch);
 }

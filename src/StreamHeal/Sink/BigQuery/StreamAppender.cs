@@ -1,23 +1,18 @@
 using Grpc.Core;
-using StreamHeal.Retry;
 using StreamHeal.Sink.BigQuery.Protos;
 
 namespace StreamHeal.Sink.BigQuery;
 
 /// <summary>
-/// Appends to one write stream over one AppendRows connection, reopening it when it breaks and backing off when
-/// BigQuery throttles. Hiccups are retried a few times here; after that the caller sees a
-/// <see cref="SinkUnavailableException"/> and the sink stage retries the batch in place (the sink remembers what of it is
-/// done). Answers BigQuery gives about the rows themselves (offsets, row errors, invalid requests) are returned, not thrown.
+/// Appends to one write stream over one AppendRows connection, opening it when needed. There is no retry here: a
+/// broken connection or a throttle surfaces at once as a <see cref="SinkUnavailableException"/>, and the sink stage's
+/// retry (its backoff, its circuit breaker, its injected clock) retries the batch in place; the sink remembers what of it
+/// is done. Answers BigQuery gives on a live connection are returned, not thrown, for the caller to classify once.
 /// </summary>
 internal sealed class StreamAppender(
-    BigQueryWriteClient client, string streamName, BigQueryRowLayout layout, AdaptiveConcurrency limiter, BigQuerySinkStats stats, Func<double> random)
+    BigQueryWriteClient client, string streamName, BigQueryRowLayout layout, AdaptiveConcurrency limiter, BigQuerySinkStats stats)
     : IAsyncDisposable
 {
-    private const int QuickAttempts = 4;
-    private static readonly TimeSpan BaseDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
-
     private BigQueryAppendConnection? _connection;
 
     public string StreamName { get; } = streamName;
@@ -39,89 +34,65 @@ internal sealed class StreamAppender(
         await CloseAsync().ConfigureAwait(false);
     }
 
-    /// <exception cref="SinkUnavailableException">The stream kept failing or throttling.</exception>
+    /// <exception cref="SinkUnavailableException">The connection broke or could not be opened (a retry may help).</exception>
     /// <exception cref="BigQueryStreamGoneException">The stream does not exist (any more).</exception>
-    /// <exception cref="BigQueryTableUnavailableException">BigQuery refuses for a reason a retry will not fix.</exception>
+    /// <exception cref="BigQueryTableUnavailableException">BigQuery refuses the call for a reason a retry will not fix.</exception>
     public async Task<AppendRowsResponse> AppendAsync(ReadOnlyMemory<byte> rows, int rowCount, long? offset, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        await limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            SinkErrorAction action;
-            string reason;
-            await limiter.AcquireAsync(cancellationToken).ConfigureAwait(false);
-            try
+            _connection ??= await client.OpenAppendAsync(StreamName, Layout, cancellationToken).ConfigureAwait(false);
+            var response = await _connection.AppendAsync(rows, rowCount, offset, cancellationToken).ConfigureAwait(false);
+            stats.RecordAppend();
+            stats.ClearConfigurationProblem();
+            if (response.UpdatedSchema is { } updated)
             {
-                _connection ??= await client.OpenAppendAsync(StreamName, Layout, cancellationToken).ConfigureAwait(false);
-                var response = await _connection.AppendAsync(rows, rowCount, offset, cancellationToken).ConfigureAwait(false);
-                stats.RecordAppend();
-                if (response.UpdatedSchema is { } updated)
-                {
-                    UpdatedSchema = updated;
-                }
-
-                action = SinkErrors.Classify(response);
-                if (response.Error is { } error && (StatusCode)error.Code is StatusCode.NotFound)
-                {
-                    throw new BigQueryStreamGoneException(StreamName, $"NotFound: {error.Message}");
-                }
-
-                if (response.Error is { } denied && (StatusCode)denied.Code is StatusCode.PermissionDenied)
-                {
-                    throw new BigQueryTableUnavailableException(
-                        $"BigQuery refused appends to {StreamName} (PermissionDenied: {denied.Message}). Grant the service account roles/bigquery.dataEditor on the dataset.");
-                }
-
-                if (action is not (SinkErrorAction.Reconnect or SinkErrorAction.BackOff))
-                {
-                    if (action == SinkErrorAction.None)
-                    {
-                        limiter.OnSuccess();
-                    }
-
-                    return response;
-                }
-
-                reason = $"{(StatusCode)response.Error.Code}: {response.Error.Message}";
+                UpdatedSchema = updated;
             }
-            catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                await CloseAsync().ConfigureAwait(false);
-                action = SinkErrors.Classify(e);
-                reason = $"{e.StatusCode}: {e.Status.Detail}";
-                if (e.StatusCode == StatusCode.NotFound)
-                {
-                    throw new BigQueryStreamGoneException(StreamName, reason);
-                }
 
-                if (action == SinkErrorAction.Fatal)
-                {
+            if (SinkErrors.Classify(response) == SinkErrorAction.None)
+            {
+                limiter.OnSuccess();
+            }
+
+            return response;
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            await CloseAsync().ConfigureAwait(false);
+            var action = SinkErrors.Classify(e, onStream: true);
+            var reason = $"{e.StatusCode}: {e.Status.Detail}";
+            switch (action)
+            {
+                case SinkErrorAction.StreamGone:
+                    throw new BigQueryStreamGoneException(StreamName, reason);
+                case SinkErrorAction.Reconnect or SinkErrorAction.BackOff:
+                    await OnTransientAsync(action).ConfigureAwait(false);
+                    throw BigQueryCallFailure.Transient($"BigQuery append to {StreamName} failed", e, stats);
+                default:
                     throw new BigQueryTableUnavailableException(
                         $"BigQuery refused appends to {StreamName} ({reason}). Check the service account's permissions (roles/bigquery.dataEditor) and that the table exists.", e);
-                }
             }
-            finally
-            {
-                limiter.Release();
-            }
-
-            if (action == SinkErrorAction.BackOff)
-            {
-                limiter.OnThrottled();
-                stats.RecordThrottle();
-            }
-            else
-            {
-                stats.RecordReconnect();
-                await CloseAsync().ConfigureAwait(false);
-            }
-
-            if (attempt + 1 >= QuickAttempts)
-            {
-                throw new SinkUnavailableException($"BigQuery append to {StreamName} failed {QuickAttempts} times; last: {reason}");
-            }
-
-            await Task.Delay(Backoff.FullJitter(attempt, BaseDelay, MaxDelay, random()), cancellationToken).ConfigureAwait(false);
         }
+        finally
+        {
+            limiter.Release();
+        }
+    }
+
+    /// <summary>Counts a transient failure; one that broke the connection closes it so the next append opens a new one.</summary>
+    public async ValueTask OnTransientAsync(SinkErrorAction action)
+    {
+        if (action == SinkErrorAction.BackOff)
+        {
+            limiter.OnThrottled();
+            stats.RecordThrottle();
+            return;
+        }
+
+        stats.RecordReconnect();
+        await CloseAsync().ConfigureAwait(false);
     }
 
     public async ValueTask CloseAsync()

@@ -60,23 +60,6 @@ public sealed class AppendRowsFrameTests
         Assert.Single(request.ProtoRows.Rows.SerializedRows);
     }
 
-    [Theory]
-    [InlineData(StatusCode.Unavailable, false, SinkErrorAction.Reconnect)]
-    [InlineData(StatusCode.Internal, false, SinkErrorAction.Reconnect)]
-    [InlineData(StatusCode.Aborted, false, SinkErrorAction.Reconnect)]
-    [InlineData(StatusCode.DeadlineExceeded, false, SinkErrorAction.Reconnect)]
-    [InlineData(StatusCode.Cancelled, false, SinkErrorAction.Reconnect)]
-    [InlineData(StatusCode.ResourceExhausted, false, SinkErrorAction.BackOff)]
-    [InlineData(StatusCode.AlreadyExists, false, SinkErrorAction.AlreadyWritten)]
-    [InlineData(StatusCode.OutOfRange, false, SinkErrorAction.OffsetGap)]
-    [InlineData(StatusCode.InvalidArgument, true, SinkErrorAction.DeadLetterRows)]
-    [InlineData(StatusCode.InvalidArgument, false, SinkErrorAction.Fatal)]
-    [InlineData(StatusCode.PermissionDenied, false, SinkErrorAction.Fatal)]
-    [InlineData(StatusCode.NotFound, false, SinkErrorAction.Fatal)]
-    [InlineData(StatusCode.OK, false, SinkErrorAction.None)]
-    public void SinkErrors_classifies_each_status(StatusCode code, bool rowErrors, SinkErrorAction expected) =>
-        Assert.Equal(expected, SinkErrors.Classify(code, rowErrors));
-
     private static BigQueryEncodedBatch EncodeBatch(int rows)
     {
         var sinkRows = Enumerable.Range(0, rows).Select(i =>

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
@@ -7,13 +9,22 @@ using StreamHeal.Kafka;
 namespace StreamHeal.Sink.BigQuery.Checkpoints;
 
 /// <summary>
-/// Exactly-once checkpoints in a compacted Kafka topic, keyed <c>{group}/{table}/{partition}</c>. Confluent.Kafka cannot
-/// put metadata on an offset commit, so the checkpoint is its own record: produced (idempotent, acks=all) after BigQuery
-/// acknowledged an append and before the partition's Kafka offset is stored. A reader assigned to the whole topic keeps
-/// the latest checkpoint per key and catches up to the topic's end whenever a partition is (re)assigned.
+/// Exactly-once checkpoints in a compacted Kafka topic. Confluent.Kafka cannot put metadata on an offset commit, so the
+/// checkpoint is its own record: produced (idempotent, acks=all) after BigQuery acknowledged an append and before the
+/// partition's Kafka offset is stored. A reader assigned to the whole topic keeps the latest checkpoint per
+/// (table, partition) and catches up to the topic's end whenever a partition is (re)assigned.
+/// <para>
+/// Owners are fenced by epoch. A member taking a partition over claims the next epoch (<see cref="ClaimAsync"/>); every
+/// record is keyed <c>{group}/{table}/{partition}#e{epoch}</c> (epoch 0: <c>{group}/{table}/{partition}</c>, as written
+/// before epochs), so compaction keeps one record per epoch and a late write of a member that lost the partition cannot
+/// replace the new owner's record. Readers take the highest epoch; a writer that sees a higher epoch than its own gets
+/// <see cref="PartitionFencedException"/>. The topic has one partition, so "before" and "after" are its offsets.
+/// </para>
+/// Thread-safe: reads, claims and checks share one lock around the reader.
 /// </summary>
 internal sealed class CheckpointStore : IDisposable
 {
+    private const string EpochSeparator = "#e";
     private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
 
@@ -22,7 +33,7 @@ internal sealed class CheckpointStore : IDisposable
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly IConsumer<byte[], byte[]> _reader;
     private readonly SemaphoreSlim _readLock = new(1, 1);
-    private readonly Dictionary<string, StreamCheckpoint> _latest = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
     private bool _assigned;
 
     public CheckpointStore(KafkaOptions kafka, string topic, ILogger logger)
@@ -31,7 +42,10 @@ internal sealed class CheckpointStore : IDisposable
         _group = kafka.GroupId;
         Topic = topic;
         _producer = new ProducerBuilder<byte[], byte[]>(KafkaConfigBuilder.CheckpointProducer(kafka)).SetLogHandler((_, m) => KafkaClientLog.Log(logger, "checkpoint-producer", m)).SetErrorHandler((_, e) => KafkaClientLog.Error(logger, "checkpoint-producer", e)).Build();
-        _reader = new ConsumerBuilder<byte[], byte[]>(KafkaConfigBuilder.CheckpointReader(kafka)).SetLogHandler(static (_, _) => { }).Build();
+        var reader = KafkaConfigBuilder.CheckpointReader(kafka);
+        // Reads back wait for a fetch: the broker may hold an empty one up to this long before it answers.
+        reader.FetchWaitMaxMs = 50;
+        _reader = new ConsumerBuilder<byte[], byte[]>(reader).SetLogHandler((_, m) => KafkaClientLog.Log(logger, "checkpoint-reader", m)).Build();
     }
 
     public string Topic { get; }
@@ -69,28 +83,66 @@ internal sealed class CheckpointStore : IDisposable
         }
     }
 
-    /// <summary>Writes a checkpoint and waits for the brokers to acknowledge it.</summary>
-    public async Task WriteAsync(string table, int partition, StreamCheckpoint checkpoint, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _producer.ProduceAsync(
-                Topic, new Message<byte[], byte[]> { Key = Key(table, partition), Value = checkpoint.ToJson() }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProduceException<byte[], byte[]> e)
-        {
-            throw new SinkUnavailableException($"Could not write the exactly-once checkpoint for {table} partition {partition} to '{Topic}': {e.Error.Reason}", e);
-        }
-    }
-
-    /// <summary>Reads the topic to its end, then returns the latest checkpoint of (table, partition), or null if it has none.</summary>
-    public async Task<StreamCheckpoint?> ReadAsync(string table, int partition, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes (table, partition) over for each of <paramref name="partitions"/>: reads the topic to its end, writes each
+    /// latest state again under its next epoch, and reads up to those claims (one round trip for them all). A write of
+    /// the previous owner that landed before a claim is taken over with it; one that lands after it has a lower epoch
+    /// and is ignored.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<int, CheckpointClaim>> ClaimAsync(string table, IReadOnlyList<int> partitions, CancellationToken cancellationToken)
     {
         await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await Task.Run(() => CatchUp(cancellationToken), cancellationToken).ConfigureAwait(false);
-            return _latest.GetValueOrDefault(Encoding.UTF8.GetString(Key(table, partition)));
+            await Task.Run(() => CatchUp(untilOffset: null, cancellationToken), cancellationToken).ConfigureAwait(false);
+            // A key's state object changes as records are read: take what each claim starts from now.
+            var starts = new List<(int Partition, string Key, long Epoch, string? Unreadable, StreamCheckpoint State)>(partitions.Count);
+            var claims = new List<Task<long>>(partitions.Count);
+            foreach (var partition in partitions)
+            {
+                var key = BaseKey(table, partition);
+                var known = State(key);
+                var state = known.Latest ?? new StreamCheckpoint("", 0, -1, []);
+                starts.Add((partition, key, known.MaxEpoch + 1, known.Unreadable, state));
+                claims.Add(ProduceAsync(key, state with { Epoch = known.MaxEpoch + 1 }, cancellationToken));
+            }
+
+            var last = (await Task.WhenAll(claims).ConfigureAwait(false)).DefaultIfEmpty(-1).Max();
+            await Task.Run(() => CatchUp(last, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+            var result = new Dictionary<int, CheckpointClaim>(partitions.Count);
+            foreach (var (partition, key, epoch, unreadable, state) in starts)
+            {
+                var after = State(key);
+                if (after.MaxEpoch > epoch)
+                {
+                    result[partition] = new CheckpointClaim(null, null, epoch, Fenced: true);
+                    continue;
+                }
+
+                if (epoch > 0)
+                {
+                    // The previous epoch's record is superseded; a tombstone lets compaction drop it.
+                    _producer.Produce(Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(EpochKey(key, epoch - 1)), Value = null! });
+                }
+
+                var latest = after.Latest;
+                if (after.Superseded is { } between && !ReferenceEquals(between, state))
+                {
+                    // The previous owner wrote between our read and our claim: that is where its stream stands now.
+                    latest = between with { Epoch = epoch };
+                    await ProduceAsync(key, latest, cancellationToken).ConfigureAwait(false);
+                    after.Latest = latest;
+                }
+
+                result[partition] = new CheckpointClaim(IsEmpty(latest) ? null : latest, after.Superseded is null ? unreadable : null, epoch);
+            }
+
+            return result;
+        }
+        catch (ProduceException<byte[], byte[]> e)
+        {
+            throw new SinkUnavailableException($"Could not claim exactly-once checkpoints for {table} in '{Topic}': {e.Error.Reason}", e);
         }
         finally
         {
@@ -98,25 +150,94 @@ internal sealed class CheckpointStore : IDisposable
         }
     }
 
-    private void CatchUp(CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes a checkpoint (its <see cref="StreamCheckpoint.Epoch"/> is the writer's) and waits for the brokers to
+    /// acknowledge it. <paramref name="readBack"/>: reads the topic up to the record, so a claim of another member that
+    /// precedes it is certainly seen (needed before rows go to a stream no checkpoint named yet); otherwise only what the
+    /// reader already fetched is looked at, which catches a claim a moment later and costs no round trip.
+    /// </summary>
+    /// <exception cref="PartitionFencedException">Another member owns the partition with a higher epoch.</exception>
+    public async Task WriteAsync(string table, int partition, StreamCheckpoint checkpoint, bool readBack, CancellationToken cancellationToken)
     {
-        if (!_assigned)
+        var key = BaseKey(table, partition);
+        long offset;
+        try
         {
-            using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _kafka.BootstrapServers }).SetLogHandler(static (_, _) => { }).Build();
-            var partitions = admin.GetMetadata(Topic, MetadataTimeout).Topics.Single().Partitions;
-            _reader.Assign(partitions.Select(p => new TopicPartitionOffset(Topic, p.PartitionId, Offset.Beginning)));
-
-            _assigned = true;
+            offset = await ProduceAsync(key, checkpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ProduceException<byte[], byte[]> e)
+        {
+            throw new SinkUnavailableException($"Could not write the exactly-once checkpoint for {table} partition {partition} to '{Topic}': {e.Error.Reason}", e);
         }
 
+        await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (readBack || !_assigned)
+            {
+                await Task.Run(() => CatchUp(offset, cancellationToken), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                while (Consume(TimeSpan.Zero) is not null)
+                {
+                    // Takes in what is already fetched.
+                }
+            }
+
+            if (State(key).MaxEpoch > checkpoint.Epoch)
+            {
+                throw new PartitionFencedException(table, partition, checkpoint.Epoch, State(key).MaxEpoch);
+            }
+        }
+        finally
+        {
+            _readLock.Release();
+        }
+    }
+
+    private async Task<long> ProduceAsync(string key, StreamCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        var delivered = await _producer.ProduceAsync(
+            Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(EpochKey(key, checkpoint.Epoch)), Value = checkpoint.ToJson() }, cancellationToken).ConfigureAwait(false);
+        return delivered.Offset.Value;
+    }
+
+    private KeyState State(string key)
+    {
+        if (!_keys.TryGetValue(key, out var state))
+        {
+            _keys[key] = state = new KeyState();
+        }
+
+        return state;
+    }
+
+    private void EnsureAssigned()
+    {
+        if (_assigned)
+        {
+            return;
+        }
+
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = _kafka.BootstrapServers }).SetLogHandler(static (_, _) => { }).Build();
+        var partitions = admin.GetMetadata(Topic, MetadataTimeout).Topics.Single().Partitions;
+        _reader.Assign(partitions.Select(p => new TopicPartitionOffset(Topic, p.PartitionId, Offset.Beginning)));
+        _assigned = true;
+    }
+
+    /// <summary>Reads up to the topic's end, or (given) past the record at <paramref name="untilOffset"/>.</summary>
+    private void CatchUp(long? untilOffset, CancellationToken cancellationToken)
+    {
+        EnsureAssigned();
         var ends = new Dictionary<TopicPartition, long>();
         foreach (var partition in _reader.Assignment)
         {
-            var high = _reader.QueryWatermarkOffsets(partition, MetadataTimeout).High.Value;
+            var end = untilOffset + 1 ?? _reader.QueryWatermarkOffsets(partition, MetadataTimeout).High.Value;
             var position = _reader.Position(partition);
-            if (high > 0 && (position == Offset.Unset || position.Value < high))
+            if (end > 0 && (position == Offset.Unset || position.Value < end))
             {
-                ends[partition] = high;
+                ends[partition] = end;
             }
         }
 
@@ -129,35 +250,81 @@ internal sealed class CheckpointStore : IDisposable
                 throw new SinkUnavailableException($"Could not read the checkpoint topic '{Topic}' to its end within {CatchUpTimeout.TotalSeconds:0} s.");
             }
 
-            ConsumeResult<byte[], byte[]>? result;
-            try
-            {
-                result = _reader.Consume(TimeSpan.FromMilliseconds(200));
-            }
-            catch (ConsumeException e)
-            {
-                throw new SinkUnavailableException($"Reading the checkpoint topic '{Topic}' failed: {e.Error.Reason}", e);
-            }
-
+            var result = Consume(TimeSpan.FromMilliseconds(200));
             if (result is null)
             {
                 continue;
             }
 
-            if (!result.IsPartitionEOF && result.Message?.Key is { } key && result.Message.Value is { } value
-                && StreamCheckpoint.FromJson(value) is { } checkpoint)
-            {
-                _latest[Encoding.UTF8.GetString(key)] = checkpoint;
-            }
-
-            if (ends.TryGetValue(result.TopicPartition, out var end) && (result.IsPartitionEOF || result.Offset.Value + 1 >= end))
+            // An end-of-partition event can wait in the queue from an earlier read: it counts only if it is past the end sought.
+            var reached = result.IsPartitionEOF ? result.Offset.Value : result.Offset.Value + 1;
+            if (ends.TryGetValue(result.TopicPartition, out var end) && reached >= end)
             {
                 ends.Remove(result.TopicPartition);
             }
         }
     }
 
-    private byte[] Key(string table, int partition) => Encoding.UTF8.GetBytes($"{_group}/{table}/{partition}");
+    private ConsumeResult<byte[], byte[]>? Consume(TimeSpan timeout)
+    {
+        ConsumeResult<byte[], byte[]>? result;
+        try
+        {
+            result = _reader.Consume(timeout);
+        }
+        catch (ConsumeException e)
+        {
+            throw new SinkUnavailableException($"Reading the checkpoint topic '{Topic}' failed: {e.Error.Reason}", e);
+        }
+
+        if (result is { IsPartitionEOF: false, Message.Key: { } key })
+        {
+            Take(Encoding.UTF8.GetString(key), result.Message.Value);
+        }
+
+        return result;
+    }
+
+    /// <summary>Folds one record into its key's state: the highest epoch wins, and within an epoch the later record.</summary>
+    private void Take(string recordKey, byte[]? value)
+    {
+        if (value is null)
+        {
+            return; // A tombstone of a superseded epoch.
+        }
+
+        var separator = recordKey.LastIndexOf(EpochSeparator, StringComparison.Ordinal);
+        var keyEpoch = separator >= 0 && long.TryParse(recordKey.AsSpan(separator + EpochSeparator.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
+        var state = State(separator >= 0 ? recordKey[..separator] : recordKey);
+        if (keyEpoch < state.MaxEpoch)
+        {
+            return; // A late write of a member that had lost the partition.
+        }
+
+        if (keyEpoch > state.MaxEpoch)
+        {
+            state.Superseded = state.Latest;
+        }
+
+        state.MaxEpoch = keyEpoch;
+        try
+        {
+            state.Latest = StreamCheckpoint.Parse(value);
+            state.Unreadable = null;
+        }
+        catch (JsonException e)
+        {
+            // Never fall back to an older checkpoint: the stream may be past it, and replaying from it duplicates.
+            state.Latest = null;
+            state.Unreadable = $"checkpoint record '{recordKey}' does not parse ({e.Message})";
+        }
+    }
+
+    private static bool IsEmpty(StreamCheckpoint? checkpoint) => checkpoint is null || (checkpoint.Stream.Length == 0 && checkpoint.NextKafka < 0 && checkpoint.Rejected.Count == 0);
+
+    private string BaseKey(string table, int partition) => $"{_group}/{table}/{partition}";
+
+    private static string EpochKey(string key, long epoch) => epoch == 0 ? key : string.Create(CultureInfo.InvariantCulture, $"{key}{EpochSeparator}{epoch}");
 
     public void Dispose()
     {
@@ -167,4 +334,30 @@ internal sealed class CheckpointStore : IDisposable
         _reader.Dispose();
         _readLock.Dispose();
     }
+
+    private sealed class KeyState
+    {
+        public long MaxEpoch { get; set; } = -1;
+
+        public StreamCheckpoint? Latest { get; set; }
+
+        /// <summary>The latest record of the epoch before <see cref="MaxEpoch"/>, as it stood when the new epoch arrived.</summary>
+        public StreamCheckpoint? Superseded { get; set; }
+
+        public string? Unreadable { get; set; }
+    }
+}
+
+/// <summary>
+/// What a new owner of a partition starts from: the latest checkpoint (null: none, or it did not parse), why the
+/// latest record could not be read (null: it could), and the epoch it now writes with. <see cref="Fenced"/>: another
+/// member claimed a higher epoch at the same time; this one must not write the partition.
+/// </summary>
+internal sealed record CheckpointClaim(StreamCheckpoint? Checkpoint, string? Unreadable, long Epoch, bool Fenced = false);
+
+/// <summary>Another member took the partition over (its checkpoint epoch is higher): this one must stop writing it.</summary>
+internal sealed class PartitionFencedException(string table, int partition, long epoch, long newer)
+    : Exception($"Table {table} partition {partition} is owned by another member now (checkpoint epoch {newer} > ours, {epoch}).")
+{
+    public int Partition { get; } = partition;
 }

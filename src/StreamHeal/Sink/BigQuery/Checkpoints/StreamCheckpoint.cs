@@ -8,24 +8,27 @@ namespace StreamHeal.Sink.BigQuery.Checkpoints;
 /// the partition's rows below Kafka offset <see cref="NextKafka"/>. <see cref="Rejected"/> lists recent offsets BigQuery
 /// refused (row errors): a replay must dead-letter them again rather than count them as written, and must leave them
 /// out of the rows it resends, or the row offsets would no longer line up.
+/// <para>
+/// <see cref="Epoch"/> fences owners: each member that takes the partition over writes the next epoch, readers take
+/// the highest, and a member that sees a higher epoch than its own has lost the partition (0: written before epochs).
+/// <see cref="Stream"/> is empty in a claim made before any stream existed.
+/// </para>
 /// </summary>
-public sealed record StreamCheckpoint(string Stream, long NextRow, long NextKafka, IReadOnlyList<long> Rejected)
+public sealed record StreamCheckpoint(string Stream, long NextRow, long NextKafka, IReadOnlyList<long> Rejected, long Epoch = 0)
 {
     /// <summary>How many rejected offsets a checkpoint keeps; older ones are far behind any replay.</summary>
     public const int MaxRejected = 1000;
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, CheckpointJsonContext.Default.StreamCheckpoint);
 
-    public static StreamCheckpoint? FromJson(ReadOnlySpan<byte> json)
+    /// <exception cref="JsonException">Not a checkpoint.</exception>
+    public static StreamCheckpoint Parse(ReadOnlySpan<byte> json)
     {
-        try
-        {
-            return JsonSerializer.Deserialize(json, CheckpointJsonContext.Default.StreamCheckpoint);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        var checkpoint = JsonSerializer.Deserialize(json, CheckpointJsonContext.Default.StreamCheckpoint);
+        // Missing properties deserialize as null: a record without its stream or rejected list is no checkpoint either.
+        return checkpoint is { Stream: not null, Rejected: not null }
+            ? checkpoint
+            : throw new JsonException("The checkpoint lacks its stream or its rejected offsets.");
     }
 }
 

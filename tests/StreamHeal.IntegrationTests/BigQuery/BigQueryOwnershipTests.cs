@@ -1,0 +1,150 @@
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamHeal.IntegrationTests.Kafka;
+using StreamHeal.IntegrationTests.Support;
+using StreamHeal.Records;
+using StreamHeal.Sink;
+using StreamHeal.Sink.BigQuery;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StreamHeal.IntegrationTests.BigQuery;
+
+/// <summary>
+/// Exactly-once when a partition's owner changes: two sink instances sharing one checkpoint topic stand for two replicas
+/// of one consumer group, and the test decides when the partition moves, so the interleaving is exact.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class BigQueryOwnershipTests(KafkaClusterFixture kafka, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_member_that_lost_its_partition_mid_append_is_fenced_and_every_row_lands_once()
+    {
+        await using var scope = await BigQuerySinkScope.StartAsync(kafka, Loggers(new RecordingLoggerProvider()), BigQuerySinkOptions.ExactlyOnce);
+        await using var a = await scope.OpenAsync();
+        await a.WriteAsync(BigQuerySinkScope.Batch(0, 100), CancellationToken.None);
+        var first = scope.Fake.Store.RowRecordsOf(scope.TablePath).Select(r => r.Stream).Distinct().Single();
+
+        // A's next append is in flight when the partition moves to B (A's revoke timed out: it goes on writing).
+        scope.Fake.Faults.AppendLatency = TimeSpan.FromSeconds(1);
+        var zombie = BigQuerySinkScope.WriteUntilDoneAsync(a, BigQuerySinkScope.Batch(100, 100));
+        await Eventually.Until(() => scope.Fake.Appends.InFlight > 0, TimeSpan.FromSeconds(30), "A's append in flight");
+        // The stream goes away under both: each would go on on a stream of its own, and only fencing keeps A off.
+        scope.Fake.Store.DropStream(first);
+        await using var b = await scope.OpenAsync();
+        b.PartitionsAssigned(BigQuerySinkScope.Table, [0]);
+        var owner = BigQuerySinkScope.WriteUntilDoneAsync(b, BigQuerySinkScope.Batch(100, 100));
+        await Task.WhenAll(zombie, owner);
+        scope.Fake.Faults.AppendLatency = TimeSpan.Zero;
+
+        // Both go on writing; only the owner's rows reach BigQuery.
+        await Task.WhenAll(
+            BigQuerySinkScope.WriteUntilDoneAsync(a, BigQuerySinkScope.Batch(200, 100)),
+            BigQuerySinkScope.WriteUntilDoneAsync(b, BigQuerySinkScope.Batch(200, 100)));
+
+        foreach (var g in scope.Fake.Store.RowRecordsOf(scope.TablePath).GroupBy(r => r.Stream))
+        {
+            output.WriteLine($"stream {g.Key[^6..]}: {g.Count()} rows, offsets {g.Min(r => Convert.ToInt64(r.Values[ReservedColumns.KafkaOffset]))}..{g.Max(r => Convert.ToInt64(r.Values[ReservedColumns.KafkaOffset]))}, appended {g.Min(r => r.AppendedAt):HH:mm:ss.fff}");
+        }
+
+        Assert.Equal(1, a.Stats.FencedPartitions);
+        Assert.Equal(0, b.Stats.FencedPartitions);
+        Assert.Contains("fenced-partitions=1", a.StatusLine, StringComparison.Ordinal);
+        BigQuerySinkScope.AssertEachOnce(scope.Counts(), 0, 0, 300);
+
+        // A restart resumes from the owner's checkpoint, not from a late one of the member that lost the partition.
+        await using var restarted = await scope.OpenAsync();
+        var result = await BigQuerySinkScope.WriteUntilDoneAsync(restarted, BigQuerySinkScope.Batch(150, 200));
+        Assert.All(Enumerable.Range(0, 150), i => Assert.Equal(RowOutcome.AlreadyWritten, result[i]));
+        Assert.All(Enumerable.Range(150, 50), i => Assert.Equal(RowOutcome.Written, result[i]));
+        BigQuerySinkScope.AssertEachOnce(scope.Counts(), 0, 0, 350);
+        Assert.Equal(350, scope.Fake.Store.RowRecordsOf(scope.TablePath).Count);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_that_does_not_parse_is_exactly_once_lost_and_never_an_older_one()
+    {
+        var logs = new RecordingLoggerProvider();
+        await using var scope = await BigQuerySinkScope.StartAsync(kafka, Loggers(logs), BigQuerySinkOptions.ExactlyOnce);
+        await using (var first = await scope.OpenAsync())
+        {
+            await first.WriteAsync(BigQuerySinkScope.Batch(0, 100), CancellationToken.None);
+        }
+
+        var stream = scope.Fake.Store.RowRecordsOf(scope.TablePath).Select(r => r.Stream).Distinct().Single();
+        using (var producer = new ProducerBuilder<byte[], byte[]>(KafkaTestSettings.Producer(kafka.BootstrapServers)).Build())
+        {
+            // The newest record of the key: a valid one (stream at row 100) lies before it.
+            await producer.ProduceAsync(
+                scope.Options.CheckpointTopicFor(scope.Kafka.GroupId),
+                new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes($"{scope.Kafka.GroupId}/{BigQuerySinkScope.Table}/0"), Value = Encoding.UTF8.GetBytes("{\"stream\":") });
+        }
+
+        await using var restarted = await scope.OpenAsync();
+        var result = await BigQuerySinkScope.WriteUntilDoneAsync(restarted, BigQuerySinkScope.Batch(100, 50));
+
+        Assert.Contains(logs.Lines, l => l.StartsWith("EXACTLY-ONCE LOST", StringComparison.Ordinal) && l.Contains("does not parse", StringComparison.Ordinal));
+        Assert.Equal(1, restarted.Stats.UnreadableCheckpoints);
+        Assert.Equal(1, restarted.Stats.GuaranteeLosses);
+        Assert.Contains("EXACTLY-ONCE-LOST=1", restarted.StatusLine, StringComparison.Ordinal);
+        Assert.Contains("unreadable-checkpoints=1", restarted.StatusLine, StringComparison.Ordinal);
+        // The older checkpoint would have continued the old stream at row 100; a new stream takes the rows instead.
+        Assert.All(Enumerable.Range(0, 50), i => Assert.Equal(RowOutcome.Written, result[i]));
+        var newRows = scope.Fake.Store.RowRecordsOf(scope.TablePath).Where(r => Convert.ToInt64(r.Values[ReservedColumns.KafkaOffset]) >= 100).ToList();
+        Assert.Equal(50, newRows.Count);
+        Assert.All(newRows, r => Assert.NotEqual(stream, r.Stream));
+    }
+
+    [Fact]
+    public async Task Every_partition_of_a_batch_right_after_a_schema_change_is_resumed_before_any_row_is_sent()
+    {
+        // Rows in the table each time a partition's state is made: none of this batch may be there yet.
+        var rowsAtResume = new List<int>();
+        BigQuerySinkScope? current = null;
+        var logs = new RecordingLoggerProvider(line =>
+        {
+            if (line.Contains("resuming on stream", StringComparison.Ordinal) && current is { } s)
+            {
+                lock (rowsAtResume)
+                {
+                    rowsAtResume.Add(s.Fake.Store.RowRecordsOf(s.TablePath).Count);
+                }
+            }
+        });
+        await using var scope = await BigQuerySinkScope.StartAsync(kafka, Loggers(logs), BigQuerySinkOptions.ExactlyOnce);
+        current = scope;
+        await using var sink = await scope.OpenAsync();
+        await sink.WriteAsync(BigQuerySinkScope.Batch(0, 10), CancellationToken.None);
+        lock (rowsAtResume)
+        {
+            rowsAtResume.Clear();
+        }
+
+        const int Partitions = 24;
+        await sink.EnsureTableAsync(BigQuerySinkScope.Table, BigQueryTestRows.WideColumns, CancellationToken.None);
+        SinkRow[] rows = [.. Enumerable.Range(1, Partitions).SelectMany(p => Enumerable.Range(0, 20).Select(offset => WideRow(p, offset)))];
+        var batch = new SinkBatch(BigQuerySinkScope.Table, BigQuerySinkScope.Table, BigQueryTestRows.WideColumns, rows);
+
+        var result = await BigQuerySinkScope.WriteUntilDoneAsync(sink, batch);
+
+        Assert.All(Enumerable.Range(0, rows.Length), i => Assert.Equal(RowOutcome.Written, result[i]));
+        Assert.Equal(Partitions, rowsAtResume.Count);
+        Assert.All(rowsAtResume, count => Assert.Equal(10, count));
+        var counts = scope.Counts();
+        for (var p = 1; p <= Partitions; p++)
+        {
+            BigQuerySinkScope.AssertEachOnce(counts, p, 0, 20);
+        }
+    }
+
+    private static SinkRow WideRow(int partition, long offset)
+    {
+        var row = BigQuerySinkScope.Row(partition, offset);
+        row.Row.Add("color", FieldValue.FromString($"red{offset}"));
+        return row;
+    }
+
+    private ILoggerFactory Loggers(RecordingLoggerProvider recording) =>
+        LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(recording).AddProvider(new TestOutputLoggerProvider(output)));
+}
