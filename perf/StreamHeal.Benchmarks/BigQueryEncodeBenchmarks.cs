@@ -3,6 +3,7 @@ using Google.Protobuf;
 using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Benchmarks;
 

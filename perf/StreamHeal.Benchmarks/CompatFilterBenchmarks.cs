@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using StreamHeal.CompatFilter;
 using StreamHeal.Records;
 using Filter = StreamHeal.CompatFilter.CompatFilter;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Benchmarks;
 

@@ -3,6 +3,7 @@ using StreamHeal.Decode;
 using StreamHeal.Demo;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Benchmarks;
 

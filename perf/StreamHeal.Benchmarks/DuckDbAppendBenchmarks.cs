@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Benchmarks;
 
@@ -18,7 +19,7 @@ public class DuckDbAppendBenchmarks
     private string _directory = "";
     private DuckDbSink _sink = null!;
     private FlatRow[] _rows = [];
-    private IReadOnlyList<SinkColumn> _columns = [];
+    private IReadOnlyList<TableColumn> _columns = [];
     private SinkBatch _batch = null!;
     private long _nextOffset;
 

@@ -7,6 +7,7 @@ using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using Filter = StreamHeal.CompatFilter.CompatFilter;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Benchmarks;
 

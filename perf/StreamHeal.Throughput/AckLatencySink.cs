@@ -1,4 +1,5 @@
 using StreamHeal.Sink;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Throughput;
 
@@ -20,7 +21,7 @@ internal sealed class AckLatencySink(ISink inner, long capacity) : ISink
 
     public long Count => Math.Min(Interlocked.Read(ref _count), _samples.LongLength);
 
-    public ValueTask<IReadOnlyList<SinkColumn>> EnsureTableAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken) =>
+    public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken) =>
         inner.EnsureTableAsync(table, columns, cancellationToken);
 
     public async ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)

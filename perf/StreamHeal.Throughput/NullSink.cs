@@ -1,4 +1,5 @@
 using StreamHeal.Sink;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Throughput;
 
@@ -13,7 +14,7 @@ internal sealed class NullSink : ISink
     private readonly long[][] _seen;
     private readonly long[] _ends;
     private readonly Dictionary<(int Partition, long Offset), int> _repeats = [];
-    private readonly Dictionary<string, Dictionary<string, SinkColumn>> _tables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, TableColumn>> _tables = new(StringComparer.Ordinal);
 
     /// <param name="endOffsets">Per partition, the offset after the last produced record (the high watermark).</param>
     public NullSink(IReadOnlyList<long> endOffsets)
@@ -28,13 +29,13 @@ internal sealed class NullSink : ISink
 
     public string Name => "null";
 
-    public ValueTask<IReadOnlyList<SinkColumn>> EnsureTableAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken)
     {
         lock (_tables)
         {
             if (!_tables.TryGetValue(table, out var known))
             {
-                _tables[table] = known = new Dictionary<string, SinkColumn>(StringComparer.Ordinal);
+                _tables[table] = known = new Dictionary<string, TableColumn>(StringComparer.Ordinal);
             }
 
             foreach (var column in columns)
@@ -42,7 +43,7 @@ internal sealed class NullSink : ISink
                 known.TryAdd(column.Name, column);
             }
 
-            return ValueTask.FromResult<IReadOnlyList<SinkColumn>>([.. known.Values]);
+            return ValueTask.FromResult<IReadOnlyList<TableColumn>>([.. known.Values]);
         }
     }
 

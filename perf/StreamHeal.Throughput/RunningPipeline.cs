@@ -8,6 +8,7 @@ using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Retry;
 using StreamHeal.Sink;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Throughput;
 

@@ -6,6 +6,8 @@ using StreamHeal.Pipeline;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
+using StreamHeal.Flow;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Throughput;
 

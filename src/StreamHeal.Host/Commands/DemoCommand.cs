@@ -113,7 +113,7 @@ internal static class DemoCommand
         else
         {
             Console.WriteLine($"sink: {summary.Sink} ({bigQuery.Delivery}) against the in-process fake BigQuery: {stats?.Appends} appends, {stats?.Throttles} throttles, {stats?.Reconnects} reconnects");
-            Console.WriteLine($"table '{DemoRunner.Topic}' was {bigQuery.TablePath(Sink.TableNames.ForTopic(DemoRunner.Topic))} in the fake's memory (gone when the demo exits)");
+            Console.WriteLine($"table '{DemoRunner.Topic}' was {bigQuery.TablePath(Tables.TableNames.ForTopic(DemoRunner.Topic))} in the fake's memory (gone when the demo exits)");
         }
 
         if (json)

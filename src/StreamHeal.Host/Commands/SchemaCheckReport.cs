@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using StreamHeal.CompatFilter;
+using StreamHeal.UseCases;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Host.Commands;
 
@@ -29,7 +31,7 @@ internal static class SchemaCheckReport
             foreach (var column in result.Columns)
             {
                 text.Append("  ").Append(column.Name.PadRight(width)).Append("  ").Append(column.Value.PadRight(valueWidth)).Append("  ")
-                    .Append(ColumnTypes.SqlName(column.Type)).Append(column.IsNew ? " (new)" : "").AppendLine();
+                    .Append(ColumnTypeNames.SqlName(column.Type)).Append(column.IsNew ? " (new)" : "").AppendLine();
             }
         }
 
@@ -84,7 +86,7 @@ internal static class SchemaCheckReport
                 w.WriteString("name", column.Name);
                 w.WritePropertyName("value");
                 w.WriteRawValue(column.Value);
-                w.WriteString("type", ColumnTypes.SqlName(column.Type));
+                w.WriteString("type", ColumnTypeNames.SqlName(column.Type));
                 w.WriteBoolean("new", column.IsNew);
                 w.WriteEndObject();
             }

@@ -4,6 +4,8 @@ using StreamHeal.Decode;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
 using StreamHeal.Sink;
+using StreamHeal.Tables;
+using StreamHeal.UseCases;
 
 namespace StreamHeal.Host.Commands;
 
@@ -59,7 +61,7 @@ internal static class SchemaCommand
             return await UsageErrorAsync($"No event file at '{file}'.");
         }
 
-        IReadOnlyList<SinkColumn> existing = [];
+        IReadOnlyList<TableColumn> existing = [];
         if (tableColumns is not null)
         {
             if (!File.Exists(tableColumns))
@@ -97,7 +99,7 @@ internal static class SchemaCommand
         name = equals > 0 ? spec[..equals].Trim() : "";
         var typeName = equals > 0 ? spec[(equals + 1)..].Trim() : "";
         type = default;
-        return name.Length > 0 && ColumnTypes.TryParse(typeName, out type);
+        return name.Length > 0 && ColumnTypeNames.TryParse(typeName, out type);
     }
 
     private static async Task<int> UsageErrorAsync(string message)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
 using StreamHeal.Sink.DuckDb;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Host.Commands;
 
@@ -89,7 +90,7 @@ internal static class SchemaShowCommand
                 {
                     if (seen.Add(column.Name))
                     {
-                        Console.WriteLine($"  {column.Name,-40} {CompatFilter.ColumnTypes.SqlName(column.Type),-11} since version {version}");
+                        Console.WriteLine($"  {column.Name,-40} {ColumnTypeNames.SqlName(column.Type),-11} since version {version}");
                     }
                 }
             }
@@ -104,7 +105,7 @@ internal static class SchemaShowCommand
             Console.WriteLine($"schema registry unavailable ({e.Message}); local copy in {state.Directory}: {(local is null ? "none" : local.Count + " columns")}");
             foreach (var column in local ?? [])
             {
-                Console.WriteLine($"  {column.Name,-40} {CompatFilter.ColumnTypes.SqlName(column.Type)}");
+                Console.WriteLine($"  {column.Name,-40} {ColumnTypeNames.SqlName(column.Type)}");
             }
         }
     }

@@ -4,6 +4,7 @@ using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Host.DevBigQuery;
 

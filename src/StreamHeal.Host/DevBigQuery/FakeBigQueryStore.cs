@@ -7,6 +7,7 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery.Protos;
 using RpcStatus = Google.Rpc.Status;
 using StorageCode = StreamHeal.Sink.BigQuery.Protos.StorageError.Types.StorageErrorCode;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Host.DevBigQuery;
 
@@ -38,7 +39,7 @@ internal sealed class FakeBigQueryStore(FakeBigQueryOptions options)
     /// <summary>Creates a table, or returns null when it exists (REST: 409).</summary>
     /// <param name="fields">The REST form of <paramref name="schema"/> as the request sent it; made from the protos when null.</param>
     public FakeTableView? TryCreateTable(
-        string projectId, string datasetId, string tableId, TableSchema schema, string? partitionField = null, IReadOnlyList<string>? clustering = null, JsonArray? fields = null)
+        string projectId, string datasetId, string tableId, Sink.BigQuery.Protos.TableSchema schema, string? partitionField = null, IReadOnlyList<string>? clustering = null, JsonArray? fields = null)
     {
         fields = fields is null ? FakeFieldJson.ToJson(schema.Fields) : (JsonArray)fields.DeepClone();
         var table = new FakeTable(projectId, datasetId, tableId, schema.Clone(), fields, Now) { TimePartitioningField = partitionField, ClusteringFields = clustering ?? [] };

@@ -1,6 +1,7 @@
 using System.Threading.Tasks.Dataflow;
 using StreamHeal.Pipeline;
 using StreamHeal.Records;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Batch;
 

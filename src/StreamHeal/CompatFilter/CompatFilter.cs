@@ -1,5 +1,6 @@
 using StreamHeal.Records;
 using StreamHeal.Sink;
+using StreamHeal.Tables;
 
 namespace StreamHeal.CompatFilter;
 
@@ -19,10 +20,10 @@ public sealed class CompatFilter(CompatFilterOptions options)
     /// collide inside the row), typed as <see cref="Apply"/> would type them. Empty, without allocating, for a row
     /// whose every field is known.
     /// </summary>
-    public IReadOnlyList<SinkColumn> ProposeColumns(FlatRow row, TableSchema schema)
+    public IReadOnlyList<TableColumn> ProposeColumns(FlatRow row, TableSchema schema)
     {
         var snapshot = schema.Current;
-        List<SinkColumn>? proposals = null;
+        List<TableColumn>? proposals = null;
         for (var i = 0; i < row.Count; i++)
         {
             var field = row[i];
@@ -48,11 +49,11 @@ public sealed class CompatFilter(CompatFilterOptions options)
                     break;
                 }
 
-                (proposals ??= []).Add(new SinkColumn(field.Name, ColumnTypes.Infer(field.Name, field.Value, options)));
+                (proposals ??= []).Add(new TableColumn(field.Name, ColumnTypes.Infer(field.Name, field.Value, options)));
             }
         }
 
-        return (IReadOnlyList<SinkColumn>?)proposals ?? [];
+        return (IReadOnlyList<TableColumn>?)proposals ?? [];
     }
 
     /// <summary>Applies the rules to <paramref name="row"/> in place; returns how many fields were quarantined.</summary>
@@ -120,7 +121,7 @@ public sealed class CompatFilter(CompatFilterOptions options)
         }
     }
 
-    private static int Check(FlatRow row, in FlatField field, SinkColumn column, Span<bool> marks, int index)
+    private static int Check(FlatRow row, in FlatField field, TableColumn column, Span<bool> marks, int index)
     {
         if (!string.Equals(column.Name, field.Name, StringComparison.Ordinal))
         {
@@ -131,7 +132,7 @@ public sealed class CompatFilter(CompatFilterOptions options)
 
         if (!ColumnTypes.Accepts(column.Type, field.Value))
         {
-            Quarantine(row, field, QuarantineReasons.TypeFlip, ColumnTypes.SqlName(column.Type), ColumnTypes.SqlName(ColumnTypes.Infer(field.Value.Kind)));
+            Quarantine(row, field, QuarantineReasons.TypeFlip, ColumnTypeNames.SqlName(column.Type), ColumnTypeNames.SqlName(ColumnTypes.Infer(field.Value.Kind)));
             marks[index] = true;
             return 1;
         }
@@ -183,7 +184,7 @@ public sealed class CompatFilter(CompatFilterOptions options)
 
             if (!registerNew && !schema.Current.TryGet(field.Name, out _))
             {
-                Quarantine(row, field, QuarantineReasons.RegistryUnavailable, null, ColumnTypes.SqlName(ColumnTypes.Infer(field.Name, field.Value, options)));
+                Quarantine(row, field, QuarantineReasons.RegistryUnavailable, null, ColumnTypeNames.SqlName(ColumnTypes.Infer(field.Name, field.Value, options)));
                 marks[i] = true;
                 quarantined++;
                 continue;
@@ -191,7 +192,7 @@ public sealed class CompatFilter(CompatFilterOptions options)
 
             if (schema.Current.Columns.Count >= options.MaxColumns && !schema.Current.TryGet(field.Name, out _))
             {
-                Quarantine(row, field, QuarantineReasons.TooManyColumns, null, ColumnTypes.SqlName(ColumnTypes.Infer(field.Value.Kind)));
+                Quarantine(row, field, QuarantineReasons.TooManyColumns, null, ColumnTypeNames.SqlName(ColumnTypes.Infer(field.Value.Kind)));
                 marks[i] = true;
                 quarantined++;
                 continue;

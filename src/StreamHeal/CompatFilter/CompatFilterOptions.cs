@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using StreamHeal.Records;
+using StreamHeal.Tables;
 
 namespace StreamHeal.CompatFilter;
 

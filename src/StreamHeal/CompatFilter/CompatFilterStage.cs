@@ -5,6 +5,8 @@ using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.SchemaState;
 using StreamHeal.Telemetry;
+using StreamHeal.Tables;
+using StreamHeal.Flow;
 
 namespace StreamHeal.CompatFilter;
 

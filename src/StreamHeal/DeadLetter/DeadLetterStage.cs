@@ -6,6 +6,7 @@ using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Retry;
 using StreamHeal.Telemetry;
+using StreamHeal.Flow;
 
 namespace StreamHeal.DeadLetter;
 

@@ -5,6 +5,8 @@ using StreamHeal.Records;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.Sink;
 using StreamHeal.Telemetry;
+using StreamHeal.Flow;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Decode;
 

@@ -11,6 +11,8 @@ using StreamHeal.Pipeline;
 using StreamHeal.Retry;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
+using StreamHeal.Tables;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Demo;
 
@@ -165,7 +167,7 @@ public sealed class DemoRunner(int events, int partitions, IDemoDestination dest
         }
     }
 
-    private static string TableFor(string topic) => Sink.TableNames.ForTopic(topic);
+    private static string TableFor(string topic) => Tables.TableNames.ForTopic(topic);
 
     private static List<string> RetentionProblems(string bootstrapServers, string topic, int partitions)
     {

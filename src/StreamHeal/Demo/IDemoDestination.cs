@@ -1,6 +1,7 @@
 using StreamHeal.Pipeline;
 using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Demo;
 

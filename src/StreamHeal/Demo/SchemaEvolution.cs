@@ -1,5 +1,6 @@
 using StreamHeal.Records;
 using StreamHeal.Sink;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Demo;
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Flatten;
 
@@ -18,11 +19,11 @@ public enum ArrayMode
 /// <summary>How events become flat rows (configuration section <c>flatten</c>).</summary>
 public sealed class FlattenOptions
 {
-    public const string DefaultSeparator = "__";
+    public const string DefaultSeparator = ColumnNames.DefaultSeparator;
     public const ArrayMode DefaultArrayMode = ArrayMode.Json;
 
     /// <summary>BigQuery's column name limit.</summary>
-    public const int DefaultMaxNameLength = 300;
+    public const int DefaultMaxNameLength = ColumnNames.DefaultMaxNameLength;
 
     public const int DefaultMaxCachedNames = 10_000;
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using StreamHeal.Records;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Flatten;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Flatten;
 

@@ -1,6 +1,6 @@
 using System.Threading.Tasks.Dataflow;
 
-namespace StreamHeal.Pipeline;
+namespace StreamHeal.Flow;
 
 /// <summary>
 /// Every block's options are explicit: Dataflow's defaults are unbounded capacity (no backpressure), parallelism 1

@@ -1,4 +1,4 @@
-namespace StreamHeal.Pipeline;
+namespace StreamHeal.Flow;
 
 /// <summary>
 /// The one global bound on what sits between poll and sink ack, in records and bytes. The poll loop admits

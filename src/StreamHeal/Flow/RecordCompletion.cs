@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using StreamHeal.Offsets;
 using StreamHeal.Records;
 
-namespace StreamHeal.Pipeline;
+namespace StreamHeal.Flow;
 
 /// <summary>
 /// The single place a record becomes done: its offset completes in the tracker (so the committed watermark can

@@ -1,4 +1,4 @@
-namespace StreamHeal.Pipeline;
+namespace StreamHeal.Flow;
 
 /// <summary>
 /// Topics whose partitions the poll loop keeps paused while a stage waits on something only that topic needs (a

@@ -9,6 +9,7 @@ using StreamHeal.SchemaState;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Hosting;
 

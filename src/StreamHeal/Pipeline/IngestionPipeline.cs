@@ -14,6 +14,8 @@ using StreamHeal.Retry;
 using StreamHeal.SchemaState;
 using StreamHeal.Sink;
 using StreamHeal.Telemetry;
+using StreamHeal.Flow;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Pipeline;
 
@@ -335,7 +337,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
             var schema = _catalog.Seed(table, await _registrar.LoadAsync(table, stop));
             foreach (var conflict in schema.Merge(sinkColumns))
             {
-                throw new SinkSchemaConflictException(table, conflict.Name, conflict.Existing, CompatFilter.ColumnTypes.SqlName(conflict.Other));
+                throw new SinkSchemaConflictException(table, conflict.Name, conflict.Existing, ColumnTypeNames.SqlName(conflict.Other));
             }
         }
 

@@ -2,6 +2,7 @@ using System.Threading.Tasks.Dataflow;
 using Confluent.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Records;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Poll;
 

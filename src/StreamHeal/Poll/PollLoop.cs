@@ -6,6 +6,7 @@ using StreamHeal.Offsets;
 using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Telemetry;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Poll;
 

@@ -4,6 +4,7 @@ using StreamHeal.Kafka;
 using StreamHeal.Offsets;
 using StreamHeal.Pipeline;
 using StreamHeal.Telemetry;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Poll;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Telemetry;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Poll;
 

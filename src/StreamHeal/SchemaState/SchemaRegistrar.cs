@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using StreamHeal.CompatFilter;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.Sink;
+using StreamHeal.Tables;
 
 namespace StreamHeal.SchemaState;
 
@@ -24,7 +25,7 @@ public sealed class SchemaRegistrar : IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Subject, int Version), List<SinkColumn>> _versions = new();
+    private readonly ConcurrentDictionary<(string Subject, int Version), List<TableColumn>> _versions = new();
     private long _retryAt;
     private volatile bool _degraded;
 
@@ -46,7 +47,7 @@ public sealed class SchemaRegistrar : IDisposable
     /// The table's state at start-up: from the registry (and saved locally), or from the local copy while the
     /// registry is down (degraded), or empty for a new table.
     /// </summary>
-    public async Task<IReadOnlyList<SinkColumn>> LoadAsync(string table, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TableColumn>> LoadAsync(string table, CancellationToken cancellationToken)
     {
         try
         {
@@ -66,7 +67,7 @@ public sealed class SchemaRegistrar : IDisposable
     /// Makes sure <paramref name="proposals"/> are columns of <paramref name="schema"/>, registering them if needed.
     /// A name the registry already holds keeps the registry's type. Returns false while the registry is unreachable.
     /// </summary>
-    public async Task<bool> EnsureAsync(TableSchema schema, IReadOnlyList<SinkColumn> proposals, CancellationToken cancellationToken)
+    public async Task<bool> EnsureAsync(TableSchema schema, IReadOnlyList<TableColumn> proposals, CancellationToken cancellationToken)
     {
         if (AllPresent(schema, proposals))
         {
@@ -102,7 +103,7 @@ public sealed class SchemaRegistrar : IDisposable
         }
     }
 
-    private async Task RegisterAsync(TableSchema schema, IReadOnlyList<SinkColumn> proposals, CancellationToken cancellationToken)
+    private async Task RegisterAsync(TableSchema schema, IReadOnlyList<TableColumn> proposals, CancellationToken cancellationToken)
     {
         var subject = _options.SubjectFor(schema.Table);
         var before = schema.Current.Columns;
@@ -140,7 +141,7 @@ public sealed class SchemaRegistrar : IDisposable
     }
 
     /// <summary>The union of every version's fields, in version order (the first type registered for a name wins).</summary>
-    private async Task<List<SinkColumn>> RegistryColumnsAsync(string subject, CancellationToken cancellationToken)
+    private async Task<List<TableColumn>> RegistryColumnsAsync(string subject, CancellationToken cancellationToken)
     {
         IReadOnlyList<int> versions;
         try
@@ -168,7 +169,7 @@ public sealed class SchemaRegistrar : IDisposable
         return [.. union.Current.Columns];
     }
 
-    private static bool AllPresent(TableSchema schema, IReadOnlyList<SinkColumn> proposals)
+    private static bool AllPresent(TableSchema schema, IReadOnlyList<TableColumn> proposals)
     {
         var snapshot = schema.Current;
         foreach (var proposal in proposals)

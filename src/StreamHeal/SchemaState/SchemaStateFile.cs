@@ -1,5 +1,6 @@
 using System.Text.Json;
 using StreamHeal.Sink;
+using StreamHeal.Tables;
 
 namespace StreamHeal.SchemaState;
 
@@ -9,7 +10,7 @@ namespace StreamHeal.SchemaState;
 /// </summary>
 public sealed class SchemaStateFile(string directory)
 {
-    public async Task SaveAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken)
+    public async Task SaveAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(directory);
         var path = PathFor(table);
@@ -19,7 +20,7 @@ public sealed class SchemaStateFile(string directory)
     }
 
     /// <summary>The saved columns, or null when there is no copy.</summary>
-    public async Task<List<SinkColumn>?> LoadAsync(string table, CancellationToken cancellationToken)
+    public async Task<List<TableColumn>?> LoadAsync(string table, CancellationToken cancellationToken)
     {
         var path = PathFor(table);
         if (!File.Exists(path))

@@ -4,6 +4,7 @@ using System.Text.Json;
 using StreamHeal.CompatFilter;
 using StreamHeal.Records;
 using StreamHeal.Sink;
+using StreamHeal.Tables;
 
 namespace StreamHeal.SchemaState;
 
@@ -16,7 +17,7 @@ public static class StateSchemaAvro
 {
     private const string TypeAttribute = "streamheal.type";
 
-    public static string ToAvro(string table, IReadOnlyList<SinkColumn> columns)
+    public static string ToAvro(string table, IReadOnlyList<TableColumn> columns)
     {
         var buffer = new ArrayBufferWriter<byte>(256 + columns.Count * 96);
         using (var w = new Utf8JsonWriter(buffer))
@@ -36,7 +37,7 @@ public static class StateSchemaAvro
                 WriteAvroType(w, column.Type);
                 w.WriteEndArray();
                 w.WriteNull("default");
-                w.WriteString(TypeAttribute, ColumnTypes.SqlName(column.Type));
+                w.WriteString(TypeAttribute, ColumnTypeNames.SqlName(column.Type));
                 w.WriteEndObject();
             }
 
@@ -48,10 +49,10 @@ public static class StateSchemaAvro
     }
 
     /// <summary>Reads the columns back; a field without the attribute (written by someone else) maps from its Avro type.</summary>
-    public static List<SinkColumn> FromAvro(string schema)
+    public static List<TableColumn> FromAvro(string schema)
     {
         using var document = JsonDocument.Parse(schema);
-        var columns = new List<SinkColumn>();
+        var columns = new List<TableColumn>();
         if (!document.RootElement.TryGetProperty("fields", out var fields))
         {
             return columns;
@@ -63,7 +64,7 @@ public static class StateSchemaAvro
             var type = field.TryGetProperty(TypeAttribute, out var attribute) && TryParseSqlName(attribute.GetString(), out var declared)
                 ? declared
                 : FromAvroType(field.GetProperty("type"));
-            columns.Add(new SinkColumn(name, type));
+            columns.Add(new TableColumn(name, type));
         }
 
         return columns;
@@ -144,7 +145,7 @@ public static class StateSchemaAvro
     {
         foreach (var candidate in Enum.GetValues<ColumnType>())
         {
-            if (ColumnTypes.SqlName(candidate) == name)
+            if (ColumnTypeNames.SqlName(candidate) == name)
             {
                 type = candidate;
                 return true;

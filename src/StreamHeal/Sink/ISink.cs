@@ -1,4 +1,5 @@
 using StreamHeal.Records;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink;
 
@@ -18,7 +19,7 @@ public interface ISink : IAsyncDisposable
     /// returns the table's columns as they exist now. Called at start-up to reconcile, and before a batch that
     /// brings new columns. A column whose existing type differs is a <see cref="SinkSchemaConflictException"/>.
     /// </summary>
-    ValueTask<IReadOnlyList<SinkColumn>> EnsureTableAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken);
+    ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes <paramref name="batch"/>. Rows of one partition arrive in offset order. A sink that stores offsets
@@ -49,9 +50,6 @@ public interface ISink : IAsyncDisposable
     }
 }
 
-/// <summary>A destination column.</summary>
-public readonly record struct SinkColumn(string Name, ColumnType Type);
-
 /// <summary>One row to write: its Kafka coordinates and its flattened values.</summary>
 public readonly record struct SinkRow(int Partition, long Offset, DateTimeOffset Timestamp, FlatRow Row);
 
@@ -59,7 +57,7 @@ public readonly record struct SinkRow(int Partition, long Offset, DateTimeOffset
 /// Rows for one table from one topic. <see cref="Columns"/> is the table's full column set as the schema
 /// state knows it (user columns only; the sink adds its own <c>_kafka_*</c>, <c>_ingested_at</c> and <c>_quarantine</c>).
 /// </summary>
-public sealed record SinkBatch(string Table, string Topic, IReadOnlyList<SinkColumn> Columns, IReadOnlyList<SinkRow> Rows)
+public sealed record SinkBatch(string Table, string Topic, IReadOnlyList<TableColumn> Columns, IReadOnlyList<SinkRow> Rows)
 {
     /// <summary>0 for a batch's first try; the caller's retry of the same rows after a <see cref="SinkUnavailableException"/> counts up, so a sink can resume what an earlier try did.</summary>
     public int Attempt { get; init; }

@@ -9,6 +9,8 @@ using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Retry;
 using StreamHeal.Telemetry;
+using StreamHeal.Flow;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink;
 

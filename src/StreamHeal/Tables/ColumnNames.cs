@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.Text;
-using StreamHeal.Sink;
 
-namespace StreamHeal.Flatten;
+namespace StreamHeal.Tables;
 
 /// <summary>Whether a field path can become a column.</summary>
 public enum ColumnNameStatus : byte
@@ -22,6 +21,12 @@ public readonly record struct ColumnName(string? Name, ColumnNameStatus Status);
 /// <summary>Turns JSON field paths into BigQuery-safe column names: <c>[A-Za-z0-9_]</c>, not starting with a digit.</summary>
 public static class ColumnNames
 {
+    /// <summary>Joins a parent's name to a child's: <c>a__b</c>.</summary>
+    public const string DefaultSeparator = "__";
+
+    /// <summary>BigQuery allows 300 characters in a column name.</summary>
+    public const int DefaultMaxNameLength = 300;
+
     /// <summary>Separates keys inside an encoded path; 0xFF never occurs in UTF-8 so it cannot clash with a key.</summary>
     internal const byte PathSeparator = 0xFF;
 
@@ -32,8 +37,8 @@ public static class ColumnNames
         ["_kafka_", "_TABLE_", "_FILE_", "_PARTITION", "_ROW_TIMESTAMP", "__ROOT__", "_COLON_"];
 
     /// <summary>Sanitises one key (no nesting) into a column name.</summary>
-    public static ColumnName Sanitize(string key, int maxNameLength = FlattenOptions.DefaultMaxNameLength) =>
-        FromPath(Encoding.UTF8.GetBytes(key), FlattenOptions.DefaultSeparator, maxNameLength);
+    public static ColumnName Sanitize(string key, int maxNameLength = ColumnNames.DefaultMaxNameLength) =>
+        FromPath(Encoding.UTF8.GetBytes(key), ColumnNames.DefaultSeparator, maxNameLength);
 
     /// <summary>
     /// True for names user fields may never take, compared case-insensitively: StreamHeal's own columns

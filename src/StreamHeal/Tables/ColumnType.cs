@@ -1,4 +1,4 @@
-namespace StreamHeal.Records;
+namespace StreamHeal.Tables;
 
 /// <summary>Destination column types; the names follow BigQuery's standard SQL types.</summary>
 public enum ColumnType : byte

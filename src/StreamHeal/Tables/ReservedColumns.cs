@@ -1,4 +1,4 @@
-namespace StreamHeal.Sink;
+namespace StreamHeal.Tables;
 
 /// <summary>Columns StreamHeal owns in every table; user fields never take these names.</summary>
 public static class ReservedColumns

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using StreamHeal.Sink;
 
-namespace StreamHeal.CompatFilter;
+namespace StreamHeal.Tables;
 
 /// <summary>The schema state of every destination table this process writes. Thread-safe.</summary>
 public sealed class SchemaCatalog
@@ -11,6 +10,6 @@ public sealed class SchemaCatalog
     public TableSchema Get(string table) => _tables.GetOrAdd(table, static name => new TableSchema(name));
 
     /// <summary>Seeds a table from the columns the sink already has (start-up reconciliation).</summary>
-    public TableSchema Seed(string table, IEnumerable<SinkColumn> columns) =>
+    public TableSchema Seed(string table, IEnumerable<TableColumn> columns) =>
         _tables.AddOrUpdate(table, static (name, cols) => new TableSchema(name, cols), static (name, _, cols) => new TableSchema(name, cols), columns);
 }

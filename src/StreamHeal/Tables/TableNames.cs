@@ -1,4 +1,4 @@
-namespace StreamHeal.Sink;
+namespace StreamHeal.Tables;
 
 /// <summary>One table per topic: the topic name with every character that is not a letter, digit or underscore replaced.</summary>
 public static class TableNames

@@ -1,8 +1,6 @@
 using System.Collections.Frozen;
-using StreamHeal.Records;
-using StreamHeal.Sink;
 
-namespace StreamHeal.CompatFilter;
+namespace StreamHeal.Tables;
 
 /// <summary>
 /// The registered columns of one destination table. A column's type never changes once registered and names are
@@ -14,7 +12,7 @@ public sealed class TableSchema
     private readonly Lock _gate = new();
     private volatile SchemaSnapshot _current;
 
-    public TableSchema(string table, IEnumerable<SinkColumn>? columns = null)
+    public TableSchema(string table, IEnumerable<TableColumn>? columns = null)
     {
         Table = table;
         _current = SchemaSnapshot.Create(0, columns?.ToArray() ?? []);
@@ -28,7 +26,7 @@ public sealed class TableSchema
     /// Registers <paramref name="name"/> with <paramref name="type"/> unless a column with that name (ignoring case)
     /// already exists; returns the column that is registered now, which may differ in case or type.
     /// </summary>
-    public SinkColumn GetOrAdd(string name, ColumnType type)
+    public TableColumn GetOrAdd(string name, ColumnType type)
     {
         if (_current.TryGet(name, out var existing))
         {
@@ -43,8 +41,8 @@ public sealed class TableSchema
                 return existing;
             }
 
-            var column = new SinkColumn(name, type);
-            var columns = new SinkColumn[snapshot.Columns.Count + 1];
+            var column = new TableColumn(name, type);
+            var columns = new TableColumn[snapshot.Columns.Count + 1];
             for (var i = 0; i < snapshot.Columns.Count; i++)
             {
                 columns[i] = snapshot.Columns[i];
@@ -57,7 +55,7 @@ public sealed class TableSchema
     }
 
     /// <summary>Replaces the columns with <paramref name="columns"/> (what the registry holds), dropping local proposals.</summary>
-    public void Reset(IEnumerable<SinkColumn> columns)
+    public void Reset(IEnumerable<TableColumn> columns)
     {
         lock (_gate)
         {
@@ -69,14 +67,14 @@ public sealed class TableSchema
     /// Adds every column of <paramref name="others"/> not registered yet (ignoring case); a column registered with a
     /// different type keeps its type and is reported, because a column's type never changes.
     /// </summary>
-    public IReadOnlyList<ColumnConflict> Merge(IEnumerable<SinkColumn> others)
+    public IReadOnlyList<ColumnConflict> Merge(IEnumerable<TableColumn> others)
     {
         List<ColumnConflict>? conflicts = null;
         lock (_gate)
         {
             var snapshot = _current;
-            var columns = new List<SinkColumn>(snapshot.Columns);
-            var names = new Dictionary<string, SinkColumn>(StringComparer.OrdinalIgnoreCase);
+            var columns = new List<TableColumn>(snapshot.Columns);
+            var names = new Dictionary<string, TableColumn>(StringComparer.OrdinalIgnoreCase);
             foreach (var column in columns)
             {
                 names[column.Name] = column;
@@ -114,9 +112,9 @@ public readonly record struct ColumnConflict(string Name, ColumnType Existing, C
 /// <summary>An immutable view of a table's columns at one version.</summary>
 public sealed class SchemaSnapshot
 {
-    private readonly FrozenDictionary<string, SinkColumn> _byName;
+    private readonly FrozenDictionary<string, TableColumn> _byName;
 
-    private SchemaSnapshot(long version, SinkColumn[] columns, FrozenDictionary<string, SinkColumn> byName)
+    private SchemaSnapshot(long version, TableColumn[] columns, FrozenDictionary<string, TableColumn> byName)
     {
         Version = version;
         Columns = columns;
@@ -126,14 +124,14 @@ public sealed class SchemaSnapshot
     /// <summary>Increases by one per added column.</summary>
     public long Version { get; }
 
-    public IReadOnlyList<SinkColumn> Columns { get; }
+    public IReadOnlyList<TableColumn> Columns { get; }
 
     /// <summary>Looks a column up ignoring case.</summary>
-    public bool TryGet(string name, out SinkColumn column) => _byName.TryGetValue(name, out column);
+    public bool TryGet(string name, out TableColumn column) => _byName.TryGetValue(name, out column);
 
-    internal static SchemaSnapshot Create(long version, SinkColumn[] columns)
+    internal static SchemaSnapshot Create(long version, TableColumn[] columns)
     {
-        var byName = new Dictionary<string, SinkColumn>(columns.Length, StringComparer.OrdinalIgnoreCase);
+        var byName = new Dictionary<string, TableColumn>(columns.Length, StringComparer.OrdinalIgnoreCase);
         foreach (var column in columns)
         {
             byName.TryAdd(column.Name, column);

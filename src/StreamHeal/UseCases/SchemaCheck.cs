@@ -3,8 +3,10 @@ using StreamHeal.Decode;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
 using StreamHeal.Sink;
+using StreamHeal.Tables;
+using StreamHeal.CompatFilter;
 
-namespace StreamHeal.CompatFilter;
+namespace StreamHeal.UseCases;
 
 /// <summary>A field that would be written as a column.</summary>
 /// <param name="Value">The value as a JSON literal.</param>
@@ -30,11 +32,11 @@ public sealed class SchemaCheck(DecodeOptions decode, FlattenOptions flatten, Co
 {
     private readonly JsonDecoder _decoder = new(decode);
     private readonly Flattener _flattener = new(flatten);
-    private readonly CompatFilter _filter = new(schema);
+    private readonly CompatFilter.CompatFilter _filter = new(schema);
 
     /// <param name="value">The event as Kafka would carry it (UTF-8 JSON).</param>
     /// <param name="existing">The table's columns before this event; they are copied, never changed.</param>
-    public SchemaCheckResult Check(ReadOnlySpan<byte> value, IEnumerable<SinkColumn> existing)
+    public SchemaCheckResult Check(ReadOnlySpan<byte> value, IEnumerable<TableColumn> existing)
     {
         var decoded = _decoder.Validate(value);
         if (!decoded.IsSuccess)
@@ -79,7 +81,7 @@ public sealed class SchemaCheck(DecodeOptions decode, FlattenOptions flatten, Co
     /// <see cref="ColumnType"/> name in any case, so <c>INT64</c> and <c>STRING</c> work too.
     /// </summary>
     /// <exception cref="FormatException">The text is not such a list; the message says which entry is wrong.</exception>
-    public static IReadOnlyList<SinkColumn> ParseColumns(ReadOnlySpan<byte> json)
+    public static IReadOnlyList<TableColumn> ParseColumns(ReadOnlySpan<byte> json)
     {
         JsonDocument document;
         try
@@ -99,20 +101,20 @@ public sealed class SchemaCheck(DecodeOptions decode, FlattenOptions flatten, Co
                 throw new FormatException("The column list must be a JSON array of {\"name\": ..., \"type\": ...} objects.");
             }
 
-            var columns = new List<SinkColumn>();
+            var columns = new List<TableColumn>();
             var index = 0;
             foreach (var entry in document.RootElement.EnumerateArray())
             {
                 if (entry.ValueKind != JsonValueKind.Object
                     || !entry.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(name.GetString())
                     || !entry.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String
-                    || !ColumnTypes.TryParse(type.GetString(), out var parsed))
+                    || !ColumnTypeNames.TryParse(type.GetString(), out var parsed))
                 {
                     throw new FormatException(
                         $"Column entry {index} must be {{\"name\": \"...\", \"type\": \"...\"}} with a type of {string.Join(", ", Enum.GetNames<ColumnType>())}.");
                 }
 
-                columns.Add(new SinkColumn(name.GetString()!, parsed));
+                columns.Add(new TableColumn(name.GetString()!, parsed));
                 index++;
             }
 

@@ -8,6 +8,7 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using Xunit;
 using Xunit.Abstractions;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
 

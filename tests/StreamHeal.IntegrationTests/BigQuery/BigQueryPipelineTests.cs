@@ -13,6 +13,8 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using Xunit;
 using Xunit.Abstractions;
+using StreamHeal.Flow;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
 

@@ -5,6 +5,7 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
 

@@ -7,6 +7,7 @@ using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using Xunit;
+using StreamHeal.Flow;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
 

@@ -6,6 +6,7 @@ using StreamHeal.Sink.BigQuery;
 using Microsoft.Extensions.Logging;
 using Xunit;
 using Xunit.Abstractions;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
 

@@ -7,6 +7,7 @@ using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using StreamHeal.Sink.BigQuery.Tables;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
 
@@ -64,7 +65,7 @@ public sealed class BigQueryTableManagerTests : IAsyncLifetime
         var result = await Manager().EnsureColumnsAsync("orders", BigQueryTestRows.Columns, CancellationToken.None);
 
         Assert.Empty(result.Added);
-        Assert.Equal([new("Name", ColumnType.String), new("n", ColumnType.Int64), new("day", ColumnType.Date), new SinkColumn("extra", ColumnType.Int64)], result.Columns);
+        Assert.Equal([new("Name", ColumnType.String), new("n", ColumnType.Int64), new("day", ColumnType.Date), new TableColumn("extra", ColumnType.Int64)], result.Columns);
         Assert.DoesNotContain(_fake.Calls.RestRequests, request => request.StartsWith("PATCH", StringComparison.Ordinal));
     }
 
@@ -91,7 +92,7 @@ public sealed class BigQueryTableManagerTests : IAsyncLifetime
     {
         _fake.CreateTable("orders", CustomerTable.Fields(withRecord));
         var before = _fake.Store.GetTable(Path)!.Fields;
-        SinkColumn[] columns = [new("id", ColumnType.Int64), new("name", ColumnType.String), new("color", ColumnType.String)];
+        TableColumn[] columns = [new("id", ColumnType.Int64), new("name", ColumnType.String), new("color", ColumnType.String)];
 
         var result = await Manager().EnsureColumnsAsync("orders", columns, CancellationToken.None);
 
@@ -217,8 +218,8 @@ public sealed class BigQueryTableManagerTests : IAsyncLifetime
         _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema());
         // Both read the same etag before either patches, so one patch must fail with 412 and be redone.
         _fake.Faults.RestLatency = TimeSpan.FromMilliseconds(150);
-        SinkColumn[] withColor = [.. BigQueryTestRows.Columns, new("color", ColumnType.String)];
-        SinkColumn[] withSize = [.. BigQueryTestRows.Columns, new("size", ColumnType.Float64)];
+        TableColumn[] withColor = [.. BigQueryTestRows.Columns, new("color", ColumnType.String)];
+        TableColumn[] withSize = [.. BigQueryTestRows.Columns, new("size", ColumnType.Float64)];
 
         var results = await Task.WhenAll(
             Manager().EnsureColumnsAsync("orders", withColor, CancellationToken.None),

@@ -1,13 +1,14 @@
 using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
 
 /// <summary>A small table and batches of its rows, encoded the way the sink will send them.</summary>
 internal static class BigQueryTestRows
 {
-    public static readonly SinkColumn[] Columns =
+    public static readonly TableColumn[] Columns =
     [
         new("name", ColumnType.String),
         new("n", ColumnType.Int64),
@@ -17,7 +18,7 @@ internal static class BigQueryTestRows
     public static readonly BigQueryRowLayout Layout = new(Columns);
 
     /// <summary><see cref="Columns"/> and a later NULLABLE column, <c>color</c>.</summary>
-    public static readonly SinkColumn[] WideColumns = [.. Columns, new("color", ColumnType.String)];
+    public static readonly TableColumn[] WideColumns = [.. Columns, new("color", ColumnType.String)];
 
     public static readonly BigQueryRowLayout WideLayout = new(WideColumns);
 
@@ -28,7 +29,7 @@ internal static class BigQueryTestRows
     /// <summary>Rows as <see cref="Encode(int, int, int[], int)"/> makes them, plus <c>color</c> = <c>red{offset}</c>, in <see cref="WideLayout"/>.</summary>
     public static BigQueryEncodedBatch EncodeWide(int first, int count) => Encode(WideLayout, WideColumns, first, count, nameless: null, budget: 1 << 20);
 
-    private static BigQueryEncodedBatch Encode(BigQueryRowLayout layout, SinkColumn[] columns, int first, int count, int[]? nameless, int budget)
+    private static BigQueryEncodedBatch Encode(BigQueryRowLayout layout, TableColumn[] columns, int first, int count, int[]? nameless, int budget)
     {
         var rows = Enumerable.Range(first, count).Select(offset =>
         {

@@ -3,6 +3,7 @@ using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using StreamHeal.Host.DevBigQuery;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
 

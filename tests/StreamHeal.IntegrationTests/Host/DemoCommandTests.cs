@@ -6,6 +6,7 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
 using Xunit;
 using Xunit.Abstractions;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.Host;
 

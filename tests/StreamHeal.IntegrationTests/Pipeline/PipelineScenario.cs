@@ -16,6 +16,8 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
 using Xunit;
 using Xunit.Abstractions;
+using StreamHeal.Flow;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.Pipeline;
 

@@ -11,6 +11,7 @@ using StreamHeal.Sink.DuckDb;
 using StreamHeal.Host.DevRegistry;
 using Xunit;
 using Xunit.Abstractions;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.Pipeline;
 

@@ -7,6 +7,7 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
 using Xunit;
 using Xunit.Abstractions;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.Pipeline;
 
@@ -93,6 +94,6 @@ public sealed class StopBoundTests(KafkaClusterFixture kafka, ITestOutputHelper 
     {
         var row = new FlatRow(1);
         row.Add("id", FieldValue.FromInt64(offset));
-        return new SinkBatch("events", "events", [new SinkColumn("id", ColumnType.Int64)], [new SinkRow(0, offset, DateTimeOffset.UnixEpoch, row)]);
+        return new SinkBatch("events", "events", [new TableColumn("id", ColumnType.Int64)], [new SinkRow(0, offset, DateTimeOffset.UnixEpoch, row)]);
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using StreamHeal.Sink;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.Reliability;
 
@@ -25,7 +26,7 @@ public sealed class ProgressSink(ISink inner, int partitions) : ISink
     /// <summary>Distinct records written or found already written on <paramref name="partitions"/>.</summary>
     public long ConfirmedOn(IEnumerable<int> partitions) => partitions.Sum(p => Interlocked.Read(ref _confirmed[p]));
 
-    public ValueTask<IReadOnlyList<SinkColumn>> EnsureTableAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken) =>
+    public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken) =>
         inner.EnsureTableAsync(table, columns, cancellationToken);
 
     public async ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)

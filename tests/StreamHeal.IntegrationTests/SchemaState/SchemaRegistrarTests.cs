@@ -8,6 +8,7 @@ using StreamHeal.SchemaState;
 using StreamHeal.Sink;
 using StreamHeal.Host.DevRegistry;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.SchemaState;
 
@@ -40,7 +41,7 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
         {
             for (var f = 0; f < 5; f++)
             {
-                Assert.True(await replicas[i].Registrar.EnsureAsync(schemas[i], [new SinkColumn($"r{i}_f{f}", ColumnType.String)], CancellationToken.None));
+                Assert.True(await replicas[i].Registrar.EnsureAsync(schemas[i], [new TableColumn($"r{i}_f{f}", ColumnType.String)], CancellationToken.None));
             }
         })));
 
@@ -69,8 +70,8 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
         var schemaA = new TableSchema("events");
         var schemaB = new TableSchema("events");
         await Task.WhenAll(
-            a.Registrar.EnsureAsync(schemaA, [new SinkColumn("x", ColumnType.Int64)], CancellationToken.None),
-            b.Registrar.EnsureAsync(schemaB, [new SinkColumn("X", ColumnType.String)], CancellationToken.None));
+            a.Registrar.EnsureAsync(schemaA, [new TableColumn("x", ColumnType.Int64)], CancellationToken.None),
+            b.Registrar.EnsureAsync(schemaB, [new TableColumn("X", ColumnType.String)], CancellationToken.None));
 
         Assert.True(schemaA.Current.TryGet("x", out var fromA));
         Assert.True(schemaB.Current.TryGet("x", out var fromB));
@@ -83,7 +84,7 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
     {
         var (registrar, client) = NewReplica("single");
         var schema = new TableSchema("events");
-        await Task.WhenAll(Enumerable.Range(0, 1_000).Select(_ => registrar.EnsureAsync(schema, [new SinkColumn("new_field", ColumnType.Bool)], CancellationToken.None)));
+        await Task.WhenAll(Enumerable.Range(0, 1_000).Select(_ => registrar.EnsureAsync(schema, [new TableColumn("new_field", ColumnType.Bool)], CancellationToken.None)));
 
         Assert.Equal(1, _registry.RequestCount("POST /subjects/streamheal.events/versions"));
         registrar.Dispose();
@@ -95,20 +96,20 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
     {
         var (registrar, client) = NewReplica("outage");
         var schema = new TableSchema("events");
-        Assert.True(await registrar.EnsureAsync(schema, [new SinkColumn("a", ColumnType.String)], CancellationToken.None));
+        Assert.True(await registrar.EnsureAsync(schema, [new TableColumn("a", ColumnType.String)], CancellationToken.None));
 
         _registry.FailWith(HttpStatusCode.ServiceUnavailable);
-        Assert.False(await registrar.EnsureAsync(schema, [new SinkColumn("b", ColumnType.String)], CancellationToken.None));
+        Assert.False(await registrar.EnsureAsync(schema, [new TableColumn("b", ColumnType.String)], CancellationToken.None));
         Assert.True(registrar.Degraded);
 
         // A restart while the registry is down still knows column "a" from the local copy.
         var (restarted, restartedClient) = NewReplica("outage");
-        Assert.Equal([new SinkColumn("a", ColumnType.String)], await restarted.LoadAsync("events", CancellationToken.None));
+        Assert.Equal([new TableColumn("a", ColumnType.String)], await restarted.LoadAsync("events", CancellationToken.None));
         Assert.True(restarted.Degraded);
 
         _registry.Heal();
         await Task.Delay(300);
-        Assert.True(await registrar.EnsureAsync(schema, [new SinkColumn("b", ColumnType.String)], CancellationToken.None));
+        Assert.True(await registrar.EnsureAsync(schema, [new TableColumn("b", ColumnType.String)], CancellationToken.None));
         Assert.False(registrar.Degraded);
         Assert.Equal(["a", "b"], (await restarted.LoadAsync("events", CancellationToken.None)).Select(c => c.Name));
         Assert.False(restarted.Degraded);
@@ -121,7 +122,7 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
     [Fact]
     public void The_state_schema_round_trips_every_column_type()
     {
-        var columns = Enum.GetValues<ColumnType>().Select(t => new SinkColumn("c_" + t, t)).ToList();
+        var columns = Enum.GetValues<ColumnType>().Select(t => new TableColumn("c_" + t, t)).ToList();
         Assert.Equal(columns, StateSchemaAvro.FromAvro(StateSchemaAvro.ToAvro("t", columns)));
         var avro = Avro.Schema.Parse(StateSchemaAvro.ToAvro("t", columns));
         Assert.Equal(Avro.Schema.Type.Record, avro.Tag);

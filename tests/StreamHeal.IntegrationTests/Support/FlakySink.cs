@@ -1,4 +1,5 @@
 using StreamHeal.Sink;
+using StreamHeal.Tables;
 
 namespace StreamHeal.IntegrationTests.Support;
 
@@ -20,7 +21,7 @@ public sealed class FlakySink(ISink inner) : ISink
     /// <summary>Calls refused while down.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
-    public ValueTask<IReadOnlyList<SinkColumn>> EnsureTableAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken)
     {
         ThrowIfDown();
         return inner.EnsureTableAsync(table, columns, cancellationToken);

@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using StreamHeal.CompatFilter;
 using StreamHeal.Records;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.CompatFilter;
 

@@ -1,6 +1,7 @@
 using StreamHeal.CompatFilter;
 using StreamHeal.Records;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.CompatFilter;
 

@@ -5,12 +5,14 @@ using StreamHeal.Flatten;
 using StreamHeal.Records;
 using StreamHeal.Sink;
 using Xunit;
+using StreamHeal.UseCases;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.CompatFilter;
 
 public sealed class SchemaCheckTests
 {
-    private static SchemaCheckResult Check(string json, IEnumerable<SinkColumn>? existing = null, CompatFilterOptions? options = null) =>
+    private static SchemaCheckResult Check(string json, IEnumerable<TableColumn>? existing = null, CompatFilterOptions? options = null) =>
         new SchemaCheck(new DecodeOptions(), new FlattenOptions(), options ?? new CompatFilterOptions()).Check(Encoding.UTF8.GetBytes(json), existing ?? []);
 
     [Fact]
@@ -31,7 +33,7 @@ public sealed class SchemaCheckTests
     [Fact]
     public void Existing_columns_decide_types_and_spelling_and_what_does_not_fit_is_quarantined()
     {
-        SinkColumn[] table = [new("app_version", ColumnType.String), new("userId", ColumnType.String), new("is_premium", ColumnType.Bool)];
+        TableColumn[] table = [new("app_version", ColumnType.String), new("userId", ColumnType.String), new("is_premium", ColumnType.Bool)];
 
         var result = Check("""{"app_version":412,"UserId":"u1","is_premium":"true","UserName":"a","username":"b","ok":1}""", table);
 
@@ -49,7 +51,7 @@ public sealed class SchemaCheckTests
     [Fact]
     public void A_column_the_table_has_is_not_new_and_the_callers_columns_are_not_changed()
     {
-        var table = new List<SinkColumn> { new("Event", ColumnType.String) };
+        var table = new List<TableColumn> { new("Event", ColumnType.String) };
 
         var result = Check("""{"Event":"x","extra":1}""", table);
 
@@ -60,7 +62,7 @@ public sealed class SchemaCheckTests
     [Fact]
     public void A_leaf_that_arrives_as_an_object_makes_new_columns_not_a_flip()
     {
-        var result = Check("""{"device":{"model":{"name":"Pixel 8","year":2023}}}""", [new SinkColumn("device__model", ColumnType.String)]);
+        var result = Check("""{"device":{"model":{"name":"Pixel 8","year":2023}}}""", [new TableColumn("device__model", ColumnType.String)]);
 
         Assert.Empty(result.Removed);
         Assert.Equal(["device__model__name", "device__model__year"], result.Columns.Select(static c => c.Name));
@@ -104,7 +106,7 @@ public sealed class SchemaCheckTests
     public void The_dlq_policy_dead_letters_an_event_with_a_removed_field_and_drop_clears_the_quarantine()
     {
         const string Json = """{"n":"text","ok":true}""";
-        SinkColumn[] table = [new("n", ColumnType.Int64)];
+        TableColumn[] table = [new("n", ColumnType.Int64)];
 
         var dead = Check(Json, table, new CompatFilterOptions { Policy = SchemaViolationPolicy.DeadLetter });
         var dropped = Check(Json, table, new CompatFilterOptions { Policy = SchemaViolationPolicy.Drop });
@@ -121,7 +123,7 @@ public sealed class SchemaCheckTests
     {
         var columns = SchemaCheck.ParseColumns("""[{"name":"x","type":"Int64"},{"name":"y","type":"STRING"},{"name":"z","type":"bignumeric"}]"""u8);
 
-        Assert.Equal([new SinkColumn("x", ColumnType.Int64), new SinkColumn("y", ColumnType.String), new SinkColumn("z", ColumnType.BigNumeric)], columns);
+        Assert.Equal([new TableColumn("x", ColumnType.Int64), new TableColumn("y", ColumnType.String), new TableColumn("z", ColumnType.BigNumeric)], columns);
     }
 
     [Theory]

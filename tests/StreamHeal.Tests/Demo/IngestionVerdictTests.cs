@@ -1,6 +1,7 @@
 using StreamHeal.Demo;
 using StreamHeal.Sink;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Demo;
 

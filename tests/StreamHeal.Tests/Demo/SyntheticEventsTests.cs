@@ -4,6 +4,7 @@ using StreamHeal.Demo;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Demo;
 

@@ -6,6 +6,7 @@ using FsCheck.Xunit;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
 using StreamHeal.Tests.Support;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Flatten;
 

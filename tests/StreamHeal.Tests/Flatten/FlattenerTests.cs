@@ -2,6 +2,7 @@ using System.Text;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Flatten;
 

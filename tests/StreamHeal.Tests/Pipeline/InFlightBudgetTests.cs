@@ -1,5 +1,6 @@
 using StreamHeal.Pipeline;
 using Xunit;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Tests.Pipeline;
 

@@ -9,6 +9,7 @@ using StreamHeal.Poll;
 using StreamHeal.Records;
 using StreamHeal.Telemetry;
 using Xunit;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Tests.Poll;
 

@@ -9,6 +9,8 @@ using StreamHeal.Retry;
 using StreamHeal.Sink;
 using StreamHeal.Telemetry;
 using Xunit;
+using StreamHeal.Tables;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Tests.Sink;
 
@@ -54,7 +56,7 @@ public sealed class SinkStageTests
     {
         public string Name => "refusing";
 
-        public ValueTask<IReadOnlyList<SinkColumn>> EnsureTableAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken) =>
+        public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken) =>
             ValueTask.FromResult(columns);
 
         public ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)

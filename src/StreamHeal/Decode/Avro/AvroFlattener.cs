@@ -1,6 +1,7 @@
 using Avro;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Decode.Avro;
 

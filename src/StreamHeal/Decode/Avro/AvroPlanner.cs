@@ -1,5 +1,6 @@
 using System.Text;
 using StreamHeal.Flatten;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Decode.Avro;
 

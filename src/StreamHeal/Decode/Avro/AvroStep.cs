@@ -1,4 +1,5 @@
 using StreamHeal.Flatten;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Decode.Avro;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using StreamHeal.Records;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.BigQuery;
 

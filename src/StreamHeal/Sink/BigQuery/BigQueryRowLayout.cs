@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using StreamHeal.Records;
 using StreamHeal.Sink.BigQuery.Protos;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.BigQuery;
 
@@ -49,7 +50,7 @@ internal sealed class BigQueryRowLayout
     // BigQuery column names are case-insensitive, and the flatten stage never lets two differ only by case.
     private readonly Dictionary<string, int> _userFields;
 
-    public BigQueryRowLayout(IReadOnlyList<SinkColumn> userColumns)
+    public BigQueryRowLayout(IReadOnlyList<TableColumn> userColumns)
     {
         var fields = new BigQueryField[Reserved.Length + userColumns.Count];
         Reserved.CopyTo(fields, 0);
@@ -88,9 +89,9 @@ internal sealed class BigQueryRowLayout
     public bool TryGetUserField(string name, out int index) => _userFields.TryGetValue(name, out index);
 
     /// <summary>The BigQuery table schema these columns describe (StreamHeal's own columns required where always set).</summary>
-    public TableSchema ToTableSchema()
+    public Protos.TableSchema ToTableSchema()
     {
-        var schema = new TableSchema();
+        var schema = new Protos.TableSchema();
         foreach (var field in Fields)
         {
             var required = field.Slot is BigQuerySlot.Topic or BigQuerySlot.Partition or BigQuerySlot.Offset or BigQuerySlot.IngestedAt;

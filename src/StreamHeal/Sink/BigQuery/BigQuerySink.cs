@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using StreamHeal.Pipeline;
 using StreamHeal.Sink.BigQuery.Checkpoints;
 using StreamHeal.Telemetry;
+using StreamHeal.Flow;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.BigQuery;
 
@@ -55,7 +57,7 @@ public sealed class BigQuerySink : ISink
     /// <summary>Each table has its own streams and writer: a table waiting for a new column never holds up another.</summary>
     public bool WritesTablesConcurrently => true;
 
-    public async ValueTask<IReadOnlyList<SinkColumn>> EnsureTableAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken)
     {
         TableColumns ensured;
         try

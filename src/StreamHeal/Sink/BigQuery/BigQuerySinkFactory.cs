@@ -4,6 +4,7 @@ using StreamHeal.Pipeline;
 using StreamHeal.Sink.BigQuery.Auth;
 using StreamHeal.Sink.BigQuery.Checkpoints;
 using StreamHeal.Sink.BigQuery.Tables;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Sink.BigQuery;
 

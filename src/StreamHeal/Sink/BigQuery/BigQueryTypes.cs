@@ -1,6 +1,7 @@
 using Google.Protobuf.Reflection;
 using StreamHeal.Records;
 using StreamHeal.Sink.BigQuery.Protos;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.BigQuery;
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using StreamHeal.Pipeline;
 using StreamHeal.Sink.BigQuery.Checkpoints;
 using StreamHeal.Telemetry;
+using StreamHeal.Flow;
 
 namespace StreamHeal.Sink.BigQuery;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DuckDB.NET.Data;
 using StreamHeal.Records;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.DuckDb;
 

@@ -1,5 +1,6 @@
 using DuckDB.NET.Data;
 using StreamHeal.Records;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.DuckDb;
 
@@ -21,7 +22,7 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
 
     public void Initialize() => DuckDbCatalog.CreateMetadataTables(connection);
 
-    public DuckDbTable Ensure(string table, IReadOnlyList<SinkColumn> columns)
+    public DuckDbTable Ensure(string table, IReadOnlyList<TableColumn> columns)
     {
         if (_tables.TryGetValue(table, out var cached) && cached.Covers(columns))
         {
@@ -58,7 +59,7 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
         return loaded;
     }
 
-    private void Create(string table, IReadOnlyList<SinkColumn> columns)
+    private void Create(string table, IReadOnlyList<TableColumn> columns)
     {
         DuckDbCatalog.ForgetTable(connection, table);
         var ddl = new System.Text.StringBuilder();
@@ -83,7 +84,7 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
         }
     }
 
-    private void Reconcile(string table, IReadOnlyList<SinkColumn> columns, Dictionary<string, (string Name, string Type)> physical)
+    private void Reconcile(string table, IReadOnlyList<TableColumn> columns, Dictionary<string, (string Name, string Type)> physical)
     {
         foreach (var name in s_sinkColumns)
         {

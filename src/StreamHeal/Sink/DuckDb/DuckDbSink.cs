@@ -2,6 +2,7 @@ using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamHeal.Telemetry;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.DuckDb;
 
@@ -47,7 +48,7 @@ public sealed class DuckDbSink : ISink
     /// <summary>The database file, for a <see cref="DuckDbTableReader"/> in the same process.</summary>
     public string Path => _options.Path;
 
-    public ValueTask<IReadOnlyList<SinkColumn>> EnsureTableAsync(string table, IReadOnlyList<SinkColumn> columns, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(table);
         ArgumentNullException.ThrowIfNull(columns);

@@ -1,4 +1,5 @@
 using StreamHeal.Records;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.DuckDb;
 
@@ -34,7 +35,7 @@ internal sealed class DuckDbTable
         // DuckDB identifiers are case-insensitive, so the lookup is too; the ordinal map is tried first because it hashes faster.
         _exactOrdinals = new Dictionary<string, int>(slots.Length, StringComparer.Ordinal);
         _userOrdinals = new Dictionary<string, int>(slots.Length, StringComparer.OrdinalIgnoreCase);
-        var columns = new List<SinkColumn>(slots.Length);
+        var columns = new List<TableColumn>(slots.Length);
         for (var i = 0; i < slots.Length; i++)
         {
             if (slots[i].Kind is SlotKind.User or SlotKind.Unmapped)
@@ -45,7 +46,7 @@ internal sealed class DuckDbTable
 
             if (slots[i].Kind == SlotKind.User)
             {
-                columns.Add(new SinkColumn(slots[i].Name, slots[i].Type));
+                columns.Add(new TableColumn(slots[i].Name, slots[i].Type));
             }
         }
 
@@ -57,13 +58,13 @@ internal sealed class DuckDbTable
     public DuckDbSlot[] Slots { get; }
 
     /// <summary>The user columns with a logical type, in physical order.</summary>
-    public IReadOnlyList<SinkColumn> UserColumns { get; }
+    public IReadOnlyList<TableColumn> UserColumns { get; }
 
     public bool TryGetOrdinal(string column, out int ordinal) =>
         _exactOrdinals.TryGetValue(column, out ordinal) || _userOrdinals.TryGetValue(column, out ordinal);
 
     /// <summary>True when every requested column exists with the requested type, so no DDL or metadata read is needed.</summary>
-    public bool Covers(IReadOnlyList<SinkColumn> columns)
+    public bool Covers(IReadOnlyList<TableColumn> columns)
     {
         for (var i = 0; i < columns.Count; i++)
         {

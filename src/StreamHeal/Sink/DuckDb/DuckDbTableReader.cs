@@ -1,4 +1,5 @@
 using DuckDB.NET.Data;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.DuckDb;
 

@@ -4,12 +4,13 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Sink.BigQuery;
 
 public sealed class AppendRowsFrameTests
 {
-    private static readonly BigQueryRowLayout Layout = new([new SinkColumn("name", ColumnType.String)]);
+    private static readonly BigQueryRowLayout Layout = new([new TableColumn("name", ColumnType.String)]);
 
     [Theory]
     [InlineData(null)]

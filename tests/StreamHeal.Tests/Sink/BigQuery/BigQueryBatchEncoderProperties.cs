@@ -6,6 +6,7 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Sink.BigQuery;
 
@@ -13,7 +14,7 @@ public sealed class BigQueryBatchEncoderProperties
 {
     private const string StreamName = "projects/p/datasets/d/tables/t/streams/0123456789abcdef";
 
-    private static readonly BigQueryRowLayout Layout = new([new SinkColumn("text", ColumnType.String)]);
+    private static readonly BigQueryRowLayout Layout = new([new TableColumn("text", ColumnType.String)]);
 
     private static Arbitrary<(int[] Lengths, int Limit)> Batches() =>
         Gen.Zip(Gen.Choose(0, 600).ArrayOf(), Gen.Choose(400, 4000)).ToArbitrary();

@@ -3,12 +3,13 @@ using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Sink.BigQuery;
 
 public sealed class BigQueryRowEncoderTests
 {
-    private static readonly SinkColumn[] Columns =
+    private static readonly TableColumn[] Columns =
     [
         new("name", ColumnType.String),
         new("n", ColumnType.Int64),
@@ -51,7 +52,7 @@ public sealed class BigQueryRowEncoderTests
     public void Adding_a_column_keeps_every_field_number()
     {
         var before = new BigQueryRowLayout(Columns).Descriptor.Field;
-        var after = new BigQueryRowLayout([.. Columns, new SinkColumn("later", ColumnType.String)]).Descriptor.Field;
+        var after = new BigQueryRowLayout([.. Columns, new TableColumn("later", ColumnType.String)]).Descriptor.Field;
 
         Assert.Equal(before.Select(f => (f.Name, f.Number)), after.Take(before.Count).Select(f => (f.Name, f.Number)));
         Assert.Equal(("later", 17), (after[^1].Name, after[^1].Number));
@@ -62,7 +63,7 @@ public sealed class BigQueryRowEncoderTests
     [InlineData("a-b")]
     [InlineData("_KAFKA_OFFSET")]
     public void Layout_refuses_names_protobuf_or_the_reserved_columns_cannot_take(string name) =>
-        Assert.Throws<ArgumentException>(() => new BigQueryRowLayout([new SinkColumn(name, ColumnType.String)]));
+        Assert.Throws<ArgumentException>(() => new BigQueryRowLayout([new TableColumn(name, ColumnType.String)]));
 
     [Fact]
     public void Row_encodes_every_type_and_decodes_to_the_same_values()

@@ -3,6 +3,7 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
 using Xunit;
 using static StreamHeal.Tests.Sink.DuckDb.DuckDbTestFile;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Sink.DuckDb;
 
@@ -15,7 +16,7 @@ public sealed class DuckDbSinkAvailabilityTests : IDisposable
     {
         var directory = Path.Combine(Path.GetDirectoryName(_file.Path)!, "not-yet");
         await using var sink = new DuckDbSink(new DuckDbSinkOptions { Path = Path.Combine(directory, "late.duckdb") }, TimeProvider.System);
-        SinkColumn[] columns = [new("id", ColumnType.Int64)];
+        TableColumn[] columns = [new("id", ColumnType.Int64)];
 
         var error = await Assert.ThrowsAsync<SinkUnavailableException>(
             async () => await sink.EnsureTableAsync("late", columns, CancellationToken.None));
@@ -40,7 +41,7 @@ public sealed class DuckDbSinkAvailabilityTests : IDisposable
     public async Task A_cancelled_write_leaves_neither_rows_nor_offsets()
     {
         await using var sink = _file.OpenSink();
-        await sink.EnsureTableAsync("cancel", [new SinkColumn("id", ColumnType.Int64)], CancellationToken.None);
+        await sink.EnsureTableAsync("cancel", [new TableColumn("id", ColumnType.Int64)], CancellationToken.None);
         using var cancellation = new CancellationTokenSource();
         await cancellation.CancelAsync();
 

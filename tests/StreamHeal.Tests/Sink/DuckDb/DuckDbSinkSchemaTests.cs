@@ -2,6 +2,7 @@ using StreamHeal.Records;
 using StreamHeal.Sink;
 using Xunit;
 using static StreamHeal.Tests.Sink.DuckDb.DuckDbTestFile;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Sink.DuckDb;
 
@@ -14,13 +15,13 @@ public sealed class DuckDbSinkSchemaTests : IDisposable
     {
         await using (var sink = _file.OpenSink())
         {
-            await sink.EnsureTableAsync("orders", [new SinkColumn("payload", ColumnType.Json)], CancellationToken.None);
+            await sink.EnsureTableAsync("orders", [new TableColumn("payload", ColumnType.Json)], CancellationToken.None);
         }
 
         // Reopened so the check runs against the stored metadata, not the sink's cache.
         await using var reopened = _file.OpenSink();
         var conflict = await Assert.ThrowsAsync<SinkSchemaConflictException>(
-            async () => await reopened.EnsureTableAsync("orders", [new SinkColumn("payload", ColumnType.String)], CancellationToken.None));
+            async () => await reopened.EnsureTableAsync("orders", [new TableColumn("payload", ColumnType.String)], CancellationToken.None));
 
         Assert.Equal("orders", conflict.Table);
         Assert.Equal("payload", conflict.Column);
@@ -32,10 +33,10 @@ public sealed class DuckDbSinkSchemaTests : IDisposable
     public async Task A_conflict_adds_none_of_the_other_requested_columns()
     {
         await using var sink = _file.OpenSink();
-        await sink.EnsureTableAsync("atomic", [new SinkColumn("n", ColumnType.Int64)], CancellationToken.None);
+        await sink.EnsureTableAsync("atomic", [new TableColumn("n", ColumnType.Int64)], CancellationToken.None);
 
         await Assert.ThrowsAsync<SinkSchemaConflictException>(async () => await sink.EnsureTableAsync(
-            "atomic", [new SinkColumn("added", ColumnType.Bool), new SinkColumn("n", ColumnType.Float64)], CancellationToken.None));
+            "atomic", [new TableColumn("added", ColumnType.Bool), new TableColumn("n", ColumnType.Float64)], CancellationToken.None));
 
         using var reader = _file.OpenReader();
         Assert.DoesNotContain(reader.ReadColumns("atomic"), c => c.Name == "added");
@@ -50,12 +51,12 @@ public sealed class DuckDbSinkSchemaTests : IDisposable
             """);
         await using var sink = _file.OpenSink();
 
-        var columns = await sink.EnsureTableAsync("legacy", [new SinkColumn("note", ColumnType.Json), new SinkColumn("added", ColumnType.Date)], CancellationToken.None);
+        var columns = await sink.EnsureTableAsync("legacy", [new TableColumn("note", ColumnType.Json), new TableColumn("added", ColumnType.Date)], CancellationToken.None);
 
         // INTEGER has no logical type, so it is left out and written as null.
-        Assert.Equal([new SinkColumn("amount", ColumnType.Float64), new SinkColumn("note", ColumnType.Json), new SinkColumn("added", ColumnType.Date)], columns);
+        Assert.Equal([new TableColumn("amount", ColumnType.Float64), new TableColumn("note", ColumnType.Json), new TableColumn("added", ColumnType.Date)], columns);
         var conflict = await Assert.ThrowsAsync<SinkSchemaConflictException>(
-            async () => await sink.EnsureTableAsync("legacy", [new SinkColumn("code", ColumnType.Int64)], CancellationToken.None));
+            async () => await sink.EnsureTableAsync("legacy", [new TableColumn("code", ColumnType.Int64)], CancellationToken.None));
         Assert.Contains("'legacy'", conflict.Message, StringComparison.Ordinal);
         Assert.Contains("'code'", conflict.Message, StringComparison.Ordinal);
         Assert.Contains("INTEGER", conflict.Message, StringComparison.Ordinal);
@@ -74,7 +75,7 @@ public sealed class DuckDbSinkSchemaTests : IDisposable
         await using var sink = _file.OpenSink();
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(
-            async () => await sink.EnsureTableAsync("foreign_table", [new SinkColumn("id", ColumnType.Int64)], CancellationToken.None));
+            async () => await sink.EnsureTableAsync("foreign_table", [new TableColumn("id", ColumnType.Int64)], CancellationToken.None));
 
         Assert.Contains("'foreign_table'", error.Message, StringComparison.Ordinal);
         Assert.Contains("_kafka_", error.Message, StringComparison.Ordinal);
@@ -85,13 +86,13 @@ public sealed class DuckDbSinkSchemaTests : IDisposable
     {
         await using (var sink = _file.OpenSink())
         {
-            await sink.EnsureTableAsync("Orders", [new SinkColumn("payload", ColumnType.Json)], CancellationToken.None);
-            await sink.WriteAsync(MakeBatch("Orders", Rows(0, 0, 2), new SinkColumn("id", ColumnType.Int64)), CancellationToken.None);
+            await sink.EnsureTableAsync("Orders", [new TableColumn("payload", ColumnType.Json)], CancellationToken.None);
+            await sink.WriteAsync(MakeBatch("Orders", Rows(0, 0, 2), new TableColumn("id", ColumnType.Int64)), CancellationToken.None);
         }
 
         await using var reopened = _file.OpenSink();
         await Assert.ThrowsAsync<SinkSchemaConflictException>(
-            async () => await reopened.EnsureTableAsync("orders", [new SinkColumn("payload", ColumnType.String)], CancellationToken.None));
+            async () => await reopened.EnsureTableAsync("orders", [new TableColumn("payload", ColumnType.String)], CancellationToken.None));
         Assert.Equal(new Dictionary<int, long> { [0] = 2 }, await reopened.GetResumeOffsetsAsync("ORDERS", Topic, CancellationToken.None));
         var replay = await reopened.WriteAsync(MakeBatch("orders", Rows(0, 0, 2)), CancellationToken.None);
         Assert.Equal(RowOutcome.AlreadyWritten, replay[1]);

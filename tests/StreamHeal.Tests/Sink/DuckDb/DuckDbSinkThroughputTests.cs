@@ -4,6 +4,7 @@ using StreamHeal.Sink;
 using Xunit;
 using Xunit.Abstractions;
 using static StreamHeal.Tests.Sink.DuckDb.DuckDbTestFile;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Sink.DuckDb;
 
@@ -18,7 +19,7 @@ public sealed class DuckDbSinkThroughputTests(ITestOutputHelper output) : IDispo
     [Fact]
     public async Task A_100k_row_batch_sequence_is_written_once_each()
     {
-        SinkColumn[] columns =
+        TableColumn[] columns =
         [
             new("user_id", ColumnType.Int64), new("event", ColumnType.String), new("amount", ColumnType.Float64),
             new("country", ColumnType.String), new("ok", ColumnType.Bool), new("at", ColumnType.Timestamp),

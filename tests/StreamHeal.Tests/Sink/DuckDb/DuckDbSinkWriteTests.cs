@@ -2,6 +2,7 @@ using StreamHeal.Records;
 using StreamHeal.Sink;
 using Xunit;
 using static StreamHeal.Tests.Sink.DuckDb.DuckDbTestFile;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Sink.DuckDb;
 
@@ -12,7 +13,7 @@ public sealed class DuckDbSinkWriteTests : IDisposable
     [Fact]
     public async Task Every_column_type_round_trips()
     {
-        SinkColumn[] columns =
+        TableColumn[] columns =
         [
             new("s", ColumnType.String), new("i", ColumnType.Int64), new("f", ColumnType.Float64),
             new("n", ColumnType.Numeric), new("bn", ColumnType.BigNumeric), new("b", ColumnType.Bool),
@@ -64,7 +65,7 @@ public sealed class DuckDbSinkWriteTests : IDisposable
     [Fact]
     public async Task Values_convert_to_wider_column_types_and_absent_fields_are_null()
     {
-        SinkColumn[] columns =
+        TableColumn[] columns =
         [
             new("f", ColumnType.Float64), new("s", ColumnType.String), new("n", ColumnType.Numeric),
             new("bn", ColumnType.BigNumeric), new("j", ColumnType.Json), new("missing", ColumnType.Int64),
@@ -99,7 +100,7 @@ public sealed class DuckDbSinkWriteTests : IDisposable
     [Fact]
     public async Task A_value_that_cannot_convert_is_rejected_with_a_reason_and_the_rest_is_written()
     {
-        SinkColumn[] columns = [new("d", ColumnType.Date)];
+        TableColumn[] columns = [new("d", ColumnType.Date)];
         await using var sink = _file.OpenSink();
 
         var result = await sink.WriteAsync(
@@ -120,14 +121,14 @@ public sealed class DuckDbSinkWriteTests : IDisposable
         await using var sink = _file.OpenSink();
         await sink.WriteAsync(MakeBatch("grow", Rows(0, 0, 3)), CancellationToken.None);
 
-        SinkColumn[] grown = [new("id", ColumnType.Int64), new("name with \"quote\"", ColumnType.String)];
+        TableColumn[] grown = [new("id", ColumnType.Int64), new("name with \"quote\"", ColumnType.String)];
         var ensured = await sink.EnsureTableAsync("grow", grown, CancellationToken.None);
         Assert.Equal(grown, ensured);
         var later = Row(0, 3, ("id", FieldValue.FromInt64(3)), ("name with \"quote\"", FieldValue.FromString("new")));
         await sink.WriteAsync(MakeBatch("grow", [later], grown), CancellationToken.None);
 
         // A batch may also bring a column that was never ensured; the sink adds it before appending.
-        SinkColumn[] more = [.. grown, new("extra", ColumnType.Bool)];
+        TableColumn[] more = [.. grown, new("extra", ColumnType.Bool)];
         await sink.WriteAsync(MakeBatch("grow", [Row(0, 4, ("extra", FieldValue.FromBool(false)))], more), CancellationToken.None);
 
         using var reader = _file.OpenReader();

@@ -2,6 +2,7 @@ using DuckDB.NET.Data;
 using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Sink.DuckDb;
 
@@ -51,8 +52,8 @@ internal sealed class DuckDbTestFile : IDisposable
         return rows;
     }
 
-    public static SinkBatch MakeBatch(string table, IReadOnlyList<SinkRow> rows, params SinkColumn[] columns) =>
-        new(table, Topic, columns.Length == 0 ? [new SinkColumn("id", ColumnType.Int64)] : columns, rows);
+    public static SinkBatch MakeBatch(string table, IReadOnlyList<SinkRow> rows, params TableColumn[] columns) =>
+        new(table, Topic, columns.Length == 0 ? [new TableColumn("id", ColumnType.Int64)] : columns, rows);
 
     public void Dispose()
     {

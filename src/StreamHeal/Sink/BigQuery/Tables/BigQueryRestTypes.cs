@@ -1,4 +1,5 @@
 using StreamHeal.Records;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.BigQuery.Tables;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using StreamHeal.Records;
 using StreamHeal.Sink.BigQuery.Protos;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.BigQuery.Tables;
 
@@ -26,7 +27,7 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
     /// <exception cref="SinkSchemaConflictException">An existing column has another type.</exception>
     /// <exception cref="BigQueryTableUnavailableException">The table is missing and may not be created, or permission is lacking.</exception>
     /// <exception cref="SinkUnavailableException">BigQuery is unreachable or busy; retry later.</exception>
-    public async Task<TableColumns> EnsureColumnsAsync(string table, IReadOnlyList<SinkColumn> userColumns, CancellationToken cancellationToken)
+    public async Task<TableColumns> EnsureColumnsAsync(string table, IReadOnlyList<TableColumn> userColumns, CancellationToken cancellationToken)
     {
         var wanted = WantedFields(userColumns);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
@@ -70,10 +71,10 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
             $"BigQuery table {client.QualifiedName(table)} changed under StreamHeal {MaxAttempts} times in a row while adding columns (HTTP 412 each time); retrying later.");
     }
 
-    private readonly record struct WantedField(SinkColumn Column, BigQueryFieldResource Resource);
+    private readonly record struct WantedField(TableColumn Column, BigQueryFieldResource Resource);
 
     /// <summary>StreamHeal's columns (REQUIRED where always set, as the row layout declares them) and the user columns.</summary>
-    private static WantedField[] WantedFields(IReadOnlyList<SinkColumn> userColumns)
+    private static WantedField[] WantedFields(IReadOnlyList<TableColumn> userColumns)
     {
         var layout = new BigQueryRowLayout(userColumns);
         var schema = layout.ToTableSchema();
@@ -82,7 +83,7 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
         {
             var field = layout.Fields[i];
             var mode = schema.Fields[i].Mode == TableFieldSchema.Types.Mode.Required ? BigQueryRestTypes.Required : BigQueryRestTypes.Nullable;
-            wanted[i] = new WantedField(new SinkColumn(field.Name, field.Type), new BigQueryFieldResource(field.Name, BigQueryRestTypes.Name(field.Type), mode));
+            wanted[i] = new WantedField(new TableColumn(field.Name, field.Type), new BigQueryFieldResource(field.Name, BigQueryRestTypes.Name(field.Type), mode));
         }
 
         return wanted;
@@ -113,12 +114,12 @@ internal sealed class BigQueryTableManager(BigQueryTableClient client, BigQueryS
         return missing;
     }
 
-    private static SinkColumn[] UserColumns(BigQueryTableResource table) =>
+    private static TableColumn[] UserColumns(BigQueryTableResource table) =>
     [
         .. (table.Schema?.Fields ?? [])
             .Select(field => (Name: BigQueryFieldJson.Name(field), Type: BigQueryRestTypes.Parse(BigQueryFieldJson.Type(field))))
             .Where(field => !IsReserved(field.Name) && field.Type is not null)
-            .Select(field => new SinkColumn(field.Name, field.Type!.Value)),
+            .Select(field => new TableColumn(field.Name, field.Type!.Value)),
     ];
 
     private static bool IsReserved(string name) => name.StartsWith('_') && (

@@ -2,6 +2,7 @@ using System.Text.Json;
 using StreamHeal.Records;
 using StreamHeal.Sink.BigQuery.Tables;
 using Xunit;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Tests.Sink.BigQuery.Tables;
 
