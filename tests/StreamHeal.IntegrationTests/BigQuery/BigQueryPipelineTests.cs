@@ -269,6 +269,7 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
 
     private async Task<IngestionVerdict> VerifyAsync(PipelineScenario scenario, FakeBigQuery fake, IReadOnlyCollection<(int Partition, long Offset)> produced)
     {
+        scenario.AssertNoLeaks();
         var watermarks = await TopicWatermarks.QueryAsync(scenario.BootstrapServers, scenario.Topic);
         Assert.Empty(watermarks.DroppedByRetention());
         var dlq = DeadLetterReader.ReadAll(scenario.BootstrapServers, scenario.Topic + ".dlq", TimeSpan.FromSeconds(60));
