@@ -174,6 +174,7 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
             await PipelineScenario.WaitForDoneAsync(heldPositions.Count + otherPositions.Count, TimeSpan.FromSeconds(60), pipeline);
             await stop.CancelAsync();
             await running;
+            held.AssertNoLeaks();
             await pipeline.DisposeAsync();
         }
 
@@ -224,6 +225,7 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
 
             await stop.CancelAsync();
             await running;
+            scenario.AssertNoLeaks();
             await pipeline.DisposeAsync();
         }
 
