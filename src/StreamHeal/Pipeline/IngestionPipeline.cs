@@ -128,6 +128,9 @@ public sealed class IngestionPipeline : IAsyncDisposable
         return last != NeverFailed && _timeProvider.GetElapsedTime(last) < DegradedAfterFailure;
     }
 
+    /// <summary>Offsets polled and not yet finished on the partitions this member owns; what tests' leak checks read.</summary>
+    internal int PendingOffsets => _tracker.TotalPending;
+
     /// <summary>The Kafka client's latest statistics JSON (set <c>kafka.properties.statistics.interval.ms</c>), or null.</summary>
     public string? KafkaStatistics => _poll?.Statistics;
 

@@ -74,6 +74,7 @@ public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHel
                 TimeSpan.FromSeconds(60),
                 $"run {kill} writing rows; stderr: {child.StandardError}");
             Assert.False(child.HasExited, $"run {kill} exited: {child.StandardOutput}\n{child.StandardError}");
+            // A random moment to kill at is the experiment, not a wait for a condition.
             await Task.Delay(random.Next(300, 2_500));
             var at = DateTimeOffset.UtcNow;
             await child.KillAsync();

@@ -176,6 +176,7 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
             await PipelineScenario.WaitForDoneAsync(heldPositions.Count + otherPositions.Count, TimeSpan.FromSeconds(60), pipeline);
             await stop.CancelAsync();
             await running;
+            held.AssertNoLeaks();
             await pipeline.DisposeAsync();
         }
 
@@ -226,6 +227,7 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
 
             await stop.CancelAsync();
             await running;
+            scenario.AssertNoLeaks();
             await pipeline.DisposeAsync();
         }
 
@@ -271,6 +273,7 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
 
     private async Task<IngestionVerdict> VerifyAsync(PipelineScenario scenario, FakeBigQuery fake, IReadOnlyCollection<(int Partition, long Offset)> produced)
     {
+        scenario.AssertNoLeaks();
         var watermarks = await TopicWatermarks.QueryAsync(scenario.BootstrapServers, scenario.Topic);
         Assert.Empty(watermarks.DroppedByRetention());
         var dlq = DeadLetterReader.ReadAll(scenario.BootstrapServers, scenario.Topic + ".dlq", TimeSpan.FromSeconds(60));

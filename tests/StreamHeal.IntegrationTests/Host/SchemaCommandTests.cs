@@ -70,7 +70,8 @@ public sealed class SchemaCommandTests(ITestOutputHelper output) : IDisposable
         var (exitCode, stdout, _) = await RunAsync(sample);
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("would be dead-lettered: invalid_json at decode", stdout, StringComparison.Ordinal);
+        // The DLQ error type and the stage that refused it, whatever the sentence around them.
+        Assert.Matches(@"\binvalid_json\b.*\bdecode\b", stdout);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Time.Testing;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.SchemaRegistry;
 using StreamHeal.IntegrationTests.Support;
@@ -24,11 +25,12 @@ public sealed class RegistryPipelineTests(KafkaClusterFixture kafka, ITestOutput
         await using var scenario = new PipelineScenario(kafka, output, "registry", partitions: 1);
         await using var registry = await EmbeddedSchemaRegistry.StartAsync();
         using var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(1) });
+        var clock = new FakeTimeProvider();
         using var registrar = new SchemaRegistrar(
             client,
             new SchemaStateOptions { Directory = Path.Combine(scenario.Directory, "state"), RetryDegradedAfter = TimeSpan.FromMilliseconds(300) },
             scenario.Loggers.CreateLogger("state"),
-            TimeProvider.System);
+            clock);
         using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build();
         var positions = new List<(int, long)>();
         async Task Send(string json)
@@ -56,7 +58,7 @@ public sealed class RegistryPipelineTests(KafkaClusterFixture kafka, ITestOutput
         Assert.True(run.Pipeline.Status.Degraded);
 
         registry.Heal();
-        await Task.Delay(400);
+        clock.Advance(TimeSpan.FromMilliseconds(300));
         await Send("""{"id":101,"name":"after","brand_new":"a column now"}""");
         await PipelineScenario.WaitForDoneAsync(52, TimeSpan.FromSeconds(30), run.Pipeline);
         Assert.False(registrar.Degraded);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Time.Testing;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.Host.DevRegistry;
 using StreamHeal.IntegrationTests.Support;
@@ -24,8 +25,10 @@ public sealed class SchemaEvolutionTests(KafkaClusterFixture kafka, ITestOutputH
         var options = new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(2) };
         using var clientA = new SchemaRegistryClient(options);
         using var clientB = new SchemaRegistryClient(options);
-        using var registrarA = new SchemaRegistrar(clientA, new SchemaStateOptions { Directory = Path.Combine(scenario.Directory, "a"), RetryDegradedAfter = TimeSpan.FromSeconds(1) }, scenario.Loggers.CreateLogger("a"), TimeProvider.System);
-        using var registrarB = new SchemaRegistrar(clientB, new SchemaStateOptions { Directory = Path.Combine(scenario.Directory, "b"), RetryDegradedAfter = TimeSpan.FromSeconds(1) }, scenario.Loggers.CreateLogger("b"), TimeProvider.System);
+        // The registrars' clock: the outage's length and their retry-after are advanced, not waited for.
+        var clock = new FakeTimeProvider();
+        using var registrarA = new SchemaRegistrar(clientA, new SchemaStateOptions { Directory = Path.Combine(scenario.Directory, "a"), RetryDegradedAfter = TimeSpan.FromSeconds(1) }, scenario.Loggers.CreateLogger("a"), clock);
+        using var registrarB = new SchemaRegistrar(clientB, new SchemaStateOptions { Directory = Path.Combine(scenario.Directory, "b"), RetryDegradedAfter = TimeSpan.FromSeconds(1) }, scenario.Loggers.CreateLogger("b"), clock);
         await using var sink = scenario.OpenSink();
         var a = scenario.Start(sink, null, registrarA);
         var b = scenario.Start(sink, null, registrarB);
@@ -53,13 +56,12 @@ public sealed class SchemaEvolutionTests(KafkaClusterFixture kafka, ITestOutputH
 
         // A 20 s registry outage: known fields keep flowing, a field first seen now is quarantined, never lost.
         registry.FailWith(HttpStatusCode.ServiceUnavailable);
-        var outage = Task.Delay(TimeSpan.FromSeconds(20));
         await SendBoth(n => $$"""{"id":{{n}},"common":"c","alpha":{{n}},"gamma":"g{{n}}"}""", n => $$"""{"id":{{n}},"common":"c","beta":"b{{n}}"}""", 10);
         await PipelineScenario.WaitForDoneAsync(positions.Count, TimeSpan.FromSeconds(30), a.Pipeline, b.Pipeline);
         Assert.True(a.Pipeline.Status.Degraded || b.Pipeline.Status.Degraded);
-        await outage;
+        // 20 s on the registrars' clock: far past RetryDegradedAfter, so the next new field asks the registry again.
+        clock.Advance(TimeSpan.FromSeconds(20));
         registry.Heal();
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
 
         await SendBoth(n => $$"""{"id":{{n}},"common":"c","delta":{{n}}.5}""", n => $$"""{"id":{{n}},"common":"c","delta":{{n}}.25}""", 10);
         await PipelineScenario.WaitForDoneAsync(positions.Count, TimeSpan.FromSeconds(60), a.Pipeline, b.Pipeline);

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.Reliability;
@@ -13,8 +14,11 @@ public sealed class ReliabilityReportTests
 
         var markdown = ReliabilityReport.Render([lossy, clean]);
 
-        Assert.Contains("| Fetch request errors | TopicAuthorizationFailed | pushed \\| on Fetch | 3000 (30) | 12 | 0 | 30 | 2 | 12 | 0.4 s | **missed** |", markdown, StringComparison.Ordinal);
-        Assert.Contains("| RequestTimedOut | pushed \\| on Fetch | 3000 (30) | 0 | 0 | 30 | 2 | 0 | 0.4 s | met |", markdown, StringComparison.Ordinal);
+        var rows = FaultRows(markdown);
+        var lossyRow = rows.Single(r => r["Fault"] == "TopicAuthorizationFailed");
+        Assert.Equal(("Fetch request errors", "pushed \\| on Fetch", "3000 (30)"), (lossyRow["Family"], lossyRow["How injected"], lossyRow["Events (poison)"]));
+        Assert.Equal(["12", "0", "30", "2", "12", "0.4 s", "**missed**"], Outcome(lossyRow));
+        Assert.Equal(["0", "0", "30", "2", "0", "0.4 s", "met"], Outcome(rows.Single(r => r["Fault"] == "RequestTimedOut")));
         Assert.Contains(ReliabilityRecorder.ReportVariable, markdown, StringComparison.Ordinal);
         Assert.All(ReliabilityReport.CoveredElsewhere, covered => Assert.Contains(covered.Test, markdown, StringComparison.Ordinal));
     }
@@ -26,7 +30,8 @@ public sealed class ReliabilityReportTests
             3_000, 30, 0, 0, 30, 0, 0, Resume: null, ResumeGoal: ReliabilityRow.BrokerResumeGoal, Note: null);
 
         Assert.False(stuck.MeetsGoals);
-        Assert.Contains("| did not resume (goal 5 s) | **missed** |", ReliabilityReport.Render([stuck]), StringComparison.Ordinal);
+        var row = FaultRows(ReliabilityReport.Render([stuck])).Single();
+        Assert.Equal(("did not resume (goal 5 s)", "**missed**"), (row["Resume after clear"], row["Goals"]));
     }
 
     [Fact]
@@ -37,5 +42,20 @@ public sealed class ReliabilityReportTests
 
         Assert.True(rejoin.MeetsGoals);
         Assert.False((rejoin with { ResumeGoal = ReliabilityRow.BrokerResumeGoal }).MeetsGoals);
+    }
+
+    private static string[] Outcome(Dictionary<string, string> row) =>
+        [row["Lost"], row["Duplicated"], row["Dead-lettered"], row["DLQ repeats"], row["Wrong DLQ"], row["Resume after clear"], row["Goals"]];
+
+    /// <summary>The rows of the report's fault table, cell by column header (cells as written, escapes kept).</summary>
+    private static List<Dictionary<string, string>> FaultRows(string markdown)
+    {
+        static string[] Cells(string line) => [.. Regex.Split(line.Trim().Trim('|'), @"(?<!\\)\|").Select(c => c.Trim())];
+        var lines = markdown.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var header = lines.FindIndex(l => l.StartsWith("| Family |", StringComparison.Ordinal));
+        Assert.True(header >= 0, "the report has no fault table");
+        var columns = Cells(lines[header]);
+        return [.. lines.Skip(header + 2).TakeWhile(l => l.StartsWith('|'))
+            .Select(l => columns.Zip(Cells(l)).ToDictionary(c => c.First, c => c.Second))];
     }
 }

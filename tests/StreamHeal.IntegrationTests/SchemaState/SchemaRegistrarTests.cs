@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using StreamHeal.CompatFilter;
 using StreamHeal.IntegrationTests.SchemaRegistry;
 using StreamHeal.Records;
@@ -15,6 +16,9 @@ namespace StreamHeal.IntegrationTests.SchemaState;
 public sealed class SchemaRegistrarTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("streamheal-state-").FullName;
+
+    // The replicas' clock: their retry-after a registry outage is advanced, not waited for.
+    private readonly FakeTimeProvider _clock = new();
     private EmbeddedSchemaRegistry _registry = null!;
 
     public async Task InitializeAsync() => _registry = await EmbeddedSchemaRegistry.StartAsync();
@@ -29,7 +33,7 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
     {
         var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = _registry.Url, RequestTimeout = TimeSpan.FromSeconds(2) });
         var options = new SchemaStateOptions { Directory = Path.Combine(_directory, name), RetryDegradedAfter = TimeSpan.FromMilliseconds(200) };
-        return (new SchemaRegistrar(client, options, NullLogger.Instance, TimeProvider.System), client);
+        return (new SchemaRegistrar(client, options, NullLogger.Instance, _clock), client);
     }
 
     [Fact]
@@ -108,7 +112,7 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
         Assert.True(restarted.Degraded);
 
         _registry.Heal();
-        await Task.Delay(300);
+        _clock.Advance(TimeSpan.FromMilliseconds(200));
         Assert.True(await registrar.EnsureAsync(schema, [new TableColumn("b", ColumnType.String)], CancellationToken.None));
         Assert.False(registrar.Degraded);
         Assert.Equal(["a", "b"], (await restarted.LoadAsync("events", CancellationToken.None)).Select(c => c.Name));
