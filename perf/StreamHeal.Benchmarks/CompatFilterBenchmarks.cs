@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using StreamHeal.CompatFilter;
 using StreamHeal.Records;
 using Filter = StreamHeal.CompatFilter.CompatFilter;
 using StreamHeal.Tables;

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using StreamHeal.CompatFilter;
 using StreamHeal.Decode;
 using StreamHeal.Decode.Avro;
 using StreamHeal.Flatten;

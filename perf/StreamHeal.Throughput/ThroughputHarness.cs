@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using StreamHeal.DeadLetter;
 using StreamHeal.Demo;
 using StreamHeal.Kafka;
-using StreamHeal.Pipeline;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;

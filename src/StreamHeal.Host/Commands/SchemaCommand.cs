@@ -2,8 +2,6 @@ using System.CommandLine;
 using StreamHeal.CompatFilter;
 using StreamHeal.Decode;
 using StreamHeal.Flatten;
-using StreamHeal.Records;
-using StreamHeal.Sink;
 using StreamHeal.Tables;
 using StreamHeal.UseCases;
 

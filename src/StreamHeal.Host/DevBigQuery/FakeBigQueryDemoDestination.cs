@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using StreamHeal.Demo;
 using StreamHeal.Kafka;
-using StreamHeal.Pipeline;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Flow;

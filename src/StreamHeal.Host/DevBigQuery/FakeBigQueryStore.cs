@@ -3,7 +3,6 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery.Protos;
 using RpcStatus = Google.Rpc.Status;
 using StorageCode = StreamHeal.Sink.BigQuery.Protos.StorageError.Types.StorageErrorCode;

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using StreamHeal.Records;
 using StreamHeal.Tables;
 
 namespace StreamHeal.CompatFilter;

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
-using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.SchemaState;
 using StreamHeal.Telemetry;

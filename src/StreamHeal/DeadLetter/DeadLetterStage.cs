@@ -2,7 +2,6 @@ using System.Threading.Tasks.Dataflow;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Kafka;
-using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Retry;
 using StreamHeal.Telemetry;

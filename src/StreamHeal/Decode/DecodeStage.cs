@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Tasks.Dataflow;
-using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.SchemaRegistry;
-using StreamHeal.Sink;
 using StreamHeal.Telemetry;
 using StreamHeal.Flow;
 using StreamHeal.Tables;

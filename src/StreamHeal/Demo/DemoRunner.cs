@@ -11,7 +11,6 @@ using StreamHeal.Pipeline;
 using StreamHeal.Retry;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
-using StreamHeal.Tables;
 using StreamHeal.Flow;
 
 namespace StreamHeal.Demo;

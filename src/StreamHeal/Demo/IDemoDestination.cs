@@ -1,4 +1,3 @@
-using StreamHeal.Pipeline;
 using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
 using StreamHeal.Flow;

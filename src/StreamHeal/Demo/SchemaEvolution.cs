@@ -1,5 +1,4 @@
 using StreamHeal.Records;
-using StreamHeal.Sink;
 using StreamHeal.Tables;
 
 namespace StreamHeal.Demo;

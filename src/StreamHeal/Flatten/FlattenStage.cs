@@ -1,5 +1,4 @@
 using System.Threading.Tasks.Dataflow;
-using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Flow;
 

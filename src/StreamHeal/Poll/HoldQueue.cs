@@ -1,6 +1,5 @@
 using System.Threading.Tasks.Dataflow;
 using Confluent.Kafka;
-using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Flow;
 

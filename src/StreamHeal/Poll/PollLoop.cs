@@ -3,7 +3,6 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Kafka;
 using StreamHeal.Offsets;
-using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Telemetry;
 using StreamHeal.Flow;

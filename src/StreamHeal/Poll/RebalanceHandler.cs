@@ -2,7 +2,6 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Kafka;
 using StreamHeal.Offsets;
-using StreamHeal.Pipeline;
 using StreamHeal.Telemetry;
 using StreamHeal.Flow;
 

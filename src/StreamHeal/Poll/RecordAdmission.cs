@@ -1,7 +1,6 @@
 using System.Threading.Tasks.Dataflow;
 using Confluent.Kafka;
 using StreamHeal.Offsets;
-using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Telemetry;
 using StreamHeal.Flow;

@@ -1,7 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Kafka;
-using StreamHeal.Pipeline;
 using StreamHeal.Telemetry;
 using StreamHeal.Flow;
 

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using StreamHeal.CompatFilter;
 using StreamHeal.SchemaRegistry;
-using StreamHeal.Sink;
 using StreamHeal.Tables;
 
 namespace StreamHeal.SchemaState;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using StreamHeal.Sink;
 using StreamHeal.Tables;
 
 namespace StreamHeal.SchemaState;

@@ -1,9 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using StreamHeal.CompatFilter;
-using StreamHeal.Records;
-using StreamHeal.Sink;
 using StreamHeal.Tables;
 
 namespace StreamHeal.SchemaState;

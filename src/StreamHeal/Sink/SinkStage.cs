@@ -4,8 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Batch;
-using StreamHeal.CompatFilter;
-using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Retry;
 using StreamHeal.Telemetry;

@@ -4,7 +4,7 @@ namespace StreamHeal.Tables;
 
 /// <summary>
 /// The registered columns of one destination table. A column's type never changes once registered and names are
-/// unique ignoring case (the destinations are case-insensitive). Readers take an immutable <see cref="Snapshot"/>
+/// unique ignoring case (the destinations are case-insensitive). Readers take an immutable <see cref="SchemaSnapshot"/>
 /// without locking; additions copy on write, which is cheap because new columns are rare.
 /// </summary>
 public sealed class TableSchema

@@ -2,7 +2,6 @@ using System.Text.Json;
 using StreamHeal.Decode;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
-using StreamHeal.Sink;
 using StreamHeal.Tables;
 using StreamHeal.CompatFilter;
 

@@ -5,7 +5,6 @@ using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Pipeline;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;
-using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using StreamHeal.Host.DevBigQuery;

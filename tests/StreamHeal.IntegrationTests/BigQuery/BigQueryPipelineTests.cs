@@ -8,8 +8,6 @@ using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Pipeline;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;
-using StreamHeal.Pipeline;
-using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using Xunit;
 using Xunit.Abstractions;
@@ -144,7 +142,10 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
         {
             Kafka = new KafkaOptions
             {
-                BootstrapServers = kafka.BootstrapServers, GroupId = held.Group, Topics = [held.Topic, other.Topic], SessionTimeoutMs = KafkaTestSettings.SessionTimeoutMs,
+                BootstrapServers = kafka.BootstrapServers,
+                GroupId = held.Group,
+                Topics = [held.Topic, other.Topic],
+                SessionTimeoutMs = KafkaTestSettings.SessionTimeoutMs,
             },
         };
         var holds = new TopicHolds();

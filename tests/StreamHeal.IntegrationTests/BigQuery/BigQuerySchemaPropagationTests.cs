@@ -1,7 +1,5 @@
-using Grpc.Core;
 using StreamHeal.Host.DevBigQuery;
 using StreamHeal.IntegrationTests.Support;
-using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using Xunit;

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using StreamHeal.Host.DevBigQuery;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.Kafka;
-using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;

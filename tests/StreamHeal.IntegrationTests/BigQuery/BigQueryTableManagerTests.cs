@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using StreamHeal.Host.DevBigQuery;
-using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;

@@ -1,4 +1,3 @@
-using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using StreamHeal.Host.DevBigQuery;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using StreamHeal.Demo;
 using StreamHeal.IntegrationTests.Support;
-using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
 using Xunit;
 using Xunit.Abstractions;

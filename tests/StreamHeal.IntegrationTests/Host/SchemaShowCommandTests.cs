@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Pipeline;
-using StreamHeal.IntegrationTests.SchemaRegistry;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;

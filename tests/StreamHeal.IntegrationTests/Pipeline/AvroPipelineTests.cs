@@ -6,7 +6,6 @@ using Avro.IO;
 using Confluent.Kafka;
 using StreamHeal.DeadLetter;
 using StreamHeal.IntegrationTests.Kafka;
-using StreamHeal.IntegrationTests.SchemaRegistry;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.Sink.DuckDb;
 using StreamHeal.Host.DevRegistry;

@@ -3,8 +3,6 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Time.Testing;
 using StreamHeal.IntegrationTests.Kafka;
-using StreamHeal.IntegrationTests.SchemaRegistry;
-using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Records;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;

@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Logging;
 using StreamHeal.Host.DevRegistry;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;

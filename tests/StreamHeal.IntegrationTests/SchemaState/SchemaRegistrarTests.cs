@@ -1,12 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using StreamHeal.CompatFilter;
-using StreamHeal.IntegrationTests.SchemaRegistry;
-using StreamHeal.Records;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
-using StreamHeal.Sink;
 using StreamHeal.Host.DevRegistry;
 using Xunit;
 using StreamHeal.Tables;

@@ -3,7 +3,6 @@ using StreamHeal.CompatFilter;
 using StreamHeal.Decode;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
-using StreamHeal.Sink;
 using Xunit;
 using StreamHeal.UseCases;
 using StreamHeal.Tables;

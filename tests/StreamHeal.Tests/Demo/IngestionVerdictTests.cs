@@ -1,5 +1,4 @@
 using StreamHeal.Demo;
-using StreamHeal.Sink;
 using Xunit;
 using StreamHeal.Tables;
 

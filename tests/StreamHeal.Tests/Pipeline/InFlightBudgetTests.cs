@@ -1,4 +1,3 @@
-using StreamHeal.Pipeline;
 using Xunit;
 using StreamHeal.Flow;
 

@@ -4,7 +4,6 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using StreamHeal.Offsets;
-using StreamHeal.Pipeline;
 using StreamHeal.Poll;
 using StreamHeal.Records;
 using StreamHeal.Telemetry;

@@ -94,7 +94,10 @@ public sealed class PollLoopTests
     {
         await using var h = new PollLoopHarness(o => new PollOptions
         {
-            Topics = o.Topics, BootstrapServers = o.BootstrapServers, GroupId = o.GroupId, FatalAfter = TimeSpan.FromMinutes(1),
+            Topics = o.Topics,
+            BootstrapServers = o.BootstrapServers,
+            GroupId = o.GroupId,
+            FatalAfter = TimeSpan.FromMinutes(1),
         });
         h.Consumer.ScriptAssign(P0);
         h.Consumer.ScriptRecord(P0, 0, "e0");
@@ -139,7 +142,10 @@ public sealed class PollLoopTests
     {
         await using var h = new PollLoopHarness(o => new PollOptions
         {
-            Topics = o.Topics, BootstrapServers = o.BootstrapServers, GroupId = o.GroupId, FatalAfter = TimeSpan.FromDays(1),
+            Topics = o.Topics,
+            BootstrapServers = o.BootstrapServers,
+            GroupId = o.GroupId,
+            FatalAfter = TimeSpan.FromDays(1),
         });
         h.Consumer.BrokersAnswer = false;
         h.Consumer.ScriptAssign(P0);
@@ -161,7 +167,10 @@ public sealed class PollLoopTests
     {
         await using var h = new PollLoopHarness(o => new PollOptions
         {
-            Topics = o.Topics, BootstrapServers = o.BootstrapServers, GroupId = o.GroupId, FatalAfter = TimeSpan.FromMinutes(1),
+            Topics = o.Topics,
+            BootstrapServers = o.BootstrapServers,
+            GroupId = o.GroupId,
+            FatalAfter = TimeSpan.FromMinutes(1),
         });
         h.Consumer.BrokersAnswer = false;
         h.Consumer.ScriptAssign(P0);
@@ -185,7 +194,10 @@ public sealed class PollLoopTests
     {
         await using var h = new PollLoopHarness(o => new PollOptions
         {
-            Topics = o.Topics, BootstrapServers = o.BootstrapServers, GroupId = o.GroupId, FatalAfter = TimeSpan.FromMinutes(1),
+            Topics = o.Topics,
+            BootstrapServers = o.BootstrapServers,
+            GroupId = o.GroupId,
+            FatalAfter = TimeSpan.FromMinutes(1),
         });
         h.Consumer.ScriptAssign(P0);
         h.Consumer.ScriptRepeatingError(ErrorCode.Local_Transport, null, TimeSpan.FromSeconds(10));

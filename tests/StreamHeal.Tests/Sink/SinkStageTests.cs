@@ -1,9 +1,7 @@
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamHeal.Batch;
-using StreamHeal.CompatFilter;
 using StreamHeal.Offsets;
-using StreamHeal.Pipeline;
 using StreamHeal.Records;
 using StreamHeal.Retry;
 using StreamHeal.Sink;

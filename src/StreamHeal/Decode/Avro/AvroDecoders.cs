@@ -38,7 +38,7 @@ public sealed class AvroDecoders
     public int Count => _flatteners.Count;
 
     /// <summary>The flattener for <paramref name="schemaId"/>, building it from <paramref name="schemaJson"/> on a miss.</summary>
-    /// <exception cref="Avro.AvroException">The schema is not valid Avro (nothing is cached).</exception>
+    /// <exception cref="global::Avro.AvroException">The schema is not valid Avro (nothing is cached).</exception>
     /// <exception cref="ArgumentException">The schema's top level is not a record (nothing is cached).</exception>
     public AvroFlattener GetOrAdd(int schemaId, string schemaJson)
     {

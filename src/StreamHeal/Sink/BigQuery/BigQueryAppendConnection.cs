@@ -67,7 +67,7 @@ internal sealed class BigQueryAppendConnection : IAsyncDisposable
     /// Sends <paramref name="rowCount"/> framed rows at <paramref name="offset"/> (null: at the end, as the
     /// <c>_default</c> stream requires) and returns BigQuery's answer, which may carry an error or row errors.
     /// </summary>
-    /// <exception cref="RpcException">The stream broke; classify with <see cref="SinkErrors.Classify(RpcException)"/>.</exception>
+    /// <exception cref="RpcException">The stream broke; classify with <see cref="SinkErrors.Classify(RpcException, bool)"/>.</exception>
     public async Task<AppendRowsResponse> AppendAsync(ReadOnlyMemory<byte> rows, int rowCount, long? offset, CancellationToken cancellationToken)
     {
         Task<AppendRowsResponse> response;

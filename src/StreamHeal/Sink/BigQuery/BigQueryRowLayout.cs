@@ -1,7 +1,6 @@
 using System.Buffers;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using StreamHeal.Records;
 using StreamHeal.Sink.BigQuery.Protos;
 using StreamHeal.Tables;
 

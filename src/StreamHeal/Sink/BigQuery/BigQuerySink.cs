@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using StreamHeal.Pipeline;
 using StreamHeal.Sink.BigQuery.Checkpoints;
 using StreamHeal.Telemetry;
 using StreamHeal.Flow;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using StreamHeal.Kafka;
-using StreamHeal.Pipeline;
 using StreamHeal.Sink.BigQuery.Auth;
 using StreamHeal.Sink.BigQuery.Checkpoints;
 using StreamHeal.Sink.BigQuery.Tables;

@@ -1,5 +1,4 @@
 using Google.Protobuf.Reflection;
-using StreamHeal.Records;
 using StreamHeal.Sink.BigQuery.Protos;
 using StreamHeal.Tables;
 

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
-using StreamHeal.Pipeline;
 using StreamHeal.Sink.BigQuery.Protos;
 using StreamHeal.Telemetry;
 using StreamHeal.Flow;

@@ -1,6 +1,5 @@
 using DuckDB.NET.Data;
 using DuckDB.NET.Native;
-using StreamHeal.Records;
 using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.DuckDb;

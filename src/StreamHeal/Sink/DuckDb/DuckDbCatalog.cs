@@ -1,5 +1,4 @@
 using DuckDB.NET.Data;
-using StreamHeal.Records;
 using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.DuckDb;

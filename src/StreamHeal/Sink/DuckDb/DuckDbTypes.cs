@@ -1,4 +1,3 @@
-using StreamHeal.Records;
 using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.DuckDb;

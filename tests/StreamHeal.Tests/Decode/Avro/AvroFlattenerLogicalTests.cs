@@ -1,6 +1,5 @@
 using System.Numerics;
 using Avro;
-using Avro.Generic;
 using StreamHeal.Records;
 using Xunit;
 using static StreamHeal.Tests.Decode.Avro.AvroTestData;

@@ -1,4 +1,3 @@
-using Grpc.Core;
 using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;

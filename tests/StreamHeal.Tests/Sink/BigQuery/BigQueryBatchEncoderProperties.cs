@@ -4,7 +4,6 @@ using FsCheck.Xunit;
 using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
-using StreamHeal.Sink.BigQuery.Protos;
 using Xunit;
 using StreamHeal.Tables;
 

@@ -1,4 +1,3 @@
-using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
 using Xunit;

@@ -1,4 +1,3 @@
-using StreamHeal.Sink;
 using Xunit;
 using static StreamHeal.Tests.Sink.DuckDb.DuckDbTestFile;
 

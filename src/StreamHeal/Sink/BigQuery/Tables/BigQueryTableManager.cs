@@ -1,5 +1,4 @@
 using System.Text.Json;
-using StreamHeal.Records;
 using StreamHeal.Sink.BigQuery.Protos;
 using StreamHeal.Tables;
 

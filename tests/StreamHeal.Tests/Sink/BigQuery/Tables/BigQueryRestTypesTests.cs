@@ -1,5 +1,4 @@
 using System.Text.Json;
-using StreamHeal.Records;
 using StreamHeal.Sink.BigQuery.Tables;
 using Xunit;
 using StreamHeal.Tables;
