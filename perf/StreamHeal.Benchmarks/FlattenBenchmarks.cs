@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using StreamHeal.Flatten;
+using StreamHeal.Records;
 
 namespace StreamHeal.Benchmarks;
 

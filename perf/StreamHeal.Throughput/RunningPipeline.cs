@@ -3,12 +3,12 @@ using StreamHeal.Batch;
 using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
 using StreamHeal.Decode;
-using StreamHeal.Flatten;
 using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Retry;
 using StreamHeal.Sink;
 using StreamHeal.Flow;
+using StreamHeal.Records;
 
 namespace StreamHeal.Throughput;
 

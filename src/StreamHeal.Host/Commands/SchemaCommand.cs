@@ -1,9 +1,9 @@
 using System.CommandLine;
 using StreamHeal.CompatFilter;
 using StreamHeal.Decode;
-using StreamHeal.Flatten;
 using StreamHeal.Tables;
 using StreamHeal.UseCases;
+using StreamHeal.Records;
 
 namespace StreamHeal.Host.Commands;
 

@@ -14,7 +14,7 @@ internal sealed class BatchStage : IAsyncDisposable
     private readonly Batcher<IngestRecord> _batcher;
     private readonly TimeProvider _timeProvider;
     private readonly ActionBlock<IngestRecord?> _input;
-    private readonly BufferBlock<Batch<IngestRecord>> _output;
+    private readonly BufferBlock<RowBatch<IngestRecord>> _output;
     private readonly ITimer _timer;
     private readonly Task _completion;
     private DateTimeOffset? _armed;
@@ -23,7 +23,7 @@ internal sealed class BatchStage : IAsyncDisposable
     {
         _batcher = new Batcher<IngestRecord>(options);
         _timeProvider = timeProvider;
-        _output = new BufferBlock<Batch<IngestRecord>>(new DataflowBlockOptions
+        _output = new BufferBlock<RowBatch<IngestRecord>>(new DataflowBlockOptions
         {
             BoundedCapacity = 1,
             EnsureOrdered = true,
@@ -38,7 +38,7 @@ internal sealed class BatchStage : IAsyncDisposable
 
     public ITargetBlock<IngestRecord?> Target => _input;
 
-    public ISourceBlock<Batch<IngestRecord>> Source => _output;
+    public ISourceBlock<RowBatch<IngestRecord>> Source => _output;
 
     /// <summary>Rows waiting in open batches.</summary>
     public int PendingRows => _batcher.PendingItems;

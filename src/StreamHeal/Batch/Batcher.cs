@@ -1,3 +1,4 @@
+using StreamHeal.Records;
 namespace StreamHeal.Batch;
 
 /// <summary>
@@ -7,7 +8,7 @@ namespace StreamHeal.Batch;
 /// </summary>
 public sealed class Batcher<T>(BatchOptions options)
 {
-    private static readonly IReadOnlyList<Batch<T>> None = [];
+    private static readonly IReadOnlyList<RowBatch<T>> None = [];
 
     private readonly int _maxRows = options.MaxRows;
     private readonly long _maxBytes = options.MaxBytes;
@@ -39,11 +40,11 @@ public sealed class Batcher<T>(BatchOptions options)
     /// <summary>Adds an item and returns the batches that became full (usually none).</summary>
     /// <param name="bytes">The item's size, counted against <see cref="BatchOptions.MaxBytes"/>.</param>
     /// <param name="now">The arrival time, which starts the linger clock of a new batch.</param>
-    public IReadOnlyList<Batch<T>> Add(string key, T item, int bytes, DateTimeOffset now)
+    public IReadOnlyList<RowBatch<T>> Add(string key, T item, int bytes, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
-        List<Batch<T>>? full = null;
+        List<RowBatch<T>>? full = null;
         _open.TryGetValue(key, out var open);
         if (open is not null && open.Bytes + bytes > _maxBytes)
         {
@@ -71,9 +72,9 @@ public sealed class Batcher<T>(BatchOptions options)
     }
 
     /// <summary>Returns the open batches whose first item arrived at least the linger time before <paramref name="now"/>.</summary>
-    public IReadOnlyList<Batch<T>> TakeDue(DateTimeOffset now)
+    public IReadOnlyList<RowBatch<T>> TakeDue(DateTimeOffset now)
     {
-        List<Batch<T>>? due = null;
+        List<RowBatch<T>>? due = null;
         foreach (var (key, open) in _open)
         {
             if (now - open.FirstArrival >= _linger)
@@ -87,14 +88,14 @@ public sealed class Batcher<T>(BatchOptions options)
     }
 
     /// <summary>Returns every open batch (on shutdown or drain).</summary>
-    public IReadOnlyList<Batch<T>> TakeAll()
+    public IReadOnlyList<RowBatch<T>> TakeAll()
     {
         if (_open.Count == 0)
         {
             return None;
         }
 
-        var all = new List<Batch<T>>(_open.Count);
+        var all = new List<RowBatch<T>>(_open.Count);
         foreach (var (key, open) in _open)
         {
             all.Add(Close(key, open));
@@ -103,12 +104,12 @@ public sealed class Batcher<T>(BatchOptions options)
         return all;
     }
 
-    private Batch<T> Close(string key, OpenBatch open)
+    private RowBatch<T> Close(string key, OpenBatch open)
     {
         _open.Remove(key);
         PendingItems -= open.Items.Count;
         PendingBytes -= open.Bytes;
-        return new Batch<T>(key, open.Items, open.Bytes);
+        return new RowBatch<T>(key, open.Items, open.Bytes);
     }
 
     private sealed class OpenBatch(DateTimeOffset firstArrival)

@@ -5,13 +5,13 @@ using StreamHeal.Batch;
 using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
 using StreamHeal.Decode;
-using StreamHeal.Flatten;
 using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Retry;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
 using StreamHeal.Flow;
+using StreamHeal.Records;
 
 namespace StreamHeal.Demo;
 

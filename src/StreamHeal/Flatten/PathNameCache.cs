@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using StreamHeal.Tables;
+using StreamHeal.Records;
 
 namespace StreamHeal.Flatten;
 

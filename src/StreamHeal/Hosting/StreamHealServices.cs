@@ -6,7 +6,6 @@ using StreamHeal.Batch;
 using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
 using StreamHeal.Decode;
-using StreamHeal.Flatten;
 using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Retry;
@@ -15,6 +14,7 @@ using StreamHeal.SchemaState;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
+using StreamHeal.Records;
 
 namespace StreamHeal.Hosting;
 

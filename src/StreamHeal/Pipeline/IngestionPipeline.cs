@@ -229,7 +229,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var watcher = WatchForFaultsAsync(blocks, failed, abort);
 
         using var poll = new PollLoop(
-            PollOptions.From(_settings.Kafka, options), KafkaConsumerFactory.For(_settings.Kafka, options.PrefetchKBytes), decode, _tracker, _budget,
+            PollOptionsFor(_settings.Kafka, options), KafkaConsumerFactory.For(_settings.Kafka, options.PrefetchKBytes), decode, _tracker, _budget,
             Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider, _holds, _sink.PartitionsAssigned);
         _poll = poll;
         _running = true;
@@ -397,6 +397,19 @@ public sealed class IngestionPipeline : IAsyncDisposable
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+
+    private static PollOptions PollOptionsFor(KafkaOptions kafka, PipelineOptions pipeline) => new()
+    {
+        Topics = kafka.Topics,
+        BootstrapServers = kafka.BootstrapServers,
+        GroupId = kafka.GroupId,
+        StartFrom = kafka.StartFrom,
+        DrainTimeout = pipeline.DrainTimeout,
+        RevokeDrainTimeout = pipeline.RevokeDrainTimeout,
+        HoldLimit = pipeline.StageCapacity,
+        FatalAfter = kafka.FatalAfter,
+        JoinWarningAfter = TimeSpan.FromMilliseconds(kafka.SessionTimeoutMs * 3L),
+    };
 
     private static Dictionary<string, string> TablesByTopic(IReadOnlyList<string> topics)
     {

@@ -2,9 +2,9 @@ using StreamHeal.Batch;
 using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
 using StreamHeal.Decode;
-using StreamHeal.Flatten;
 using StreamHeal.Kafka;
 using StreamHeal.Retry;
+using StreamHeal.Records;
 
 namespace StreamHeal.Pipeline;
 

@@ -1,10 +1,9 @@
 using StreamHeal.Kafka;
-using StreamHeal.Pipeline;
 
 namespace StreamHeal.Poll;
 
 /// <summary>
-/// The poll loop's timings and limits. Built from the user's <see cref="KafkaOptions"/> and <see cref="PipelineOptions"/>;
+/// The poll loop's timings and limits. The pipeline builds them from the user's kafka and pipeline settings;
 /// the fixed timings are measured choices, explained where they are used.
 /// </summary>
 public sealed class PollOptions
@@ -45,7 +44,10 @@ public sealed class PollOptions
     public TimeSpan RevokeDrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Records held for decode before the loop stops consuming: one stage's capacity.</summary>
-    public int HoldLimit { get; init; } = PipelineOptions.DefaultStageCapacity;
+    public int HoldLimit { get; init; } = DefaultHoldLimit;
+
+    /// <summary>The pipeline's default stage capacity.</summary>
+    public const int DefaultHoldLimit = 2_048;
 
     /// <summary>A Kafka condition (authorization, unknown topic, brokers down ...) that lasts this long stops the service.</summary>
     public TimeSpan FatalAfter { get; init; } = KafkaOptions.DefaultFatalAfter;
@@ -61,17 +63,4 @@ public sealed class PollOptions
 
     /// <summary>How long the loop waits for its first assignment before saying it is waiting for the group.</summary>
     public TimeSpan JoinWarningAfter { get; init; } = TimeSpan.FromSeconds(30);
-
-    public static PollOptions From(KafkaOptions kafka, PipelineOptions pipeline) => new()
-    {
-        Topics = kafka.Topics,
-        BootstrapServers = kafka.BootstrapServers,
-        GroupId = kafka.GroupId,
-        StartFrom = kafka.StartFrom,
-        DrainTimeout = pipeline.DrainTimeout,
-        RevokeDrainTimeout = pipeline.RevokeDrainTimeout,
-        HoldLimit = pipeline.StageCapacity,
-        FatalAfter = kafka.FatalAfter,
-        JoinWarningAfter = TimeSpan.FromMilliseconds(kafka.SessionTimeoutMs * 3L),
-    };
 }

@@ -3,7 +3,6 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
-using StreamHeal.Batch;
 using StreamHeal.Records;
 using StreamHeal.Retry;
 using StreamHeal.Telemetry;
@@ -35,8 +34,8 @@ internal sealed class SinkStage
     private readonly ILogger _logger;
     private readonly int _capacity;
     private readonly CancellationToken _cancellationToken;
-    private readonly ActionBlock<Batch<IngestRecord>> _router;
-    private readonly Dictionary<string, ActionBlock<Batch<IngestRecord>>> _lanes = new(StringComparer.Ordinal);
+    private readonly ActionBlock<RowBatch<IngestRecord>> _router;
+    private readonly Dictionary<string, ActionBlock<RowBatch<IngestRecord>>> _lanes = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -60,11 +59,11 @@ internal sealed class SinkStage
         _logger = logger;
         _capacity = capacity;
         _cancellationToken = cancellationToken;
-        _router = new ActionBlock<Batch<IngestRecord>>(RouteAsync, BlockOptions.Ordered(capacity, 1, cancellationToken));
+        _router = new ActionBlock<RowBatch<IngestRecord>>(RouteAsync, BlockOptions.Ordered(capacity, 1, cancellationToken));
         _router.Completion.ContinueWith(static (t, s) => ((SinkStage)s!).CompleteLanes(t), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    public ITargetBlock<Batch<IngestRecord>> Target => _router;
+    public ITargetBlock<RowBatch<IngestRecord>> Target => _router;
 
     /// <summary>Completes when every lane has written its last batch; faults as soon as any lane faults.</summary>
     public Task Completion => _done.Task;
@@ -87,7 +86,7 @@ internal sealed class SinkStage
         }
     }
 
-    private async Task RouteAsync(Batch<IngestRecord> batch)
+    private async Task RouteAsync(RowBatch<IngestRecord> batch)
     {
         var lane = Lane(_sink.WritesTablesConcurrently ? batch.Key : "");
         if (!await lane.SendAsync(batch, _cancellationToken).ConfigureAwait(false))
@@ -98,7 +97,7 @@ internal sealed class SinkStage
         }
     }
 
-    private ActionBlock<Batch<IngestRecord>> Lane(string key)
+    private ActionBlock<RowBatch<IngestRecord>> Lane(string key)
     {
         lock (_gate)
         {
@@ -112,7 +111,7 @@ internal sealed class SinkStage
             // router and so the other tables. Their content is still bounded, by the in-flight budget and by the
             // poll loop pausing a held table's partitions.
             var capacity = _sink.WritesTablesConcurrently ? DataflowBlockOptions.Unbounded : _capacity;
-            lane = new ActionBlock<Batch<IngestRecord>>(batch => WriteAsync(batch, knownVersions), BlockOptions.Ordered(capacity, 1, _cancellationToken));
+            lane = new ActionBlock<RowBatch<IngestRecord>>(batch => WriteAsync(batch, knownVersions), BlockOptions.Ordered(capacity, 1, _cancellationToken));
             lane.Completion.ContinueWith(
                 static (t, s) =>
                 {
@@ -160,7 +159,7 @@ internal sealed class SinkStage
             this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task WriteAsync(Batch<IngestRecord> batch, Dictionary<string, long> knownVersions)
+    private async Task WriteAsync(RowBatch<IngestRecord> batch, Dictionary<string, long> knownVersions)
     {
         var cancellationToken = _cancellationToken;
         var table = batch.Key;

@@ -3,13 +3,13 @@ using StreamHeal.Batch;
 using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
 using StreamHeal.Decode;
-using StreamHeal.Flatten;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Retry;
 using StreamHeal.Sink.DuckDb;
 using Xunit;
+using StreamHeal.Records;
 
 namespace StreamHeal.IntegrationTests.Kafka;
 

@@ -5,7 +5,6 @@ using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
 using StreamHeal.Decode;
 using StreamHeal.Demo;
-using StreamHeal.Flatten;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;
@@ -18,6 +17,7 @@ using Xunit;
 using Xunit.Abstractions;
 using StreamHeal.Flow;
 using StreamHeal.Tables;
+using StreamHeal.Records;
 
 namespace StreamHeal.IntegrationTests.Pipeline;
 

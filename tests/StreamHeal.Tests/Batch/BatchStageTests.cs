@@ -24,7 +24,7 @@ public sealed class BatchStageTests
     {
         var time = new FakeTimeProvider();
         await using var stage = new BatchStage(new BatchOptions { MaxRows = 100, Linger = TimeSpan.FromMilliseconds(200) }, time, 16, CancellationToken.None);
-        var output = new BufferBlock<Batch<IngestRecord>>();
+        var output = new BufferBlock<RowBatch<IngestRecord>>();
         stage.Source.LinkTo(output, new DataflowLinkOptions { PropagateCompletion = true });
 
         await stage.Target.SendAsync(Record("a", 0));
@@ -49,7 +49,7 @@ public sealed class BatchStageTests
     public async Task Full_batches_go_out_at_once_and_the_rest_on_completion()
     {
         await using var stage = new BatchStage(new BatchOptions { MaxRows = 3, Linger = TimeSpan.FromMinutes(1) }, new FakeTimeProvider(), 16, CancellationToken.None);
-        var output = new BufferBlock<Batch<IngestRecord>>();
+        var output = new BufferBlock<RowBatch<IngestRecord>>();
         stage.Source.LinkTo(output, new DataflowLinkOptions { PropagateCompletion = true });
         for (var i = 0; i < 7; i++)
         {
@@ -68,7 +68,7 @@ public sealed class BatchStageTests
     public async Task Linger_works_on_the_system_clock()
     {
         await using var stage = new BatchStage(new BatchOptions { MaxRows = 100, Linger = TimeSpan.FromMilliseconds(50) }, TimeProvider.System, 16, CancellationToken.None);
-        var output = new BufferBlock<Batch<IngestRecord>>();
+        var output = new BufferBlock<RowBatch<IngestRecord>>();
         stage.Source.LinkTo(output);
         await stage.Target.SendAsync(Record("a", 0));
 

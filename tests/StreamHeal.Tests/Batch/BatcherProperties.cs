@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using StreamHeal.Batch;
+using StreamHeal.Records;
 
 namespace StreamHeal.Tests.Batch;
 
@@ -32,7 +33,7 @@ public sealed class BatcherProperties
         {
             var batcher = new Batcher<int>(new BatchOptions { MaxRows = s.MaxRows, MaxBytes = s.MaxBytes, Linger = TimeSpan.FromMilliseconds(s.LingerMs) });
             var arrivals = new DateTimeOffset[s.Steps.Length];
-            var output = new List<Batch<int>>();
+            var output = new List<RowBatch<int>>();
             var now = Start;
             for (var id = 0; id < s.Steps.Length; id++)
             {

@@ -1,7 +1,6 @@
 using System.Text;
 using StreamHeal.CompatFilter;
 using StreamHeal.Decode;
-using StreamHeal.Flatten;
 using StreamHeal.Records;
 using Xunit;
 using StreamHeal.UseCases;

@@ -1,6 +1,6 @@
-using StreamHeal.Flatten;
 using StreamHeal.Tests.Support;
 using Xunit;
+using StreamHeal.Records;
 
 namespace StreamHeal.Tests.Flatten;
 

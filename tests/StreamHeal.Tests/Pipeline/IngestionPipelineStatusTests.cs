@@ -4,12 +4,12 @@ using StreamHeal.Batch;
 using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
 using StreamHeal.Decode;
-using StreamHeal.Flatten;
 using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Retry;
 using StreamHeal.Sink.DuckDb;
 using Xunit;
+using StreamHeal.Records;
 
 namespace StreamHeal.Tests.Pipeline;
 

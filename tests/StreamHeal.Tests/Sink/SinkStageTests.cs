@@ -1,6 +1,5 @@
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging.Abstractions;
-using StreamHeal.Batch;
 using StreamHeal.Offsets;
 using StreamHeal.Records;
 using StreamHeal.Retry;
@@ -25,7 +24,7 @@ public sealed class SinkStageTests
             new RefusingSink(), new SchemaCatalog(), new DependencyRetry(new RetryOptions(), static _ => false, static (_, _, _) => { }, TimeProvider.System, static () => 0),
             new RecordCompletion(new OffsetTracker(), new InFlightBudget(1 << 20, 100, 50)), deadLetters, metrics, NullLogger.Instance, 4, CancellationToken.None);
 
-        await stage.Target.SendAsync(new Batch<IngestRecord>("events", [Record(7)], 100));
+        await stage.Target.SendAsync(new RowBatch<IngestRecord>("events", [Record(7)], 100));
         stage.Target.Complete();
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => stage.Completion.WaitAsync(TimeSpan.FromSeconds(60)));

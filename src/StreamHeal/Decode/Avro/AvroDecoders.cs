@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using StreamHeal.Flatten;
 using StreamHeal.Records;
 
 namespace StreamHeal.Decode.Avro;

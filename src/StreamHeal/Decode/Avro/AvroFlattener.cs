@@ -1,5 +1,4 @@
 using Avro;
-using StreamHeal.Flatten;
 using StreamHeal.Records;
 using StreamHeal.Tables;
 
@@ -7,7 +6,7 @@ namespace StreamHeal.Decode.Avro;
 
 /// <summary>
 /// Decodes Avro binary records of one writer schema straight into a <see cref="FlatRow"/>, with the same
-/// column names, sanitising and quarantine rules as the JSON <see cref="Flattener"/>, so JSON and Avro events
+/// column names, sanitising and quarantine rules as the JSON flattener (<c>Flatten/Flattener.cs</c>), so JSON and Avro events
 /// of one table land in the same columns.
 /// </summary>
 /// <remarks>

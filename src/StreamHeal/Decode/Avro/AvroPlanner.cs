@@ -1,6 +1,6 @@
 using System.Text;
-using StreamHeal.Flatten;
 using StreamHeal.Tables;
+using StreamHeal.Records;
 
 namespace StreamHeal.Decode.Avro;
 

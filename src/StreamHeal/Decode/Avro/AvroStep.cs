@@ -1,5 +1,5 @@
-using StreamHeal.Flatten;
 using StreamHeal.Tables;
+using StreamHeal.Records;
 
 namespace StreamHeal.Decode.Avro;
 

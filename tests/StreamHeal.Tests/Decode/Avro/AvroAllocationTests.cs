@@ -1,9 +1,9 @@
 using Avro;
 using Avro.Generic;
 using StreamHeal.Decode.Avro;
-using StreamHeal.Flatten;
 using Xunit;
 using static StreamHeal.Tests.Decode.Avro.AvroTestData;
+using StreamHeal.Records;
 
 namespace StreamHeal.Tests.Decode.Avro;
 

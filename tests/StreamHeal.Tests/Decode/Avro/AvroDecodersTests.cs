@@ -1,7 +1,7 @@
 using Avro;
 using StreamHeal.Decode.Avro;
-using StreamHeal.Flatten;
 using Xunit;
+using StreamHeal.Records;
 
 namespace StreamHeal.Tests.Decode.Avro;
 

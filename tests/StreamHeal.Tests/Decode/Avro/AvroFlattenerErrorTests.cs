@@ -1,8 +1,8 @@
 using StreamHeal.Decode;
 using StreamHeal.Decode.Avro;
-using StreamHeal.Flatten;
 using Xunit;
 using static StreamHeal.Tests.Decode.Avro.AvroTestData;
+using StreamHeal.Records;
 
 namespace StreamHeal.Tests.Decode.Avro;
 

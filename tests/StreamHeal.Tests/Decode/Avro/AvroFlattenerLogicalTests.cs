@@ -86,7 +86,7 @@ public sealed class AvroFlattenerLogicalTests
         // Written as a plain long: Apache.Avro cannot represent such a timestamp as DateTime.
         var plain = Single("\"long\"");
         var payload = Encode(plain, Build(plain, ("v", long.MaxValue)));
-        var row = new StreamHeal.Decode.Avro.AvroFlattener(Single("""{"type":"long","logicalType":"timestamp-micros"}"""), new StreamHeal.Flatten.FlattenOptions()).Flatten(payload);
+        var row = new StreamHeal.Decode.Avro.AvroFlattener(Single("""{"type":"long","logicalType":"timestamp-micros"}"""), new global::StreamHeal.Records.FlattenOptions()).Flatten(payload);
         Assert.Equal(FieldValue.FromInt64(long.MaxValue), row[0].Value);
     }
 
@@ -95,7 +95,7 @@ public sealed class AvroFlattenerLogicalTests
     {
         // A hand-built payload: the reference library has no duration converter.
         var duration = new StreamHeal.Decode.Avro.AvroFlattener(
-            Single("""{"type":"fixed","name":"Dur","size":12,"logicalType":"duration"}"""), new StreamHeal.Flatten.FlattenOptions());
+            Single("""{"type":"fixed","name":"Dur","size":12,"logicalType":"duration"}"""), new global::StreamHeal.Records.FlattenOptions());
         Assert.Equal(FieldValue.FromString("P14M3DT4.005S"), duration.Flatten([14, 0, 0, 0, 3, 0, 0, 0, 0xA5, 0x0F, 0, 0])[0].Value);
     }
 
@@ -104,6 +104,6 @@ public sealed class AvroFlattenerLogicalTests
     {
         Assert.ThrowsAny<AvroException>(() => new StreamHeal.Decode.Avro.AvroFlattener(
             """{"type":"record","name":"E","fields":[{"name":"v","type":{"type":"string","logicalType":"timestamp-millis"}}]}""",
-            new StreamHeal.Flatten.FlattenOptions()));
+            new global::StreamHeal.Records.FlattenOptions()));
     }
 }

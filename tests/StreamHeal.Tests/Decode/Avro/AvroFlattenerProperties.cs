@@ -5,7 +5,6 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using StreamHeal.Decode;
 using StreamHeal.Decode.Avro;
-using StreamHeal.Flatten;
 using StreamHeal.Records;
 
 namespace StreamHeal.Tests.Decode.Avro;

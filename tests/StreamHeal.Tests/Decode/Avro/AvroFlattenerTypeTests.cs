@@ -118,7 +118,7 @@ public sealed class AvroFlattenerTypeTests
     [Fact]
     public void Top_level_must_be_a_record()
     {
-        var error = Assert.Throws<ArgumentException>(() => new StreamHeal.Decode.Avro.AvroFlattener("\"string\"", new StreamHeal.Flatten.FlattenOptions()));
+        var error = Assert.Throws<ArgumentException>(() => new StreamHeal.Decode.Avro.AvroFlattener("\"string\"", new global::StreamHeal.Records.FlattenOptions()));
         Assert.Contains("must be a record", error.Message, StringComparison.Ordinal);
     }
 }

@@ -2,7 +2,6 @@ using Avro;
 using Avro.Generic;
 using Avro.IO;
 using StreamHeal.Decode.Avro;
-using StreamHeal.Flatten;
 using StreamHeal.Records;
 using Xunit;
 

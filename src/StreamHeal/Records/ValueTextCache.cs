@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 
-namespace StreamHeal.Flatten;
+namespace StreamHeal.Records;
 
 /// <summary>
 /// Hands out one shared string per distinct short value of a column, keyed by the value's UTF-8 bytes, so the

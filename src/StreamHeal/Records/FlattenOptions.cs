@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using StreamHeal.Tables;
 
-namespace StreamHeal.Flatten;
+namespace StreamHeal.Records;
 
 /// <summary>How arrays in an event are stored.</summary>
 public enum ArrayMode

@@ -1,4 +1,4 @@
-namespace StreamHeal.Flatten;
+namespace StreamHeal.Records;
 
 /// <summary>
 /// Compares byte-array keys by content and lets a dictionary be searched with a span, so a lookup by the bytes of an
