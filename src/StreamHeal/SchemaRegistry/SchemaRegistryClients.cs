@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net.Http.Headers;
 using Confluent.SchemaRegistry;
 
 namespace StreamHeal.SchemaRegistry;
@@ -26,12 +27,17 @@ public static class SchemaRegistryClients
             config.BasicAuthUserInfo = options.BasicAuthUserInfo;
         }
 
-        if (!string.IsNullOrEmpty(options.BearerAuthToken))
-        {
-            config.BearerAuthCredentialsSource = BearerAuthCredentialsSource.StaticToken;
-            config.BearerAuthToken = options.BearerAuthToken;
-        }
+        // Confluent's StaticToken source also demands a Confluent Cloud logical cluster and identity pool; a plain
+        // bearer header works with any registry behind an OAuth gateway and with Confluent Cloud's own tokens.
+        return string.IsNullOrEmpty(options.BearerAuthToken)
+            ? new CachedSchemaRegistryClient(config)
+            : new CachedSchemaRegistryClient(config, new StaticBearer(options.BearerAuthToken));
+    }
 
-        return new CachedSchemaRegistryClient(config);
+    private sealed class StaticBearer(string token) : IAuthenticationHeaderValueProvider
+    {
+        private readonly AuthenticationHeaderValue _header = new("Bearer", token);
+
+        public AuthenticationHeaderValue GetAuthenticationHeader() => _header;
     }
 }

@@ -1,3 +1,4 @@
+using Confluent.SchemaRegistry;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamHeal.CompatFilter;
@@ -24,9 +25,9 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
-    private (SchemaRegistrar Registrar, SchemaRegistryClient Client) NewReplica(string name)
+    private (SchemaRegistrar Registrar, ISchemaRegistryClient Client) NewReplica(string name)
     {
-        var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = _registry.Url, RequestTimeout = TimeSpan.FromSeconds(2) });
+        var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = _registry.Url, RequestTimeout = TimeSpan.FromSeconds(2) });
         var options = new SchemaStateOptions { Directory = Path.Combine(_directory, name), RetryDegradedAfter = TimeSpan.FromMilliseconds(200) };
         return (new SchemaRegistrar(client, options, NullLogger.Instance, TimeProvider.System), client);
     }
