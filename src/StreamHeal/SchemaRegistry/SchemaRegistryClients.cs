@@ -17,8 +17,12 @@ public static class SchemaRegistryClients
             Url = string.Join(',', options.Urls),
             RequestTimeoutMs = (int)Math.Ceiling(options.RequestTimeout.TotalMilliseconds),
             // One retry layer: the pipeline's DependencyRetry backs off without limit and reports the outage;
-            // retries inside the client would only hide it and multiply the wait.
-            MaxRetries = 0,
+            // retries inside the client would only hide it and multiply the wait. In 2.16.0 "max retries" counts
+            // attempts (0 sends nothing and fails with a NullReferenceException), so 1 is one request, and the
+            // zero waits stop it sleeping after a 5xx before it returns. A test counts the requests of one call.
+            MaxRetries = 1,
+            RetriesWaitMs = 0,
+            RetriesMaxWaitMs = 0,
             MaxCachedSchemas = options.CacheCapacity,
         };
         if (!string.IsNullOrEmpty(options.BasicAuthUserInfo))

@@ -69,12 +69,14 @@ public static class SchemaRegistryErrors
                 request),
             // Confluent answers a 401 without a JSON body with this bare message; it is refused credentials, not an outage.
             HttpRequestException { Message: "Unauthorized" } => FromResponse(HttpStatusCode.Unauthorized, 401, "Unauthorized", request),
+            // Confluent wraps the HttpClient timeout of the last address it tried.
+            HttpRequestException { InnerException: OperationCanceledException or TimeoutException } or OperationCanceledException or TimeoutException =>
+                new SchemaRegistryUnavailableException(
+                    $"Schema Registry {request}: no response within schemaRegistry.requestTimeout ({requestTimeout.TotalSeconds:0.###} s): {exception.Message}",
+                    null, 0, exception),
             // After trying every address (Confluent keeps only the text of each failure, a 5xx or 429 included).
             HttpRequestException error => new SchemaRegistryUnavailableException(
                 $"Schema Registry {request}: cannot reach the registry: {error.Message}", error.StatusCode, 0, error),
-            OperationCanceledException or TimeoutException => new SchemaRegistryUnavailableException(
-                $"Schema Registry {request}: no response within schemaRegistry.requestTimeout ({requestTimeout.TotalSeconds:0.###} s)",
-                null, 0, exception),
             _ => null,
         };
     }

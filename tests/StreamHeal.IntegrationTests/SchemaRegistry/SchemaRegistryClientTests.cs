@@ -67,7 +67,7 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Compatibility_test_says_yes_or_no_with_the_reason()
+    public async Task Compatibility_test_says_yes_or_no()
     {
         await _client.RegisterAvroAsync(Subject, AvroSchemas.OrderV1);
 
@@ -79,13 +79,17 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Subject_config_defaults_to_the_global_level_and_can_be_set()
+    public async Task Subject_config_is_the_global_level_until_set_for_the_subject()
     {
-        var before = await _client.CallAsync(static (c, s) => c.GetCompatibilityAsync(s), Subject, "GET /config");
-        var set = await _client.CallAsync(static (c, s) => c.UpdateCompatibilityAsync(Compatibility.FullTransitive, s), Subject, "PUT /config");
-        var after = await _client.CallAsync(static (c, s) => c.GetCompatibilityAsync(s), Subject, "GET /config");
+        // Confluent's client asks for the subject's own level (no defaultToGlobal), which the registry answers with 40408.
+        var global = await _client.CallAsync(static (c, _) => c.GetCompatibilityAsync(), 0, "GET /config");
+        var unset = await AssertPermanent<SchemaRegistryException>(
+            () => _client.CallAsync(static (c, s) => c.GetCompatibilityAsync(s), Subject, "GET /config/" + Subject), HttpStatusCode.NotFound, 40408);
+        var set = await _client.CallAsync(static (c, s) => c.UpdateCompatibilityAsync(Compatibility.FullTransitive, s), Subject, "PUT /config/" + Subject);
+        var after = await _client.CallAsync(static (c, s) => c.GetCompatibilityAsync(s), Subject, "GET /config/" + Subject);
 
-        Assert.Equal(Compatibility.Backward, before);
+        Assert.Equal(Compatibility.Backward, global);
+        Assert.Contains("subject-level compatibility", unset.Message, StringComparison.Ordinal);
         Assert.Equal(Compatibility.FullTransitive, set);
         Assert.Equal(Compatibility.FullTransitive, after);
     }
@@ -131,6 +135,19 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<SchemaRegistryUnavailableException>(() => _client.GetSchemaByIdAsync(1));
 
         Assert.Equal((status, errorCode, true), (error.HttpStatus, error.ErrorCode, error.IsTransient));
+    }
+
+    [Fact]
+    public async Task One_call_is_one_request_however_the_registry_fails()
+    {
+        _registry.FailWith(HttpStatusCode.ServiceUnavailable);
+        var stopwatch = Stopwatch.StartNew();
+
+        await Assert.ThrowsAsync<SchemaRegistryUnavailableException>(() => _client.GetSchemaByIdAsync(1));
+
+        // The pipeline's DependencyRetry is the only retry layer; the client neither repeats nor sleeps.
+        Assert.Equal(1, _registry.RequestCount("GET /schemas/ids/1"));
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
     }
 
     [Fact]

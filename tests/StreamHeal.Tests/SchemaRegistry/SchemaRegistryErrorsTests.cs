@@ -101,13 +101,5 @@ public sealed class SchemaRegistryErrorsTests
         Assert.Contains("schemaRegistry.bearerAuthToken", both.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void The_client_does_not_retry_on_its_own()
-    {
-        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = "http://localhost:8081" });
-
-        Assert.Contains(client.Config, c => c is { Key: "schema.registry.max.retries", Value: "0" });
-    }
-
     private static int CountOf(string word, string text) => text.Split(word).Length - 1;
 }
