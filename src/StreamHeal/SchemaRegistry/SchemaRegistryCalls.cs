@@ -34,9 +34,6 @@ public static class SchemaRegistryCalls
             static (c, s) => c.GetRegisteredSchemaAsync(s.subject, s.version, ignoreDeletedSchemas: true),
             (subject, version), Request("GET /subjects/{0}/versions/{1}", subject, version), cancellationToken);
 
-    public static Task<RegisteredSchema> GetLatestAsync(this ISchemaRegistryClient client, string subject, CancellationToken cancellationToken = default) =>
-        client.CallAsync(static (c, s) => c.GetLatestSchemaAsync(s), subject, Request("GET /subjects/{0}/versions/latest", subject), cancellationToken);
-
     /// <summary>Runs any other call of Confluent's client with the same cancellation and error translation.</summary>
     /// <param name="request">What is asked, for example <c>GET /config/orders-value</c>, for error messages.</param>
     public static async Task<T> CallAsync<TState, T>(

@@ -23,7 +23,7 @@ public sealed class DevRegistryCommandTests
         {
             var id = await client.RegisterAvroAsync("orders-value", AvroSchemas.OrderV1);
             var fetched = await client.GetSchemaByIdAsync(id);
-            var latest = await client.GetLatestAsync("orders-value");
+            var latest = await client.LatestAsync("orders-value");
 
             Assert.Equal((AvroSchemas.OrderV1, SchemaType.Avro), (fetched.SchemaString, fetched.SchemaType));
             Assert.Equal((id, 1), (latest.Id, latest.Version));

@@ -46,7 +46,7 @@ public sealed class RegistryPipelineTests(KafkaClusterFixture kafka, ITestOutput
 
         await PipelineScenario.WaitForDoneAsync(50, TimeSpan.FromSeconds(30), run.Pipeline);
         Assert.False(run.Pipeline.Status.Degraded);
-        var latest = await client.GetLatestAsync(registrar.SubjectFor(scenario.Table));
+        var latest = await client.LatestAsync(registrar.SubjectFor(scenario.Table));
         Assert.Equal(["id", "name", "score"], StateSchemaAvro.FromAvro(latest.SchemaString).Select(c => c.Name));
 
         // The registry goes away: known fields keep flowing, a new field is quarantined, never lost.
@@ -69,7 +69,7 @@ public sealed class RegistryPipelineTests(KafkaClusterFixture kafka, ITestOutput
         Assert.Contains(QuarantineReasons.RegistryUnavailable, (string)rows[100]["_quarantine"]!, StringComparison.Ordinal);
         Assert.Contains("kept in _quarantine", (string)rows[100]["_quarantine"]!, StringComparison.Ordinal);
         Assert.Equal("a column now", rows[101]["brand_new"]);
-        var state = StateSchemaAvro.FromAvro((await client.GetLatestAsync(registrar.SubjectFor(scenario.Table))).SchemaString);
+        var state = StateSchemaAvro.FromAvro((await client.LatestAsync(registrar.SubjectFor(scenario.Table))).SchemaString);
         Assert.Contains(state, c => c.Name == "brand_new" && c.Type == ColumnType.String);
     }
 }

@@ -47,7 +47,7 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
         var v2 = await _client.RegisterAvroAsync(Subject, AvroSchemas.OrderWithDefaultedNote);
 
         var versions = await _client.GetVersionsAsync(Subject);
-        var latest = await _client.GetLatestAsync(Subject);
+        var latest = await _client.LatestAsync(Subject);
         var first = await _client.GetVersionAsync(Subject, 1);
 
         Assert.Equal([1, 2], versions);
@@ -61,7 +61,7 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
         const string odd = "orders value+ü";
         var id = await _client.RegisterAvroAsync(odd, AvroSchemas.OrderV1);
 
-        var latest = await _client.GetLatestAsync(odd);
+        var latest = await _client.LatestAsync(odd);
 
         Assert.Equal((odd, id), (latest.Subject, latest.Id));
     }

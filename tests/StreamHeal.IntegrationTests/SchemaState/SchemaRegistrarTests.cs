@@ -53,7 +53,7 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
             Assert.All(Enumerable.Range(0, 5), f => Assert.Contains(state, c => c.Name == $"r{i}_f{f}"));
         }
 
-        var latest = await reader.Client.GetLatestAsync("streamheal.events");
+        var latest = await reader.Client.LatestAsync("streamheal.events");
         Assert.True(latest.Version >= 2);
         foreach (var (registrar, client) in replicas.Append(reader))
         {
