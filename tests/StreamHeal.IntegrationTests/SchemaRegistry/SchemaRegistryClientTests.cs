@@ -124,6 +124,30 @@ public sealed class SchemaRegistryClientTests : IAsyncLifetime
         Assert.DoesNotContain("secret", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_bearer_token_is_sent_when_configured()
+    {
+        _registry.RequireBearerToken("t0ken");
+        using var authenticated = NewClient(o => o.BearerAuthToken = "t0ken");
+
+        var id = await authenticated.RegisterAvroAsync(Subject, AvroSchemas.OrderV1);
+        await AssertPermanent<SchemaRegistryException>(() => _client.GetSchemaByIdAsync(id), HttpStatusCode.Unauthorized, 401);
+    }
+
+    [Fact]
+    public async Task With_several_urls_a_dead_one_is_skipped()
+    {
+        using var dead = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        dead.Start();
+        var deadUrl = $"http://127.0.0.1:{((IPEndPoint)dead.LocalEndpoint).Port}";
+        dead.Stop(); // nothing listens there any more: connection refused
+        using var client = NewClient(o => o.Url = $"{deadUrl}, {_registry.Url}");
+
+        var id = await client.RegisterAvroAsync(Subject, AvroSchemas.OrderV1);
+
+        Assert.Equal(AvroSchemas.OrderV1, (await client.GetSchemaByIdAsync(id)).SchemaString);
+    }
+
     [Theory]
     [InlineData(HttpStatusCode.ServiceUnavailable, null, 503)]
     [InlineData(HttpStatusCode.InternalServerError, 50001, 50001)]
