@@ -77,7 +77,7 @@ internal static class SchemaShowCommand
     private static async Task PrintRegistryColumnsAsync(string table, SchemaRegistryOptions options, SchemaStateOptions state, CancellationToken cancellationToken)
     {
         var subject = state.SubjectFor(table);
-        using var client = new SchemaRegistryClient(options);
+        using var client = SchemaRegistryClients.Create(options);
         try
         {
             var versions = await client.GetVersionsAsync(subject, cancellationToken);
@@ -86,7 +86,7 @@ internal static class SchemaShowCommand
             foreach (var version in versions)
             {
                 var registered = await client.GetVersionAsync(subject, version, cancellationToken);
-                foreach (var column in StateSchemaAvro.FromAvro(registered.Schema))
+                foreach (var column in StateSchemaAvro.FromAvro(registered.SchemaString))
                 {
                     if (seen.Add(column.Name))
                     {

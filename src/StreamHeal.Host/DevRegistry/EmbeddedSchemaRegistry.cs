@@ -71,6 +71,9 @@ public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
     public void RequireBasicAuth(string userInfo) =>
         _expectedAuthorization = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(userInfo));
 
+    /// <summary>Rejects requests without this bearer token with 401, as a registry behind an OAuth gateway does.</summary>
+    public void RequireBearerToken(string token) => _expectedAuthorization = "Bearer " + token;
+
     /// <summary>Closes the listener: clients get connection refused until <see cref="RestartAsync"/>. State is kept.</summary>
     public async Task StopAsync()
     {

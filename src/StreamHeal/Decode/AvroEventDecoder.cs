@@ -1,4 +1,5 @@
 using System.Globalization;
+using Confluent.SchemaRegistry;
 using StreamHeal.Decode.Avro;
 using StreamHeal.Records;
 using StreamHeal.Retry;
@@ -23,7 +24,7 @@ public sealed class AvroEventDecoder(SchemaCache schemas, AvroDecoders decoders,
             return;
         }
 
-        RegisteredSchema schema;
+        Schema schema;
         try
         {
             schema = await retry.ExecuteAsync(static (s, ct) => s.schemas.GetSchemaAsync(s.schemaId, ct), (schemas, schemaId), cancellationToken);
@@ -36,7 +37,7 @@ public sealed class AvroEventDecoder(SchemaCache schemas, AvroDecoders decoders,
 
         try
         {
-            var decoder = decoders.GetOrAdd(schemaId, schema.Schema);
+            var decoder = decoders.GetOrAdd(schemaId, schema.SchemaString);
             record.Row = decoder.Flatten(record.Value.AsSpan(ConfluentWireFormat.HeaderLength));
         }
         catch (AvroDecodeException e)

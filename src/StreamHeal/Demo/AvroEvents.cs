@@ -74,10 +74,10 @@ public sealed class AvroEvents
     public int V2Id => _v2.Id;
 
     /// <summary>Registers both writer schema versions under <see cref="Subject"/>.</summary>
-    public static async Task<AvroEvents> RegisterAsync(SchemaRegistryClient client, CancellationToken cancellationToken)
+    public static async Task<AvroEvents> RegisterAsync(Confluent.SchemaRegistry.ISchemaRegistryClient client, CancellationToken cancellationToken)
     {
-        var v1 = await client.RegisterAsync(Subject, V1, cancellationToken: cancellationToken);
-        var v2 = await client.RegisterAsync(Subject, V2, cancellationToken: cancellationToken);
+        var v1 = await client.RegisterAvroAsync(Subject, V1, cancellationToken);
+        var v2 = await client.RegisterAvroAsync(Subject, V2, cancellationToken);
         return new AvroEvents(v1, v2);
     }
 

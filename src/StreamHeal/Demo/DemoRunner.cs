@@ -56,7 +56,7 @@ public sealed class DemoRunner(int events, int partitions, IDemoDestination dest
     public async Task<DemoSummary> RunAsync(IProgress<DemoProgress> progress, CancellationToken cancellationToken)
     {
         var registryOptions = new SchemaRegistryOptions { Url = registryUrl };
-        using var registry = new SchemaRegistryClient(registryOptions);
+        using var registry = SchemaRegistryClients.Create(registryOptions);
         using var registrySchemas = new SchemaCache(registry, registryOptions);
         var avro = await AvroEvents.RegisterAsync(registry, cancellationToken);
         // The registrar keeps a local copy of the schema state for registry outages; a demo run needs none after it.
@@ -154,7 +154,7 @@ public sealed class DemoRunner(int events, int partitions, IDemoDestination dest
         return new Ingestion(positions, elapsed, retention, dlq, pipeline.QuarantineCounts.Snapshot(), producer.AvroEvents, sink.Name);
     }
 
-    private static async Task<int> SchemaStateVersionsAsync(SchemaRegistryClient registry, string subject, CancellationToken cancellationToken)
+    private static async Task<int> SchemaStateVersionsAsync(Confluent.SchemaRegistry.ISchemaRegistryClient registry, string subject, CancellationToken cancellationToken)
     {
         try
         {

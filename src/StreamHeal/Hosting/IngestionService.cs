@@ -1,4 +1,5 @@
 using System.Globalization;
+using Confluent.SchemaRegistry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,7 +39,7 @@ internal sealed partial class IngestionService(
             await using var sink = await OpenSinkAsync(holds, stoppingToken);
             // IOptions<T> always resolves; only a configured url means a registry is in use.
             var registryOptions = services.GetService<IOptions<SchemaRegistryOptions>>()?.Value is { Url.Length: > 0 } configured ? configured : null;
-            using var registry = registryOptions is null ? null : new SchemaRegistryClient(registryOptions);
+            var registry = registryOptions is null ? null : services.GetRequiredService<ISchemaRegistryClient>();
             using var registrar = registry is null
                 ? null
                 : new SchemaRegistrar(registry, services.GetRequiredService<IOptions<SchemaStateOptions>>().Value, loggerFactory.CreateLogger("StreamHeal.SchemaState"), timeProvider);

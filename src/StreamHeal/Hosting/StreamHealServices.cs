@@ -27,6 +27,7 @@ public static class StreamHealServices
         if (!string.IsNullOrWhiteSpace(configuration["schemaRegistry:url"]))
         {
             services.AddValidated<SchemaRegistryOptions>("schemaRegistry");
+            services.AddSingleton(static sp => SchemaRegistryClients.Create(Get<SchemaRegistryOptions>(sp)));
             services.AddValidated<SchemaStateOptions>(SchemaStateOptions.SectionName);
         }
 

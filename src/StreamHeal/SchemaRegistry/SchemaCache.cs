@@ -1,3 +1,5 @@
+using Confluent.SchemaRegistry;
+
 namespace StreamHeal.SchemaRegistry;
 
 /// <summary>
@@ -7,15 +9,15 @@ namespace StreamHeal.SchemaRegistry;
 /// </summary>
 public sealed class SchemaCache : IDisposable
 {
-    private readonly BoundedCache<int, RegisteredSchema> _schemas;
-    private readonly Func<int, CancellationToken, Task<RegisteredSchema>> _load;
+    private readonly BoundedCache<int, Schema> _schemas;
+    private readonly Func<int, CancellationToken, Task<Schema>> _load;
 
-    public SchemaCache(SchemaRegistryClient client, SchemaRegistryOptions options)
+    public SchemaCache(ISchemaRegistryClient client, SchemaRegistryOptions options)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
         _load = client.GetSchemaByIdAsync;
-        _schemas = new BoundedCache<int, RegisteredSchema>(options.CacheCapacity);
+        _schemas = new BoundedCache<int, Schema>(options.CacheCapacity);
         Capacity = options.CacheCapacity;
     }
 
@@ -26,7 +28,7 @@ public sealed class SchemaCache : IDisposable
 
     /// <exception cref="SchemaNotFoundException">No schema has this id: permanent, the record cannot be decoded.</exception>
     /// <exception cref="SchemaRegistryUnavailableException">The registry is down: retry, do not dead-letter.</exception>
-    public ValueTask<RegisteredSchema> GetSchemaAsync(int id, CancellationToken cancellationToken = default) =>
+    public ValueTask<Schema> GetSchemaAsync(int id, CancellationToken cancellationToken = default) =>
         _schemas.GetOrLoadAsync(id, _load, cancellationToken);
 
     public void Dispose() => _schemas.Dispose();

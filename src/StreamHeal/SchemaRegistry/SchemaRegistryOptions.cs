@@ -3,14 +3,16 @@ using System.ComponentModel.DataAnnotations;
 namespace StreamHeal.SchemaRegistry;
 
 /// <summary>How to reach the Confluent Schema Registry (configuration section <c>schemaRegistry</c>).</summary>
-public sealed class SchemaRegistryOptions
+public sealed class SchemaRegistryOptions : IValidatableObject
 {
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(10);
     public const int DefaultCacheCapacity = 100;
 
-    /// <summary>Base address, for example <c>http://localhost:8081</c>. Required; no default.</summary>
+    /// <summary>
+    /// Base address, for example <c>http://localhost:8081</c>, or several separated by commas: the client moves to
+    /// the next when one cannot be reached. <c>https://</c> addresses use TLS. Required; no default.
+    /// </summary>
     [Required]
-    [Url]
     public string Url { get; set; } = "";
 
     /// <summary>
@@ -18,6 +20,12 @@ public sealed class SchemaRegistryOptions
     /// It is a secret: it is sent in the Authorization header and never logged or put in an exception message.
     /// </summary>
     public string? BasicAuthUserInfo { get; set; }
+
+    /// <summary>
+    /// A static bearer token sent as <c>Authorization: Bearer</c>. Optional; default none; not together with
+    /// <see cref="BasicAuthUserInfo"/>. A secret, like it.
+    /// </summary>
+    public string? BearerAuthToken { get; set; }
 
     /// <summary>
     /// Limit on one request, connection included; a request that takes longer counts as the registry being
@@ -29,4 +37,44 @@ public sealed class SchemaRegistryOptions
     /// <summary>Most schemas kept in memory, least recently used evicted first. Default <see cref="DefaultCacheCapacity"/>.</summary>
     [Range(1, 1_000_000)]
     public int CacheCapacity { get; set; } = DefaultCacheCapacity;
+
+    /// <summary>The addresses in <see cref="Url"/>, trimmed, empty entries dropped.</summary>
+    public IReadOnlyList<string> Urls =>
+        Url.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(Url) && Urls.Count == 0)
+        {
+            yield return new ValidationResult("schemaRegistry.url holds no address.", [nameof(Url)]);
+        }
+
+        foreach (var url in Urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                yield return new ValidationResult(
+                    $"schemaRegistry.url: '{url}' is not an absolute http:// or https:// address (separate several with commas).",
+                    [nameof(Url)]);
+            }
+            else if (!string.IsNullOrEmpty(uri.UserInfo))
+            {
+                // The value is a secret: the message names the setting, never its content.
+                yield return new ValidationResult(
+                    "schemaRegistry.url must not carry credentials; put them in schemaRegistry.basicAuthUserInfo.", [nameof(Url)]);
+            }
+        }
+
+        if (!string.IsNullOrEmpty(BasicAuthUserInfo) && !BasicAuthUserInfo.Contains(':', StringComparison.Ordinal))
+        {
+            yield return new ValidationResult("schemaRegistry.basicAuthUserInfo must have the form user:password.", [nameof(BasicAuthUserInfo)]);
+        }
+
+        if (!string.IsNullOrEmpty(BasicAuthUserInfo) && !string.IsNullOrEmpty(BearerAuthToken))
+        {
+            yield return new ValidationResult(
+                "schemaRegistry.basicAuthUserInfo and schemaRegistry.bearerAuthToken are both set; use one of them.",
+                [nameof(BasicAuthUserInfo), nameof(BearerAuthToken)]);
+        }
+    }
 }

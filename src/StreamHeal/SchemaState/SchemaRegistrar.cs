@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Confluent.SchemaRegistry;
 using Microsoft.Extensions.Logging;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.Tables;
@@ -17,7 +18,7 @@ public sealed class SchemaRegistrar : IDisposable
 {
     private const int MaxRegisterAttempts = 5;
 
-    private readonly SchemaRegistryClient _client;
+    private readonly ISchemaRegistryClient _client;
     private readonly SchemaStateOptions _options;
     private readonly SchemaStateFile _file;
     private readonly ILogger _logger;
@@ -27,7 +28,7 @@ public sealed class SchemaRegistrar : IDisposable
     private long _retryAt;
     private volatile bool _degraded;
 
-    public SchemaRegistrar(SchemaRegistryClient client, SchemaStateOptions options, ILogger logger, TimeProvider timeProvider)
+    public SchemaRegistrar(ISchemaRegistryClient client, SchemaStateOptions options, ILogger logger, TimeProvider timeProvider)
     {
         _client = client;
         _options = options;
@@ -118,7 +119,7 @@ public sealed class SchemaRegistrar : IDisposable
 
             try
             {
-                await _client.RegisterAsync(subject, StateSchemaAvro.ToAvro(schema.Table, wanted), cancellationToken: cancellationToken);
+                await _client.RegisterAvroAsync(subject, StateSchemaAvro.ToAvro(schema.Table, wanted), cancellationToken);
                 SchemaStateLog.Registered(_logger, schema.Table, subject, wanted.Count - registered.Count);
                 break;
             }
@@ -157,7 +158,7 @@ public sealed class SchemaRegistrar : IDisposable
             if (!_versions.TryGetValue((subject, version), out var columns))
             {
                 var registered = await _client.GetVersionAsync(subject, version, cancellationToken);
-                columns = StateSchemaAvro.FromAvro(registered.Schema);
+                columns = StateSchemaAvro.FromAvro(registered.SchemaString);
                 _versions[(subject, version)] = columns;
             }
 

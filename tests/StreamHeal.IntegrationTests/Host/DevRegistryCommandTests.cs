@@ -1,3 +1,4 @@
+using Confluent.SchemaRegistry;
 using StreamHeal.IntegrationTests.SchemaRegistry;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.SchemaRegistry;
@@ -18,14 +19,14 @@ public sealed class DevRegistryCommandTests
         var url = await devRegistry.FirstLineAsync(s_startTimeout);
         Assert.StartsWith("http://127.0.0.1:", url, StringComparison.Ordinal);
 
-        using (var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = url, RequestTimeout = TimeSpan.FromSeconds(5) }))
+        using (var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = url, RequestTimeout = TimeSpan.FromSeconds(5) }))
         {
-            var id = await client.RegisterAsync("orders-value", AvroSchemas.OrderV1);
+            var id = await client.RegisterAvroAsync("orders-value", AvroSchemas.OrderV1);
             var fetched = await client.GetSchemaByIdAsync(id);
-            var latest = await client.GetLatestAsync("orders-value");
+            var latest = await client.LatestAsync("orders-value");
 
-            Assert.Equal(new RegisteredSchema(id, AvroSchemas.OrderV1, SchemaTypes.Avro), fetched);
-            Assert.Equal(1, latest.Version);
+            Assert.Equal((AvroSchemas.OrderV1, SchemaType.Avro), (fetched.SchemaString, fetched.SchemaType));
+            Assert.Equal((id, 1), (latest.Id, latest.Version));
         }
 
         devRegistry.Terminate();

@@ -21,7 +21,7 @@ public sealed class SchemaShowCommandTests(KafkaClusterFixture kafka, ITestOutpu
         await using var scenario = new PipelineScenario(kafka, output, "show", partitions: 1);
         await using var registry = await EmbeddedSchemaRegistry.StartAsync();
         var stateDirectory = Path.Combine(scenario.Directory, "state");
-        using (var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) }))
+        using (var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) }))
         using (var registrar = new SchemaRegistrar(client, new SchemaStateOptions { Directory = stateDirectory }, scenario.Loggers.CreateLogger("state"), TimeProvider.System))
         {
             using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build())

@@ -38,10 +38,10 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
     {
         await using var scenario = new PipelineScenario(kafka, output, "avro", partitions: 1);
         await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        using var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
+        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
         using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
-        var v1 = await client.RegisterAsync(scenario.Topic + "-value", V1);
-        var v2 = await client.RegisterAsync(scenario.Topic + "-value", V2);
+        var v1 = await client.RegisterAvroAsync(scenario.Topic + "-value", V1);
+        var v2 = await client.RegisterAvroAsync(scenario.Topic + "-value", V2);
 
         var values = new List<(string Label, byte[] Value)>
         {
@@ -95,9 +95,9 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
     {
         await using var scenario = new PipelineScenario(kafka, output, "avro-outage", partitions: 1);
         await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        using var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
+        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
         using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
-        var id = await client.RegisterAsync(scenario.Topic + "-value", V1);
+        var id = await client.RegisterAvroAsync(scenario.Topic + "-value", V1);
         registry.FailWith(HttpStatusCode.ServiceUnavailable);
 
         using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build())

@@ -1,3 +1,4 @@
+using StreamHeal.IntegrationTests.SchemaRegistry;
 using System.Net;
 using System.Text;
 using Confluent.Kafka;
@@ -22,7 +23,7 @@ public sealed class RegistryPipelineTests(KafkaClusterFixture kafka, ITestOutput
     {
         await using var scenario = new PipelineScenario(kafka, output, "registry", partitions: 1);
         await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        using var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(1) });
+        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(1) });
         var clock = new FakeTimeProvider();
         using var registrar = new SchemaRegistrar(
             client,
@@ -46,8 +47,8 @@ public sealed class RegistryPipelineTests(KafkaClusterFixture kafka, ITestOutput
 
         await PipelineScenario.WaitForDoneAsync(50, TimeSpan.FromSeconds(30), run.Pipeline);
         Assert.False(run.Pipeline.Status.Degraded);
-        var latest = await client.GetLatestAsync(registrar.SubjectFor(scenario.Table));
-        Assert.Equal(["id", "name", "score"], StateSchemaAvro.FromAvro(latest.Schema).Select(c => c.Name));
+        var latest = await client.LatestAsync(registrar.SubjectFor(scenario.Table));
+        Assert.Equal(["id", "name", "score"], StateSchemaAvro.FromAvro(latest.SchemaString).Select(c => c.Name));
 
         // The registry goes away: known fields keep flowing, a new field is quarantined, never lost.
         registry.FailWith(HttpStatusCode.ServiceUnavailable);
@@ -69,7 +70,7 @@ public sealed class RegistryPipelineTests(KafkaClusterFixture kafka, ITestOutput
         Assert.Contains(QuarantineReasons.RegistryUnavailable, (string)rows[100]["_quarantine"]!, StringComparison.Ordinal);
         Assert.Contains("kept in _quarantine", (string)rows[100]["_quarantine"]!, StringComparison.Ordinal);
         Assert.Equal("a column now", rows[101]["brand_new"]);
-        var state = StateSchemaAvro.FromAvro((await client.GetLatestAsync(registrar.SubjectFor(scenario.Table))).Schema);
+        var state = StateSchemaAvro.FromAvro((await client.LatestAsync(registrar.SubjectFor(scenario.Table))).SchemaString);
         Assert.Contains(state, c => c.Name == "brand_new" && c.Type == ColumnType.String);
     }
 }

@@ -23,8 +23,8 @@ public sealed class SchemaEvolutionTests(KafkaClusterFixture kafka, ITestOutputH
         await using var scenario = new PipelineScenario(kafka, output, "evolution", partitions: 2);
         await using var registry = await EmbeddedSchemaRegistry.StartAsync();
         var options = new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(2) };
-        using var clientA = new SchemaRegistryClient(options);
-        using var clientB = new SchemaRegistryClient(options);
+        using var clientA = SchemaRegistryClients.Create(options);
+        using var clientB = SchemaRegistryClients.Create(options);
         // The registrars' clock: the outage's length and their retry-after are advanced, not waited for.
         var clock = new FakeTimeProvider();
         using var registrarA = new SchemaRegistrar(clientA, new SchemaStateOptions { Directory = Path.Combine(scenario.Directory, "a"), RetryDegradedAfter = TimeSpan.FromSeconds(1) }, scenario.Loggers.CreateLogger("a"), clock);

@@ -39,7 +39,7 @@ public sealed class DependencyOutageTests(ReliabilityFixture fixture, ITestOutpu
     public async Task Schema_registry_outage()
     {
         await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        using var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(1) });
+        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(1) });
         await using var experiment = await FaultExperiment.CreateAsync(fixture, output, "registry-down", registrar: scenario => new SchemaRegistrar(
             client,
             new SchemaStateOptions { Directory = Path.Combine(scenario.Directory, "state"), RetryDegradedAfter = TimeSpan.FromMilliseconds(300) },

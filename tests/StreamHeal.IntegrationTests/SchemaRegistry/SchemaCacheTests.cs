@@ -1,3 +1,4 @@
+using Confluent.SchemaRegistry;
 using System.Net;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.Host.DevRegistry;
@@ -8,24 +9,26 @@ namespace StreamHeal.IntegrationTests.SchemaRegistry;
 public sealed class SchemaCacheTests : IAsyncLifetime
 {
     private EmbeddedSchemaRegistry _registry = null!;
-    private SchemaRegistryClient _client = null!;
+    private readonly List<ISchemaRegistryClient> _cacheClients = [];
+    private ISchemaRegistryClient _client = null!;
 
     public async Task InitializeAsync()
     {
         _registry = await EmbeddedSchemaRegistry.StartAsync();
-        _client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = _registry.Url });
+        _client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = _registry.Url });
     }
 
     public async Task DisposeAsync()
     {
         _client.Dispose();
+        _cacheClients.ForEach(static c => c.Dispose());
         await _registry.DisposeAsync();
     }
 
     [Fact]
     public async Task A_thousand_concurrent_misses_for_one_id_make_one_request()
     {
-        var id = await _client.RegisterAsync("orders-value", AvroSchemas.OrderV1);
+        var id = await _client.RegisterAvroAsync("orders-value", AvroSchemas.OrderV1);
         using var cache = NewCache(capacity: 10);
         // Slow enough that every caller arrives while the first load is still in flight.
         _registry.Slow(TimeSpan.FromMilliseconds(300));
@@ -33,7 +36,7 @@ public sealed class SchemaCacheTests : IAsyncLifetime
         var schemas = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => Task.Run(() => cache.GetSchemaAsync(id).AsTask())));
 
         Assert.Equal(1, _registry.RequestCount($"GET /schemas/ids/{id}"));
-        Assert.All(schemas, s => Assert.Equal(AvroSchemas.OrderV1, s.Schema));
+        Assert.All(schemas, s => Assert.Equal(AvroSchemas.OrderV1, s.SchemaString));
     }
 
     [Fact]
@@ -66,7 +69,7 @@ public sealed class SchemaCacheTests : IAsyncLifetime
         await Assert.ThrowsAsync<SchemaNotFoundException>(() => cache.GetSchemaAsync(999).AsTask());
         await Assert.ThrowsAsync<SchemaNotFoundException>(() => cache.GetSchemaAsync(999).AsTask());
 
-        Assert.Equal(id, schema.Id);
+        Assert.Equal(AvroSchemas.Numbered(1), schema.SchemaString);
         Assert.Equal((2, 2), (Requests(id), Requests(999)));
         Assert.Equal(1, cache.Count);
     }
@@ -83,14 +86,20 @@ public sealed class SchemaCacheTests : IAsyncLifetime
         var patient = cache.GetSchemaAsync(id).AsTask();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
-        Assert.Equal(id, (await patient).Id);
+        Assert.Equal(AvroSchemas.Numbered(1), (await patient).SchemaString);
         Assert.Equal(1, Requests(id));
     }
 
-    private SchemaCache NewCache(int capacity) =>
-        new(_client, new SchemaRegistryOptions { Url = _registry.Url, CacheCapacity = capacity });
+    // Its own client, as in the service: the registering client has the schemas in Confluent's cache already.
+    private SchemaCache NewCache(int capacity)
+    {
+        var options = new SchemaRegistryOptions { Url = _registry.Url, CacheCapacity = capacity };
+        var client = SchemaRegistryClients.Create(options);
+        _cacheClients.Add(client);
+        return new SchemaCache(client, options);
+    }
 
-    private Task<int> RegisterAsync(int n) => _client.RegisterAsync($"subject-{n}", AvroSchemas.Numbered(n));
+    private Task<int> RegisterAsync(int n) => _client.RegisterAvroAsync($"subject-{n}", AvroSchemas.Numbered(n));
 
     private int Requests(int id) => _registry.RequestCount($"GET /schemas/ids/{id}");
 }

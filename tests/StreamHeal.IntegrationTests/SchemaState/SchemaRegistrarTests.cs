@@ -1,3 +1,5 @@
+using StreamHeal.IntegrationTests.SchemaRegistry;
+using Confluent.SchemaRegistry;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -25,9 +27,9 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
         Directory.Delete(_directory, recursive: true);
     }
 
-    private (SchemaRegistrar Registrar, SchemaRegistryClient Client) NewReplica(string name)
+    private (SchemaRegistrar Registrar, ISchemaRegistryClient Client) NewReplica(string name)
     {
-        var client = new SchemaRegistryClient(new SchemaRegistryOptions { Url = _registry.Url, RequestTimeout = TimeSpan.FromSeconds(2) });
+        var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = _registry.Url, RequestTimeout = TimeSpan.FromSeconds(2) });
         var options = new SchemaStateOptions { Directory = Path.Combine(_directory, name), RetryDegradedAfter = TimeSpan.FromMilliseconds(200) };
         return (new SchemaRegistrar(client, options, NullLogger.Instance, _clock), client);
     }
@@ -53,7 +55,7 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
             Assert.All(Enumerable.Range(0, 5), f => Assert.Contains(state, c => c.Name == $"r{i}_f{f}"));
         }
 
-        var latest = await reader.Client.GetLatestAsync("streamheal.events");
+        var latest = await reader.Client.LatestAsync("streamheal.events");
         Assert.True(latest.Version >= 2);
         foreach (var (registrar, client) in replicas.Append(reader))
         {
