@@ -60,7 +60,7 @@ public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHel
 
         var produced = new List<(int Partition, long Offset)>();
         using var stopProducing = new CancellationTokenSource();
-        var producing = ProduceSteadilyAsync(scenario, seed, produced, stopProducing.Token);
+        var producing = ProduceSteadilyAsync(scenario, seed, produced, () => fake.Store.RowRecordsOf(tablePath).Count, stopProducing.Token);
 
         var logs = new List<string>();
         var killsInFlight = 0;
@@ -148,7 +148,7 @@ public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHel
         var config = await WriteConfigAsync(scenario, fake, options, BigQuerySinkOptions.ExactlyOnce);
         var produced = new List<(int Partition, long Offset)>();
         using var stopProducing = new CancellationTokenSource();
-        var producing = ProduceSteadilyAsync(scenario, Environment.TickCount, produced, stopProducing.Token);
+        var producing = ProduceSteadilyAsync(scenario, Environment.TickCount, produced, () => fake.Store.RowRecordsOf(tablePath).Count, stopProducing.Token);
 
         var moves = new List<bool>();
         await using var first = ChildProcess.Start("dotnet", HostExecutable.Dll, "run", "--config", config);
@@ -217,8 +217,17 @@ public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHel
         return config;
     }
 
-    /// <summary>Produces rounds of 300 events, few of them poison, until stopped; <paramref name="produced"/> collects their positions.</summary>
-    private static Task ProduceSteadilyAsync(PipelineScenario scenario, int seed, List<(int Partition, long Offset)> produced, CancellationToken stop) => Task.Run(async () =>
+    // Events produced but not yet written: enough that appends are in flight whenever a member runs, few enough that
+    // the mock's retention never drops any.
+    private const int MaxBacklog = 1_500;
+
+    /// <summary>
+    /// Produces rounds of 300 events, few of them poison, until stopped, keeping at most <see cref="MaxBacklog"/> of
+    /// them unwritten (<paramref name="written"/> counts the rows in the table); <paramref name="produced"/> collects
+    /// their positions.
+    /// </summary>
+    private static Task ProduceSteadilyAsync(
+        PipelineScenario scenario, int seed, List<(int Partition, long Offset)> produced, Func<int> written, CancellationToken stop) => Task.Run(async () =>
     {
         for (var round = 0; !stop.IsCancellationRequested; round++)
         {
@@ -231,7 +240,15 @@ public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHel
                 produced.AddRange(positions);
             }
 
-            await Task.Delay(100, CancellationToken.None);
+            await Eventually.TryUntil(() => stop.IsCancellationRequested || Count(produced) - written() < MaxBacklog, TimeSpan.FromMinutes(5), CancellationToken.None);
         }
     });
+
+    private static int Count(List<(int Partition, long Offset)> produced)
+    {
+        lock (produced)
+        {
+            return produced.Count;
+        }
+    }
 }

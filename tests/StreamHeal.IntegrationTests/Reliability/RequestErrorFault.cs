@@ -45,11 +45,12 @@ internal static class RequestErrorFault
 
             experiment.ProduceSecondHalf();
             var hold = FaultExperiment.HoldAsync(FaultExperiment.FaultWindow);
-            while (!hold.IsCompleted)
+            if (expectDegraded)
             {
-                sawDegraded |= experiment.Pipeline.Status.Degraded;
-                await Task.WhenAny(hold, Task.Delay(20));
+                sawDegraded = await Support.Eventually.TryUntil(() => experiment.Pipeline.Status.Degraded, FaultExperiment.FaultWindow) is not null;
             }
+
+            await hold;
         }
         finally
         {

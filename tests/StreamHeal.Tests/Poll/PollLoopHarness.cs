@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Tasks.Dataflow;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,7 +6,7 @@ using StreamHeal.Offsets;
 using StreamHeal.Poll;
 using StreamHeal.Records;
 using StreamHeal.Telemetry;
-using Xunit;
+using StreamHeal.Tests.Support;
 using StreamHeal.Flow;
 
 namespace StreamHeal.Tests.Poll;
@@ -32,6 +31,10 @@ internal sealed class PollLoopHarness : IAsyncDisposable
         var options = new PollOptions { Topics = ["events"], BootstrapServers = "broker-a:9092", GroupId = "g1", HoldLimit = 4 };
         Loop = new PollLoop(configure?.Invoke(options) ?? options, Consumer.Factory, Decode, Tracker, Budget, Metrics, logger ?? NullLogger.Instance, Time);
     }
+
+    /// <summary>A harness whose loop gives up on a Kafka condition after <paramref name="fatalAfter"/>.</summary>
+    public static PollLoopHarness WithFatalAfter(TimeSpan fatalAfter) =>
+        new(o => new PollOptions { Topics = o.Topics, BootstrapServers = o.BootstrapServers, GroupId = o.GroupId, HoldLimit = o.HoldLimit, FatalAfter = fatalAfter });
 
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UnixEpoch);
 
@@ -71,15 +74,7 @@ internal sealed class PollLoopHarness : IAsyncDisposable
         await Run.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
-    public static async Task Until(Func<bool> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"timed out waiting for {what}");
-            await Task.Delay(5);
-        }
-    }
+    public static Task Until(Func<bool> condition, string what) => Eventually.Until(condition, what);
 
     public async ValueTask DisposeAsync()
     {

@@ -92,13 +92,7 @@ public sealed class PollLoopTests
     [Fact]
     public async Task A_condition_that_outlasts_fatal_after_stops_the_loop_naming_the_topic_and_the_fix_and_commits_nothing_unread()
     {
-        await using var h = new PollLoopHarness(o => new PollOptions
-        {
-            Topics = o.Topics,
-            BootstrapServers = o.BootstrapServers,
-            GroupId = o.GroupId,
-            FatalAfter = TimeSpan.FromMinutes(1),
-        });
+        await using var h = PollLoopHarness.WithFatalAfter(TimeSpan.FromMinutes(1));
         h.Consumer.ScriptAssign(P0);
         h.Consumer.ScriptRecord(P0, 0, "e0");
         h.Consumer.Script(_ =>
@@ -140,13 +134,7 @@ public sealed class PollLoopTests
     [Fact]
     public async Task All_brokers_down_lasts_until_the_brokers_answer_a_metadata_probe()
     {
-        await using var h = new PollLoopHarness(o => new PollOptions
-        {
-            Topics = o.Topics,
-            BootstrapServers = o.BootstrapServers,
-            GroupId = o.GroupId,
-            FatalAfter = TimeSpan.FromDays(1),
-        });
+        await using var h = PollLoopHarness.WithFatalAfter(TimeSpan.FromDays(1));
         h.Consumer.BrokersAnswer = false;
         h.Consumer.ScriptAssign(P0);
         h.Consumer.ScriptClientError(ErrorCode.Local_AllBrokersDown);
@@ -165,13 +153,7 @@ public sealed class PollLoopTests
     [Fact]
     public async Task Brokers_down_past_fatal_after_stop_the_loop_naming_the_bootstrap_servers_without_a_blocking_commit()
     {
-        await using var h = new PollLoopHarness(o => new PollOptions
-        {
-            Topics = o.Topics,
-            BootstrapServers = o.BootstrapServers,
-            GroupId = o.GroupId,
-            FatalAfter = TimeSpan.FromMinutes(1),
-        });
+        await using var h = PollLoopHarness.WithFatalAfter(TimeSpan.FromMinutes(1));
         h.Consumer.BrokersAnswer = false;
         h.Consumer.ScriptAssign(P0);
         h.Consumer.ScriptRecord(P0, 0, "e0");
@@ -192,13 +174,7 @@ public sealed class PollLoopTests
     [Fact]
     public async Task One_brokers_connection_errors_are_shown_but_never_stop_the_service()
     {
-        await using var h = new PollLoopHarness(o => new PollOptions
-        {
-            Topics = o.Topics,
-            BootstrapServers = o.BootstrapServers,
-            GroupId = o.GroupId,
-            FatalAfter = TimeSpan.FromMinutes(1),
-        });
+        await using var h = PollLoopHarness.WithFatalAfter(TimeSpan.FromMinutes(1));
         h.Consumer.ScriptAssign(P0);
         h.Consumer.ScriptRepeatingError(ErrorCode.Local_Transport, null, TimeSpan.FromSeconds(10));
         h.Start();
@@ -251,11 +227,8 @@ public sealed class PollLoopTests
         await using var h = new PollLoopHarness();
         var received = await TwoEventsThenARevokeAsync(h);
         h.Complete(received[0]);
-        while (h.Loop.Assignment.Count > 0)
-        {
-            h.Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(10);
-        }
+        // Each check moves the fake clock on a second, until the revoke's bound has passed and it gives up.
+        await Until(() => { h.Time.Advance(TimeSpan.FromSeconds(1)); return h.Loop.Assignment.Count == 0; }, "the revoke to give up");
 
         await Until(() => !h.Consumer.Commits.IsEmpty, "the revoke commit");
         Assert.Equal([1L], h.Consumer.Commits.Select(c => c.Offset.Value));
@@ -275,11 +248,7 @@ public sealed class PollLoopTests
         await Until(() => { received.AddRange(h.Received()); return received.Count == 1; }, "the event");
         h.Complete(received[0]);
         var stopping = h.StopAsync();
-        while (!stopping.IsCompleted)
-        {
-            h.Time.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Delay(5);
-        }
+        await Until(() => { h.Time.Advance(TimeSpan.FromMilliseconds(100)); return stopping.IsCompleted; }, "the stop past two refused commits");
 
         await stopping;
         Assert.Contains(h.Consumer.Commits, c => c.Offset.Value == 1);
