@@ -9,6 +9,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StreamHeal.Flow;
+using StreamHeal.Kafka;
+using StreamHeal.Tables;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using Xunit;
@@ -61,6 +65,25 @@ public sealed class BigQueryTlsTests
         Assert.True(SinkErrors.IsTransient(SinkErrors.Classify(call)), "refused for now, retried: the operator may be fixing the trust store");
         Assert.Contains("certificate chain", failure.Message, StringComparison.Ordinal);
         Assert.Equal(failure.Message.Contains("configuration problem", StringComparison.Ordinal), stats.ConfigurationProblem is not null);
+    }
+
+    [Fact]
+    public async Task A_tables_call_refused_by_tls_is_named_and_shown_as_a_configuration_problem()
+    {
+        await using var server = await TlsServer.StartAsync(Certificate(name => name.AddIpAddress(IPAddress.Loopback)));
+        var options = new BigQuerySinkOptions { ProjectId = "p", Dataset = "d", Auth = "none", WriteEndpoint = new Uri(server.Endpoint), RestEndpoint = new Uri(server.Endpoint) };
+        await using var sink = await BigQuerySinkFactory.CreateAsync(
+            options, new KafkaOptions { BootstrapServers = "127.0.0.1:1", GroupId = "g", Topics = ["t"] }, new TopicHolds(), TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+        Assert.Null(sink.Stats.ConfigurationProblem);
+
+        var failure = await Assert.ThrowsAsync<SinkUnavailableException>(
+            () => sink.EnsureTableAsync("t", [new TableColumn("id", ColumnType.Int64)], CancellationToken.None).AsTask());
+
+        Assert.Contains("configuration problem, not an outage", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("certificate chain", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("sink.bigquery.restEndpoint", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("see inner exception", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("CONFIGURATION PROBLEM (not an outage)", sink.Stats.ToString(), StringComparison.Ordinal);
     }
 
     private static async Task<SinkUnavailableException> AppendAsync(string endpoint, BigQuerySinkStats stats)

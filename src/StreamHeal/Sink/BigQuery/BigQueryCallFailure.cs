@@ -12,14 +12,20 @@ internal static class BigQueryCallFailure
     /// </summary>
     public static SinkUnavailableException Transient(string what, RpcException e, BigQuerySinkStats stats)
     {
-        if (SinkErrors.TlsRefusal(e) is { } tls)
+        if (TlsProblem(e) is { } problem)
         {
-            var problem = $"the TLS certificate of the BigQuery endpoint was refused: {tls}";
             stats.RecordConfigurationProblem(problem);
-            return new SinkUnavailableException(
-                $"{what}: configuration problem, not an outage: {problem}. Trust the endpoint's CA (e.g. SSL_CERT_FILE) or point sink.bigquery.writeEndpoint at an endpoint whose certificate matches its name.", e);
+            return Misconfigured(what, problem, "sink.bigquery.writeEndpoint", e);
         }
 
         return new SinkUnavailableException($"{what}: {e.StatusCode}: {e.Status.Detail}", e);
     }
+
+    /// <summary>What is wrong with the endpoint's configuration when <paramref name="e"/> is a refused certificate; else null.</summary>
+    public static string? TlsProblem(Exception e) =>
+        SinkErrors.TlsRefusal(e) is { } tls ? $"the TLS certificate of the BigQuery endpoint was refused: {tls}" : null;
+
+    /// <param name="endpointOption">The setting that points at the endpoint whose certificate was refused.</param>
+    public static SinkUnavailableException Misconfigured(string what, string problem, string endpointOption, Exception e) =>
+        new($"{what}: configuration problem, not an outage: {problem}. Trust the endpoint's CA (e.g. SSL_CERT_FILE) or point {endpointOption} at an endpoint whose certificate matches its name.", e);
 }

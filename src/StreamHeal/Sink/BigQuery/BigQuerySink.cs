@@ -63,6 +63,12 @@ public sealed class BigQuerySink : ISink
         {
             ensured = await _tables.EnsureColumnsAsync(table, columns, cancellationToken).ConfigureAwait(false);
         }
+        catch (SinkUnavailableException e) when (BigQueryCallFailure.TlsProblem(e) is { } problem)
+        {
+            // Retried like an outage (the trust store may be being fixed), but the status line says what it is.
+            Stats.RecordConfigurationProblem(problem);
+            throw;
+        }
         catch (BigQueryTableUnavailableException e)
         {
             // Not a reason to stop every table: this one stops at its next batch, with its partitions paused.

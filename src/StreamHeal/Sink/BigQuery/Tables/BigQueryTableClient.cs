@@ -135,6 +135,10 @@ internal sealed class BigQueryTableClient : IDisposable
         {
             throw BigQueryRestErrors.Unreachable(request, $"no response from {_options.RestEndpoint.Authority} within {_requestTimeout.TotalSeconds:0.###} s", e);
         }
+        catch (HttpRequestException e) when (BigQueryCallFailure.TlsProblem(e) is { } problem)
+        {
+            throw BigQueryCallFailure.Misconfigured($"BigQuery {request}", problem, "sink.bigquery.restEndpoint", e);
+        }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
             throw BigQueryRestErrors.Unreachable(request, $"cannot reach {_options.RestEndpoint.Authority}: {e.Message}", e);
