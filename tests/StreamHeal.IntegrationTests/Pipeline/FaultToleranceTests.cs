@@ -129,13 +129,14 @@ public sealed class FaultToleranceTests(KafkaClusterFixture kafka, ITestOutputHe
     }
 
     [Fact]
-    public async Task A_pipeline_killed_with_sigkill_mid_stream_and_restarted_leaves_no_duplicates()
+    public async Task A_pipeline_killed_with_sigkill_ten_times_mid_stream_and_restarted_leaves_no_duplicates()
     {
+        const int Kills = 10;
         await using var scenario = new PipelineScenario(kafka, output, "sigkill", partitions: 8);
         var seed = Environment.TickCount;
         var random = new Random(seed);
         output.WriteLine($"random seed {seed}");
-        var produced = await scenario.ProduceAsync(120_000, seed: 14);
+        var produced = await scenario.ProduceAsync(60_000, seed: 14);
         var config = Path.Combine(scenario.Directory, "streamheal.json");
         await File.WriteAllTextAsync(config, $$"""
             {
@@ -148,12 +149,21 @@ public sealed class FaultToleranceTests(KafkaClusterFixture kafka, ITestOutputHe
             """);
         var hostDll = HostExecutable.Dll;
 
-        var killAfter = random.Next(5_000, 40_000);
-        await using (var child = ChildProcess.Start("dotnet", hostDll, "run", "--config", config))
+        for (var kill = 1; kill <= Kills; kill++)
         {
-            await Eventually.Until(() => scenario.Committed().Values.Sum(c => Math.Max(c, 0)) > killAfter, TimeSpan.FromSeconds(90), $"more than {killAfter} records committed by the child");
+            // Each run gets a little further (a few thousand records of 60,000), then dies at a random moment:
+            // between batches, mid-write or mid-commit, with whatever it had stored but not committed.
+            var killAfter = CommittedCount(scenario) + random.Next(1_000, 4_000);
+            await using var child = ChildProcess.Start("dotnet", hostDll, "run", "--config", config);
+            await Eventually.Until(
+                () => child.HasExited || CommittedCount(scenario) > killAfter,
+                TimeSpan.FromSeconds(90),
+                $"run {kill}: more than {killAfter} records committed; stderr: {child.StandardError}");
+            Assert.False(child.HasExited, $"run {kill} exited: {child.StandardOutput}\n{child.StandardError}");
+            // A random moment to kill at is the experiment, not a wait for a condition.
+            await Task.Delay(random.Next(0, 400));
             await child.KillAsync();
-            output.WriteLine($"killed after {scenario.Committed().Values.Sum(c => Math.Max(c, 0))} committed");
+            output.WriteLine($"kill {kill} after {CommittedCount(scenario)} committed");
         }
 
         await using (var child = ChildProcess.Start("dotnet", hostDll, "run", "--config", config))
@@ -166,4 +176,6 @@ public sealed class FaultToleranceTests(KafkaClusterFixture kafka, ITestOutputHe
 
         PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
     }
+
+    private static long CommittedCount(PipelineScenario scenario) => scenario.Committed().Values.Sum(c => Math.Max(c, 0));
 }

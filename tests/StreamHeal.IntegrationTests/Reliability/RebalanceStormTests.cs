@@ -11,8 +11,9 @@ public sealed class RebalanceStormTests(ReliabilityFixture fixture, ITestOutputH
 {
     private const string Family = "Group membership churn";
 
-    // Bounded for CI: each join is a rebalance of about session.timeout.ms (6 s on the mock), so this is 3-4 joins.
-    private static readonly TimeSpan StormDuration = TimeSpan.FromSeconds(30);
+    // A minute of churn, as the fault matrix asks: each join is a rebalance of about session.timeout.ms (6 s on the
+    // mock), so this is 6-8 joins and as many leaves.
+    private static readonly TimeSpan StormDuration = TimeSpan.FromMinutes(1);
 
     [Fact]
     public async Task Rebalance_storm()
