@@ -43,7 +43,6 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private readonly bool _ownsMetrics;
     private readonly SchemaRegistrar? _registrar;
     private readonly SchemaRegistry.SchemaCache? _registrySchemas;
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan DegradedAfterFailure = TimeSpan.FromSeconds(10);
 
     // Not a timestamp: elapsed time from long.MinValue overflows to a negative span, which read as "failed just now".
@@ -91,6 +90,15 @@ public sealed class IngestionPipeline : IAsyncDisposable
     }
 
     public PipelineMetrics Metrics { get; }
+
+    /// <summary>
+    /// How long the blocks get to finish once the poll loop stopped; past it, what they hold is abandoned (never committed,
+    /// so redelivered). Tests shorten it to provoke the abandon path.
+    /// </summary>
+    internal TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Wraps the DLQ producer once it is built: tests make its sends hang to hold the DLQ stage past the stop bound.</summary>
+    internal Func<IProducer<byte[]?, byte[]?>, IProducer<byte[]?, byte[]?>>? DeadLetterProducerWrapper { get; init; }
 
     /// <summary>Fields removed from rows, per table, field and reason.</summary>
     public QuarantineCounts QuarantineCounts { get; } = new();
@@ -150,6 +158,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
             .SetLogHandler((_, m) => KafkaClientLog.Log(kafkaLogger, DeadLetterProducerName, m))
             .SetErrorHandler((_, e) => KafkaClientLog.Error(kafkaLogger, DeadLetterProducerName, e))
             .Build();
+        producer = DeadLetterProducerWrapper?.Invoke(producer) ?? producer;
         try
         {
             await RunWithProducerAsync(producer, tables, stop);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Pipeline;
@@ -73,6 +74,54 @@ public sealed class StopBoundTests(KafkaClusterFixture kafka, ITestOutputHelper 
         {
             clock.Release();
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_dlq_stage_still_sending_past_the_stop_bound_keeps_its_producer_open_and_the_pipeline_still_stops()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "stuck-dlq", partitions: 2);
+        await scenario.ProduceAsync(4_000, seed: 32, poisonShare: 0.05);
+        var logs = new CapturingLoggerProvider();
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+        HangingDeadLetterProducer? control = null;
+        await using var sink = scenario.OpenSink();
+        var pipeline = new IngestionPipeline(scenario.Settings() with { Pipeline = new PipelineOptions { DrainTimeout = TimeSpan.FromSeconds(1) } }, sink, loggers)
+        {
+            StopTimeout = TimeSpan.FromSeconds(2),
+            DeadLetterProducerWrapper = inner =>
+            {
+                var (producer, hanging) = HangingDeadLetterProducer.Wrap(inner);
+                control = hanging;
+                return producer;
+            },
+        };
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => pipeline.RunAsync(stop.Token));
+        try
+        {
+            // Healthy first: dead letters are acknowledged and rows written.
+            await Eventually.Until(() => pipeline.Metrics.DeadLettered > 0 && pipeline.Metrics.Sunk > 0, TimeSpan.FromSeconds(60), "dead letters sent and rows sunk");
+            Assert.NotNull(control);
+            Assert.False(control.Disposed);
+            control.Hang();
+            await scenario.ProduceAsync(2_000, seed: 33, poisonShare: 0.5);
+            await Eventually.Until(() => control.Hanging > 0, TimeSpan.FromSeconds(60), "a DLQ send hanging");
+
+            var stopping = Stopwatch.StartNew();
+            await stop.CancelAsync();
+            await StopAsync(running, sink).WaitAsync(Bound);
+            output.WriteLine($"stopped {stopping.Elapsed.TotalSeconds:0.0} s after the stop with {control.Hanging} DLQ sends hanging");
+
+            // Disposing the producer under a stage still sending through it is what used to crash or hang the exit.
+            Assert.False(control.Disposed, "the DLQ producer was disposed while the DLQ stage was still sending through it");
+            Assert.Contains(logs.Entries, e => e.Message.Contains("still sending through it after the stop bound", StringComparison.Ordinal));
+        }
+        finally
+        {
+            control?.Release();
+            await Eventually.Until(() => control is null || control.Inner.Flush(TimeSpan.FromSeconds(1)) == 0, TimeSpan.FromSeconds(60), "released DLQ sends delivered");
+            control?.Inner.Dispose();
         }
     }
 
