@@ -137,7 +137,11 @@ public sealed class IngestionPipeline : IAsyncDisposable
     }
 
     /// <summary>Offsets polled and not yet finished on the partitions this member owns; what tests' leak checks read.</summary>
-    internal int PendingOffsets => _tracker.TotalPending;
+    /// <summary>
+    /// Offsets the tracker waits on: while running, now; after the stop, what was still pending when the poll loop
+    /// stopped (leaving the group forgets every partition, so the tracker itself is empty by then).
+    /// </summary>
+    internal int PendingOffsets => _poll is { PendingAtShutdown: >= 0 } poll ? poll.PendingAtShutdown : _tracker.TotalPending;
 
     /// <summary>The Kafka client's latest statistics JSON (set <c>kafka.properties.statistics.interval.ms</c>), or null.</summary>
     public string? KafkaStatistics => _poll?.Statistics;

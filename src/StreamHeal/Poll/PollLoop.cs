@@ -157,6 +157,9 @@ public sealed class PollLoop : IDisposable
         }
     }
 
+    /// <summary>Offsets registered but never completed when the loop stopped (after the drain); −1 until then.</summary>
+    public int PendingAtShutdown { get; private set; } = -1;
+
     private void Run(CancellationToken stop, Action completeInput, Task drained, Action abortPipeline)
     {
         _consumer.Subscribe(_options.Topics);
@@ -360,6 +363,8 @@ public sealed class PollLoop : IDisposable
             abortPipeline();
         }
 
+        // Taken before leaving the group, whose revoke forgets every partition: afterwards nothing would be pending.
+        PendingAtShutdown = _tracker.TotalPending;
         var final = _tracker.CommittableOffsets();
         // With the brokers gone a synchronous commit would only wait; what is stored goes out with the close if it can.
         if (_fatal is null && !_conditions.BrokersDown)

@@ -42,6 +42,41 @@ public sealed class PollLoopTests
         Assert.Contains(h.Consumer.Commits, c => c.TopicPartition == P0 && c.Offset.Value == 2);
     }
 
+    // The leak check every pipeline test ends with reads this: the tracker itself is emptied by the close's revoke.
+    [Fact]
+    public async Task Offsets_still_pending_when_the_loop_stops_are_reported_after_the_close()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.ScriptRecord(P0, 1, "e1");
+        h.Start();
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 2; }, "both events");
+        Assert.Equal(-1, h.Loop.PendingAtShutdown);
+
+        h.Complete(received[0]);
+        await h.StopAsync();
+
+        Assert.Equal(1, h.Loop.PendingAtShutdown);
+    }
+
+    [Fact]
+    public async Task Nothing_is_reported_pending_when_every_record_completed_before_the_stop()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Start();
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 1; }, "the event");
+
+        received.ForEach(h.Complete);
+        await h.StopAsync();
+
+        Assert.Equal(0, h.Loop.PendingAtShutdown);
+    }
+
     [Fact]
     public async Task A_corrupt_message_goes_to_the_dead_letter_route_with_its_offset_and_the_next_one_is_read()
     {
