@@ -12,6 +12,7 @@
 # runs it, then starts the output as a non-root user from an empty folder: change the command here, and the test runs
 # the new one.
 
+# global.json asks for SDK 10.0.401 or a later feature band; the 10.0 SDK image carries the latest band.
 FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
 ARG TARGETARCH
 WORKDIR /src
@@ -19,10 +20,14 @@ COPY . .
 # The package cache lives in a BuildKit cache mount, so a source change does not download every package again.
 RUN --mount=type=cache,id=streamheal-nuget,target=/root/.nuget/packages \
     dotnet publish src/StreamHeal.Host/StreamHeal.Host.csproj -c Release -a $TARGETARCH --self-contained -p:DebugType=none -o /app
+# The volume's mount point, made here because the runtime image has no shell: Docker gives a new volume the owner of
+# the image's folder, so it must belong to the app user, or the service could not write its DuckDB file.
+RUN mkdir -p /volume/data
 
 FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled
 WORKDIR /app
 COPY --from=build /app .
+COPY --from=build --chown=1654:1654 /volume/data /data
 # Everything the service writes goes under /data: the DuckDB file and the local copy of the schema state. The root
 # filesystem can be mounted read-only (docker run --read-only, Kubernetes readOnlyRootFilesystem) with /data and /tmp
 # writable.
@@ -30,7 +35,7 @@ VOLUME ["/data"]
 ENV STREAMHEAL__HEALTH__BINDADDRESS=0.0.0.0 \
     STREAMHEAL__SINK__DUCKDB__PATH=/data/streamheal.duckdb \
     STREAMHEAL__SCHEMASTATE__DIRECTORY=/data/schema-state \
-    PATH=/app:$PATH
+    PATH=/app:/usr/local/bin:/usr/bin:/bin
 # The chiseled image's non-root user ($APP_UID, 1654); numeric so that Kubernetes' runAsNonRoot can verify it.
 USER 1654
 # /health/live, /health/ready and /metrics.

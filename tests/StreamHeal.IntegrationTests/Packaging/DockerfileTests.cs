@@ -29,6 +29,9 @@ public sealed class DockerfileTests
         var volume = _dockerfile.FinalExecForm("VOLUME").Single();
         Assert.StartsWith(volume + "/", environment["STREAMHEAL__SINK__DUCKDB__PATH"], StringComparison.Ordinal);
         Assert.StartsWith(volume + "/", environment["STREAMHEAL__SCHEMASTATE__DIRECTORY"], StringComparison.Ordinal);
+        // A new named volume takes the owner of the image's folder: it must be the app user's.
+        var user = _dockerfile.Final("USER");
+        Assert.Contains(_dockerfile.In(_dockerfile.FinalStage, "COPY"), c => c.Arguments.Contains($"--chown={user}:{user} ", StringComparison.Ordinal) && c.Arguments.EndsWith(" " + volume, StringComparison.Ordinal));
     }
 
     [Fact]
