@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -100,6 +101,13 @@ public sealed partial class PublishedAppTests(KafkaClusterFixture kafka, ITestOu
         Assert.False(ready.RootElement.GetProperty("degraded").GetBoolean());
         Assert.Equal(produced.Length, ready.RootElement.GetProperty("sunk").GetInt64() + ready.RootElement.GetProperty("dead_lettered").GetInt64());
         Assert.Contains("Health endpoint listening on http://0.0.0.0:", child.StandardOutput, StringComparison.Ordinal);
+        // Reached on this machine's own address too, as a kubelet reaches the pod's.
+        foreach (var address in OwnAddresses())
+        {
+            using var external = new HttpClient { BaseAddress = new Uri($"http://{address}:{port}") };
+            Assert.Equal(HttpStatusCode.OK, (await external.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode);
+        }
+
         if (MetricsEndpointInSource())
         {
             var metrics = await http.GetAsync(new Uri("/metrics", UriKind.Relative));
@@ -204,6 +212,14 @@ public sealed partial class PublishedAppTests(KafkaClusterFixture kafka, ITestOu
             }
         }
     }
+
+    /// <summary>The IPv4 addresses of this machine's interfaces that are up, loopback excluded.</summary>
+    private static IEnumerable<IPAddress> OwnAddresses() =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(static n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+            .SelectMany(static n => n.GetIPProperties().UnicastAddresses)
+            .Select(static a => a.Address)
+            .Where(static a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
 
     private static int FreePort()
     {
