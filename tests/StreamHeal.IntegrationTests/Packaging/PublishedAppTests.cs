@@ -57,7 +57,7 @@ public sealed partial class PublishedAppTests(KafkaClusterFixture kafka, ITestOu
             Assert.Contains("run", helpOut, StringComparison.Ordinal);
             Assert.Contains("demo", helpOut, StringComparison.Ordinal);
 
-            await RunAgainstTheMockClusterAsync(dockerfile, app, root, user, entrypoint);
+            await RunAgainstTheMockClusterAsync(dockerfile, app, user, entrypoint);
         }
         finally
         {
@@ -65,7 +65,7 @@ public sealed partial class PublishedAppTests(KafkaClusterFixture kafka, ITestOu
         }
     }
 
-    private async Task RunAgainstTheMockClusterAsync(Dockerfile dockerfile, string app, string root, RunAs user, string entrypoint)
+    private async Task RunAgainstTheMockClusterAsync(Dockerfile dockerfile, string app, RunAs user, string entrypoint)
     {
         await using var scenario = new PipelineScenario(kafka, output, "packaged", partitions: 2);
         var produced = await scenario.ProduceAsync(2_000, seed: 15);
