@@ -8,18 +8,25 @@ cd "$(dirname "$0")"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# The integration tests drive the embedded Kafka cluster with real external clients, and check the monitoring
-# files with a real Prometheus, promtool and amtool.
+# The integration tests drive the embedded Kafka cluster with real external clients, check the monitoring
+# files with a real Prometheus, promtool and amtool, and the packaging with docker-compose and node.
 ensure_test_tools() {
   local missing=()
   command -v kcat >/dev/null 2>&1 || missing+=(kcat)
   /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || missing+=(python3-confluent-kafka)
   { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
   command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  # The packaging tests validate docker-compose.yml and run node with the Kubernetes schema packages.
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  { command -v node && command -v npm; } >/dev/null 2>&1 || missing+=(nodejs npm)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  fi
+  local validate=tests/StreamHeal.IntegrationTests/Packaging/validate
+  if [ ! -d "$validate/node_modules" ]; then
+    (cd "$validate" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
 

@@ -29,7 +29,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     public string StandardOutput => string.Join('\n', _stdout);
 
-    public static ChildProcess Start(string fileName, params string[] arguments)
+    public static ChildProcess Start(string fileName, params string[] arguments) => Start(fileName, arguments, workingDirectory: null, environment: null);
+
+    /// <param name="environment">Variables set (or, with a null value, removed) on top of this process's environment.</param>
+    public static ChildProcess Start(
+        string fileName, IEnumerable<string> arguments, string? workingDirectory, IReadOnlyDictionary<string, string?>? environment)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -37,10 +41,16 @@ public sealed partial class ChildProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            info.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
@@ -76,9 +86,10 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     /// <summary>Runs a process to completion, writing <paramref name="stdin"/> and returning its exit code and output.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
-        string fileName, IEnumerable<string> arguments, string stdin, TimeSpan timeout)
+        string fileName, IEnumerable<string> arguments, string stdin, TimeSpan timeout,
+        string? workingDirectory = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        await using var child = Start(fileName, [.. arguments]);
+        await using var child = Start(fileName, arguments, workingDirectory, environment);
         await child._process.StandardInput.WriteAsync(stdin);
         child._process.StandardInput.Close();
         var exitCode = await child.WaitForExitAsync(timeout);
