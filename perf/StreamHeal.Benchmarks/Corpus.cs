@@ -1,6 +1,6 @@
 using StreamHeal.CompatFilter;
 using StreamHeal.Decode;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
 using StreamHeal.Tables;

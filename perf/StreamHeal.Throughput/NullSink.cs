@@ -73,7 +73,7 @@ internal sealed class NullSink : ISink
     public ValueTask<IReadOnlyDictionary<int, long>> GetResumeOffsetsAsync(string table, string topic, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
 
-    /// <summary>Every (partition, offset) written, once per write, for <see cref="Demo.IngestionVerdict"/>.</summary>
+    /// <summary>Every (partition, offset) written, once per write, for <see cref="StreamHeal.Dev.Demo.IngestionVerdict"/>.</summary>
     public IEnumerable<(int Partition, long Offset)> Positions()
     {
         for (var p = 0; p < _seen.Length; p++)

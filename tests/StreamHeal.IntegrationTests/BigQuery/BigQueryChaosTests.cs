@@ -1,6 +1,6 @@
 using StreamHeal.DeadLetter;
-using StreamHeal.Demo;
-using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Dev.Demo;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Pipeline;
 using StreamHeal.IntegrationTests.Support;

@@ -1,5 +1,5 @@
 using Grpc.Core;
-using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;

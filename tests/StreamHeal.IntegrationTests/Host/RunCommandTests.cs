@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Pipeline;
 using StreamHeal.IntegrationTests.Support;
-using StreamHeal.Kafka;
 using Xunit;
 using Xunit.Abstractions;
 

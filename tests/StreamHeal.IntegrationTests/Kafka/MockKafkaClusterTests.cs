@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;
 using Xunit;

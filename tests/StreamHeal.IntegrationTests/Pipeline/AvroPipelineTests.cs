@@ -8,7 +8,7 @@ using StreamHeal.DeadLetter;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.Sink.DuckDb;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Registry;
 using Xunit;
 using Xunit.Abstractions;
 

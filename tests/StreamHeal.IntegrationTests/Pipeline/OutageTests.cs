@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;

@@ -4,7 +4,7 @@ using StreamHeal.Batch;
 using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
 using StreamHeal.Decode;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;

@@ -3,7 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Time.Testing;
 using StreamHeal.IntegrationTests.Kafka;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Registry;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Records;
 using StreamHeal.SchemaRegistry;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using Confluent.Kafka;
-using StreamHeal.Kafka;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.Pipeline;
 using Xunit.Abstractions;
 
