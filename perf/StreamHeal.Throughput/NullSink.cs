@@ -29,6 +29,14 @@ internal sealed class NullSink : ISink
 
     public string Name => "null";
 
+    public bool WritesTablesConcurrently => false;
+
+    public string? StatusLine => null;
+
+    public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
+    {
+    }
+
     public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken)
     {
         lock (_tables)
