@@ -16,7 +16,6 @@ internal static class FakeRowDecoder
     {
         var row = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         var columns = table.Fields.ToDictionary(field => field.Name, StringComparer.OrdinalIgnoreCase);
-        var byNumber = descriptor.Field.ToDictionary(field => field.Number);
         foreach (var field in descriptor.Field)
         {
             if (!columns.TryGetValue(field.Name, out var column))
@@ -30,25 +29,9 @@ internal static class FakeRowDecoder
             }
         }
 
-        var input = new CodedInputStream(bytes.ToByteArray());
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        if (ReadFields(descriptor, bytes.ToByteArray(), row) is { } unknown)
         {
-            if (!byNumber.TryGetValue(WireFormat.GetTagFieldNumber(tag), out var field))
-            {
-                return (row, $"Field number {WireFormat.GetTagFieldNumber(tag)} is not in the writer schema.");
-            }
-
-            row[field.Name] = field.Type switch
-            {
-                FieldDescriptorProto.Types.Type.String => input.ReadString(),
-                FieldDescriptorProto.Types.Type.Int64 => input.ReadInt64(),
-                FieldDescriptorProto.Types.Type.Int32 => input.ReadInt32(),
-                FieldDescriptorProto.Types.Type.Double => input.ReadDouble(),
-                FieldDescriptorProto.Types.Type.Bool => input.ReadBool(),
-                FieldDescriptorProto.Types.Type.Bytes => input.ReadBytes().ToByteArray(),
-                _ => throw new InvalidDataException($"The fake does not decode proto type {field.Type}."),
-            };
+            return (row, unknown);
         }
 
         foreach (var column in table.Fields)
@@ -65,6 +48,37 @@ internal static class FakeRowDecoder
         }
 
         return (row, null);
+    }
+
+    /// <summary>
+    /// Reads a row message field by field into <paramref name="row"/>, as any protobuf reader would (the tests read the
+    /// library's encoded rows back with it too); returns an error when a field number is not in the descriptor.
+    /// </summary>
+    public static string? ReadFields(DescriptorProto descriptor, byte[] bytes, Dictionary<string, object?> row)
+    {
+        var byNumber = descriptor.Field.ToDictionary(field => field.Number);
+        var input = new CodedInputStream(bytes);
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            if (!byNumber.TryGetValue(WireFormat.GetTagFieldNumber(tag), out var field))
+            {
+                return $"Field number {WireFormat.GetTagFieldNumber(tag)} is not in the writer schema.";
+            }
+
+            row[field.Name] = field.Type switch
+            {
+                FieldDescriptorProto.Types.Type.String => input.ReadString(),
+                FieldDescriptorProto.Types.Type.Int64 => input.ReadInt64(),
+                FieldDescriptorProto.Types.Type.Int32 => input.ReadInt32(),
+                FieldDescriptorProto.Types.Type.Double => input.ReadDouble(),
+                FieldDescriptorProto.Types.Type.Bool => input.ReadBool(),
+                FieldDescriptorProto.Types.Type.Bytes => input.ReadBytes().ToByteArray(),
+                _ => throw new InvalidDataException($"The fake does not decode proto type {field.Type}."),
+            };
+        }
+
+        return null;
     }
 
     /// <summary>The value's length when it exceeds the column's maxLength: characters (code points) for STRING, bytes for BYTES.</summary>

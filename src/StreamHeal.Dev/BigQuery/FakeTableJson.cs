@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using StreamHeal.Sink.BigQuery.Tables;
 using StreamHeal.Dev.BigQuery.Protos;
 using Type = StreamHeal.Dev.BigQuery.Protos.TableFieldSchema.Types.Type;
 
@@ -27,16 +28,17 @@ internal static class FakeTableJson
         _ => type.ToString().ToUpperInvariant(),
     };
 
-    public static Type? ParseType(string? name) => name?.ToUpperInvariant() switch
+    // The standard SQL aliases are the library's to know: a name it would not read back must not be one the fake accepts.
+    public static Type? ParseType(string? name) => BigQueryRestTypes.Canonical(name) switch
     {
         "STRING" => Type.String,
-        "INTEGER" or "INT64" => Type.Int64,
-        "FLOAT" or "FLOAT64" => Type.Double,
-        "BOOLEAN" or "BOOL" => Type.Bool,
+        "INTEGER" => Type.Int64,
+        "FLOAT" => Type.Double,
+        "BOOLEAN" => Type.Bool,
         "BYTES" => Type.Bytes,
-        "NUMERIC" or "DECIMAL" => Type.Numeric,
-        "BIGNUMERIC" or "BIGDECIMAL" => Type.Bignumeric,
-        "RECORD" or "STRUCT" => Type.Struct,
+        "NUMERIC" => Type.Numeric,
+        "BIGNUMERIC" => Type.Bignumeric,
+        "RECORD" => Type.Struct,
         "DATE" => Type.Date,
         "TIMESTAMP" => Type.Timestamp,
         "DATETIME" => Type.Datetime,

@@ -20,9 +20,9 @@ public sealed class AvroEvents
     /// <summary>Never assigned: the embedded registry numbers schemas from 1 and the demo registers two.</summary>
     public const int UnknownSchemaId = 1_000_000;
 
-    /// <summary>The fields of SDK 1 events.</summary>
-    public const string V1 = """
-        {"type":"record","name":"Event","namespace":"streamheal.demo","fields":[
+    private const string Head = """{"type":"record","name":"Event","namespace":"streamheal.demo","fields":[""";
+
+    private const string Sdk1Fields = """
           {"name":"event","type":"string"},
           {"name":"event_id","type":"string"},
           {"name":"ts","type":"long"},
@@ -34,26 +34,33 @@ public sealed class AvroEvents
             {"name":"model","type":"string"},
             {"name":"screen","type":{"type":"record","name":"Screen","fields":[{"name":"w","type":"int"},{"name":"h","type":"int"}]}}]}},
           {"name":"session_seconds","type":"double"},
-          {"name":"is_premium","type":"boolean"}]}
+          {"name":"is_premium","type":"boolean"}
         """;
 
-    /// <summary>V1 plus <c>locale</c>, which SDK 2 added; optional with a default, so the registry accepts it as backward compatible.</summary>
-    public const string V2 = """
-        {"type":"record","name":"Event","namespace":"streamheal.demo","fields":[
-          {"name":"event","type":"string"},
-          {"name":"event_id","type":"string"},
-          {"name":"ts","type":"long"},
-          {"name":"user_id","type":"string"},
-          {"name":"sdk_version","type":"string"},
-          {"name":"app_version","type":"string"},
-          {"name":"device","type":{"type":"record","name":"Device","fields":[
-            {"name":"platform","type":"string"},
-            {"name":"model","type":"string"},
-            {"name":"screen","type":{"type":"record","name":"Screen","fields":[{"name":"w","type":"int"},{"name":"h","type":"int"}]}}]}},
-          {"name":"session_seconds","type":"double"},
-          {"name":"is_premium","type":"boolean"},
-          {"name":"locale","type":["null","string"],"default":null}]}
+    private const string LocaleField = """,{"name":"locale","type":["null","string"],"default":null}""";
+
+    private const string LaterSdkFields = """
+          ,{"name":"tags","type":["null",{"type":"array","items":"string"}],"default":null},
+          {"name":"network","type":["null","string"],"default":null},
+          {"name":"geo","type":["null",{"type":"record","name":"Geo","fields":[{"name":"lat","type":"double"},{"name":"lon","type":"double"}]}],"default":null},
+          {"name":"battery_pct","type":["null","int"],"default":null},
+          {"name":"referrer","type":["null","string"],"default":null},
+          {"name":"consent","type":["null",{"type":"record","name":"Consent","fields":[{"name":"analytics","type":"boolean"},{"name":"ads","type":"boolean"}]}],"default":null}
         """;
+
+    private const string Tail = "]}";
+
+    /// <summary>The fields of SDK 1 events.</summary>
+    public const string V1 = Head + Sdk1Fields + Tail;
+
+    /// <summary>V1 plus <c>locale</c>, which SDK 2 added; optional with a default, so the registry accepts it as backward compatible.</summary>
+    public const string V2 = Head + Sdk1Fields + LocaleField + Tail;
+
+    /// <summary>
+    /// Every field any SDK sends, those after SDK 1 nullable: the benchmarks' Avro corpus. Avro is typed, so the JSON
+    /// hazards cannot be expressed and the case-colliding extras (UserName, userId, ...) are left out.
+    /// </summary>
+    public const string AllFields = Head + Sdk1Fields + LocaleField + LaterSdkFields + Tail;
 
     // A truncated value keeps the header and this much payload: the first string's length and part of its text.
     private const int TruncatedPayloadBytes = 3;
@@ -107,6 +114,15 @@ public sealed class AvroEvents
         return stream.ToArray();
     }
 
+    /// <summary>The Avro binary of hazard-free event <paramref name="json"/> (<see cref="SyntheticEvents.PlainEventAt"/>) under <paramref name="schema"/>, without the wire-format header.</summary>
+    public static byte[] EncodeBody(RecordSchema schema, byte[] json)
+    {
+        using var document = JsonDocument.Parse(json);
+        using var stream = new MemoryStream(256);
+        new GenericDatumWriter<GenericRecord>(schema).Write(Record(schema, document.RootElement), new BinaryEncoder(stream));
+        return stream.ToArray();
+    }
+
     private static GenericRecord Record(RecordSchema schema, JsonElement json)
     {
         var record = new GenericRecord(schema);
@@ -122,6 +138,7 @@ public sealed class AvroEvents
     private static object? Value(Schema schema, JsonElement json) => schema switch
     {
         RecordSchema record => Record(record, json),
+        ArraySchema array => json.EnumerateArray().Select(item => Value(array.ItemSchema, item)).ToArray(),
         // The only unions here are ["null", T] and null was handled by the caller.
         UnionSchema union => Value(union.Schemas.First(static s => s.Tag != Schema.Type.Null), json),
         _ => schema.Tag switch
