@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using StreamHeal.DeadLetter;
 using StreamHeal.Dev.Demo;
 using StreamHeal.Dev.BigQuery;

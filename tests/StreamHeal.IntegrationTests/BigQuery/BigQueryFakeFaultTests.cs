@@ -1,6 +1,6 @@
+using StreamHeal.TestSupport;
 using Grpc.Core;
 using StreamHeal.Dev.BigQuery;
-using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using Xunit;

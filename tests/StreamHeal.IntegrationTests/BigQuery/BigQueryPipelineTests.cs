@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using System.Text;
 using Confluent.Kafka;
 using Grpc.Core;
@@ -6,7 +7,6 @@ using StreamHeal.Dev.Demo;
 using StreamHeal.Dev.BigQuery;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Pipeline;
-using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;
 using StreamHeal.Sink.BigQuery;
 using Xunit;

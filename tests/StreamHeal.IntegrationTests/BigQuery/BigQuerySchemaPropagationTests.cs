@@ -1,5 +1,5 @@
+using StreamHeal.TestSupport;
 using StreamHeal.Dev.BigQuery;
-using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using FakeProtos = StreamHeal.Dev.BigQuery.Protos;

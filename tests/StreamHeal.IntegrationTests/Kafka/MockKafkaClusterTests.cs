@@ -1,8 +1,8 @@
+using StreamHeal.TestSupport;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
 using StreamHeal.Dev.Kafka;
-using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;
 using Xunit;
 

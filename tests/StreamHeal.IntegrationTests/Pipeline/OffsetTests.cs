@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using Confluent.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;

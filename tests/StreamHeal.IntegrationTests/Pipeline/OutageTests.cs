@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using System.Diagnostics;
 using StreamHeal.Dev.Kafka;
 using StreamHeal.IntegrationTests.Kafka;

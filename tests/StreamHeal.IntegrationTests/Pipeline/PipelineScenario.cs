@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Batch;

@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using System.Runtime.CompilerServices;
 using Confluent.Kafka;
 using StreamHeal.Dev.Kafka;

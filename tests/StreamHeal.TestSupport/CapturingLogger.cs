@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace StreamHeal.Tests.Support;
+namespace StreamHeal.TestSupport;
 
 /// <summary>Keeps every entry logged through it (any level), for assertions on what reached the log.</summary>
 public sealed class CapturingLogger : ILogger

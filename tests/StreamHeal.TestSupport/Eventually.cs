@@ -1,12 +1,27 @@
 using System.Diagnostics;
 using Xunit;
 
-namespace StreamHeal.IntegrationTests.Support;
+namespace StreamHeal.TestSupport;
 
-/// <summary>Waits for a condition instead of sleeping a fixed time; fails the test with a message when it times out.</summary>
+/// <summary>Waits for a condition instead of sleeping a fixed time; fails the test naming what it waited for.</summary>
 public static class Eventually
 {
-    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    // Checks that drive a fake clock take one step each, so they run often; checks against real processes need not.
+    private static readonly TimeSpan FakeClockPollInterval = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <param name="condition">Checked every 5 ms for up to 30 s; may also drive a fake clock, one step per check.</param>
+    public static async Task Until(Func<bool> condition, string waitingFor)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < DefaultTimeout, $"timed out waiting for {waitingFor}");
+            await Task.Delay(FakeClockPollInterval);
+        }
+    }
 
     public static Task Until(Func<bool> condition, TimeSpan timeout, string waitingFor, CancellationToken cancellationToken = default) =>
         Until(() => Task.FromResult(condition()), timeout, waitingFor, cancellationToken);
@@ -23,7 +38,7 @@ public static class Eventually
                 Assert.Fail($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {waitingFor}");
             }
 
-            await Task.Delay(s_pollInterval, cancellationToken);
+            await Task.Delay(PollInterval, cancellationToken);
         }
 
         return stopwatch.Elapsed;
@@ -40,7 +55,7 @@ public static class Eventually
                 return null;
             }
 
-            await Task.Delay(s_pollInterval, cancellationToken);
+            await Task.Delay(PollInterval, cancellationToken);
         }
 
         return stopwatch.Elapsed;
