@@ -72,6 +72,14 @@ public sealed class LayerTests
         Assert.DoesNotContain("Spectre.Console", references);
     }
 
+    // Only the hosting layer may serve HTTP; once hosting has its own assembly the library references no ASP.NET Core at all.
+    [Fact]
+    public void Nothing_below_hosting_depends_on_ASP_NET_Core()
+    {
+        var result = Library.That().DoNotResideInNamespace("StreamHeal.Hosting").ShouldNot().HaveDependencyOn("Microsoft.AspNetCore").GetResult();
+        Assert.True(result.IsSuccessful, $"below hosting, ASP.NET Core is used by: {Describe(result)}");
+    }
+
     [Fact]
     public void The_library_does_not_reference_the_development_tools_and_holds_no_fake()
     {
