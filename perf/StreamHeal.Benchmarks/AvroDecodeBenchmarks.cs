@@ -19,9 +19,9 @@ public class AvroDecodeBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _events = AvroEvents.Events;
-        _flattener = new AvroFlattener(AvroEvents.Schema, Corpus.FlattenOptions);
-        _reader = new GenericDatumReader<GenericRecord>(AvroEvents.Schema, AvroEvents.Schema);
+        _events = Corpus.AvroValues;
+        _flattener = new AvroFlattener(Corpus.AvroSchema, Corpus.FlattenOptions);
+        _reader = new GenericDatumReader<GenericRecord>(Corpus.AvroSchema, Corpus.AvroSchema);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Corpus.Events)]
@@ -32,7 +32,7 @@ public class AvroDecodeBenchmarks
         {
             // The generic reader only reads streams, so each event pays for its stream and decoder as a consumer would.
             var record = _reader.Read(null!, new BinaryDecoder(new MemoryStream(value, writable: false)));
-            fields += AvroEvents.NaiveFlatten(record).Count;
+            fields += NaiveAvroFlattener.Flatten(record).Count;
         }
 
         return fields;

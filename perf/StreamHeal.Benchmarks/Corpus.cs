@@ -1,6 +1,7 @@
+using Avro;
 using StreamHeal.CompatFilter;
 using StreamHeal.Decode;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
 using StreamHeal.Tables;
@@ -34,6 +35,27 @@ internal static class Corpus
     });
 
     public static byte[][] Json => LazyJson.Value;
+
+    private static readonly Lazy<RecordSchema> LazyAvroSchema = new(static () => (RecordSchema)Schema.Parse(AvroEvents.AllFields));
+
+    // The same events without their JSON hazards, which typed Avro cannot express, encoded as the demo encodes its Avro share.
+    private static readonly Lazy<byte[][]> LazyAvro = new(static () =>
+    {
+        var generator = new SyntheticEvents(Seed, poisonShare: 0);
+        var events = new byte[Events][];
+        for (var i = 0; i < Events; i++)
+        {
+            events[i] = AvroEvents.EncodeBody(AvroSchema, generator.PlainEventAt(i, Events));
+        }
+
+        return events;
+    });
+
+    /// <summary>The writer schema of <see cref="AvroValues"/>: every field any SDK sends.</summary>
+    public static RecordSchema AvroSchema => LazyAvroSchema.Value;
+
+    /// <summary>The corpus's events as Avro binary, without the wire-format header.</summary>
+    public static byte[][] AvroValues => LazyAvro.Value;
 
     public static DecodeOptions DecodeOptions { get; } = new();
 

@@ -40,11 +40,11 @@ public class HotPathBenchmarks
     public void Setup()
     {
         _json = Corpus.Json;
-        _avro = AvroEvents.Events;
+        _avro = Corpus.AvroValues;
         _decoder = new JsonDecoder(Corpus.DecodeOptions);
         var pool = new FlatFieldPool(1_024);
         _flattener = new Flattener(Corpus.FlattenOptions, pool);
-        _avroFlattener = new AvroFlattener(AvroEvents.Schema, Corpus.FlattenOptions, pool);
+        _avroFlattener = new AvroFlattener(Corpus.AvroSchema, Corpus.FlattenOptions, pool);
         _filter = new Filter(Corpus.CompatOptions);
         (_, _jsonSchema) = Corpus.FilteredRows(_json.Select(e => _flattener.Flatten(e)));
         (_, _avroSchema) = Corpus.FilteredRows(_avro.Select(e => _avroFlattener.Flatten(e)));

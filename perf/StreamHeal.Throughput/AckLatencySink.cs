@@ -19,6 +19,12 @@ internal sealed class AckLatencySink(ISink inner, long capacity) : ISink
 
     public string Name => inner.Name;
 
+    public bool WritesTablesConcurrently => inner.WritesTablesConcurrently;
+
+    public string? StatusLine => inner.StatusLine;
+
+    public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions) => inner.PartitionsAssigned(topic, partitions);
+
     public long Count => Math.Min(Interlocked.Read(ref _count), _samples.LongLength);
 
     public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken) =>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StreamHeal.DeadLetter;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using StreamHeal.Pipeline;
 
 namespace StreamHeal.Throughput;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 
 namespace StreamHeal.Throughput;
 

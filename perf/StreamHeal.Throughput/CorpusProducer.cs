@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 
 namespace StreamHeal.Throughput;
 
@@ -15,8 +15,7 @@ internal sealed record ProducedCorpus(string Topic, (int Partition, long Offset)
 
 /// <summary>
 /// Produces the demo's event mix (<see cref="SyntheticEvents"/>, poison included) round-robin over the partitions with
-/// the demo producer's settings (lz4, idempotent, acks=all), either as fast as possible or at a fixed rate. Kept apart
-/// from <see cref="DemoProducer"/> because the harness needs the pacing and the byte total.
+/// the demo's <see cref="PositionedProducer"/>, either as fast as possible or at a fixed rate, counting the bytes sent.
 /// </summary>
 internal static class CorpusProducer
 {
@@ -34,23 +33,11 @@ internal static class CorpusProducer
         string bootstrapServers, string topic, int partitions, long count, double? perSecond, CancellationToken cancellationToken)
     {
         var events = new SyntheticEvents(Seed);
-        var positions = new (int Partition, long Offset)[count];
         // Paced runs measure end-to-end latency from the Kafka timestamp, so the producer's own share is recorded too.
         var delivery = perSecond is null ? null : new float[count];
-        long failed = 0;
         long bytes = 0;
-        var config = new ProducerConfig
-        {
-            BootstrapServers = bootstrapServers,
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            CompressionType = CompressionType.Lz4,
-            LingerMs = 20,
-            BatchSize = 256 * 1024,
-            MessageMaxBytes = 2 * 1024 * 1024,
-            QueueBufferingMaxKbytes = 64 * 1024,
-        };
-        using var producer = new ProducerBuilder<byte[]?, byte[]?>(config).SetLogHandler(static (_, _) => { }).Build();
+        using var producer = new PositionedProducer(bootstrapServers, topic, partitions, count, delivery is null ? null : (index, report) =>
+            delivery[index] = (float)(DateTime.UtcNow - report.Message.Timestamp.UtcDateTime).TotalMilliseconds);
         var clock = Stopwatch.StartNew();
         var next = 0L;
         while (next < count)
@@ -59,55 +46,23 @@ internal static class CorpusProducer
             var due = perSecond is { } rate ? Math.Min(count, (long)(clock.Elapsed.TotalSeconds * rate) + 1) : count;
             for (; next < due; next++)
             {
-                var index = next;
-                var value = events.ValueAt(index, count);
+                var value = events.ValueAt(next, count);
                 bytes += value.Length;
                 // The timestamp is set here rather than by librdkafka so the delivery report can be timed against it; it is
                 // the same create time the pipeline's latency is measured from.
-                var message = new Message<byte[]?, byte[]?> { Key = BitConverter.GetBytes(index), Value = value, Timestamp = new Timestamp(DateTime.UtcNow) };
-                while (true)
-                {
-                    try
-                    {
-                        producer.Produce(new TopicPartition(topic, (int)(index % partitions)), message, report =>
-                        {
-                            if (report.Error.IsError)
-                            {
-                                Interlocked.Increment(ref failed);
-                                positions[index] = (-1, -1);
-                                return;
-                            }
-
-                            positions[index] = (report.Partition.Value, report.Offset.Value);
-                            if (delivery is not null)
-                            {
-                                delivery[index] = (float)(DateTime.UtcNow - message.Timestamp.UtcDateTime).TotalMilliseconds;
-                            }
-                        });
-                        break;
-                    }
-                    catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                    {
-                        // The producer's own queue is the throttle: serve delivery reports, then go on.
-                        producer.Poll(TimeSpan.FromMilliseconds(50));
-                    }
-                }
+                producer.Produce(next, new Message<byte[]?, byte[]?> { Key = BitConverter.GetBytes(next), Value = value, Timestamp = new Timestamp(DateTime.UtcNow) });
             }
 
             if (next < count)
             {
-                producer.Poll(TimeSpan.Zero);
+                producer.ServeReports();
                 await Task.Delay(PaceTick, cancellationToken);
             }
         }
 
         producer.Flush(cancellationToken);
         var elapsed = clock.Elapsed;
-        if (Interlocked.Read(ref failed) > 0)
-        {
-            throw new InvalidOperationException($"{failed} of {count} events to '{topic}' could not be produced.");
-        }
-
+        var positions = producer.Positions;
         return new ProducedCorpus(topic, positions, bytes, elapsed, delivery is null ? null : LatencyPercentiles.Of(delivery));
     }
 }

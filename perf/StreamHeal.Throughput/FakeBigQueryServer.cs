@@ -1,5 +1,5 @@
 using System.Globalization;
-using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Dev.BigQuery;
 
 namespace StreamHeal.Throughput;
 

@@ -29,6 +29,14 @@ internal sealed class NullSink : ISink
 
     public string Name => "null";
 
+    public bool WritesTablesConcurrently => false;
+
+    public string? StatusLine => null;
+
+    public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
+    {
+    }
+
     public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken)
     {
         lock (_tables)
@@ -73,7 +81,7 @@ internal sealed class NullSink : ISink
     public ValueTask<IReadOnlyDictionary<int, long>> GetResumeOffsetsAsync(string table, string topic, CancellationToken cancellationToken) =>
         ValueTask.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
 
-    /// <summary>Every (partition, offset) written, once per write, for <see cref="Demo.IngestionVerdict"/>.</summary>
+    /// <summary>Every (partition, offset) written, once per write, for <see cref="StreamHeal.Dev.Demo.IngestionVerdict"/>.</summary>
     public IEnumerable<(int Partition, long Offset)> Positions()
     {
         for (var p = 0; p < _seen.Length; p++)

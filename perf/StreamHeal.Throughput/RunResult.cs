@@ -1,4 +1,4 @@
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 
 namespace StreamHeal.Throughput;
 

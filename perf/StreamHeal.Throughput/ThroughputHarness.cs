@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using StreamHeal.DeadLetter;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using StreamHeal.Kafka;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;

@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
-using StreamHeal.Demo;
-using StreamHeal.Host.DevBigQuery;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Demo;
+using StreamHeal.Dev.BigQuery;
+using StreamHeal.Dev.Registry;
 using StreamHeal.Sink.BigQuery;
 
 namespace StreamHeal.Host.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using StreamHeal.Kafka;
+using StreamHeal.Dev.Kafka;
 
 namespace StreamHeal.Host.Commands;
 

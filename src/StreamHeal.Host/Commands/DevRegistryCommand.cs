@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Registry;
 
 namespace StreamHeal.Host.Commands;
 

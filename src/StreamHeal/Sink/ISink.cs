@@ -35,19 +35,20 @@ public interface ISink : IAsyncDisposable
     /// </summary>
     ValueTask<IReadOnlyDictionary<int, long>> GetResumeOffsetsAsync(string table, string topic, CancellationToken cancellationToken);
 
+    // The members below have no default body on purpose: a wrapper that forgot one would silently answer the default
+    // instead of its inner sink's (a serialised sink, a blank status, positions never re-read after a rebalance).
+
     /// <summary>True when batches of different tables may be written at the same time (one table waiting never stalls another).</summary>
-    bool WritesTablesConcurrently => false;
+    bool WritesTablesConcurrently { get; }
 
     /// <summary>What the sink is doing beyond rows written (throttling, held tables), for the status line; null if nothing.</summary>
-    string? StatusLine => null;
+    string? StatusLine { get; }
 
     /// <summary>
     /// This member was just given these partitions of <paramref name="topic"/> (called on the poll thread: no I/O).
     /// A sink that keeps per-partition positions reads them again before its next write for them.
     /// </summary>
-    void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
-    {
-    }
+    void PartitionsAssigned(string topic, IReadOnlyList<int> partitions);
 }
 
 /// <summary>One row to write: its Kafka coordinates and its flattened values.</summary>

@@ -1,6 +1,7 @@
+using StreamHeal.TestSupport;
 using StreamHeal.DeadLetter;
-using StreamHeal.Demo;
-using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Dev.Demo;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Pipeline;
 using StreamHeal.IntegrationTests.Support;

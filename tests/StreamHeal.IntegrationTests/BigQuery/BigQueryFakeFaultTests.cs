@@ -1,6 +1,6 @@
+using StreamHeal.TestSupport;
 using Grpc.Core;
-using StreamHeal.Host.DevBigQuery;
-using StreamHeal.IntegrationTests.Support;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using Xunit;

@@ -1,7 +1,8 @@
 using Grpc.Core;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
-using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Dev.BigQuery;
+using FakeProtos = StreamHeal.Dev.BigQuery.Protos;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
@@ -26,8 +27,8 @@ public sealed class BigQueryFaultTests : IAsyncLifetime
     [Fact]
     public async Task Rows_the_table_refuses_come_back_as_row_errors_and_nothing_is_appended()
     {
-        var schema = BigQueryTestRows.Layout.ToTableSchema();
-        schema.Fields.Single(field => field.Name == "name").Mode = TableFieldSchema.Types.Mode.Required;
+        var schema = BigQueryTestRows.Layout.ToTableSchema().ToFake();
+        schema.Fields.Single(field => field.Name == "name").Mode = FakeProtos.TableFieldSchema.Types.Mode.Required;
         var table = _fake.CreateTable("strict", schema);
         var stream = await _client.CreateCommittedStreamAsync(table, CancellationToken.None);
         await using var connection = await _client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
@@ -46,7 +47,7 @@ public sealed class BigQueryFaultTests : IAsyncLifetime
     [Fact]
     public async Task A_writer_field_the_table_lacks_names_the_rows_and_is_classified_as_waiting_for_the_column()
     {
-        var schema = BigQueryTestRows.Layout.ToTableSchema();
+        var schema = BigQueryTestRows.Layout.ToTableSchema().ToFake();
         schema.Fields.Remove(schema.Fields.Single(field => field.Name == "day"));
         var table = _fake.CreateTable("narrow", schema);
         await using var connection = await _client.OpenAppendAsync(BigQueryWriteClient.DefaultStream(table), BigQueryTestRows.Layout, CancellationToken.None);
@@ -62,7 +63,7 @@ public sealed class BigQueryFaultTests : IAsyncLifetime
     [Fact]
     public async Task An_outage_breaks_the_connection_as_reconnect_and_a_new_connection_resumes_at_the_end()
     {
-        var table = _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema());
+        var table = _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema().ToFake());
         var stream = await _client.CreateCommittedStreamAsync(table, CancellationToken.None);
         using var batch = BigQueryTestRows.Encode(0, 3);
         var broken = await _client.OpenAppendAsync(stream.Name, BigQueryTestRows.Layout, CancellationToken.None);
@@ -84,7 +85,7 @@ public sealed class BigQueryFaultTests : IAsyncLifetime
     [Fact]
     public async Task A_quota_burst_is_back_off_until_it_passes()
     {
-        var table = _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema());
+        var table = _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema().ToFake());
         _fake.Faults.FailNext(StatusCode.ResourceExhausted, 2);
 
         var actions = new List<SinkErrorAction>();

@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,7 @@ public sealed class BigQueryOwnershipTests(KafkaClusterFixture kafka, ITestOutpu
     [Fact]
     public async Task A_member_that_lost_its_partition_mid_append_is_fenced_and_every_row_lands_once()
     {
-        await using var scope = await BigQuerySinkScope.StartAsync(kafka, Loggers(new RecordingLoggerProvider()), BigQuerySinkOptions.ExactlyOnce);
+        await using var scope = await BigQuerySinkScope.StartAsync(kafka, Loggers(new CapturingLoggerProvider()), BigQuerySinkOptions.ExactlyOnce);
         await using var a = await scope.OpenAsync();
         await a.WriteAsync(BigQuerySinkScope.Batch(0, 100), CancellationToken.None);
         var first = scope.Fake.Store.RowRecordsOf(scope.TablePath).Select(r => r.Stream).Distinct().Single();
@@ -66,7 +67,7 @@ public sealed class BigQueryOwnershipTests(KafkaClusterFixture kafka, ITestOutpu
     [Fact]
     public async Task A_checkpoint_that_does_not_parse_is_exactly_once_lost_and_never_an_older_one()
     {
-        var logs = new RecordingLoggerProvider();
+        var logs = new CapturingLoggerProvider();
         await using var scope = await BigQuerySinkScope.StartAsync(kafka, Loggers(logs), BigQuerySinkOptions.ExactlyOnce);
         await using (var first = await scope.OpenAsync())
         {
@@ -103,7 +104,7 @@ public sealed class BigQueryOwnershipTests(KafkaClusterFixture kafka, ITestOutpu
         // Rows in the table each time a partition's state is made: none of this batch may be there yet.
         var rowsAtResume = new List<int>();
         BigQuerySinkScope? current = null;
-        var logs = new RecordingLoggerProvider(line =>
+        var logs = new CapturingLoggerProvider(line =>
         {
             if (line.Contains("resuming on stream", StringComparison.Ordinal) && current is { } s)
             {
@@ -146,6 +147,6 @@ public sealed class BigQueryOwnershipTests(KafkaClusterFixture kafka, ITestOutpu
         return row;
     }
 
-    private ILoggerFactory Loggers(RecordingLoggerProvider recording) =>
+    private ILoggerFactory Loggers(CapturingLoggerProvider recording) =>
         LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(recording).AddProvider(new TestOutputLoggerProvider(output)));
 }

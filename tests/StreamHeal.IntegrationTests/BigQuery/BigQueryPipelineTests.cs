@@ -1,12 +1,12 @@
+using StreamHeal.TestSupport;
 using System.Text;
 using Confluent.Kafka;
 using Grpc.Core;
 using StreamHeal.DeadLetter;
-using StreamHeal.Demo;
-using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Dev.Demo;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Pipeline;
-using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;
 using StreamHeal.Sink.BigQuery;
 using Xunit;

@@ -1,7 +1,8 @@
-using StreamHeal.Host.DevBigQuery;
-using StreamHeal.IntegrationTests.Support;
+using StreamHeal.TestSupport;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
+using FakeProtos = StreamHeal.Dev.BigQuery.Protos;
 using Xunit;
 using StreamHeal.Tables;
 
@@ -11,7 +12,7 @@ namespace StreamHeal.IntegrationTests.BigQuery;
 public sealed class BigQuerySchemaPropagationTests : IAsyncLifetime
 {
     private static readonly TimeSpan Delay = TimeSpan.FromSeconds(1);
-    private static readonly TableFieldSchema Color = new() { Name = "color", Type = TableFieldSchema.Types.Type.String, Mode = TableFieldSchema.Types.Mode.Nullable };
+    private static readonly FakeProtos.TableFieldSchema Color = new() { Name = "color", Type = FakeProtos.TableFieldSchema.Types.Type.String, Mode = FakeProtos.TableFieldSchema.Types.Mode.Nullable };
 
     private FakeWriteScope _scope = null!;
 
@@ -109,7 +110,7 @@ public sealed class BigQuerySchemaPropagationTests : IAsyncLifetime
     [Fact]
     public void A_column_that_is_already_there_is_refused_and_the_table_keeps_its_schema()
     {
-        var retyped = new TableFieldSchema { Name = "name", Type = TableFieldSchema.Types.Type.Int64, Mode = TableFieldSchema.Types.Mode.Nullable };
+        var retyped = new FakeProtos.TableFieldSchema { Name = "name", Type = FakeProtos.TableFieldSchema.Types.Type.Int64, Mode = FakeProtos.TableFieldSchema.Types.Mode.Nullable };
 
         var error = Assert.Throws<InvalidOperationException>(() => Fake.AddColumns(Table, retyped));
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.Kafka;
 using StreamHeal.Records;

@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using Grpc.Core;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;

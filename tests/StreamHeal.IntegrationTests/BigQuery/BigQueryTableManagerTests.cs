@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
-using StreamHeal.Sink.BigQuery.Protos;
+using StreamHeal.Dev.BigQuery.Protos;
 using StreamHeal.Sink.BigQuery.Tables;
 using Xunit;
 using StreamHeal.Tables;
@@ -43,7 +43,7 @@ public sealed class BigQueryTableManagerTests : IAsyncLifetime
         Assert.Equal(BigQueryTestRows.Columns, result.Columns);
         Assert.Empty(result.Added); // created with every column: nothing for the writer to wait for
         var table = _fake.Store.GetTable(Path)!;
-        Assert.Equal(BigQueryTestRows.Layout.ToTableSchema(), table.Schema);
+        Assert.Equal(BigQueryTestRows.Layout.ToTableSchema().ToFake(), table.Schema);
         Assert.Equal(ReservedColumns.KafkaTimestamp, table.TimePartitioningField);
         Assert.Equal(["name", ReservedColumns.KafkaPartition], table.ClusteringFields);
         using var writer = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = _fake.WriteEndpoint });
@@ -55,7 +55,7 @@ public sealed class BigQueryTableManagerTests : IAsyncLifetime
     [Fact]
     public async Task A_table_with_every_column_is_left_alone_and_names_compare_case_insensitively()
     {
-        var schema = BigQueryTestRows.Layout.ToTableSchema();
+        var schema = BigQueryTestRows.Layout.ToTableSchema().ToFake();
         schema.Fields.Single(field => field.Name == "name").Name = "Name";
         schema.Fields.Add(new TableFieldSchema { Name = "extra", Type = TableFieldSchema.Types.Type.Int64, Mode = TableFieldSchema.Types.Mode.Nullable });
         schema.Fields.Add(new TableFieldSchema { Name = "place", Type = TableFieldSchema.Types.Type.Geography, Mode = TableFieldSchema.Types.Mode.Nullable });
@@ -71,7 +71,7 @@ public sealed class BigQueryTableManagerTests : IAsyncLifetime
     [Fact]
     public async Task Missing_columns_are_added_as_nullable_after_the_existing_ones()
     {
-        var schema = BigQueryTestRows.Layout.ToTableSchema();
+        var schema = BigQueryTestRows.Layout.ToTableSchema().ToFake();
         schema.Fields.Add(new TableFieldSchema { Name = "theirs", Type = TableFieldSchema.Types.Type.String, Mode = TableFieldSchema.Types.Mode.Nullable });
         _fake.CreateTable("orders", schema);
 
@@ -105,7 +105,7 @@ public sealed class BigQueryTableManagerTests : IAsyncLifetime
     [Fact]
     public async Task Missing_reserved_columns_are_added_too_and_reported()
     {
-        var schema = BigQueryTestRows.Layout.ToTableSchema();
+        var schema = BigQueryTestRows.Layout.ToTableSchema().ToFake();
         schema.Fields.Remove(schema.Fields.Single(field => field.Name == ReservedColumns.Quarantine));
         _fake.CreateTable("orders", schema);
 
@@ -119,7 +119,7 @@ public sealed class BigQueryTableManagerTests : IAsyncLifetime
     [Fact]
     public async Task A_column_of_another_type_is_a_schema_conflict_naming_both_types()
     {
-        var schema = BigQueryTestRows.Layout.ToTableSchema();
+        var schema = BigQueryTestRows.Layout.ToTableSchema().ToFake();
         schema.Fields.Single(field => field.Name == "n").Type = TableFieldSchema.Types.Type.String;
         schema.Fields.Single(field => field.Name == "day").Type = TableFieldSchema.Types.Type.Geography;
         _fake.CreateTable("orders", schema);
@@ -214,7 +214,7 @@ public sealed class BigQueryTableManagerTests : IAsyncLifetime
     [Fact]
     public async Task Two_managers_adding_different_columns_at_once_lose_neither()
     {
-        _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema());
+        _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema().ToFake());
         // Both read the same etag before either patches, so one patch must fail with 412 and be redone.
         _fake.Faults.RestLatency = TimeSpan.FromMilliseconds(150);
         TableColumn[] withColor = [.. BigQueryTestRows.Columns, new("color", ColumnType.String)];

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.Sink.BigQuery;
 using Xunit;
 
@@ -69,7 +69,7 @@ public sealed class BigQueryTablesApiTests : IAsyncLifetime
     [Fact]
     public async Task Patch_adds_nullable_columns_with_the_current_etag_and_refuses_a_stale_one_or_a_breaking_change()
     {
-        _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema());
+        _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema().ToFake());
         var (_, before) = await SendAsync(HttpMethod.Get, Tables + "/orders", body: null);
         var etag = (string)before["etag"]!;
         var fields = before["schema"]!["fields"]!.AsArray();
@@ -161,7 +161,7 @@ public sealed class BigQueryTablesApiTests : IAsyncLifetime
     [Fact]
     public async Task Scripted_rest_failures_answer_in_the_error_shape_then_heal()
     {
-        _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema());
+        _fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema().ToFake());
         _fake.Faults.FailNextRest(HttpStatusCode.ServiceUnavailable, 2);
         _fake.Faults.FailNextRest(HttpStatusCode.Forbidden, 1);
 
@@ -181,7 +181,7 @@ public sealed class BigQueryTablesApiTests : IAsyncLifetime
     [Fact]
     public async Task A_table_created_over_rest_takes_appends_over_grpc()
     {
-        var fields = BigQueryTestRows.Layout.ToTableSchema().Fields.Select(field =>
+        var fields = BigQueryTestRows.Layout.ToTableSchema().ToFake().Fields.Select(field =>
             (JsonNode)new JsonObject { ["name"] = field.Name, ["type"] = FakeTableJson.TypeName(field.Type), ["mode"] = field.Mode.ToString().ToUpperInvariant() });
         var resource = new JsonObject
         {

@@ -1,6 +1,6 @@
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
-using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Dev.BigQuery;
 using Xunit;
 using StreamHeal.Tables;
 
@@ -48,7 +48,7 @@ public sealed class BigQueryWriteClientTests : IAsyncLifetime
     [Fact]
     public async Task Values_longer_than_the_max_length_are_row_errors_and_the_request_appends_nothing()
     {
-        var schema = BigQueryTestRows.Layout.ToTableSchema();
+        var schema = BigQueryTestRows.Layout.ToTableSchema().ToFake();
         schema.Fields.Single(field => field.Name == "name").MaxLength = 4;
         var table = Fake.CreateTable("short", schema);
         var stream = await Client.CreateCommittedStreamAsync(table, CancellationToken.None);

@@ -1,4 +1,4 @@
-using StreamHeal.Host.DevBigQuery;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.Sink.BigQuery;
 
 namespace StreamHeal.IntegrationTests.BigQuery;
@@ -24,7 +24,7 @@ internal sealed class FakeWriteScope : IAsyncDisposable
     {
         var fake = await FakeBigQuery.StartAsync(options);
         var client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = fake.WriteEndpoint }, tokenProvider);
-        return new FakeWriteScope(fake, client, fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema()));
+        return new FakeWriteScope(fake, client, fake.CreateTable("orders", BigQueryTestRows.Layout.ToTableSchema().ToFake()));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Sink.DuckDb;
 using Xunit;

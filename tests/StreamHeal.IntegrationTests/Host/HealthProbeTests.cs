@@ -1,9 +1,9 @@
+using StreamHeal.TestSupport;
 using System.Net;
 using System.Text.Json;
 using StreamHeal.Hosting;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Pipeline;
-using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Pipeline;
 using Xunit;
 using Xunit.Abstractions;

@@ -1,10 +1,11 @@
+using StreamHeal.TestSupport;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Pipeline;
 using StreamHeal.IntegrationTests.Support;
-using StreamHeal.Kafka;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -6,7 +6,7 @@ using StreamHeal.IntegrationTests.Pipeline;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Registry;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,9 +1,9 @@
+using StreamHeal.TestSupport;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Batch;
 using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
 using StreamHeal.Decode;
-using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.Retry;

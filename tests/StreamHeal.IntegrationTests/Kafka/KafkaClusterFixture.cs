@@ -1,4 +1,4 @@
-using StreamHeal.Kafka;
+using StreamHeal.Dev.Kafka;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.Kafka;

@@ -1,7 +1,8 @@
+using StreamHeal.TestSupport;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
-using StreamHeal.IntegrationTests.Support;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.Kafka;
 using Xunit;
 

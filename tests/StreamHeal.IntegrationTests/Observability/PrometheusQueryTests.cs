@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using System.Text.RegularExpressions;
 using StreamHeal.IntegrationTests.Support;
 using Xunit;

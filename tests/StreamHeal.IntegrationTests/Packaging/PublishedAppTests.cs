@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;

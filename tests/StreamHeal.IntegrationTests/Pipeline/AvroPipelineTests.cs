@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using System.Buffers;
 using System.Net;
 using Avro;
@@ -8,7 +9,7 @@ using StreamHeal.DeadLetter;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.Sink.DuckDb;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Registry;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -111,7 +112,7 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
         Assert.False(pipeline.Status.Degraded);
         using var stop = new CancellationTokenSource();
         var running = Task.Run(() => pipeline.RunAsync(stop.Token));
-        await Support.Eventually.Until(() => pipeline.Status.Degraded && pipeline.Status.Polled == 1, TimeSpan.FromSeconds(30), "the record waiting on the registry");
+        await Eventually.Until(() => pipeline.Status.Degraded && pipeline.Status.Polled == 1, TimeSpan.FromSeconds(30), "the record waiting on the registry");
         Assert.Equal(0, pipeline.Metrics.DeadLettered);
 
         registry.Heal();

@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using StreamHeal.DeadLetter;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.Sink.DuckDb;
 using Xunit;

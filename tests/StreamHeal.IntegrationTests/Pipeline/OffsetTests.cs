@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using Confluent.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
@@ -39,7 +40,7 @@ public sealed class OffsetTests(KafkaClusterFixture kafka, ITestOutputHelper out
     public async Task Records_dropped_by_retention_before_they_were_read_are_counted_as_skipped()
     {
         await using var scenario = new PipelineScenario(kafka, output, "retention", partitions: 1);
-        var events = new StreamHeal.Demo.SyntheticEvents(seed: 34, poisonShare: 0);
+        var events = new StreamHeal.Dev.Demo.SyntheticEvents(seed: 34, poisonShare: 0);
         using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build())
         {
             // Uncompressed and well over the mock's 5 MiB per partition, so the oldest records are dropped.

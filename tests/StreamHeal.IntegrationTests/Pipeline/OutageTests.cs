@@ -1,5 +1,7 @@
+using StreamHeal.TestSupport;
 using System.Diagnostics;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;

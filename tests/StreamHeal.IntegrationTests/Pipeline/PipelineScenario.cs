@@ -1,10 +1,11 @@
+using StreamHeal.TestSupport;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Batch;
 using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
 using StreamHeal.Decode;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Kafka;

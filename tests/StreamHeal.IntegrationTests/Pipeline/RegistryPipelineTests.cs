@@ -8,7 +8,7 @@ using StreamHeal.Records;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
 using StreamHeal.Sink.DuckDb;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Registry;
 using Xunit;
 using Xunit.Abstractions;
 using StreamHeal.Tables;

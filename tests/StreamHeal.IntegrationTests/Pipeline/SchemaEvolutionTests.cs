@@ -1,10 +1,10 @@
+using StreamHeal.TestSupport;
 using System.Net;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Time.Testing;
 using StreamHeal.IntegrationTests.Kafka;
-using StreamHeal.Host.DevRegistry;
-using StreamHeal.IntegrationTests.Support;
+using StreamHeal.Dev.Registry;
 using StreamHeal.Records;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;

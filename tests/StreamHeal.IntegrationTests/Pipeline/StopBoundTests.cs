@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using StreamHeal.IntegrationTests.Kafka;

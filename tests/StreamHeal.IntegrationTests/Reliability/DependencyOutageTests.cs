@@ -1,5 +1,5 @@
 using System.Net;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Registry;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
 using Xunit;

@@ -1,9 +1,10 @@
+using StreamHeal.TestSupport;
 using System.Runtime.CompilerServices;
 using Confluent.Kafka;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Kafka;
+using StreamHeal.Dev.Demo;
 using StreamHeal.IntegrationTests.Pipeline;
 using StreamHeal.IntegrationTests.Support;
-using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
 using StreamHeal.SchemaState;
 using Xunit;

@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using StreamHeal.Kafka;
+using StreamHeal.Dev.Kafka;
 using Xunit;
 using Xunit.Abstractions;
 

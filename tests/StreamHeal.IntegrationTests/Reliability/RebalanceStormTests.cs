@@ -1,5 +1,5 @@
+using StreamHeal.TestSupport;
 using System.Diagnostics;
-using StreamHeal.IntegrationTests.Support;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,6 +1,7 @@
+using StreamHeal.TestSupport;
 using System.Runtime.CompilerServices;
 using Confluent.Kafka;
-using StreamHeal.Kafka;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.Pipeline;
 using Xunit.Abstractions;
 
@@ -47,7 +48,7 @@ internal static class RequestErrorFault
             var hold = FaultExperiment.HoldAsync(FaultExperiment.FaultWindow);
             if (expectDegraded)
             {
-                sawDegraded = await Support.Eventually.TryUntil(() => experiment.Pipeline.Status.Degraded, FaultExperiment.FaultWindow) is not null;
+                sawDegraded = await Eventually.TryUntil(() => experiment.Pipeline.Status.Degraded, FaultExperiment.FaultWindow) is not null;
             }
 
             await hold;
@@ -66,7 +67,7 @@ internal static class RequestErrorFault
         {
             // The condition shows while it lasts, and clears once records flow again: health tells the truth both ways.
             Xunit.Assert.True(sawDegraded, $"{error} on {api} never showed as DEGRADED while it lasted");
-            await Support.Eventually.Until(() => !experiment.Pipeline.Status.Degraded, TimeSpan.FromSeconds(30), "DEGRADED to clear after the fault");
+            await Eventually.Until(() => !experiment.Pipeline.Status.Degraded, TimeSpan.FromSeconds(30), "DEGRADED to clear after the fault");
         }
 
         var injection = $"every {api} request (ApiKey {(short)api}) answered {error} for {FaultExperiment.FaultWindow.TotalSeconds:0} s"

@@ -1,7 +1,7 @@
 using Confluent.SchemaRegistry;
 using System.Net;
 using StreamHeal.SchemaRegistry;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Registry;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.SchemaRegistry;

@@ -3,7 +3,7 @@ using System.Net;
 using Confluent.SchemaRegistry;
 using StreamHeal.SchemaRegistry;
 using SchemaRegistryException = StreamHeal.SchemaRegistry.SchemaRegistryException;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Registry;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.SchemaRegistry;

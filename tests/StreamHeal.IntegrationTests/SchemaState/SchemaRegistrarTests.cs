@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Registry;
 using Xunit;
 using StreamHeal.Tables;
 

@@ -11,6 +11,12 @@ public sealed class FlakySink(ISink inner) : ISink
 
     public string Name => inner.Name;
 
+    public bool WritesTablesConcurrently => inner.WritesTablesConcurrently;
+
+    public string? StatusLine => inner.StatusLine;
+
+    public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions) => inner.PartitionsAssigned(topic, partitions);
+
     /// <summary>While true, every call throws <see cref="SinkUnavailableException"/>.</summary>
     public bool Down
     {

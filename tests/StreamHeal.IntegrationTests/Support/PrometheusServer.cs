@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;

@@ -1,4 +1,8 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Grpc.Core;
 using NetArchTest.Rules;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.Pipeline;
 using Xunit;
 
@@ -66,5 +70,37 @@ public sealed class LayerTests
         var references = typeof(IngestionPipeline).Assembly.GetReferencedAssemblies().Select(a => a.Name);
         Assert.DoesNotContain("System.CommandLine", references);
         Assert.DoesNotContain("Spectre.Console", references);
+    }
+
+    // Only the hosting layer may serve HTTP; once hosting has its own assembly the library references no ASP.NET Core at all.
+    [Fact]
+    public void Nothing_below_hosting_depends_on_ASP_NET_Core()
+    {
+        var result = Library.That().DoNotResideInNamespace("StreamHeal.Hosting").ShouldNot().HaveDependencyOn("Microsoft.AspNetCore").GetResult();
+        Assert.True(result.IsSuccessful, $"below hosting, ASP.NET Core is used by: {Describe(result)}");
+    }
+
+    [Fact]
+    public void The_library_does_not_reference_the_development_tools_and_holds_no_fake()
+    {
+        var library = typeof(IngestionPipeline).Assembly;
+        Assert.DoesNotContain("StreamHeal.Dev", library.GetReferencedAssemblies().Select(a => a.Name));
+        var result = Library.ShouldNot().HaveDependencyOn("StreamHeal.Dev").GetResult();
+        Assert.True(result.IsSuccessful, $"the library reaches into the development tools: {Describe(result)}");
+        var devTools = Library.That().HaveNameStartingWith("Fake").Or().HaveNameStartingWith("Mock").Or().HaveNameStartingWith("Demo")
+            .Or().HaveNameStartingWith("Embedded").GetTypes();
+        Assert.Empty(devTools);
+        Assert.Equal("StreamHeal.Dev", typeof(FakeBigQuery).Assembly.GetName().Name);
+    }
+
+    [Fact]
+    public void The_library_compiles_gRPC_client_stubs_only_and_opens_its_internals_to_tests_only()
+    {
+        static bool IsServerStub(Type type) => type.IsDefined(typeof(BindServiceMethodAttribute), inherit: false);
+        var library = typeof(IngestionPipeline).Assembly;
+        Assert.DoesNotContain(library.GetTypes(), IsServerStub);
+        Assert.Contains(typeof(FakeBigQuery).Assembly.GetTypes(), IsServerStub); // the check sees a server stub where there is one
+        var friends = library.GetCustomAttributes<InternalsVisibleToAttribute>().Select(a => a.AssemblyName).Order();
+        Assert.Equal(["StreamHeal.Benchmarks", "StreamHeal.IntegrationTests", "StreamHeal.Tests"], friends);
     }
 }

@@ -22,7 +22,7 @@ public sealed class DeadLetterProbeTests
         // The probe's warning timer exists once CheckAsync has returned its task; nothing is said before it fires.
         Assert.Equal(0, logger.Collector.Count);
         time.Advance(DeadLetterProbe.WarnAfter);
-        await StreamHeal.Tests.Support.Eventually.Until(() => logger.Collector.Count > 0, "the pending-probe warning");
+        await TestSupport.Eventually.Until(() => logger.Collector.Count > 0, "the pending-probe warning");
 
         Assert.Contains("events.dlq", logger.LatestRecord.Message, StringComparison.Ordinal);
         Assert.Contains("dlq.startupCheckTimeout", logger.LatestRecord.Message, StringComparison.Ordinal);

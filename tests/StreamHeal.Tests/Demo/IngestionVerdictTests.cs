@@ -1,4 +1,4 @@
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using Xunit;
 using StreamHeal.Tables;
 

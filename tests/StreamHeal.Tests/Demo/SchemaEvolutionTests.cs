@@ -1,4 +1,4 @@
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using Xunit;
 
 namespace StreamHeal.Tests.Demo;

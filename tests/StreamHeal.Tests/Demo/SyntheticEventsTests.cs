@@ -1,6 +1,6 @@
 using System.Text;
 using StreamHeal.CompatFilter;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using StreamHeal.Flatten;
 using StreamHeal.Records;
 using Xunit;

@@ -1,7 +1,7 @@
+using StreamHeal.TestSupport;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Kafka;
-using StreamHeal.Tests.Support;
 using Xunit;
 
 namespace StreamHeal.Tests.Kafka;

@@ -1,6 +1,6 @@
+using StreamHeal.TestSupport;
 using Confluent.Kafka;
 using StreamHeal.Kafka;
-using StreamHeal.Tests.Support;
 using Xunit;
 
 namespace StreamHeal.Tests.Kafka;

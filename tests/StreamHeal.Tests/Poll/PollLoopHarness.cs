@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using System.Threading.Tasks.Dataflow;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -6,7 +7,6 @@ using StreamHeal.Offsets;
 using StreamHeal.Poll;
 using StreamHeal.Records;
 using StreamHeal.Telemetry;
-using StreamHeal.Tests.Support;
 using StreamHeal.Flow;
 
 namespace StreamHeal.Tests.Poll;

@@ -53,6 +53,14 @@ public sealed class SinkStageTests
     {
         public string Name => "refusing";
 
+        public bool WritesTablesConcurrently => false;
+
+        public string? StatusLine => null;
+
+        public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
+        {
+        }
+
         public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken) =>
             ValueTask.FromResult(columns);
 

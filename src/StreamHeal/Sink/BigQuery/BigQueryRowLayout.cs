@@ -6,20 +6,8 @@ using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.BigQuery;
 
-/// <summary>Which value a row field carries: one of StreamHeal's own columns or a user column.</summary>
-internal enum BigQuerySlot : byte
-{
-    User,
-    Topic,
-    Partition,
-    Offset,
-    KafkaTimestamp,
-    IngestedAt,
-    Quarantine,
-}
-
 /// <summary>One field of the row message. <see cref="Number"/> is its protobuf field number.</summary>
-internal readonly record struct BigQueryField(string Name, ColumnType Type, int Number, BigQuerySlot Slot);
+internal readonly record struct BigQueryField(string Name, ColumnType Type, int Number, ColumnSlot Slot);
 
 /// <summary>
 /// A table's row message: StreamHeal's six columns take field numbers 1–6 and user columns follow in column order,
@@ -32,12 +20,12 @@ internal sealed class BigQueryRowLayout
 
     private static readonly BigQueryField[] Reserved =
     [
-        new(ReservedColumns.KafkaTopic, ColumnType.String, 1, BigQuerySlot.Topic),
-        new(ReservedColumns.KafkaPartition, ColumnType.Int64, 2, BigQuerySlot.Partition),
-        new(ReservedColumns.KafkaOffset, ColumnType.Int64, 3, BigQuerySlot.Offset),
-        new(ReservedColumns.KafkaTimestamp, ColumnType.Timestamp, 4, BigQuerySlot.KafkaTimestamp),
-        new(ReservedColumns.IngestedAt, ColumnType.Timestamp, 5, BigQuerySlot.IngestedAt),
-        new(ReservedColumns.Quarantine, ColumnType.Json, 6, BigQuerySlot.Quarantine),
+        new(ReservedColumns.KafkaTopic, ColumnType.String, 1, ColumnSlot.Topic),
+        new(ReservedColumns.KafkaPartition, ColumnType.Int64, 2, ColumnSlot.Partition),
+        new(ReservedColumns.KafkaOffset, ColumnType.Int64, 3, ColumnSlot.Offset),
+        new(ReservedColumns.KafkaTimestamp, ColumnType.Timestamp, 4, ColumnSlot.KafkaTimestamp),
+        new(ReservedColumns.IngestedAt, ColumnType.Timestamp, 5, ColumnSlot.IngestedAt),
+        new(ReservedColumns.Quarantine, ColumnType.Json, 6, ColumnSlot.Quarantine),
     ];
 
     /// <summary>How many of StreamHeal's own columns precede the user columns.</summary>
@@ -67,7 +55,7 @@ internal sealed class BigQueryRowLayout
                 throw new ArgumentException($"Column '{column.Name}' appears twice (or takes a reserved name) in the table's columns.", nameof(userColumns));
             }
 
-            fields[Reserved.Length + i] = new BigQueryField(column.Name, column.Type, Reserved.Length + i + 1, BigQuerySlot.User);
+            fields[Reserved.Length + i] = new BigQueryField(column.Name, column.Type, Reserved.Length + i + 1, ColumnSlot.User);
         }
 
         Fields = fields;
@@ -93,7 +81,7 @@ internal sealed class BigQueryRowLayout
         var schema = new Protos.TableSchema();
         foreach (var field in Fields)
         {
-            var required = field.Slot is BigQuerySlot.Topic or BigQuerySlot.Partition or BigQuerySlot.Offset or BigQuerySlot.IngestedAt;
+            var required = field.Slot is ColumnSlot.Topic or ColumnSlot.Partition or ColumnSlot.Offset or ColumnSlot.IngestedAt;
             schema.Fields.Add(new TableFieldSchema
             {
                 Name = field.Name,

@@ -88,7 +88,7 @@ internal sealed class DuckDbBatchWriter(DuckDBConnection connection, TimeProvide
             }
 
             var slot = table.Slots[ordinal];
-            if (slot.Kind == SlotKind.Unmapped && !field.Value.IsNull)
+            if (slot.Kind == ColumnSlot.Unmapped && !field.Value.IsNull)
             {
                 return $"Column '{field.Name}' of DuckDB table '{table.Name}' has a type StreamHeal does not write (table created outside StreamHeal).";
             }
@@ -108,12 +108,12 @@ internal sealed class DuckDbBatchWriter(DuckDBConnection connection, TimeProvide
         {
             appenderRow = slots[i].Kind switch
             {
-                SlotKind.Topic => appenderRow.AppendValue(topic),
-                SlotKind.Partition => appenderRow.AppendValue((int?)row.Partition),
-                SlotKind.Offset => appenderRow.AppendValue((long?)row.Offset),
-                SlotKind.KafkaTimestamp => appenderRow.AppendValue((DateTimeOffset?)row.Timestamp),
-                SlotKind.IngestedAt => appenderRow.AppendValue((DateTimeOffset?)ingestedAt),
-                SlotKind.Quarantine => appenderRow.AppendValue(row.Row.QuarantineJson()),
+                ColumnSlot.Topic => appenderRow.AppendValue(topic),
+                ColumnSlot.Partition => appenderRow.AppendValue((int?)row.Partition),
+                ColumnSlot.Offset => appenderRow.AppendValue((long?)row.Offset),
+                ColumnSlot.KafkaTimestamp => appenderRow.AppendValue((DateTimeOffset?)row.Timestamp),
+                ColumnSlot.IngestedAt => appenderRow.AppendValue((DateTimeOffset?)ingestedAt),
+                ColumnSlot.Quarantine => appenderRow.AppendValue(row.Row.QuarantineJson()),
                 _ => _cells[i].AppendTo(appenderRow),
             };
         }

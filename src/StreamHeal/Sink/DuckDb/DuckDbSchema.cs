@@ -136,24 +136,14 @@ internal sealed class DuckDbSchema(DuckDBConnection connection)
         for (var i = 0; i < slots.Length; i++)
         {
             var (name, physical) = columns[i];
-            var kind = SinkSlot(name);
+            var kind = ReservedColumns.SlotOf(name);
             ColumnType? type = logical.TryGetValue(name, out var known) ? known : DuckDbTypes.FromPhysical(physical);
-            slots[i] = kind != SlotKind.User ? new DuckDbSlot(name, kind, ColumnType.String)
-                : type is { } mapped ? new DuckDbSlot(name, SlotKind.User, mapped)
-                : new DuckDbSlot(name, SlotKind.Unmapped, ColumnType.String);
+            slots[i] = kind != ColumnSlot.User ? new DuckDbSlot(name, kind, ColumnType.String)
+                : type is { } mapped ? new DuckDbSlot(name, ColumnSlot.User, mapped)
+                : new DuckDbSlot(name, ColumnSlot.Unmapped, ColumnType.String);
         }
 
         return new DuckDbTable(table, slots);
     }
 
-    private static SlotKind SinkSlot(string column) => column.ToLowerInvariant() switch
-    {
-        ReservedColumns.KafkaTopic => SlotKind.Topic,
-        ReservedColumns.KafkaPartition => SlotKind.Partition,
-        ReservedColumns.KafkaOffset => SlotKind.Offset,
-        ReservedColumns.KafkaTimestamp => SlotKind.KafkaTimestamp,
-        ReservedColumns.IngestedAt => SlotKind.IngestedAt,
-        ReservedColumns.Quarantine => SlotKind.Quarantine,
-        _ => SlotKind.User,
-    };
 }

@@ -45,6 +45,11 @@ public sealed class DuckDbSink : ISink
 
     public string Name => "duckdb";
 
+    /// <summary>False: one connection serialises every call (<see cref="RunAsync"/>), so tables wait for each other anyway.</summary>
+    public bool WritesTablesConcurrently => false;
+
+    public string? StatusLine => null;
+
     /// <summary>The database file, for a <see cref="DuckDbTableReader"/> in the same process.</summary>
     public string Path => _options.Path;
 
@@ -78,6 +83,11 @@ public sealed class DuckDbSink : ISink
             (table, topic),
             static IReadOnlyDictionary<int, long> (sink, state, _) => DuckDbOffsets.Read(sink._connection!, state.table, state.topic),
             cancellationToken);
+    }
+
+    /// <summary>Nothing to do: the offsets live in the file with the rows, and <see cref="GetResumeOffsetsAsync"/> reads them each time.</summary>
+    public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
+    {
     }
 
     /// <summary>

@@ -2,21 +2,7 @@ using StreamHeal.Tables;
 
 namespace StreamHeal.Sink.DuckDb;
 
-/// <summary>What a physical column of a sink table is filled from.</summary>
-internal enum SlotKind : byte
-{
-    User,
-    /// <summary>A column StreamHeal cannot map to a logical type (a table created outside StreamHeal); always null.</summary>
-    Unmapped,
-    Topic,
-    Partition,
-    Offset,
-    KafkaTimestamp,
-    IngestedAt,
-    Quarantine,
-}
-
-internal readonly record struct DuckDbSlot(string Name, SlotKind Kind, ColumnType Type);
+internal readonly record struct DuckDbSlot(string Name, ColumnSlot Kind, ColumnType Type);
 
 /// <summary>
 /// A sink table as it exists in the file: every column in physical order, because the appender fills all of them
@@ -37,13 +23,13 @@ internal sealed class DuckDbTable
         var columns = new List<TableColumn>(slots.Length);
         for (var i = 0; i < slots.Length; i++)
         {
-            if (slots[i].Kind is SlotKind.User or SlotKind.Unmapped)
+            if (slots[i].Kind is ColumnSlot.User or ColumnSlot.Unmapped)
             {
                 _exactOrdinals[slots[i].Name] = i;
                 _userOrdinals[slots[i].Name] = i;
             }
 
-            if (slots[i].Kind == SlotKind.User)
+            if (slots[i].Kind == ColumnSlot.User)
             {
                 columns.Add(new TableColumn(slots[i].Name, slots[i].Type));
             }
@@ -68,7 +54,7 @@ internal sealed class DuckDbTable
         for (var i = 0; i < columns.Count; i++)
         {
             if (!TryGetOrdinal(columns[i].Name, out var ordinal)
-                || Slots[ordinal].Kind != SlotKind.User
+                || Slots[ordinal].Kind != ColumnSlot.User
                 || Slots[ordinal].Type != columns[i].Type)
             {
                 return false;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using StreamHeal.Host.DevRegistry;
+using StreamHeal.Dev.Registry;
 using StreamHeal.IntegrationTests.SchemaRegistry;
 using Xunit;
 

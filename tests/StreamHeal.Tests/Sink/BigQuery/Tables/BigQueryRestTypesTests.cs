@@ -1,4 +1,5 @@
 using System.Text.Json;
+using StreamHeal.Dev.BigQuery;
 using StreamHeal.Sink.BigQuery.Tables;
 using Xunit;
 using StreamHeal.Tables;
@@ -27,6 +28,23 @@ public sealed class BigQueryRestTypesTests
     [InlineData("JSON", ColumnType.Json)]
     public void Legacy_and_standard_names_both_parse(string name, ColumnType expected) =>
         Assert.Equal(expected, BigQueryRestTypes.Parse(name));
+
+    // The fake BigQuery reads the aliases from the library's table, so the two cannot disagree on what a name means.
+    [Theory]
+    [InlineData("int64", "INTEGER")]
+    [InlineData("Float64", "FLOAT")]
+    [InlineData("BOOL", "BOOLEAN")]
+    [InlineData("decimal", "NUMERIC")]
+    [InlineData("BIGDECIMAL", "BIGNUMERIC")]
+    [InlineData("struct", "RECORD")]
+    [InlineData("geography", "GEOGRAPHY")]
+    public void A_standard_alias_means_its_legacy_name_to_the_library_and_the_fake(string alias, string legacy)
+    {
+        Assert.Equal(legacy, BigQueryRestTypes.Canonical(alias));
+        Assert.Equal(BigQueryRestTypes.Parse(legacy), BigQueryRestTypes.Parse(alias));
+        Assert.NotNull(FakeTableJson.ParseType(legacy));
+        Assert.Equal(FakeTableJson.ParseType(legacy), FakeTableJson.ParseType(alias));
+    }
 
     [Theory]
     [InlineData("GEOGRAPHY")]

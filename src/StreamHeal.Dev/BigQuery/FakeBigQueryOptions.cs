@@ -1,0 +1,24 @@
+namespace StreamHeal.Dev.BigQuery;
+
+/// <summary>How the fake BigQuery behaves where the real one takes its time.</summary>
+internal sealed class FakeBigQueryOptions
+{
+    /// <summary>The real service's documented order of magnitude for a new column to reach the Storage Write API.</summary>
+    public static readonly TimeSpan DefaultSchemaPropagationDelay = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How long after a schema change the Storage Write API still sees the old schema: appends naming a new column are
+    /// refused until then, and <c>updated_schema</c> and GetWriteStream report the change only after it. The REST API
+    /// shows the change at once, as the real one does. Default 3 s.
+    /// </summary>
+    public TimeSpan SchemaPropagationDelay { get; init; } = DefaultSchemaPropagationDelay;
+
+    /// <summary>The clock for the propagation delay and for the times recorded per row and per append. Default: the system clock.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>The project <see cref="FakeBigQuery.CreateTable(string, StreamHeal.Dev.BigQuery.Protos.TableSchema)"/> uses. Default <c>fake</c>.</summary>
+    public string ProjectId { get; init; } = "fake";
+
+    /// <summary>The dataset <see cref="FakeBigQuery.CreateTable(string, StreamHeal.Dev.BigQuery.Protos.TableSchema)"/> uses. Default <c>streamheal</c>.</summary>
+    public string Dataset { get; init; } = "streamheal";
+}
