@@ -140,7 +140,7 @@ internal static class OffsetsCommand
                 return OperatorSettings.UsageError;
             }
 
-            var resetter = new OffsetResetter(context.Connection);
+            var resetter = new OffsetResetter(context.Connection, context.Kafka.SessionTimeoutMs);
             IReadOnlyList<ResetChange> changes;
             try
             {

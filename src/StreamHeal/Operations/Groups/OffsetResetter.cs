@@ -15,8 +15,13 @@ public sealed class GroupHasMembersException(string message) : InvalidOperationE
 /// member, which is the one commit every broker accepts for a group that has had members; the join is also the last
 /// check that nobody else is in it (brokers without DescribeGroups, like librdkafka's mock, give no other way).
 /// </summary>
-public sealed partial class OffsetResetter(OperatorConnection connection)
+/// <param name="sessionTimeoutMs">The joining member's session timeout; use the service's own (kafka.sessionTimeoutMs).
+/// Default 6,000 ms, the least a broker accepts by default (group.min.session.timeout.ms). librdkafka's mock cluster
+/// never answers a join to a group that had members when this is below theirs.</param>
+public sealed partial class OffsetResetter(OperatorConnection connection, int sessionTimeoutMs = OffsetResetter.DefaultSessionTimeoutMs)
 {
+    public const int DefaultSessionTimeoutMs = 6_000;
+
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(30);
 
     /// <exception cref="InvalidOperationException">The topic does not exist.</exception>
@@ -54,7 +59,7 @@ public sealed partial class OffsetResetter(OperatorConnection connection)
     {
         var config = connection.Consumer(group);
         config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range;
-        config.SessionTimeoutMs = 10_000;
+        config.SessionTimeoutMs = sessionTimeoutMs;
         // The JoinGroup debug line is where librdkafka tells the leader how many members joined.
         config.Debug = "cgrp";
         config.Set("log_level", "7");
@@ -87,7 +92,8 @@ public sealed partial class OffsetResetter(OperatorConnection connection)
                 cancellationToken.ThrowIfCancellationRequested();
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"Joining group '{group}' to commit the new offsets took longer than {JoinTimeout.TotalSeconds:0} s; nothing was committed.");
+                    // A group that takes this long to form is waiting for members that are still there.
+                    throw HasMembers(group, $"it did not let a new member in within {JoinTimeout.TotalSeconds:0} s");
                 }
 
                 try
