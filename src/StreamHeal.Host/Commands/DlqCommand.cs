@@ -95,16 +95,20 @@ internal static class DlqCommand
                 {
                     WriteJson(record, !first, showValue);
                 }
+                else if (showValue)
+                {
+                    // A value preview does not fit a table cell: one block per record instead.
+                    console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{record.DlqPosition}  original {record.Original}{(first ? "" : " (repeat)")}  {record.ErrorType}/{record.ErrorStage}  failed {FailedAt(record)}  replays {record.ReplayCount}"));
+                    console.WriteLine($"  {record.ErrorMessage}");
+                    console.WriteLine($"  {ValueLine(record)}");
+                }
                 else
                 {
                     var message = record.ErrorMessage.Length > 80 ? record.ErrorMessage[..80] + "…" : record.ErrorMessage;
                     table.AddRow(
                         Markup.Escape(record.DlqPosition), Markup.Escape(record.Original + (first ? "" : " (repeat)")), Markup.Escape(record.ErrorType), Markup.Escape(record.ErrorStage),
-                        Markup.Escape(record.FailedAt?.ToString("O", CultureInfo.InvariantCulture) ?? ""), record.ReplayCount.ToString(CultureInfo.InvariantCulture), Markup.Escape(message));
-                    if (showValue)
-                    {
-                        table.AddRow("", $"[grey]{Markup.Escape(ValueLine(record))}[/]", "", "", "", "", "");
-                    }
+                        FailedAt(record), record.ReplayCount.ToString(CultureInfo.InvariantCulture), Markup.Escape(message));
                 }
             }
 
@@ -114,7 +118,7 @@ internal static class DlqCommand
                 return 0;
             }
 
-            if (listed > 0)
+            if (table.Rows.Count > 0)
             {
                 console.Write(table);
             }
@@ -140,6 +144,9 @@ internal static class DlqCommand
             return 0;
         }
     }
+
+    private static string FailedAt(DeadLetterRecord record) =>
+        record.FailedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) ?? "";
 
     private static string ValueLine(DeadLetterRecord record)
     {

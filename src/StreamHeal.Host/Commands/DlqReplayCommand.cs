@@ -146,6 +146,13 @@ internal static class DlqReplayCommand
 
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{(options.DryRun ? "would replay" : "replayed")} {summary.Replayed}, skipped by filter {summary.SkippedByFilter}, repeats {summary.Repeats}, skipped over max replays {summary.SkippedOverMaxReplays}, unreplayable {summary.Unreplayable}, failed {summary.Failed}, handled by earlier runs {summary.AlreadyHandled}{(summary.Interrupted ? "; interrupted, run again to resume" : "")}"));
+        if (!options.DryRun && summary.SkippedByFilter > 0)
+        {
+            // Progress is a position on the DLQ: what a filter passed over is behind it for this replay group.
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"note: the {summary.SkippedByFilter} records the filter skipped are now behind replay group {options.ReplayGroup}; replay them with another --replay-group"));
+        }
+
         if (summary.FailureMessage is not null)
         {
             Console.Error.WriteLine(summary.FailureMessage);

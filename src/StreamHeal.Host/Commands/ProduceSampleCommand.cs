@@ -74,7 +74,7 @@ internal static class ProduceSampleCommand
                 .GroupBy(static k => k).OrderBy(static g => g.Key).Select(static g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.Count()}"));
             // Oversized poison (70 KiB) reaches the DLQ only where decode.maxPayloadBytes is below that (the default is 1 MiB).
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"produced {producer.Delivered} events to {topicName} ({watermarks.Partitions.Count} partitions), {producer.AvroEvents} as Avro; poison: {string.Join(", ", poisonKinds)}"));
+                $"produced {producer.Delivered} events to {topicName} ({watermarks.Partitions.Count} partitions), {producer.AvroEvents} as Avro; poison: {(poisonKinds.Any() ? string.Join(", ", poisonKinds) : "none")}"));
             return 0;
         });
         return command;
