@@ -39,6 +39,7 @@ public sealed class OperatorCommandTests(KafkaClusterFixture kafka, ITestOutputH
             ("--partitions", ["offsets", "reset", "--bootstrap-servers", b, "--group", "g", "--topic", topic, "--to-earliest", "--partitions", "7", "--yes"]),
             ("--topic", ["produce-sample", "--bootstrap-servers", b, "--topic", "no-such-topic"]),
             ("--poison-percent", ["produce-sample", "--bootstrap-servers", b, "--topic", topic, "--poison-percent", "150"]),
+            ("--duration", ["produce-sample", "--bootstrap-servers", b, "--topic", topic, "--rate", "10"]),
         };
         using var slots = new SemaphoreSlim(4);
         var results = await Task.WhenAll(cases.Select(async c =>
@@ -108,14 +109,17 @@ public sealed class OperatorCommandTests(KafkaClusterFixture kafka, ITestOutputH
     }
 
     [Fact]
-    public async Task Produce_sample_writes_the_demo_events_that_kcat_reads_back()
+    public async Task Produce_sample_writes_the_demo_events_at_full_speed_or_paced_and_kcat_reads_them_back()
     {
         var topic = kafka.NewTopic("sample", 2);
         var (exitCode, stdout, stderr) = await RunAsync("produce-sample", "--bootstrap-servers", kafka.BootstrapServers, "--topic", topic, "--events", "30", "--poison-percent", "10");
         Assert.True(exitCode == 0, stderr);
         Assert.Contains("produced 30 events", stdout, StringComparison.Ordinal);
+        var (paced, pacedOut, pacedErr) = await RunAsync("produce-sample", "--bootstrap-servers", kafka.BootstrapServers, "--topic", topic, "--rate", "100", "--duration", "00:00:00.5");
+        Assert.True(paced == 0, pacedErr);
+        Assert.Contains("produced 50 events", pacedOut, StringComparison.Ordinal);
         var records = await ReadWithKcatAsync(kafka.BootstrapServers, topic);
-        Assert.Equal(30, records.Count);
+        Assert.Equal(80, records.Count);
         Assert.Contains(records, static r => r.Value.StartsWith("{\"", StringComparison.Ordinal));
     }
 }
