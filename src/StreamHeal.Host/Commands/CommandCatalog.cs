@@ -12,5 +12,8 @@ internal static class CommandCatalog
         yield return DevKafkaCommand.Create();
         yield return DevRegistryCommand.Create();
         yield return SchemaCommand.Create();
+        yield return DlqCommand.Create();
+        yield return OffsetsCommand.Create();
+        yield return ProduceSampleCommand.Create();
     }
 }

@@ -16,6 +16,15 @@ public static class DeadLetterHeaders
     public const string ValueTruncated = "streamheal.value.truncated";
     public const string ValueSha256 = "streamheal.value.sha256";
 
+    /// <summary>On a replayed record: the dead letter it came from, as <c>dlqTopic/partition/offset</c>.</summary>
+    public const string ReplayOf = "streamheal.replay.of";
+
+    /// <summary>
+    /// On a replayed record: how often it has been replayed. Copied with the other original headers into a new dead
+    /// letter when the replay fails again, so <c>dlq replay --max-replays</c> can stop a record that always fails.
+    /// </summary>
+    public const string ReplayCount = "streamheal.replay.count";
+
     /// <summary>Marks the start-up check's record; DLQ readers skip records that carry it.</summary>
     public const string Probe = "streamheal.probe";
 }

@@ -15,6 +15,8 @@ public sealed class DeadLetterMessageBuilder(string consumerGroup, TimeProvider 
     // Record framing and header overhead that librdkafka counts against message.max.bytes.
     private const int FramingAllowance = 512;
 
+    private const string StreamHealPrefix = "streamheal.";
+
     public Message<byte[]?, byte[]?> Build(IngestRecord record, int maxMessageBytes)
     {
         var failure = record.Failure ?? throw new InvalidOperationException($"Record {record} has no failure to dead-letter.");
@@ -23,7 +25,13 @@ public sealed class DeadLetterMessageBuilder(string consumerGroup, TimeProvider 
         {
             foreach (var header in record.Headers)
             {
-                headers.Add(header.Key, header.GetValueBytes());
+                // A replayed record keeps its replay count (so dlq replay --max-replays can stop a record that fails
+                // every time); any other streamheal.* header on it is a stale copy of the context added below.
+                if (!header.Key.StartsWith(StreamHealPrefix, StringComparison.Ordinal)
+                    || header.Key is DeadLetterHeaders.ReplayCount or DeadLetterHeaders.ReplayOf)
+                {
+                    headers.Add(header.Key, header.GetValueBytes());
+                }
             }
         }
 

@@ -107,7 +107,13 @@ public static class KafkaConfigBuilder
             EnablePartitionEof = true,
         };
 
-    private static Dictionary<string, string> FilterForProducer(Dictionary<string, string> properties)
+    /// <summary>
+    /// The <c>kafka.properties</c> every client shares (security, SASL, TLS, client id), without the consumer-only
+    /// ones; operator commands build their clients from these.
+    /// </summary>
+    public static Dictionary<string, string> SharedClientProperties(IReadOnlyDictionary<string, string> properties) => FilterForProducer(properties);
+
+    private static Dictionary<string, string> FilterForProducer(IReadOnlyDictionary<string, string> properties)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in properties)

@@ -11,6 +11,7 @@ namespace StreamHeal.IntegrationTests.Support;
 /// </summary>
 public sealed partial class ChildProcess : IAsyncDisposable
 {
+    private const int SigInt = 2;
     private const int SigTerm = 15;
 
     // A killed process is gone at once; waiting longer means its output pipes were inherited by something still alive.
@@ -131,6 +132,15 @@ public sealed partial class ChildProcess : IAsyncDisposable
         if (kill(_process.Id, SigTerm) != 0)
         {
             throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    /// <summary>SIGINT, as Ctrl-C in a terminal.</summary>
+    public void Interrupt()
+    {
+        if (kill(_process.Id, SigInt) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGINT) failed: errno {Marshal.GetLastPInvokeError()}.");
         }
     }
 

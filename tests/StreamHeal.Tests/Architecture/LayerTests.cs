@@ -28,7 +28,7 @@ public sealed class LayerTests
     public void A_stage_depends_on_no_other_stage_nor_on_the_pipeline_or_hosting(string stage)
     {
         var forbidden = Stages.Where(s => s != stage).Select(s => $"StreamHeal.{s}")
-            .Append("StreamHeal.Pipeline").Append("StreamHeal.Hosting").Append("StreamHeal.UseCases").ToArray();
+            .Append("StreamHeal.Pipeline").Append("StreamHeal.Hosting").Append("StreamHeal.UseCases").Append("StreamHeal.Operations").ToArray();
         var result = Library.That().ResideInNamespace($"StreamHeal.{stage}").ShouldNot().HaveDependencyOnAny(forbidden).GetResult();
         Assert.True(result.IsSuccessful, $"{stage} reaches into another layer: {Describe(result)}");
     }
@@ -42,6 +42,18 @@ public sealed class LayerTests
         var forbidden = Stages.Select(s => $"StreamHeal.{s}").Append("StreamHeal.Pipeline").Append("StreamHeal.Hosting").ToArray();
         var result = Library.That().ResideInNamespace($"StreamHeal.{layer}").ShouldNot().HaveDependencyOnAny(forbidden).GetResult();
         Assert.True(result.IsSuccessful, $"{layer} reaches up: {Describe(result)}");
+    }
+
+    // Operator commands read and write Kafka the way the service does (the DLQ's headers, the client settings), but
+    // run no pipeline: they must work while the service is stopped, and the host wires their command line.
+    [Fact]
+    public void Operations_use_the_dead_letter_format_and_clients_but_no_pipeline_stage_or_hosting()
+    {
+        var forbidden = Stages.Where(static s => s != "DeadLetter").Select(static s => $"StreamHeal.{s}")
+            .Append("StreamHeal.Pipeline").Append("StreamHeal.Hosting").Append("StreamHeal.UseCases").Append("StreamHeal.Demo").ToArray();
+        var result = Library.That().ResideInNamespace("StreamHeal.Operations").ShouldNot().HaveDependencyOnAny(forbidden).GetResult();
+        Assert.True(result.IsSuccessful, $"Operations reach into the pipeline: {Describe(result)}");
+        Assert.NotEmpty(Library.That().ResideInNamespace("StreamHeal.Operations").GetTypes());
     }
 
     [Fact]

@@ -66,4 +66,20 @@ public sealed class DeadLetterMessageBuilderTests
         Assert.Equal("200000", Header(message, DeadLetterHeaders.ValueTruncated));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(value)), Header(message, DeadLetterHeaders.ValueSha256));
     }
+
+    [Fact]
+    public void A_replayed_record_that_fails_again_carries_its_replay_count_and_no_stale_context()
+    {
+        var record = Record(Encoding.UTF8.GetBytes("{bad"));
+        record.Headers!.Add(DeadLetterHeaders.ReplayCount, Encoding.UTF8.GetBytes("2"));
+        record.Headers.Add(DeadLetterHeaders.ReplayOf, Encoding.UTF8.GetBytes("events.dlq/0/7"));
+        record.Headers.Add(DeadLetterHeaders.ErrorType, Encoding.UTF8.GetBytes("stale"));
+        var message = new DeadLetterMessageBuilder("group-1", new FakeTimeProvider()).Build(record, 1_000_000);
+
+        Assert.Equal("2", Header(message, DeadLetterHeaders.ReplayCount));
+        Assert.Equal("events.dlq/0/7", Header(message, DeadLetterHeaders.ReplayOf));
+        Assert.Single(message.Headers, h => h.Key == DeadLetterHeaders.ErrorType);
+        Assert.Equal("invalid_json", Header(message, DeadLetterHeaders.ErrorType));
+        Assert.Equal("abc", Header(message, "trace"));
+    }
 }
