@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using StreamHeal.Kafka;
 using StreamHeal.SchemaRegistry;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using StreamHeal.Demo;
+using StreamHeal.Dev.Demo;
 using StreamHeal.Operations;
 
 namespace StreamHeal.Host.Commands;

@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using Confluent.Kafka;
 using StreamHeal.DeadLetter;
 using StreamHeal.IntegrationTests.Kafka;
@@ -67,7 +68,7 @@ public sealed class OffsetOperationsTests(KafkaClusterFixture kafka, ITestOutput
                 member.Consume(TimeSpan.FromMilliseconds(50));
             }
         });
-        await Support.Eventually.Until(() => member.Assignment.Count == 2, KafkaTestSettings.Timeout, "the live member owns both partitions");
+        await Eventually.Until(() => member.Assignment.Count == 2, KafkaTestSettings.Timeout, "the live member owns both partitions");
         member.Commit([new TopicPartitionOffset(topic, 0, 5), new TopicPartitionOffset(topic, 1, 5)]);
 
         var refused = await Assert.ThrowsAsync<GroupHasMembersException>(() => ResetAsync(group, topic, ResetTarget.Earliest));
@@ -130,7 +131,7 @@ public sealed class OffsetOperationsTests(KafkaClusterFixture kafka, ITestOutput
         {
             var summary = await new DeadLetterReplayer(Connection, options, TimeProvider.System).RunAsync(null, CancellationToken.None);
             Assert.Equal(1, summary.Replayed);
-            await Support.Eventually.Until(() => first.Pipeline.Metrics.DeadLettered == 1 + round, KafkaTestSettings.Timeout, $"replay {round} dead-lettered again");
+            await Eventually.Until(() => first.Pipeline.Metrics.DeadLettered == 1 + round, KafkaTestSettings.Timeout, $"replay {round} dead-lettered again");
         }
 
         var stopped = await new DeadLetterReplayer(Connection, options, TimeProvider.System).RunAsync(null, CancellationToken.None);

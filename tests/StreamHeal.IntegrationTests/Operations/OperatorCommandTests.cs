@@ -1,3 +1,4 @@
+using StreamHeal.TestSupport;
 using System.Text.Json;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
