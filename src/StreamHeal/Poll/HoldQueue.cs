@@ -80,11 +80,16 @@ internal sealed class HoldQueue(int limit)
     }
 
     /// <summary>Drops every held record; they are not committed and will be read again.</summary>
-    public void Clear(InFlightBudget budget)
+    /// <returns>How many were dropped (their offsets stay registered, so nothing is committed past them).</returns>
+    public int Clear(InFlightBudget budget)
     {
+        var dropped = 0;
         while (_held.TryDequeue(out var record))
         {
             budget.Release(record.Bytes);
+            dropped++;
         }
+
+        return dropped;
     }
 }

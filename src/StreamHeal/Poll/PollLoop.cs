@@ -157,7 +157,10 @@ public sealed class PollLoop : IDisposable
         }
     }
 
-    /// <summary>Offsets registered but never completed when the loop stopped (after the drain); −1 until then.</summary>
+    /// <summary>
+    /// Offsets registered, sent into the pipeline and never completed when the loop stopped (after the drain); −1 until
+    /// then. Records still held back by the loop at the stop are not counted: they never entered the pipeline.
+    /// </summary>
     public int PendingAtShutdown { get; private set; } = -1;
 
     private void Run(CancellationToken stop, Action completeInput, Task drained, Action abortPipeline)
@@ -338,7 +341,7 @@ public sealed class PollLoop : IDisposable
     private void Shutdown(Action completeInput, Task drained, Action abortPipeline)
     {
         // Held records never entered the pipeline: they are not committed and will be read again.
-        _held.Clear(_budget);
+        var abandoned = _held.Clear(_budget);
         completeInput();
         _rebalance.Stopping = true;
         Log.Draining(_logger, _budget.Records);
@@ -364,7 +367,8 @@ public sealed class PollLoop : IDisposable
         }
 
         // Taken before leaving the group, whose revoke forgets every partition: afterwards nothing would be pending.
-        PendingAtShutdown = _tracker.TotalPending;
+        // Held records were registered but never entered the pipeline; they are left pending on purpose.
+        PendingAtShutdown = _tracker.TotalPending - abandoned;
         var final = _tracker.CommittableOffsets();
         // With the brokers gone a synchronous commit would only wait; what is stored goes out with the close if it can.
         if (_fatal is null && !_conditions.BrokersDown)

@@ -62,6 +62,23 @@ public sealed class PollLoopTests
     }
 
     [Fact]
+    public async Task Records_still_held_back_at_the_stop_are_not_counted_as_pending_but_one_in_the_pipeline_is()
+    {
+        var decode = new BufferBlock<IngestRecord>(new DataflowBlockOptions { BoundedCapacity = 1 });
+        await using var h = new PollLoopHarness(decode: decode);
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.ScriptRecord(P0, 1, "e1");
+        h.Consumer.ScriptRecord(P0, 2, "e2");
+        h.Start();
+        await Until(() => h.Metrics.Polled == 3, "three records polled, two of them held");
+
+        await h.StopAsync();
+
+        Assert.Equal(1, h.Loop.PendingAtShutdown);
+    }
+
+    [Fact]
     public async Task Nothing_is_reported_pending_when_every_record_completed_before_the_stop()
     {
         await using var h = new PollLoopHarness();
