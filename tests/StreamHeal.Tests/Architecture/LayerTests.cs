@@ -67,4 +67,13 @@ public sealed class LayerTests
         Assert.DoesNotContain("System.CommandLine", references);
         Assert.DoesNotContain("Spectre.Console", references);
     }
+
+    // Hosting (Kestrel, the health and metrics endpoint) lives in StreamHeal.Hosting; the library runs without ASP.NET Core.
+    [Fact]
+    public void The_library_does_not_reference_ASP_NET_Core_nor_hold_the_hosting_namespace()
+    {
+        var references = typeof(IngestionPipeline).Assembly.GetReferencedAssemblies().Select(a => a.Name ?? "");
+        Assert.DoesNotContain(references, name => name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
+        Assert.Empty(Library.That().ResideInNamespace("StreamHeal.Hosting").GetTypes());
+    }
 }

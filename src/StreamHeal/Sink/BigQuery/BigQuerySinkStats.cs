@@ -6,6 +6,7 @@ namespace StreamHeal.Sink.BigQuery;
 public sealed class BigQuerySinkStats
 {
     private long _appends;
+    private long _appendBytes;
     private long _throttles;
     private long _reconnects;
     private long _rowErrors;
@@ -21,6 +22,9 @@ public sealed class BigQuerySinkStats
     private string? _configurationProblem;
 
     public long Appends => Interlocked.Read(ref _appends);
+
+    /// <summary>Bytes of the acknowledged AppendRows requests' rows.</summary>
+    public long AppendBytes => Interlocked.Read(ref _appendBytes);
 
     public long Throttles => Interlocked.Read(ref _throttles);
 
@@ -57,7 +61,11 @@ public sealed class BigQuerySinkStats
 
     internal void ObserveConcurrency(Func<int> limit) => _concurrencyLimit = limit;
 
-    internal void RecordAppend() => Interlocked.Increment(ref _appends);
+    internal void RecordAppend(int bytes)
+    {
+        Interlocked.Increment(ref _appends);
+        Interlocked.Add(ref _appendBytes, bytes);
+    }
 
     internal void RecordThrottle() => Interlocked.Increment(ref _throttles);
 

@@ -44,7 +44,7 @@ internal sealed class StreamAppender(
         {
             _connection ??= await client.OpenAppendAsync(StreamName, Layout, cancellationToken).ConfigureAwait(false);
             var response = await _connection.AppendAsync(rows, rowCount, offset, cancellationToken).ConfigureAwait(false);
-            stats.RecordAppend();
+            stats.RecordAppend(rows.Length);
             stats.ClearConfigurationProblem();
             if (response.UpdatedSchema is { } updated)
             {

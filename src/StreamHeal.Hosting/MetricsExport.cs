@@ -1,0 +1,28 @@
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using StreamHeal.Telemetry;
+
+namespace StreamHeal.Hosting;
+
+/// <summary>
+/// The OpenTelemetry meter provider behind <c>/metrics</c>: the <c>StreamHeal</c> meter (<see cref="PipelineMetrics"/>)
+/// and the runtime's <c>System.Runtime</c> meter (CPU, working set, GC, heap, thread pool), exported in the
+/// Prometheus text format. Names follow the exporter's rules: <c>.</c> becomes <c>_</c>, the unit is appended
+/// (<c>_seconds</c>, <c>_bytes</c>) and counters end in <c>_total</c>.
+/// </summary>
+internal static class MetricsExport
+{
+    // Runtime gauges whose Prometheus names end in "_count" without being histograms: `promtool check metrics` flags
+    // them, and no panel or alert reads them.
+    private static readonly string[] Dropped = ["dotnet.assembly.count", "dotnet.process.cpu.count", "dotnet.thread_pool.thread.count", "dotnet.timer.count"];
+
+    public static void Add(IServiceCollection services) =>
+        services.AddOpenTelemetry().WithMetrics(static metrics =>
+        {
+            metrics.AddMeter(PipelineMetrics.MeterName).AddRuntimeInstrumentation().AddPrometheusExporter();
+            foreach (var name in Dropped)
+            {
+                metrics.AddView(name, MetricStreamConfiguration.Drop);
+            }
+        });
+}
