@@ -100,13 +100,13 @@ public sealed class PipelineMetrics : IDisposable
         m.CreateObservableGauge("streamheal.degraded", () => Gauges(static g => g.Dependencies(), static d => new Measurement<int>(d.Degraded ? 1 : 0, new KeyValuePair<string, object?>("dependency", d.Name))), "{state}", "1 while the dependency is failing.");
 
         // BigQuery sink (only with sink.type bigquery).
-        m.CreateObservableCounter("streamheal.sink.appends", () => BigQuery(static s => [new(s.Appends, Outcome("ok")), new(s.Throttles, Outcome("throttled")), new(s.Reconnects, Outcome("reconnect")), new(s.RowErrors, Outcome("row_errors"))]), "{append}", "AppendRows calls by outcome.");
-        m.CreateObservableCounter("streamheal.sink.append", () => BigQuery(static s => [new(s.AppendBytes)]), "By", "Bytes of AppendRows requests acknowledged.");
-        m.CreateObservableCounter("streamheal.sink.throttled", () => BigQuery(static s => [new(s.Throttles)]), "{append}", "Appends refused with RESOURCE_EXHAUSTED.");
-        m.CreateObservableCounter("streamheal.sink.reconnects", () => BigQuery(static s => [new(s.Reconnects)]), "{reconnect}", "Broken append connections reopened.");
-        m.CreateObservableCounter("streamheal.sink.row_errors", () => BigQuery(static s => [new(s.RowErrors)]), "{row}", "Rows BigQuery refused (row_errors), sent to the DLQ.");
-        m.CreateObservableCounter("streamheal.exactly_once_lost", () => BigQuery(static s => [new(s.GuaranteeLosses)]), "{range}", "Ranges written to a new stream because the old one was gone: exactly-once not guaranteed for them.");
-        m.CreateObservableGauge("streamheal.sink.inflight_appends_limit", () => BigQuery(static s => [new(s.ConcurrencyLimit)]), "{append}", "The adaptive limit of appends in flight.");
+        m.CreateObservableCounter("streamheal.sink.appends", () => BigQuery(static s => s.AppendsByTable.Observe()), "{append}", "AppendRows calls by outcome: ok, throttled, reconnect.");
+        m.CreateObservableCounter("streamheal.sink.append", () => BigQuery(static s => s.AppendBytesByTable.Observe()), "By", "Bytes of AppendRows requests acknowledged.");
+        m.CreateObservableCounter("streamheal.sink.throttled", () => BigQuery(static s => s.ThrottlesByTable.Observe()), "{append}", "Appends refused with RESOURCE_EXHAUSTED.");
+        m.CreateObservableCounter("streamheal.sink.reconnects", () => BigQuery(static s => s.ReconnectsByTable.Observe()), "{reconnect}", "Broken append connections reopened.");
+        m.CreateObservableCounter("streamheal.sink.row_errors", () => BigQuery(static s => s.RowErrorsByTable.Observe()), "{row}", "Rows BigQuery refused (row_errors), sent to the DLQ.");
+        m.CreateObservableCounter("streamheal.exactly_once_lost", () => BigQuery(static s => s.GuaranteeLossesByTable.Observe()), "{range}", "Ranges written to a new stream because the old one was gone: exactly-once not guaranteed for them.");
+        m.CreateObservableGauge("streamheal.sink.inflight_appends_limit", () => BigQuery(static s => [new Measurement<long>(s.ConcurrencyLimit)]), "{append}", "The adaptive limit of appends in flight.");
 
         // Schema.
         m.CreateObservableGauge("streamheal.schema.columns", () => Gauges(static g => g.Tables(), static t => new Measurement<int>(t.Columns, new KeyValuePair<string, object?>("table", t.Table))), "{column}", "Columns of the table's schema state.");
@@ -245,8 +245,6 @@ public sealed class PipelineMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
-    private static KeyValuePair<string, object?> Outcome(string outcome) => new("outcome", outcome);
-
     private static InstrumentAdvice<double> Buckets(double[] bounds) => new() { HistogramBucketBoundaries = bounds };
 
     private IEnumerable<Measurement<T>> Gauges<TItem, T>(Func<PipelineGauges, IEnumerable<TItem>> items, Func<TItem, Measurement<T>?> measure)
@@ -279,7 +277,7 @@ public sealed class PipelineMetrics : IDisposable
         where T : struct =>
         Gauges(static g => g.Partitions(), p => new Measurement<T>(read(p), new KeyValuePair<string, object?>("topic", p.Topic), new KeyValuePair<string, object?>("partition", p.Partition)));
 
-    private IEnumerable<Measurement<long>> BigQuery(Func<BigQuerySinkStats, Measurement<long>[]> read) =>
+    private IEnumerable<Measurement<long>> BigQuery(Func<BigQuerySinkStats, IEnumerable<Measurement<long>>> read) =>
         _gauges?.BigQuery is { } stats ? read(stats) : [];
 
     private static (string Version, string Commit) BuildVersion()
