@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using StreamHeal.Telemetry;
 
@@ -16,13 +17,27 @@ internal static class MetricsExport
     // them, and no panel or alert reads them.
     private static readonly string[] Dropped = ["dotnet.assembly.count", "dotnet.process.cpu.count", "dotnet.thread_pool.thread.count", "dotnet.timer.count"];
 
+    /// <summary>The scrape: the meters for the health listener's <c>/metrics</c>.</summary>
     public static void Add(IServiceCollection services) =>
-        services.AddOpenTelemetry().WithMetrics(static metrics =>
+        services.AddOpenTelemetry().WithMetrics(static metrics => AddMeters(metrics).AddPrometheusExporter());
+
+    /// <summary>The push: the same meters to an OTLP collector every <see cref="TelemetryOptions.OtlpIntervalSeconds"/>.</summary>
+    public static void AddOtlp(IServiceCollection services, TelemetryOptions options) =>
+        services.AddOpenTelemetry().WithMetrics(metrics => AddMeters(metrics).AddOtlpExporter((exporter, reader) =>
         {
-            metrics.AddMeter(PipelineMetrics.MeterName).AddRuntimeInstrumentation().AddPrometheusExporter();
-            foreach (var name in Dropped)
-            {
-                metrics.AddView(name, MetricStreamConfiguration.Drop);
-            }
-        });
+            exporter.Endpoint = new Uri(options.OtlpEndpoint!);
+            exporter.Protocol = options.OtlpProtocol == TelemetryOptions.HttpProtobuf ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+            reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = options.OtlpIntervalSeconds * 1_000;
+        }));
+
+    private static MeterProviderBuilder AddMeters(MeterProviderBuilder metrics)
+    {
+        metrics.AddMeter(PipelineMetrics.MeterName).AddRuntimeInstrumentation();
+        foreach (var name in Dropped)
+        {
+            metrics.AddView(name, MetricStreamConfiguration.Drop);
+        }
+
+        return metrics;
+    }
 }
