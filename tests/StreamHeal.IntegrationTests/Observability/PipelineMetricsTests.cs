@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using StreamHeal.Hosting;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Pipeline;
@@ -16,7 +14,7 @@ namespace StreamHeal.IntegrationTests.Observability;
 /// operator's view (every dashboard and alert query evaluates, every panel shows data).
 /// </summary>
 [Collection(KafkaCollection.Name)]
-public sealed partial class PipelineMetricsTests(KafkaClusterFixture kafka, ITestOutputHelper output)
+public sealed class PipelineMetricsTests(KafkaClusterFixture kafka, ITestOutputHelper output)
 {
     private const int Events = 4_000;
 
@@ -60,7 +58,7 @@ public sealed partial class PipelineMetricsTests(KafkaClusterFixture kafka, ITes
         // Prometheus has scraped the final counts (and so holds several samples of every series for the rates).
         var table = $"table=\"{scenario.Table}\"";
         await prometheus.WaitForSeriesAsync($"streamheal_rows_written_total{{{table}}} == {run.Pipeline.Metrics.Sunk}", s_timeout);
-        var scrape = await ScrapeAsync(endpoint);
+        var scrape = await MetricsScrape.GetAsync(endpoint);
         await AssertPromQlAsync(prometheus);
 
         await run.Stop.CancelAsync();
@@ -68,11 +66,11 @@ public sealed partial class PipelineMetricsTests(KafkaClusterFixture kafka, ITes
         var (rows, deadLetters) = await scenario.ReadBackAsync();
 
         // The exported figures are what the sink and the DLQ hold.
-        Assert.Equal(rows.Count, Sum(scrape, "streamheal_rows_written_total", table));
-        Assert.Equal(deadLetters.Count, Sum(scrape, "streamheal_messages_dead_lettered_total", $"topic=\"{scenario.Topic}\""));
-        Assert.Equal(produced.Length, Sum(scrape, "streamheal_messages_consumed_total", $"topic=\"{scenario.Topic}\""));
+        Assert.Equal(rows.Count, MetricsScrape.Sum(scrape, "streamheal_rows_written_total", table));
+        Assert.Equal(deadLetters.Count, MetricsScrape.Sum(scrape, "streamheal_messages_dead_lettered_total", $"topic=\"{scenario.Topic}\""));
+        Assert.Equal(produced.Length, MetricsScrape.Sum(scrape, "streamheal_messages_consumed_total", $"topic=\"{scenario.Topic}\""));
         Assert.True(deadLetters.Count > 0 && rows.Count > 0, $"{rows.Count} rows and {deadLetters.Count} dead letters");
-        Assert.True(Sum(scrape, "streamheal_dependency_retries_total", "dependency=\"sink\"") >= 2, "the outage's retries are counted");
+        Assert.True(MetricsScrape.Sum(scrape, "streamheal_dependency_retries_total", "dependency=\"sink\"") >= 2, "the outage's retries are counted");
 
         AssertReadmeListsWhatIsExported(scrape);
         var promtool = ExternalTools.RequireOnPath("promtool", "prometheus");
@@ -123,10 +121,10 @@ public sealed partial class PipelineMetricsTests(KafkaClusterFixture kafka, ITes
     /// <summary>README's metric table against the <c>streamheal_</c> families of the scrape, names and types.</summary>
     private static void AssertReadmeListsWhatIsExported(string scrape)
     {
-        var exported = TypeLine().Matches(scrape)
-            .Where(m => m.Groups["name"].Value.StartsWith("streamheal_", StringComparison.Ordinal))
-            .ToDictionary(m => m.Groups["name"].Value, m => m.Groups["type"].Value);
-        var listed = ReadmeMetrics();
+        var exported = MetricsScrape.Families(scrape)
+            .Where(f => f.Key.StartsWith("streamheal_", StringComparison.Ordinal))
+            .ToDictionary();
+        var listed = MetricsScrape.ReadmeMetrics();
         Assert.NotEmpty(listed);
 
         var problems = new List<string>();
@@ -148,39 +146,4 @@ public sealed partial class PipelineMetricsTests(KafkaClusterFixture kafka, ITes
 
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
-
-    /// <summary>Name → (type, when it is exported) from the table under README's "### Metrics".</summary>
-    private static Dictionary<string, (string Type, string When)> ReadmeMetrics() =>
-        File.ReadAllLines(RepositoryRoot.Combine("README.md"))
-            .SkipWhile(l => l.Trim() != "### Metrics")
-            .Skip(1)
-            .TakeWhile(l => !l.StartsWith('#'))
-            .Select(l => ReadmeRow().Match(l))
-            .Where(m => m.Success)
-            .ToDictionary(m => m.Groups["name"].Value, m => (m.Groups["type"].Value, m.Groups["when"].Value.Trim()));
-
-    private static async Task<string> ScrapeAsync(HealthEndpoint endpoint)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{endpoint.EndPoint.Port}") };
-        using var response = await http.GetAsync(HealthEndpoint.MetricsPath);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"/metrics answered {(int)response.StatusCode}: {body}");
-        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
-        return body;
-    }
-
-    /// <summary>The sum over the samples of <paramref name="name"/> whose labels contain <paramref name="label"/>.</summary>
-    private static long Sum(string scrape, string name, string label) =>
-        (long)Sample().Matches(scrape)
-            .Where(m => m.Groups["name"].Value == name && m.Groups["labels"].Value.Contains(label, StringComparison.Ordinal))
-            .Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
-
-    [GeneratedRegex(@"^# TYPE (?<name>\S+) (?<type>\S+)$", RegexOptions.Multiline)]
-    private static partial Regex TypeLine();
-
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)\{(?<labels>[^}]*)\} (?<value>\S+)", RegexOptions.Multiline)]
-    private static partial Regex Sample();
-
-    [GeneratedRegex(@"^\| `(?<name>streamheal_\w+)` \| (?<type>\w+) \|.*\| (?<when>[^|]+) \|\s*$")]
-    private static partial Regex ReadmeRow();
 }
