@@ -37,8 +37,7 @@ internal sealed class LagReader(
         var gauges = new List<PartitionGauge>(positions.Count);
         foreach (var partition in positions.Owned)
         {
-            var high = consumer.GetWatermarkOffsets(partition).High;
-            var behind = high.Value >= 0 && positions.TryGetLastPolled(partition, out var last) ? Math.Max(0, high.Value - (last + 1)) : 0;
+            var behind = Behind(consumer.GetWatermarkOffsets(partition), positions.NextPosition(partition));
             lag += behind;
             var pending = tracker.Pending(partition);
             var committable = tracker.CommittableOffset(partition);
@@ -62,5 +61,16 @@ internal sealed class LagReader(
 
         Interlocked.Exchange(ref _lag, lag);
         Volatile.Write(ref _partitions, gauges);
+    }
+
+    /// <summary>
+    /// High watermark minus the next offset to poll: after the last polled one, or where the assignment started (so a
+    /// partition paused before its first record still shows its lag); 0 while librdkafka has no watermark yet.
+    /// </summary>
+    private static long Behind(WatermarkOffsets watermarks, Offset next)
+    {
+        var high = watermarks.High.Value;
+        var from = next.Value >= 0 ? next.Value : next == Offset.Beginning ? watermarks.Low.Value : -1;
+        return high >= 0 && from >= 0 ? Math.Max(0, high - from) : 0;
     }
 }

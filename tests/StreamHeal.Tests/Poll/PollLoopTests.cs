@@ -215,6 +215,19 @@ public sealed class PollLoopTests
     }
 
     [Fact]
+    public async Task A_partition_not_polled_yet_shows_its_whole_backlog_as_lag()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.Watermarks = new WatermarkOffsets(3, 10);
+        h.Consumer.ScriptAssign(P0);
+        h.Start();
+
+        // No committed offset: it starts at the beginning, the low watermark.
+        await Until(() => { h.Time.Advance(TimeSpan.FromSeconds(1)); return h.Loop.PartitionGauges.Any(g => g.LagMessages == 7); }, "P0's lag of 7");
+        Assert.Equal(7, h.Loop.Lag);
+    }
+
+    [Fact]
     public async Task The_partition_gauges_describe_each_owned_partition_and_drop_one_on_revoke()
     {
         await using var h = new PollLoopHarness();
