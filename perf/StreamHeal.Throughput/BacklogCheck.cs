@@ -39,14 +39,7 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
 
             var loadBefore = ResourceMeter.LoadAverages();
             Say($"(b) over a backlog of {size:N0} events in a child process ...");
-            await using var child = ChildProcess.Start(
-                typeof(BacklogCheck).Assembly.Location,
-                [BacklogPipelineServer.Switch, bootstrap, topic, "backlog-b-" + size.ToString(CultureInfo.InvariantCulture), topic + ".dlq", highs,
-                 pipeline.InFlightRecords.ToString(CultureInfo.InvariantCulture), pipeline.InFlightBytes.ToString(CultureInfo.InvariantCulture),
-                 pipeline.DeadLetterParallelism.ToString(CultureInfo.InvariantCulture), pipeline.StageCapacity.ToString(CultureInfo.InvariantCulture)],
-                "the pipeline child");
-            Say($"  {await child.ReadLineAsync(PidTimeout, "pid", cancellationToken)}");
-            var result = await ReadResultAsync(child, cancellationToken);
+            var result = await RunChildAsync(bootstrap, topic, "backlog-b-" + size.ToString(CultureInfo.InvariantCulture), highs, pipeline, scrape: false, Say, cancellationToken);
             var loadAfter = ResourceMeter.LoadAverages();
 
             // The ceiling on this very topic: with many partitions and a deep backlog the client alone may deliver less than on the comparison's corpus.
@@ -61,8 +54,20 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
         return runs;
     }
 
-    private async Task<BacklogResult> ReadResultAsync(ChildProcess child, CancellationToken cancellationToken)
+    /// <summary>Runs (b) over <paramref name="topic"/> in a fresh child process (<see cref="BacklogPipelineServer"/>) and returns its report.</summary>
+    /// <param name="highs">The topic's high watermarks joined by commas.</param>
+    /// <param name="scrape">Serve <c>/metrics</c> in the child and scrape it every second.</param>
+    public static async Task<BacklogResult> RunChildAsync(
+        string bootstrap, string topic, string groupId, string highs, PipelineOptions pipeline, bool scrape, Action<string> say, CancellationToken cancellationToken)
     {
+        await using var child = ChildProcess.Start(
+            typeof(BacklogCheck).Assembly.Location,
+            [BacklogPipelineServer.Switch, bootstrap, topic, groupId, topic + ".dlq", highs,
+             pipeline.InFlightRecords.ToString(CultureInfo.InvariantCulture), pipeline.InFlightBytes.ToString(CultureInfo.InvariantCulture),
+             pipeline.DeadLetterParallelism.ToString(CultureInfo.InvariantCulture), pipeline.StageCapacity.ToString(CultureInfo.InvariantCulture),
+             .. scrape ? [BacklogPipelineServer.ScrapeArgument] : Array.Empty<string>()],
+            "the pipeline child");
+        say($"  {await child.ReadLineAsync(PidTimeout, "pid", cancellationToken)}");
         while (true)
         {
             var line = await child.ReadLineAsync(RunTimeout, "result", cancellationToken);
@@ -71,7 +76,7 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
                 return BacklogResult.Parse(line);
             }
 
-            Say(line);
+            say(line);
         }
     }
 

@@ -12,12 +12,14 @@ namespace StreamHeal.Throughput;
 /// harness's (which holds the produced positions, 16 B per event). Arguments: bootstrap servers, topic, group id, DLQ
 /// topic, the topic's high watermarks joined by commas (every low watermark was checked to be 0), and
 /// <c>pipeline.inFlightRecords</c>, <c>pipeline.inFlightBytes</c>, <c>pipeline.deadLetterParallelism</c> and
-/// <c>pipeline.stageCapacity</c>. It prints
+/// <c>pipeline.stageCapacity</c>, and optionally <c>scrape</c>: serve <c>/metrics</c> and scrape it every second while
+/// the pipeline runs (<see cref="ScrapeCostCheck"/>). It prints
 /// <c>pid N</c>, progress lines, one <c>result key=value ...</c> line (see <see cref="BacklogResult.Parse"/>) and exits.
 /// </summary>
 internal static class BacklogPipelineServer
 {
     public const string Switch = "--serve-backlog-pipeline";
+    public const string ScrapeArgument = "scrape";
 
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(60);
     private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(100);
@@ -25,9 +27,10 @@ internal static class BacklogPipelineServer
 
     public static async Task<int> RunAsync(string[] args, TextWriter output)
     {
-        if (args is not [var bootstrap, var topic, var groupId, var deadLetterTopic, var highList, var records, var bytes, var deadLetterSends, var stageCapacity])
+        if (args is not [var bootstrap, var topic, var groupId, var deadLetterTopic, var highList, var records, var bytes, var deadLetterSends, var stageCapacity, .. var rest]
+            || rest is not ([] or [ScrapeArgument]))
         {
-            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY");
+            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY [{ScrapeArgument}]");
             return 2;
         }
 
@@ -54,8 +57,13 @@ internal static class BacklogPipelineServer
             await using var pipeline = RunningPipeline.Start(bootstrap, topic, groupId, deadLetterTopic, sink, loggerFactory, pipeline: options);
             using var stopSampling = new CancellationTokenSource();
             var sampler = SampleAsync(pipeline, samples, stopSampling.Token);
+            await using var scraper = rest is [ScrapeArgument] ? await MetricsScraper.StartAsync(() => pipeline.Status, loggerFactory) : null;
             await pipeline.WaitUntilAsync(p => p.Done >= expected, RunTimeout, $"all {expected:N0} records were done", output, CancellationToken.None);
             usage = await meter.StopAsync();
+            if (scraper is not null)
+            {
+                await output.WriteLineAsync(await scraper.StopAsync());
+            }
             await stopSampling.CancelAsync();
             await sampler;
             await pipeline.StopAsync();

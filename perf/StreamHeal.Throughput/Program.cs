@@ -32,12 +32,17 @@ var sustainedRate = new Option<double>("--sustained-rate")
 {
     Description = "Instead of the comparison: only the fixed-rate latency run into DuckDB at this many events/s for --sustained-seconds; prints the result, writes no report.",
 };
+var scrapeCheck = new Option<int>("--scrape-check")
+{
+    Description = "Instead of the comparison: run (b) over --events events this many times without and as many with /metrics scraped every second, "
+        + "alternating, and write the report to perf/results/scrape-cost.md.",
+};
 var output = new Option<string>("--output") { Description = "Where to write the markdown report.", DefaultValueFactory = _ => "perf/results/throughput.md" };
 var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
     + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
-    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, output,
+    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, scrapeCheck, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -73,6 +78,16 @@ root.SetAction(async (parse, cancellationToken) =>
         await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline), section, cancellationToken);
         Console.WriteLine($"bounded-memory section written into {options.Output}");
         return runs.All(static r => r.Result.Verdict.Ok) ? 0 : 1;
+    }
+
+    if (parse.GetValue(scrapeCheck) is > 0 and var pairs)
+    {
+        var scrapeReport = await new ScrapeCostCheck(options.Events, options.Partitions, pairs, Console.Out).RunAsync(options.CommandLine, cancellationToken);
+        const string ScrapeReport = "perf/results/scrape-cost.md";
+        await File.WriteAllTextAsync(ScrapeReport, scrapeReport, cancellationToken);
+        Console.WriteLine(scrapeReport.Split('\n')[0]);
+        Console.WriteLine($"report written to {ScrapeReport}");
+        return 0;
     }
 
     if (parse.GetValue(sustainedRate) is > 0 and var rate)

@@ -6,6 +6,7 @@ using Spectre.Console;
 using StreamHeal.Dev.Demo;
 using StreamHeal.Dev.BigQuery;
 using StreamHeal.Dev.Registry;
+using StreamHeal.Hosting;
 using StreamHeal.Sink.BigQuery;
 
 namespace StreamHeal.Host.Commands;
@@ -28,21 +29,22 @@ internal static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Generator seed.", DefaultValueFactory = _ => 42 };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on the last line." };
         var sink = OneOf("--sink", "duckdb: a DuckDB file (--db). bigquery-fake: the production BigQuery sink against an in-process fake BigQuery.", DuckDb, BigQueryFake);
+        var metricsPort = new Option<int>("--metrics-port") { Description = "Port of /metrics on 127.0.0.1 while the demo runs (any free port when taken; 0 turns it off).", DefaultValueFactory = _ => 8081 };
         var delivery = OneOf("--delivery", "BigQuery delivery with --sink bigquery-fake; ignored for duckdb.", BigQuerySinkOptions.ExactlyOnce, BigQuerySinkOptions.AtLeastOnce);
         var command = new Command("demo", "Produce synthetic events to an embedded Kafka cluster and ingest them into DuckDB or a fake BigQuery; exit 0 only if nothing was lost or duplicated.")
         {
-            events, partitions, db, seed, json, sink, delivery,
+            events, partitions, db, seed, json, sink, delivery, metricsPort,
         };
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(events), parse.GetValue(partitions), parse.GetValue(db)!, parse.GetValue(seed), parse.GetValue(json), parse.GetValue(sink)!, parse.GetValue(delivery)!, ct));
+            parse.GetValue(events), parse.GetValue(partitions), parse.GetValue(db)!, parse.GetValue(seed), parse.GetValue(json), parse.GetValue(sink)!, parse.GetValue(delivery)!, parse.GetValue(metricsPort), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(int events, int partitions, string db, int seed, bool json, string sink, string delivery, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(int events, int partitions, string db, int seed, bool json, string sink, string delivery, int metricsPort, CancellationToken cancellationToken)
     {
-        if (events < 1 || partitions < 1 || partitions > 1_000)
+        if (events < 1 || partitions < 1 || partitions > 1_000 || metricsPort is < 0 or > 65_535)
         {
-            await Console.Error.WriteLineAsync("--events must be at least 1 and --partitions between 1 and 1000.");
+            await Console.Error.WriteLineAsync("--events must be at least 1, --partitions between 1 and 1000 and --metrics-port between 0 and 65535.");
             return 2;
         }
 
@@ -54,6 +56,7 @@ internal static class DemoCommand
         }
 
         using var loggerFactory = LoggerFactory.Create(static b => b.AddSimpleConsole(static o => o.SingleLine = true).SetMinimumLevel(Enum.Parse<LogLevel>(Environment.GetEnvironmentVariable("STREAMHEAL_DEMO_LOGLEVEL") ?? "Error")));
+        await using var metrics = await StartMetricsAsync(metricsPort, loggerFactory, cancellationToken);
         await using var registry = await EmbeddedSchemaRegistry.StartAsync();
         await using var bigQuery = sink == BigQueryFake ? await FakeBigQueryDemoDestination.StartAsync(delivery, loggerFactory) : null;
         if (bigQuery is null)
@@ -125,6 +128,32 @@ internal static class DemoCommand
         }
 
         return summary.Ok ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>/metrics</c> for the demo's pipeline while it runs, on 127.0.0.1: the requested port, or any free one when it
+    /// is taken (a <c>streamheal run</c> on the default 8081); the URL is printed either way.
+    /// </summary>
+    private static async Task<HealthEndpoint?> StartMetricsAsync(int port, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        if (port == 0)
+        {
+            return null;
+        }
+
+        var options = new HealthOptions { Port = port };
+        HealthEndpoint endpoint;
+        try
+        {
+            endpoint = await HealthEndpoint.StartAsync(options, status: null, loggerFactory, cancellationToken: cancellationToken);
+        }
+        catch (InvalidOperationException)
+        {
+            endpoint = await HealthEndpoint.StartAsync(options, status: null, loggerFactory, port: 0, cancellationToken: cancellationToken);
+        }
+
+        Console.WriteLine($"metrics: http://{endpoint.EndPoint}{HealthEndpoint.MetricsPath}");
+        return endpoint;
     }
 
     /// <summary>An option taking one of <paramref name="values"/>, the first by default.</summary>

@@ -65,9 +65,9 @@ internal static class CompatFilterStage
             return record;
         }
 
-        metrics.RecordQuarantined(removed.Count);
         foreach (var field in removed)
         {
+            metrics.RecordQuarantined(record.Table, field.Reason);
             counts.Increment(record.Table, field.Name, field.Reason);
             if (logged.First(record.Table, field))
             {

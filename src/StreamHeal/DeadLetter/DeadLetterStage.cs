@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Tasks.Dataflow;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,7 @@ internal static class DeadLetterStage
         return new ActionBlock<IngestRecord>(
             async record =>
             {
+                var started = Stopwatch.GetTimestamp();
                 var topic = options.TopicFor(record.Topic);
                 var limit = options.MaxMessageBytes;
                 var message = builder.Build(record, limit);
@@ -57,7 +59,7 @@ internal static class DeadLetterStage
                 }
 
                 Log.DeadLettered(logger, record.ToString(), topic, record.Failure!.Type, record.Failure.Message);
-                metrics.RecordDeadLettered();
+                metrics.RecordDeadLettered(record.Topic, record.Failure.Type, record.Failure.Stage, Stopwatch.GetElapsedTime(started));
                 completion.Complete(record);
             },
             BlockOptions.Unordered(capacity, parallelism, cancellationToken));

@@ -52,7 +52,7 @@ internal static class DecodeStage
 
         if (record.Value is null)
         {
-            metrics.RecordTombstone();
+            metrics.RecordTombstone(record.Topic);
             record.Skip();
             completion.Complete(record);
             return record;

@@ -137,6 +137,10 @@ public sealed class OffsetTracker
     public long? Revoke(TopicPartition tp) =>
         _partitions.TryRemove(tp, out var assignment) ? assignment.Offsets.Close() : null;
 
+    /// <summary>The partition's committable offset, or null when it is not assigned or registered nothing.</summary>
+    public long? CommittableOffset(TopicPartition tp) =>
+        _partitions.TryGetValue(tp, out var assignment) ? assignment.Offsets.CommittableOffset : null;
+
     public int Pending(TopicPartition tp) =>
         _partitions.TryGetValue(tp, out var assignment) ? assignment.Offsets.Pending : 0;
 

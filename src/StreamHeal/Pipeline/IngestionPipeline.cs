@@ -61,7 +61,12 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private volatile bool _sinkReconciled;
     private volatile Task? _polling;
     private CancellationToken _stop;
-    private long _lastDependencyFailure = NeverFailed;
+    // When each dependency (sink, DLQ, schema registry) last failed an attempt.
+    private readonly long[] _lastFailure = [NeverFailed, NeverFailed, NeverFailed];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _seededColumns = new(StringComparer.Ordinal);
+    private const int SinkDependency = 0;
+    private const int DeadLetterDependency = 1;
+    private const int RegistryDependency = 2;
     private Func<string>? _describe;
     // Until the DLQ stage exists nothing else uses the DLQ producer; after that, the stage must have stopped before it closes.
     private Task _deadLetterStage = Task.CompletedTask;
@@ -86,7 +91,6 @@ public sealed class IngestionPipeline : IAsyncDisposable
         _ownsMetrics = metrics is null;
         Metrics = metrics ?? new PipelineMetrics();
         _budget = new InFlightBudget(settings.Pipeline.InFlightBytes, settings.Pipeline.InFlightRecords, settings.Pipeline.ResumeBelowPercent);
-        Metrics.ObserveDegraded(() => Status.Degraded);
     }
 
     public PipelineMetrics Metrics { get; }
@@ -130,9 +134,12 @@ public sealed class IngestionPipeline : IAsyncDisposable
         Stopping = _stop.IsCancellationRequested,
     };
 
-    private bool DependencyFailedRecently()
+    private bool DependencyFailedRecently() =>
+        FailedRecently(SinkDependency) || FailedRecently(DeadLetterDependency) || FailedRecently(RegistryDependency);
+
+    private bool FailedRecently(int dependency)
     {
-        var last = Interlocked.Read(ref _lastDependencyFailure);
+        var last = Interlocked.Read(ref _lastFailure[dependency]);
         return last != NeverFailed && _timeProvider.GetElapsedTime(last) < DegradedAfterFailure;
     }
 
@@ -157,6 +164,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     {
         _stop = stop;
         var tables = TablesByTopic(_settings.Kafka.Topics);
+        Metrics.Start(tables, _sink.Name);
         var kafkaLogger = _loggerFactory.CreateLogger("StreamHeal.Kafka");
         var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaConfigBuilder.DeadLetterProducer(_settings.Kafka, _settings.DeadLetter.MaxMessageBytes))
             .SetLogHandler((_, m) => KafkaClientLog.Log(kafkaLogger, DeadLetterProducerName, m))
@@ -177,7 +185,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     {
         var options = _settings.Pipeline;
         await DeadLetterProbe.CheckAsync(producer, _settings.Kafka.Topics.Select(_settings.DeadLetter.TopicFor), _settings.DeadLetter.StartupCheckTimeout, stop, _logger, _timeProvider);
-        var sinkRetry = Retry(static e => e is SinkUnavailableException, (attempt, delay, e) =>
+        var sinkRetry = Retry(SinkDependency, static e => e is SinkUnavailableException, (attempt, delay, e) =>
         {
             Metrics.RecordSinkRetry();
             Log.SinkUnavailable(_logger, _sink.Name, "*", attempt + 1, delay, e.Message);
@@ -194,30 +202,36 @@ public sealed class IngestionPipeline : IAsyncDisposable
         // Rows' field arrays are rented here and given back by the sink stage once their rows are confirmed.
         var rowPool = new FlatFieldPool(Math.Min(options.InFlightRecords, MaxPooledRowsPerSize));
 
+        var registryRetry = Retry(RegistryDependency, SchemaRegistry.SchemaRegistryErrors.IsTransient, (attempt, delay, e) =>
+        {
+            Metrics.RecordRegistryRetry();
+            Log.RegistryUnavailable(_logger, attempt + 1, delay, e.Message);
+        });
         var avro = _registrySchemas is null
             ? null
             : new AvroEventDecoder(
                 _registrySchemas,
                 new Decode.Avro.AvroDecoders(_settings.Flatten, _registrySchemas.Capacity, rowPool),
-                Retry(SchemaRegistry.SchemaRegistryErrors.IsTransient, (attempt, delay, e) => Log.RegistryUnavailable(_logger, attempt + 1, delay, e.Message)));
+                registryRetry);
         var decode = DecodeStage.Create(new JsonDecoder(_settings.Decode), avro, completion, Metrics, options.DecodeParallelism, capacity, token);
         var flatten = FlattenStage.Create(new Flattener(_settings.Flatten, rowPool), options.FlattenParallelism, capacity, token);
         var compat = CompatFilterStage.Create(
             new CompatFilter.CompatFilter(_settings.Schema), _settings.Schema.Policy, _catalog, _registrar, QuarantineCounts, Metrics, _logger,
             options.CompatFilterParallelism, capacity, token);
         await using var batch = new BatchStage(_settings.Batch, _timeProvider, capacity, token);
+        var deadLetterRetry = Retry(DeadLetterDependency, KafkaErrors.IsTransientProduceFailure, (attempt, delay, e) =>
+        {
+            Metrics.RecordDeadLetterRetry();
+            Log.DeadLetterRetry(_logger, "dlq", attempt + 1, delay, e.Message);
+        });
         var deadLetters = DeadLetterStage.Create(
             producer, _settings.DeadLetter, new DeadLetterMessageBuilder(_settings.Kafka.GroupId, _timeProvider),
-            Retry(KafkaErrors.IsTransientProduceFailure, (attempt, delay, e) =>
-            {
-                Metrics.RecordDeadLetterRetry();
-                Log.DeadLetterRetry(_logger, "dlq", attempt + 1, delay, e.Message);
-            }),
+            deadLetterRetry,
             completion, Metrics, _logger, options.DeadLetterParallelism, capacity, token);
         _deadLetterStage = deadLetters.Completion;
         var sink = new SinkStage(
             _sink, _catalog, sinkRetry,
-            completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token);
+            completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token, _timeProvider);
 
         // Each source links every route. There is no unconditional catch-all: a source offers a message to its next
         // link when the matching target is full, so a catch-all would take records meant for a busy stage.
@@ -237,6 +251,8 @@ public sealed class IngestionPipeline : IAsyncDisposable
 
         _describe = () => string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"decode in/out {decode.InputCount}/{decode.OutputCount}, flatten {flatten.InputCount}/{flatten.OutputCount}, compat-filter {compat.InputCount}/{compat.OutputCount}, batch open rows {batch.PendingRows}, sink queue {sink.InputCount}, dlq queue {deadLetters.InputCount}, tracker pending {_tracker.TotalPending}");
+        ObserveGauges(tables, [("decode", decode, capacity), ("flatten", flatten, capacity), ("compat_filter", compat, capacity)],
+            () => batch.PendingRows, sink, deadLetters, sinkRetry, deadLetterRetry, _registrySchemas is null && _registrar is null ? null : registryRetry);
         var blocks = new[] { decode.Completion, flatten.Completion, compat.Completion, batch.Target.Completion, sink.Completion, deadLetters.Completion };
         var drained = Task.WhenAll(blocks);
         var watcher = WatchForFaultsAsync(blocks, failed, abort);
@@ -357,6 +373,11 @@ public sealed class IngestionPipeline : IAsyncDisposable
             }
         }
 
+        foreach (var table in tables.Values)
+        {
+            _seededColumns[table] = _catalog.Get(table).Current.Columns.Count;
+        }
+
         foreach (var (topic, table) in tables)
         {
             // Rows at or below these offsets are skipped as already written when Kafka redelivers them.
@@ -365,10 +386,10 @@ public sealed class IngestionPipeline : IAsyncDisposable
         }
     }
 
-    private DependencyRetry Retry(Func<Exception, bool> isTransient, Action<int, TimeSpan, Exception> onRetry) =>
+    private DependencyRetry Retry(int dependency, Func<Exception, bool> isTransient, Action<int, TimeSpan, Exception> onRetry) =>
         new(_settings.Retry, isTransient, (attempt, delay, e) =>
         {
-            Interlocked.Exchange(ref _lastDependencyFailure, _timeProvider.GetTimestamp());
+            Interlocked.Exchange(ref _lastFailure[dependency], _timeProvider.GetTimestamp());
             onRetry(attempt, delay, e);
         }, _timeProvider, _random);
 
@@ -388,6 +409,43 @@ public sealed class IngestionPipeline : IAsyncDisposable
                 abort.Cancel();
             }
         }
+    }
+
+    /// <summary>Lets the metrics read the running graph: queues, the budget, partitions, dependencies and tables.</summary>
+    private void ObserveGauges(
+        Dictionary<string, string> tables, (string Stage, TransformBlock<IngestRecord, IngestRecord> Block, int Capacity)[] stages, Func<int> batchRows,
+        SinkStage sink, ActionBlock<IngestRecord> deadLetters, DependencyRetry sinkRetry, DependencyRetry deadLetterRetry, DependencyRetry? registryRetry)
+    {
+        var options = _settings.Pipeline;
+        Metrics.Observe(new PipelineGauges
+        {
+            Budget = _budget,
+            StageQueues = () =>
+            [
+                .. stages.Select(static s => new StageQueue(s.Stage, s.Block.InputCount, s.Capacity)),
+                new StageQueue("batch", batchRows(), options.StageCapacity),
+                new StageQueue(SinkStage.Name, sink.InputCount, options.SinkQueueBatches),
+                new StageQueue("dead_letter", deadLetters.InputCount, options.StageCapacity),
+            ],
+            Partitions = () => _poll?.PartitionGauges ?? [],
+            AssignedPartitions = () => _poll?.Assignment.Count ?? 0,
+            Dependencies = () =>
+            [
+                new DependencyState(Dependency.Sink, FailedRecently(SinkDependency), sinkRetry.CircuitState),
+                new DependencyState(Dependency.DeadLetter, FailedRecently(DeadLetterDependency), deadLetterRetry.CircuitState),
+                new DependencyState(Dependency.Kafka, (_poll?.KafkaConditions ?? 0) > 0, null),
+                .. registryRetry is null
+                    ? Array.Empty<DependencyState>()
+                    : [new DependencyState(Dependency.SchemaRegistry, FailedRecently(RegistryDependency) || (_registrar?.Degraded ?? false), registryRetry.CircuitState)],
+            ],
+            Tables = () => tables.Values.Select(table =>
+            {
+                var columns = _catalog.Get(table).Current.Columns.Count;
+                return new TableGauge(table, columns, Math.Max(0, columns - _seededColumns.GetValueOrDefault(table, columns)));
+            }),
+            BigQuery = (_sink as Sink.BigQuery.BigQuerySink)?.Stats,
+            Registrations = _registrar?.Registrations,
+        });
     }
 
     private static Exception? FirstFault(Task[] blocks)

@@ -50,12 +50,12 @@ internal sealed class OffsetResetHandler(
 
         if (target > requested)
         {
-            metrics.RecordOffsetReset(target - requested);
+            metrics.RecordOffsetReset(partition.Topic, target - requested);
             Log.OffsetResetSkipped(logger, partition, requested, requested, target, options.StartFrom);
         }
         else
         {
-            metrics.RecordOffsetReset(0);
+            metrics.RecordOffsetReset(partition.Topic, 0);
             Log.OffsetResetBack(logger, partition, requested, watermarks.High.Value, target, options.StartFrom);
         }
 

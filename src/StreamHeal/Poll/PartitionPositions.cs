@@ -11,6 +11,7 @@ internal sealed class PartitionPositions(OffsetTracker tracker)
 {
     private readonly Dictionary<TopicPartition, long> _generations = [];
     private readonly Dictionary<TopicPartition, long> _lastPolled = [];
+    private readonly Dictionary<TopicPartition, DateTimeOffset> _lastPolledTimestamps = [];
     private readonly Dictionary<TopicPartition, Offset> _starts = [];
     private IReadOnlyList<TopicPartition> _snapshot = [];
 
@@ -33,12 +34,20 @@ internal sealed class PartitionPositions(OffsetTracker tracker)
         var generation = tracker.Assign(partition);
         _generations[partition] = generation;
         _lastPolled.Remove(partition);
+        _lastPolledTimestamps.Remove(partition);
         _starts[partition] = start;
         Publish();
         return generation;
     }
 
-    public void Polled(TopicPartition partition, long offset) => _lastPolled[partition] = offset;
+    public void Polled(TopicPartition partition, long offset, DateTimeOffset timestamp)
+    {
+        _lastPolled[partition] = offset;
+        _lastPolledTimestamps[partition] = timestamp;
+    }
+
+    /// <summary>The Kafka timestamp of the last record polled from the partition.</summary>
+    public bool TryGetLastPolledTimestamp(TopicPartition partition, out DateTimeOffset timestamp) => _lastPolledTimestamps.TryGetValue(partition, out timestamp);
 
     /// <summary>Where the partition's next fetch starts: after the last polled offset, or where it was assigned.</summary>
     public Offset NextPosition(TopicPartition partition) =>
@@ -48,6 +57,7 @@ internal sealed class PartitionPositions(OffsetTracker tracker)
     {
         _generations.Remove(partition);
         _lastPolled.Remove(partition);
+        _lastPolledTimestamps.Remove(partition);
         _starts.Remove(partition);
         Publish();
     }

@@ -82,11 +82,11 @@ public sealed class PollLoop : IDisposable
         _consumer = consumer.Consumer;
         _brokersAnswer = consumer.BrokersAnswer;
         _committer = new OffsetCommitter(_consumer, tracker, _positions, options, logger, timeProvider);
-        _rebalance = new RebalanceHandler(_positions, tracker, _held, budget, _committer, _conditions, options, logger, timeProvider, onAssigned);
+        _rebalance = new RebalanceHandler(_positions, tracker, _held, budget, _committer, _conditions, metrics, options, logger, timeProvider, onAssigned);
         _resets = new OffsetResetHandler(_consumer, _positions, tracker, metrics, options, logger);
         _admission = new RecordAdmission(decode, _held, _positions, tracker, budget, metrics, _conditions);
         _holds = new TopicHoldGate(_consumer, holds, logger);
-        _lag = new LagReader(_consumer, _positions, timeProvider);
+        _lag = new LagReader(_consumer, _positions, tracker, p => _paused || _holds.Held.Contains(p), timeProvider);
     }
 
     /// <summary>True while every assigned partition is paused for backpressure.</summary>
@@ -97,6 +97,9 @@ public sealed class PollLoop : IDisposable
 
     /// <summary>Records behind the high watermark over the assigned partitions, refreshed about once a second.</summary>
     public long Lag => _lag.Lag;
+
+    /// <summary>Per owned partition: lag, commit lag, paused, last progress; refreshed about once a second.</summary>
+    public IReadOnlyList<PartitionGauge> PartitionGauges => _lag.Partitions;
 
     /// <summary>Partition- or broker-level Kafka conditions in force right now (the pipeline is DEGRADED while any is).</summary>
     public int KafkaConditions => _conditions.Active;

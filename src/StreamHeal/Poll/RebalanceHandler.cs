@@ -15,7 +15,7 @@ namespace StreamHeal.Poll;
 /// </summary>
 internal sealed class RebalanceHandler(
     PartitionPositions positions, OffsetTracker tracker, HoldQueue held, InFlightBudget budget, OffsetCommitter committer,
-    KafkaConditions conditions, PollOptions options, ILogger logger, TimeProvider time, Action<string, IReadOnlyList<int>>? onAssigned)
+    KafkaConditions conditions, PipelineMetrics metrics, PollOptions options, ILogger logger, TimeProvider time, Action<string, IReadOnlyList<int>>? onAssigned)
 {
     // Wakes the revoke wait at least this often even when no completion signals it, to re-check the clock.
     private static readonly TimeSpan WaitSlice = TimeSpan.FromMilliseconds(50);
@@ -52,6 +52,7 @@ internal sealed class RebalanceHandler(
         }
 
         AssignmentChanged = true;
+        metrics.RecordRebalance("assigned");
         foreach (var topic in partitions.GroupBy(static p => p.Topic))
         {
             Log.AssignmentStarts(logger, topic.Key, topic.Count(), StartSummary.Describe(topic, committed, options.StartFrom));
@@ -109,6 +110,7 @@ internal sealed class RebalanceHandler(
         }
 
         AssignmentChanged = true;
+        metrics.RecordRebalance("revoked");
         Log.PartitionsRevoked(logger, KafkaText.Of(partitions), string.Join(", ", final.Select(KafkaText.Of)));
     }
 
@@ -122,6 +124,7 @@ internal sealed class RebalanceHandler(
         }
 
         AssignmentChanged = true;
+        metrics.RecordRebalance("lost");
         Log.PartitionsLost(logger, KafkaText.Of(lost.Select(static p => p.TopicPartition)));
     }
 

@@ -82,9 +82,9 @@ internal sealed class RecordAdmission(
     private void Admit(TopicPartition partition, long generation, IngestRecord record)
     {
         tracker.Register(partition, generation, record.Offset);
-        positions.Polled(partition, record.Offset);
+        positions.Polled(partition, record.Offset, record.Timestamp);
         budget.Admit(record.Bytes);
-        metrics.RecordPolled();
+        metrics.RecordPolled(partition.Topic);
         held.Offer(decode, record);
     }
 }

@@ -13,6 +13,7 @@ namespace StreamHeal.Retry;
 public sealed class DependencyRetry
 {
     private readonly ResiliencePipeline _pipeline;
+    private readonly CircuitBreakerStateProvider _breaker = new();
 
     /// <param name="isTransient">Which exceptions mean "the dependency is unavailable"; anything else propagates.</param>
     /// <param name="onRetry">Observes each failed attempt: zero-based attempt, the next delay and the error.</param>
@@ -44,9 +45,18 @@ public sealed class DependencyRetry
                 MinimumThroughput = options.BreakAfterFailures,
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = options.BreakDuration,
+                StateProvider = _breaker,
             })
             .Build();
     }
+
+    /// <summary>The breaker as a gauge reads it: 0 closed, 1 half-open, 2 open (or isolated).</summary>
+    public int CircuitState => _breaker.CircuitState switch
+    {
+        Polly.CircuitBreaker.CircuitState.Closed => 0,
+        Polly.CircuitBreaker.CircuitState.HalfOpen => 1,
+        _ => 2,
+    };
 
     public ValueTask<T> ExecuteAsync<T, TState>(Func<TState, CancellationToken, ValueTask<T>> call, TState state, CancellationToken cancellationToken) =>
         _pipeline.ExecuteAsync(call, state, cancellationToken);

@@ -42,6 +42,9 @@ public sealed class SchemaRegistrar : IDisposable
     /// <summary>True while the registry cannot be reached; clears itself on the next successful call.</summary>
     public bool Degraded => _degraded;
 
+    /// <summary>Registrations per table and outcome (registered, conflict, unavailable), for the metrics.</summary>
+    internal Telemetry.Tally<(string Table, string Outcome)> Registrations { get; } = new(static k => [new("table", k.Table), new("outcome", k.Outcome)]);
+
     /// <summary>
     /// The table's state at start-up: from the registry (and saved locally), or from the local copy while the
     /// registry is down (degraded), or empty for a new table.
@@ -93,6 +96,7 @@ public sealed class SchemaRegistrar : IDisposable
         }
         catch (SchemaRegistryUnavailableException e)
         {
+            Registrations.Add((schema.Table, "unavailable"));
             Degrade(e);
             return false;
         }
@@ -121,12 +125,14 @@ public sealed class SchemaRegistrar : IDisposable
             {
                 await _client.RegisterAvroAsync(subject, StateSchemaAvro.ToAvro(schema.Table, wanted), cancellationToken);
                 SchemaStateLog.Registered(_logger, schema.Table, subject, wanted.Count - registered.Count);
+                Registrations.Add((schema.Table, "registered"));
                 break;
             }
             catch (IncompatibleSchemaException e) when (attempt < MaxRegisterAttempts)
             {
                 // Someone registered a conflicting type first: forget our proposals and decide again from the registry.
                 SchemaStateLog.RegisterConflict(_logger, schema.Table, attempt, e.Message);
+                Registrations.Add((schema.Table, "conflict"));
                 schema.Reset(await RegistryColumnsAsync(subject, cancellationToken));
                 schema.Merge(before);
             }

@@ -32,6 +32,7 @@ internal sealed class SinkStage
     private readonly ITargetBlock<IngestRecord> _deadLetters;
     private readonly PipelineMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly int _capacity;
     private readonly CancellationToken _cancellationToken;
     private readonly ActionBlock<RowBatch<IngestRecord>> _router;
@@ -48,8 +49,10 @@ internal sealed class SinkStage
         PipelineMetrics metrics,
         ILogger logger,
         int capacity,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        TimeProvider? timeProvider = null)
     {
+        _time = timeProvider ?? TimeProvider.System;
         _sink = sink;
         _catalog = catalog;
         _retry = retry;
@@ -162,6 +165,7 @@ internal sealed class SinkStage
     private async Task WriteAsync(RowBatch<IngestRecord> batch, Dictionary<string, long> knownVersions)
     {
         var cancellationToken = _cancellationToken;
+        var started = _time.GetTimestamp();
         var table = batch.Key;
         var snapshot = _catalog.Get(table).Current;
         if (!knownVersions.TryGetValue(table, out var known) || known < snapshot.Version)
@@ -177,16 +181,21 @@ internal sealed class SinkStage
         var records = batch.Items;
         // Rented: at 5,000 rows the array is on the large object heap, and a new one per batch drove gen2 collections.
         var rows = ArrayPool<SinkRow>.Shared.Rent(records.Count);
+        var oldest = DateTimeOffset.MaxValue;
         for (var i = 0; i < records.Count; i++)
         {
             var record = records[i];
             rows[i] = new SinkRow(record.Partition, record.Offset, record.Timestamp, record.Row!);
+            oldest = record.Timestamp < oldest ? record.Timestamp : oldest;
         }
 
         var sinkBatch = new SinkBatch(table, records[0].Topic, snapshot.Columns, new ArraySegment<SinkRow>(rows, 0, records.Count));
         var attempts = new StrongBox<int>(-1);
+        var writeStarted = _time.GetTimestamp();
         var result = await _retry.ExecuteAsync(
             static (s, ct) => s.sink.WriteAsync(s.sinkBatch with { Attempt = ++s.attempts.Value }, ct), (sink: _sink, sinkBatch, attempts), cancellationToken);
+        var writeDuration = _time.GetElapsedTime(writeStarted);
+        var acknowledged = _time.GetUtcNow();
         ArrayPool<SinkRow>.Shared.Return(rows, clearArray: true);
 
         var written = 0;
@@ -219,8 +228,8 @@ internal sealed class SinkStage
             }
         }
 
-        _metrics.RecordSunk(written);
-        _metrics.RecordAlreadyWritten(replayed);
+        _metrics.RecordSunk(table, _sink.Name, written, replayed, oldest, acknowledged);
+        _metrics.RecordBatch(table, _sink.Name, records.Count, writeDuration, _time.GetElapsedTime(started));
     }
 
     [DoesNotReturn]

@@ -5,7 +5,9 @@ using Grpc.Core;
 using StreamHeal.DeadLetter;
 using StreamHeal.Dev.Demo;
 using StreamHeal.Dev.BigQuery;
+using StreamHeal.Hosting;
 using StreamHeal.IntegrationTests.Kafka;
+using StreamHeal.IntegrationTests.Observability;
 using StreamHeal.IntegrationTests.Pipeline;
 using StreamHeal.Kafka;
 using StreamHeal.Sink.BigQuery;
@@ -63,6 +65,19 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
             await PipelineScenario.WaitForDoneAsync(produced.Length, TimeSpan.FromMinutes(2), pipeline);
             output.WriteLine(sink.StatusLine);
             Assert.Equal(30, sink.Stats.Throttles);
+
+            // /metrics shows the sink's figures per table: every BigQuery metric README lists, and the throttles counted.
+            await using (var endpoint = await HealthEndpoint.StartAsync(new HealthOptions(), () => pipeline.Status, scenario.Loggers, port: 0))
+            {
+                var scrape = await MetricsScrape.GetAsync(endpoint);
+                var bigQueryMetrics = MetricsScrape.ReadmeMetrics().Where(m => m.Value.When == "with `sink.type` bigquery").Select(m => m.Key).ToList();
+                Assert.NotEmpty(bigQueryMetrics);
+                Assert.All(bigQueryMetrics, name => Assert.Contains(name, MetricsScrape.Families(scrape).Keys));
+                var table = $"table=\"{scenario.Table}\"";
+                Assert.Equal(30, MetricsScrape.Sum(scrape, "streamheal_sink_throttled_total", table));
+                Assert.Equal(30, MetricsScrape.Sum(scrape, "streamheal_sink_appends_total", table, "outcome=\"throttled\""));
+            }
+
             Assert.True(pipeline.Metrics.SinkRetries > 0, "the stage retried the batch in place");
             await stop.CancelAsync();
             await running;

@@ -89,7 +89,7 @@ public sealed class BigQueryTlsTests
     private static async Task<SinkUnavailableException> AppendAsync(string endpoint, BigQuerySinkStats stats)
     {
         using var client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = new Uri(endpoint) });
-        await using var appender = new StreamAppender(client, "projects/p/datasets/d/tables/t/streams/_default", BigQueryTestRows.Layout, new AdaptiveConcurrency(1), stats);
+        await using var appender = new StreamAppender(client, "t", "projects/p/datasets/d/tables/t/streams/_default", BigQueryTestRows.Layout, new AdaptiveConcurrency(1), stats);
         using var batch = BigQueryTestRows.Encode(0, 1);
         return await Assert.ThrowsAsync<SinkUnavailableException>(() => appender.AppendAsync(batch.RowsOf(batch.Chunks[0]), 1, null, CancellationToken.None));
     }

@@ -29,6 +29,7 @@ public sealed class DemoCommandTests(ITestOutputHelper output)
             output.WriteLine(stderr);
             Assert.Equal(0, exitCode);
             Assert.Contains("progress:", stdout, StringComparison.Ordinal);
+            Assert.Contains("metrics: http://127.0.0.1:", stdout, StringComparison.Ordinal);
 
             using var summary = JsonDocument.Parse(stdout.TrimEnd().Split('\n')[^1]);
             var root = summary.RootElement;

@@ -165,6 +165,11 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
         Assert.Equal("running", ready.RootElement.GetProperty("poll_loop").GetString());
         Assert.False(ready.RootElement.GetProperty("degraded").GetBoolean());
         Assert.Equal(produced.Length, ready.RootElement.GetProperty("sunk").GetInt64() + ready.RootElement.GetProperty("dead_lettered").GetInt64());
+        // The same listener serves the Prometheus scrape, with the pipeline's and the runtime's metrics.
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains($"streamheal_rows_written_total{{otel_scope_name=\"StreamHeal\",sink=\"duckdb\",table=\"{scenario.Table}\"}} {ready.RootElement.GetProperty("sunk").GetInt64()}", metrics, StringComparison.Ordinal);
+        Assert.Contains("streamheal_build_info{", metrics, StringComparison.Ordinal);
+        Assert.Contains("dotnet_process_memory_working_set_bytes", metrics, StringComparison.Ordinal);
         await Eventually.Until(() => child.StandardOutput.Contains("status:", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "a status line");
         Assert.Contains("Health endpoint listening on http://0.0.0.0:", child.StandardOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("DEGRADED", child.StandardOutput, StringComparison.Ordinal);

@@ -249,17 +249,53 @@ public sealed class PollLoopTests
         Assert.Equal(5, h.Metrics.OffsetResetSkipped);
     }
 
-    private static async Task<List<IngestRecord>> TwoEventsThenARevokeAsync(PollLoopHarness h)
+    private static async Task<List<IngestRecord>> TwoEventsThenARevokeAsync(PollLoopHarness h, bool revoke = true)
     {
         h.Consumer.ScriptAssign(P0);
         h.Consumer.ScriptRecord(P0, 0, "e0");
         h.Consumer.ScriptRecord(P0, 1, "e1");
-        h.Consumer.ScriptRevoke(P0);
+        if (revoke)
+        {
+            h.Consumer.ScriptRevoke(P0);
+        }
+
         h.Start();
 
         var received = new List<IngestRecord>();
         await Until(() => { received.AddRange(h.Received()); return received.Count == 2; }, "both events");
         return received;
+    }
+
+    [Fact]
+    public async Task A_partition_not_polled_yet_shows_its_whole_backlog_as_lag()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.Watermarks = new WatermarkOffsets(3, 10);
+        h.Consumer.ScriptAssign(P0);
+        h.Start();
+
+        // No committed offset: it starts at the beginning, the low watermark.
+        await Until(() => { h.Time.Advance(TimeSpan.FromSeconds(1)); return h.Loop.PartitionGauges.Any(g => g.LagMessages == 7); }, "P0's lag of 7");
+        Assert.Equal(7, h.Loop.Lag);
+    }
+
+    [Fact]
+    public async Task The_partition_gauges_describe_each_owned_partition_and_drop_one_on_revoke()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.Watermarks = new WatermarkOffsets(0, 10);
+        var received = await TwoEventsThenARevokeAsync(h, revoke: false);
+
+        // Refreshed once a second on the loop's clock: P0 polled 0 and 1 of 10, neither finished.
+        await Until(() => { h.Time.Advance(TimeSpan.FromSeconds(1)); return h.Loop.PartitionGauges.Any(g => g.Partition == 0 && g.LagMessages == 8); }, "P0's lag");
+        var p0 = Assert.Single(h.Loop.PartitionGauges);
+        Assert.Equal(("events", 2L, false), (p0.Topic, p0.CommitLagMessages, p0.Paused));
+
+        received.ForEach(h.Complete);
+        await Until(() => { h.Time.Advance(TimeSpan.FromSeconds(1)); return h.Loop.PartitionGauges.Any(g => g.CommitLagMessages == 0); }, "P0 committable");
+        h.Consumer.ScriptRevoke(P0);
+        await Until(() => { h.Time.Advance(TimeSpan.FromSeconds(1)); return h.Loop.PartitionGauges.Count == 0; }, "P0's gauges gone with the partition");
+        Assert.Empty(h.Loop.Assignment);
     }
 
     [Fact]

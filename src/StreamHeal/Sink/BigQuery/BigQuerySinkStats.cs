@@ -1,11 +1,14 @@
 using System.Globalization;
+using StreamHeal.Telemetry;
 
 namespace StreamHeal.Sink.BigQuery;
 
-/// <summary>What the BigQuery sink is doing, for the status line, logs and (later) metrics. Thread-safe.</summary>
+/// <summary>What the BigQuery sink is doing, for the status line, logs and the metrics (totals and per table). Thread-safe.</summary>
 public sealed class BigQuerySinkStats
 {
+    private static readonly Func<string, KeyValuePair<string, object?>[]> TableTag = static table => [new("table", table)];
     private long _appends;
+    private long _appendBytes;
     private long _throttles;
     private long _reconnects;
     private long _rowErrors;
@@ -21,6 +24,9 @@ public sealed class BigQuerySinkStats
     private string? _configurationProblem;
 
     public long Appends => Interlocked.Read(ref _appends);
+
+    /// <summary>Bytes of the acknowledged AppendRows requests' rows.</summary>
+    public long AppendBytes => Interlocked.Read(ref _appendBytes);
 
     public long Throttles => Interlocked.Read(ref _throttles);
 
@@ -53,23 +59,71 @@ public sealed class BigQuerySinkStats
     /// <summary>Partitions given up because another member claimed them (a higher checkpoint epoch).</summary>
     public long FencedPartitions => Interlocked.Read(ref _fencedPartitions);
 
+    /// <summary>Appends per table and outcome (ok, throttled, reconnect).</summary>
+    internal Tally<(string Table, string Outcome)> AppendsByTable { get; } = new(static k => [new("table", k.Table), new("outcome", k.Outcome)]);
+
+    internal Tally<string> AppendBytesByTable { get; } = new(TableTag);
+
+    internal Tally<string> ThrottlesByTable { get; } = new(TableTag);
+
+    internal Tally<string> ReconnectsByTable { get; } = new(TableTag);
+
+    internal Tally<string> RowErrorsByTable { get; } = new(TableTag);
+
+    internal Tally<string> GuaranteeLossesByTable { get; } = new(TableTag);
+
     public int ConcurrencyLimit => _concurrencyLimit?.Invoke() ?? 0;
 
     internal void ObserveConcurrency(Func<int> limit) => _concurrencyLimit = limit;
 
-    internal void RecordAppend() => Interlocked.Increment(ref _appends);
+    /// <summary>Starts the table's counters at 0, so a rate or an increase over them shows 0 rather than nothing.</summary>
+    internal void Track(string table)
+    {
+        AppendsByTable.Add((table, "ok"), 0);
+        AppendBytesByTable.Add(table, 0);
+        ThrottlesByTable.Add(table, 0);
+        ReconnectsByTable.Add(table, 0);
+        RowErrorsByTable.Add(table, 0);
+        GuaranteeLossesByTable.Add(table, 0);
+    }
 
-    internal void RecordThrottle() => Interlocked.Increment(ref _throttles);
+    internal void RecordAppend(string table, int bytes)
+    {
+        Interlocked.Increment(ref _appends);
+        Interlocked.Add(ref _appendBytes, bytes);
+        AppendsByTable.Add((table, "ok"));
+        AppendBytesByTable.Add(table, bytes);
+    }
 
-    internal void RecordReconnect() => Interlocked.Increment(ref _reconnects);
+    internal void RecordThrottle(string table)
+    {
+        Interlocked.Increment(ref _throttles);
+        AppendsByTable.Add((table, "throttled"));
+        ThrottlesByTable.Add(table);
+    }
 
-    internal void RecordRowErrors(int count) => Interlocked.Add(ref _rowErrors, count);
+    internal void RecordReconnect(string table)
+    {
+        Interlocked.Increment(ref _reconnects);
+        AppendsByTable.Add((table, "reconnect"));
+        ReconnectsByTable.Add(table);
+    }
+
+    internal void RecordRowErrors(string table, int count)
+    {
+        Interlocked.Add(ref _rowErrors, count);
+        RowErrorsByTable.Add(table, count);
+    }
 
     internal void RecordBisection() => Interlocked.Increment(ref _bisections);
 
     internal void RecordSuffixSearch() => Interlocked.Increment(ref _suffixSearches);
 
-    internal void RecordGuaranteeLoss() => Interlocked.Increment(ref _guaranteeLosses);
+    internal void RecordGuaranteeLoss(string table)
+    {
+        Interlocked.Increment(ref _guaranteeLosses);
+        GuaranteeLossesByTable.Add(table);
+    }
 
     internal void RecordCheckpoint() => Interlocked.Increment(ref _checkpoints);
 

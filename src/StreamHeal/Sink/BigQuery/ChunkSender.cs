@@ -108,7 +108,7 @@ internal sealed class ChunkSender(
                             }
                         }
 
-                        stats.RecordRowErrors(refused.Count);
+                        stats.RecordRowErrors(table, refused.Count);
                         // Before resending: a crash now must not replay the refused rows into the offsets of good ones.
                         await CheckpointAsync(state, cancellationToken).ConfigureAwait(false);
                         PushRemaining(work, encoded, part, c, chunkRows.Where(i => !refused.Contains(i)));
@@ -172,7 +172,7 @@ internal sealed class ChunkSender(
     {
         if (state is null)
         {
-            _default ??= new StreamAppender(client, BigQueryWriteClient.DefaultStream(tablePath), columns.Layout, concurrency, stats);
+            _default ??= new StreamAppender(client, table, BigQueryWriteClient.DefaultStream(tablePath), columns.Layout, concurrency, stats);
             await _default.UseLayoutAsync(columns.Layout).ConfigureAwait(false);
             return _default;
         }
@@ -193,7 +193,7 @@ internal sealed class ChunkSender(
                 await old.DisposeAsync().ConfigureAwait(false);
             }
 
-            state.Appender = new StreamAppender(client, state.Stream!, columns.Layout, concurrency, stats);
+            state.Appender = new StreamAppender(client, table, state.Stream!, columns.Layout, concurrency, stats);
         }
 
         await state.Appender.UseLayoutAsync(columns.Layout).ConfigureAwait(false);
@@ -257,7 +257,7 @@ internal sealed class ChunkSender(
 
     private void LoseGuarantee(PartitionStream state, long fromOffset, string why)
     {
-        stats.RecordGuaranteeLoss();
+        stats.RecordGuaranteeLoss(table);
         Log.BigQueryGuaranteeLost(logger, table, state.Partition, state.Stream ?? "", fromOffset, why);
         state.StartStream(null);
     }

@@ -102,7 +102,7 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
             if (claim.Unreadable is { } unreadable)
             {
                 stats.RecordUnreadableCheckpoint();
-                stats.RecordGuaranteeLoss();
+                stats.RecordGuaranteeLoss(table);
                 Log.BigQueryCheckpointUnreadable(logger, table, partition, unreadable);
             }
 

@@ -10,7 +10,7 @@ namespace StreamHeal.Sink.BigQuery;
 /// is done. Answers BigQuery gives on a live connection are returned, not thrown, for the caller to classify once.
 /// </summary>
 internal sealed class StreamAppender(
-    BigQueryWriteClient client, string streamName, BigQueryRowLayout layout, AdaptiveConcurrency limiter, BigQuerySinkStats stats)
+    BigQueryWriteClient client, string table, string streamName, BigQueryRowLayout layout, AdaptiveConcurrency limiter, BigQuerySinkStats stats)
     : IAsyncDisposable
 {
     private BigQueryAppendConnection? _connection;
@@ -44,7 +44,7 @@ internal sealed class StreamAppender(
         {
             _connection ??= await client.OpenAppendAsync(StreamName, Layout, cancellationToken).ConfigureAwait(false);
             var response = await _connection.AppendAsync(rows, rowCount, offset, cancellationToken).ConfigureAwait(false);
-            stats.RecordAppend();
+            stats.RecordAppend(table, rows.Length);
             stats.ClearConfigurationProblem();
             if (response.UpdatedSchema is { } updated)
             {
@@ -87,11 +87,11 @@ internal sealed class StreamAppender(
         if (action == SinkErrorAction.BackOff)
         {
             limiter.OnThrottled();
-            stats.RecordThrottle();
+            stats.RecordThrottle(table);
             return;
         }
 
-        stats.RecordReconnect();
+        stats.RecordReconnect(table);
         await CloseAsync().ConfigureAwait(false);
     }
 

@@ -45,6 +45,7 @@ internal sealed class TableWriter : IAsyncDisposable
         _logger = logger;
         _columns = new ColumnGate(table, _tablePath, options, client, holds, stats, timeProvider, logger, Appenders);
         var checkpointer = checkpoints is null ? null : new StreamCheckpointer(table, checkpoints, stats);
+        stats.Track(table);
         _sender = new ChunkSender(table, _tablePath, client, _columns, checkpointer, concurrency, stats, timeProvider, logger);
         _partitions = options.IsExactlyOnce ? new ExactlyOncePartitions(table, _sender, checkpointer!, stats, logger) : null;
     }

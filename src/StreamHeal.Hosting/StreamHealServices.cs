@@ -50,6 +50,14 @@ public static class StreamHealServices
         }
 
         services.AddValidated<HealthOptions>(HealthOptions.SectionName);
+        services.AddValidated<TelemetryOptions>(TelemetryOptions.SectionName);
+        var telemetry = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>();
+        if (!string.IsNullOrWhiteSpace(telemetry?.OtlpEndpoint) && Uri.TryCreate(telemetry.OtlpEndpoint, UriKind.Absolute, out _))
+        {
+            // The host's meter provider: the pipeline's meter comes from this host's IMeterFactory (IngestionService).
+            MetricsExport.AddOtlp(services, telemetry);
+        }
+
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(static sp => new PipelineSettings(
             Get<KafkaOptions>(sp), Get<PipelineOptions>(sp), Get<DecodeOptions>(sp), Get<FlattenOptions>(sp),

@@ -17,13 +17,15 @@ namespace StreamHeal.Hosting;
 /// Kestrel on <c>health.bindAddress</c>:<c>health.port</c>. <c>/health/live</c> is 503 only when the poll loop has
 /// ended while the service should run; <c>/health/ready</c> is 200 once the sink is reconciled and partitions are
 /// assigned, and 503 before that, while stopping and after a failure (<see cref="HealthRules"/>). Both answer with the
-/// pipeline status as JSON. Any Host header is answered, and a client that never sends or sends garbage only holds
+/// pipeline status as JSON. <c>/metrics</c> serves the <c>StreamHeal</c> meter and the .NET runtime's meter in the
+/// Prometheus text format (<see cref="MetricsExport"/>). Any Host header is answered, and a client that never sends or sends garbage only holds
 /// its own connection.
 /// </summary>
 public sealed partial class HealthEndpoint : IAsyncDisposable
 {
     public const string LivePath = "/health/live";
     public const string ReadyPath = "/health/ready";
+    public const string MetricsPath = "/metrics";
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(2);
 
     // A probe sends a few hundred bytes at once; a client still sending headers after this is broken.
@@ -41,10 +43,12 @@ public sealed partial class HealthEndpoint : IAsyncDisposable
     public IPEndPoint EndPoint { get; }
 
     /// <summary>Starts listening; throws <see cref="InvalidOperationException"/> naming the settings when it cannot bind.</summary>
+    /// <param name="status">The pipeline's status for the probes; null serves <c>/metrics</c> only (the demo, whose
+    /// pipeline lives inside its runner).</param>
     /// <param name="port">Overrides <see cref="HealthOptions.Port"/>; tests pass 0 for a free port.</param>
     /// <param name="mapRoutes">Maps more routes on the same listener (e.g. a metrics scrape), after the probes.</param>
     public static async Task<HealthEndpoint> StartAsync(
-        HealthOptions options, Func<PipelineStatus> status, ILoggerFactory loggerFactory, int? port = null,
+        HealthOptions options, Func<PipelineStatus>? status, ILoggerFactory loggerFactory, int? port = null,
         Action<IEndpointRouteBuilder>? mapRoutes = null, CancellationToken cancellationToken = default)
     {
         var address = options.ParsedBindAddress();
@@ -63,13 +67,24 @@ public sealed partial class HealthEndpoint : IAsyncDisposable
             kestrel.Limits.RequestHeadersTimeout = RequestHeadersTimeout;
             kestrel.Listen(address, port ?? options.Port, listen => (listener = listen).Protocols = HttpProtocols.Http1);
         });
-        builder.Services.AddHealthChecks()
-            .Add(new HealthCheckRegistration("live", new PipelineHealthCheck(status, HealthRules.WhyNotLive), HealthStatus.Unhealthy, [LivePath]))
-            .Add(new HealthCheckRegistration("ready", new PipelineHealthCheck(status, HealthRules.WhyNotReady), HealthStatus.Unhealthy, [ReadyPath]));
+        if (status is not null)
+        {
+            builder.Services.AddHealthChecks()
+                .Add(new HealthCheckRegistration("live", new PipelineHealthCheck(status, HealthRules.WhyNotLive), HealthStatus.Unhealthy, [LivePath]))
+                .Add(new HealthCheckRegistration("ready", new PipelineHealthCheck(status, HealthRules.WhyNotReady), HealthStatus.Unhealthy, [ReadyPath]));
+        }
+
+
+        MetricsExport.Add(builder.Services);
 
         var app = builder.Build();
-        app.MapHealthChecks(LivePath, Probe(LivePath, status));
-        app.MapHealthChecks(ReadyPath, Probe(ReadyPath, status));
+        if (status is not null)
+        {
+            app.MapHealthChecks(LivePath, Probe(LivePath, status));
+            app.MapHealthChecks(ReadyPath, Probe(ReadyPath, status));
+        }
+
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
         mapRoutes?.Invoke(app);
         try
         {
@@ -85,7 +100,7 @@ public sealed partial class HealthEndpoint : IAsyncDisposable
 
         // Kestrel writes the bound port back into the listener's endpoint.
         var endPoint = listener!.IPEndPoint!;
-        LogListening(loggerFactory.CreateLogger("StreamHeal.Health"), $"http://{endPoint}");
+        LogListening(loggerFactory.CreateLogger("StreamHeal.Health"), $"http://{endPoint}", status is null ? MetricsPath : $"{LivePath}, {ReadyPath}, {MetricsPath}");
         return new HealthEndpoint(app, endPoint);
     }
 
@@ -122,6 +137,6 @@ public sealed partial class HealthEndpoint : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(1500, LogLevel.Information, "Health endpoint listening on {Address} (/health/live, /health/ready)")]
-    private static partial void LogListening(ILogger logger, string address);
+    [LoggerMessage(1500, LogLevel.Information, "Health endpoint listening on {Address} ({Paths})")]
+    private static partial void LogListening(ILogger logger, string address, string paths);
 }

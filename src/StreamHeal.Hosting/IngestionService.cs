@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Confluent.SchemaRegistry;
 using Microsoft.Extensions.Hosting;
@@ -11,6 +12,7 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
 using StreamHeal.Flow;
+using StreamHeal.Telemetry;
 
 namespace StreamHeal.Hosting;
 
@@ -25,7 +27,8 @@ internal sealed partial class IngestionService(
     IOptions<HealthOptions> health,
     ILoggerFactory loggerFactory,
     TimeProvider timeProvider,
-    IHostApplicationLifetime lifetime) : BackgroundService
+    IHostApplicationLifetime lifetime,
+    IMeterFactory meterFactory) : BackgroundService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("StreamHeal");
 
@@ -44,7 +47,8 @@ internal sealed partial class IngestionService(
                 ? null
                 : new SchemaRegistrar(registry, services.GetRequiredService<IOptions<SchemaStateOptions>>().Value, loggerFactory.CreateLogger("StreamHeal.SchemaState"), timeProvider);
             using var registrySchemas = registry is null ? null : new SchemaCache(registry, registryOptions!);
-            await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider, registrar: registrar, registrySchemas: registrySchemas, holds: holds);
+            using var metrics = new PipelineMetrics(meterFactory);
+            await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider, metrics: metrics, registrar: registrar, registrySchemas: registrySchemas, holds: holds);
             await using var endpoint = health.Value.Port > 0
                 ? await HealthEndpoint.StartAsync(health.Value, () => pipeline.Status, loggerFactory, cancellationToken: stoppingToken)
                 : null;
