@@ -12,5 +12,6 @@ internal static class CommandCatalog
         yield return DevKafkaCommand.Create();
         yield return DevRegistryCommand.Create();
         yield return SchemaCommand.Create();
+        yield return AlertsCommand.Create();
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using StreamHeal.Alerting;
 using StreamHeal.Batch;
 using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
@@ -50,6 +51,7 @@ public static class StreamHealServices
         }
 
         services.AddValidated<HealthOptions>(HealthOptions.SectionName);
+        services.AddValidated<AlertOptions>(AlertOptions.SectionName);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(static sp => new PipelineSettings(
             Get<KafkaOptions>(sp), Get<PipelineOptions>(sp), Get<DecodeOptions>(sp), Get<FlattenOptions>(sp),
