@@ -15,7 +15,8 @@ ensure_test_tools() {
   command -v kcat >/dev/null 2>&1 || missing+=(kcat)
   /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || missing+=(python3-confluent-kafka)
   { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
-  command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  { command -v amtool && command -v prometheus-alertmanager; } >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     as_root apt-get update -qq

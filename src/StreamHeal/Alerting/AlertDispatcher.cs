@@ -99,5 +99,7 @@ public sealed class AlertDispatcher : IAsyncDisposable
         {
             await _store.DisposeAsync();
         }
+
+        Metrics.Dispose();
     }
 }

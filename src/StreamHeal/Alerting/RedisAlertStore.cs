@@ -59,6 +59,20 @@ public sealed class RedisAlertStore : IAlertStore, IAsyncDisposable
         options.BacklogPolicy = BacklogPolicy.FailFast;
         options.ReconnectRetryPolicy = new LinearRetry((int)ProbeInterval.TotalMilliseconds);
         var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        if (redis.IsConnected)
+        {
+            // The first SET pays for JIT compilation of the command path, which can exceed the timeout on a busy
+            // machine and would mark the store degraded for nothing; a scratch key that expires at once takes it.
+            try
+            {
+                await redis.GetDatabase().StringSetAsync("streamheal:alert:warm-up", "", TimeSpan.FromMilliseconds(1), When.NotExists);
+            }
+            catch (RedisException)
+            {
+                // Judged again by the first real command.
+            }
+        }
+
         return new RedisAlertStore(redis, timeout, timeProvider, logger);
     }
 

@@ -10,9 +10,11 @@ public sealed class HttpAlertChannel
     private readonly Func<Notification, string, HttpContent> _format;
     private readonly HttpClient _http;
     private readonly string _group;
+    private readonly AlertChannelType _type;
 
-    private HttpAlertChannel(string name, AlertSeverity minSeverity, Uri target, Func<Notification, string, HttpContent> format, HttpClient http, string group)
+    private HttpAlertChannel(AlertChannelType type, string name, AlertSeverity minSeverity, Uri target, Func<Notification, string, HttpContent> format, HttpClient http, string group)
     {
+        _type = type;
         Name = name;
         MinSeverity = minSeverity;
         _target = target;
@@ -30,13 +32,18 @@ public sealed class HttpAlertChannel
         var url = new Uri(options.Url, UriKind.Absolute);
         return options.Type switch
         {
-            AlertChannelType.Alertmanager => new(options.DisplayName(index), options.MinSeverity, new Uri(WithSlash(url), "api/v2/alerts"), AlertFormats.Alertmanager, http, group),
-            AlertChannelType.Slack => new(options.DisplayName(index), options.MinSeverity, url, AlertFormats.Slack, http, group),
-            _ => new(options.DisplayName(index), options.MinSeverity, url, AlertFormats.Webhook, http, group),
+            AlertChannelType.Alertmanager => new(options.Type, options.DisplayName(index), options.MinSeverity, new Uri(WithSlash(url), "api/v2/alerts"), AlertFormats.Alertmanager, http, group),
+            AlertChannelType.Slack => new(options.Type, options.DisplayName(index), options.MinSeverity, url, AlertFormats.Slack, http, group),
+            _ => new(options.Type, options.DisplayName(index), options.MinSeverity, url, AlertFormats.Webhook, http, group),
         };
     }
 
-    public bool Accepts(Incident incident) => incident.Severity >= MinSeverity;
+    /// <summary>
+    /// Alertmanager hears a recovery as the resolution (<c>endsAt</c>) of the cleared alert; a separate
+    /// <c>recovered</c> alert would fire there until its resolve timeout.
+    /// </summary>
+    public bool Accepts(Incident incident) =>
+        incident.Severity >= MinSeverity && !(_type == AlertChannelType.Alertmanager && incident.Kind == IncidentCatalog.Recovered);
 
     /// <summary>One attempt; throws <see cref="AlertSendException"/> (without the URL) when the receiver did not take it.</summary>
     public async Task SendAsync(Notification notification, CancellationToken cancellationToken)
