@@ -47,11 +47,15 @@ public static class IncidentCatalog
         Invariant($"Dead letters are retried; their offsets are not committed until the DLQ acknowledges them. Last error: {Truncate(error)}"),
         Labels(), since);
 
-    public static Incident ExactlyOnceLostOn(string table, int partition, long offset, DateTimeOffset at) => new(
-        ExactlyOnceLost, Invariant($"{ExactlyOnceLost}:{table}:{partition}"), AlertSeverity.Critical,
-        Invariant($"Exactly-once delivery lost on table {table}, partition {partition}"),
-        Invariant($"Rows from offset {offset} of partition {partition} may be duplicated in {table}."),
-        Labels(("table", table)), at);
+    /// <summary>
+    /// The sink reports losses as a count; the log (event 1206) names the table, partition, stream and first offset of
+    /// each, which is where a person looks next.
+    /// </summary>
+    public static Incident ExactlyOnceLostIn(string sink, long losses, DateTimeOffset at) => new(
+        ExactlyOnceLost, ExactlyOnceLost + ":" + sink, AlertSeverity.Critical,
+        Invariant($"Exactly-once delivery was lost {losses} time(s) in the {sink} sink"),
+        "Rows from the offsets the log names (event 1206: table, partition, first offset) may be duplicated.",
+        Labels(("sink", sink)), at);
 
     public static Incident Stalled(string topic, int partition, long lag, TimeSpan stuckFor, string where, DateTimeOffset since) => new(
         ConsumerStalled, Invariant($"{ConsumerStalled}:{topic}:{partition}"), AlertSeverity.Critical,

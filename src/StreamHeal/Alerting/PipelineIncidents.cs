@@ -35,6 +35,7 @@ public sealed class PipelineIncidents : IPipelineObserver
     private readonly Queue<(DateTimeOffset At, long DeadLettered)> _deadLetterSamples = new();
     private readonly HashSet<(string Table, string Field, string Reason)> _quarantineSeen = [];
     private long _offsetResets;
+    private long _guaranteeLosses;
     private long _quarantineTotal;
     private int _failed;
 
@@ -61,7 +62,9 @@ public sealed class PipelineIncidents : IPipelineObserver
     }
 
     /// <summary>Checks every <see cref="CheckInterval"/> until <paramref name="stop"/>.</summary>
-    public async Task RunAsync(Func<PipelineStatus> status, QuarantineCounts? quarantine, Func<bool> registryDegraded, CancellationToken stop)
+    /// <param name="guaranteeLosses">Exactly-once losses the sink counted so far (BigQuery); null for sinks without them.</param>
+    public async Task RunAsync(
+        Func<PipelineStatus> status, QuarantineCounts? quarantine, Func<bool> registryDegraded, Func<long>? guaranteeLosses, string sink, CancellationToken stop)
     {
         using var timer = new PeriodicTimer(CheckInterval, _timeProvider);
         try
@@ -69,6 +72,10 @@ public sealed class PipelineIncidents : IPipelineObserver
             while (await timer.WaitForNextTickAsync(stop))
             {
                 Check(status(), quarantine, registryDegraded());
+                if (guaranteeLosses is not null)
+                {
+                    CheckGuaranteeLosses(sink, guaranteeLosses());
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -104,6 +111,16 @@ public sealed class PipelineIncidents : IPipelineObserver
         if (quarantine is not null)
         {
             CheckQuarantine(quarantine, now);
+        }
+    }
+
+    /// <summary>Raises <c>exactly_once_lost</c> each time the sink's loss count grew.</summary>
+    public void CheckGuaranteeLosses(string sink, long losses)
+    {
+        if (losses > _guaranteeLosses)
+        {
+            _raise(IncidentCatalog.ExactlyOnceLostIn(sink, losses, _timeProvider.GetUtcNow()));
+            _guaranteeLosses = losses;
         }
     }
 

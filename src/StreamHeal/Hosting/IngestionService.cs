@@ -55,7 +55,9 @@ internal sealed partial class IngestionService(
                 : null;
             using var statusStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var status = PrintStatusAsync(pipeline, sink, statusStop.Token);
-            var watching = incidents.RunAsync(() => pipeline.Status, pipeline.QuarantineCounts, () => registrar?.Degraded ?? false, statusStop.Token);
+            var watching = incidents.RunAsync(
+                () => pipeline.Status, pipeline.QuarantineCounts, () => registrar?.Degraded ?? false,
+                sink is BigQuerySink bigQuery ? () => bigQuery.Stats.GuaranteeLosses : null, sink.Name, statusStop.Token);
             try
             {
                 await pipeline.RunAsync(stoppingToken);

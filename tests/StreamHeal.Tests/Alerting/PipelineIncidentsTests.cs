@@ -96,4 +96,18 @@ public sealed class PipelineIncidentsTests
         Assert.Single(_raised, static i => i.Kind == IncidentCatalog.CaseCollision);
         Assert.Single(_raised, static i => i is { Kind: IncidentCatalog.PipelineFailed, Description: "column type conflict" });
     }
+
+    [Fact]
+    public void Exactly_once_losses_are_raised_each_time_the_count_grows()
+    {
+        var incidents = Create();
+        incidents.CheckGuaranteeLosses("bigquery", 0);
+        incidents.CheckGuaranteeLosses("bigquery", 1);
+        incidents.CheckGuaranteeLosses("bigquery", 1);
+        incidents.CheckGuaranteeLosses("bigquery", 3);
+
+        Assert.Equal(2, _raised.Count);
+        Assert.All(_raised, static i => Assert.Equal(("exactly_once_lost:bigquery", AlertSeverity.Critical), (i.Key, i.Severity)));
+        Assert.Contains("3 time(s)", _raised[1].Summary, StringComparison.Ordinal);
+    }
 }
