@@ -90,6 +90,21 @@ public sealed class AlertOptions : IValidatableObject
 
     public string InstanceName => string.IsNullOrWhiteSpace(Instance) ? $"{Environment.MachineName}:{Environment.ProcessId}" : Instance;
 
+    private static bool IsRedisConfiguration(string configuration, out string problem)
+    {
+        try
+        {
+            var endpoints = StackExchange.Redis.ConfigurationOptions.Parse(configuration).EndPoints;
+            problem = endpoints.Count == 0 ? "it names no host" : "";
+            return endpoints.Count > 0;
+        }
+        catch (ArgumentException e)
+        {
+            problem = e.Message.Split(';', 2)[0];
+            return false;
+        }
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (LagCritical < LagWarning)
@@ -100,6 +115,12 @@ public sealed class AlertOptions : IValidatableObject
         if (RedisTimeout <= TimeSpan.Zero || RedisTimeout > MaxRedisTimeout)
         {
             yield return new ValidationResult($"alerts.redisTimeout is {RedisTimeout}; it must be above 0 and at most 00:00:00.250 so a slow Redis never holds alerts back.", [nameof(RedisTimeout)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(Redis) && !IsRedisConfiguration(Redis, out var problem))
+        {
+            // The string itself is not echoed: it may hold a password.
+            yield return new ValidationResult($"alerts.redis is not a StackExchange.Redis configuration string (host:port[,option=value...]): {problem}", [nameof(Redis)]);
         }
 
         if (OutageAfter <= TimeSpan.Zero)

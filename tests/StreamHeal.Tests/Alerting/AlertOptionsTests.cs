@@ -62,6 +62,7 @@ public sealed class AlertOptionsTests
         var options = new AlertOptions
         {
             LagWarning = 20_000,
+            Redis = "password=hunter2",
             RedisTimeout = TimeSpan.FromSeconds(1),
             Cooldowns = new AlertCooldowns { Low = TimeSpan.Zero },
             Channels = [new AlertChannelOptions { Type = AlertChannelType.Slack, Url = "ftp://hooks.example/secret-token" }],
@@ -73,6 +74,7 @@ public sealed class AlertOptionsTests
         Assert.Contains(problems, static p => p.Contains("alerts.redisTimeout", StringComparison.Ordinal));
         Assert.Contains(problems, static p => p.Contains("alerts.cooldowns.low", StringComparison.Ordinal));
         Assert.Contains(problems, static p => p.Contains("alerts.channels[0].url", StringComparison.Ordinal));
-        Assert.DoesNotContain(problems, static p => p.Contains("secret-token", StringComparison.Ordinal));
+        Assert.Contains(problems, static p => p.Contains("alerts.redis", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, static p => p.Contains("secret-token", StringComparison.Ordinal) || p.Contains("hunter2", StringComparison.Ordinal));
     }
 }
