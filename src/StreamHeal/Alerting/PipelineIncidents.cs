@@ -230,8 +230,16 @@ public sealed class PipelineIncidents : IPipelineObserver
                     _since = now;
                 }
 
-                _raised = make(_since);
-                raise(_raised);
+                var incident = make(_since);
+                if (_raised is { } previous && previous.Severity != incident.Severity)
+                {
+                    // Severity is an Alertmanager label: the alert raised at the other severity is a separate alert
+                    // and would keep firing there.
+                    raise(previous.ResolvedAt(now));
+                }
+
+                _raised = incident;
+                raise(incident);
                 return;
             }
 

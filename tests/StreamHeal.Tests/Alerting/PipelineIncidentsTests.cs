@@ -88,7 +88,9 @@ public sealed class PipelineIncidentsTests
         incidents.Check(Status(lag: 12_000, deadLettered: 500, offsetResets: 1, failure: "column type conflict"), quarantine, registryDegraded: true);
 
         Assert.Contains(_raised, static i => i is { Kind: IncidentCatalog.LagHigh, Severity: AlertSeverity.High });
-        Assert.Contains(_raised, static i => i is { Kind: IncidentCatalog.LagHigh, Severity: AlertSeverity.Critical, Key: "lag_high:events" });
+        Assert.Contains(_raised, static i => i is { Kind: IncidentCatalog.LagHigh, Severity: AlertSeverity.Critical, Key: "lag_high:events", IsResolution: false });
+        // Escalating to critical resolves the alert raised as high, so Alertmanager does not keep both.
+        Assert.Single(_raised, static i => i is { Kind: IncidentCatalog.LagHigh, Severity: AlertSeverity.High, IsResolution: true });
         Assert.Single(_raised, static i => i.Kind == IncidentCatalog.OffsetReset);
         Assert.Single(_raised, static i => i.Kind == IncidentCatalog.DeadLetterSurge);
         Assert.Contains(_raised, static i => i.Kind == IncidentCatalog.SchemaRegistryUnavailable);
