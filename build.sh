@@ -15,7 +15,8 @@ ensure_test_tools() {
   command -v kcat >/dev/null 2>&1 || missing+=(kcat)
   /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || missing+=(python3-confluent-kafka)
   { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
-  command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  { command -v amtool && command -v prometheus-alertmanager; } >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   # The packaging tests validate docker-compose.yml and run node with the Kubernetes schema packages.
   command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
   { command -v node && command -v npm; } >/dev/null 2>&1 || missing+=(nodejs npm)

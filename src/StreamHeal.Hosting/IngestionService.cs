@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
+using StreamHeal.Alerting;
 using StreamHeal.Pipeline;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
@@ -47,21 +48,34 @@ internal sealed partial class IngestionService(
                 ? null
                 : new SchemaRegistrar(registry, services.GetRequiredService<IOptions<SchemaStateOptions>>().Value, loggerFactory.CreateLogger("StreamHeal.SchemaState"), timeProvider);
             using var registrySchemas = registry is null ? null : new SchemaCache(registry, registryOptions!);
+            var alertOptions = services.GetRequiredService<IOptions<AlertOptions>>().Value;
+            await using var alerts = await AlertService.StartAsync(alertOptions, settings.Kafka.GroupId, timeProvider, loggerFactory);
+            var incidents = new PipelineIncidents(alerts.Raise, alertOptions, timeProvider, settings.Kafka.Topics);
             using var metrics = new PipelineMetrics(meterFactory);
-            await using var pipeline = new IngestionPipeline(settings, sink, loggerFactory, timeProvider, metrics: metrics, registrar: registrar, registrySchemas: registrySchemas, holds: holds);
+            await using var pipeline = new IngestionPipeline(
+                settings, sink, loggerFactory, timeProvider, metrics: metrics, registrar: registrar, registrySchemas: registrySchemas, holds: holds, observer: incidents);
             await using var endpoint = health.Value.Port > 0
                 ? await HealthEndpoint.StartAsync(health.Value, () => pipeline.Status, loggerFactory, cancellationToken: stoppingToken)
                 : null;
             using var statusStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var status = PrintStatusAsync(pipeline, sink, statusStop.Token);
+            var watching = incidents.RunAsync(
+                () => pipeline.Status, pipeline.QuarantineCounts, () => registrar?.Degraded ?? false,
+                sink is BigQuerySink bigQuery ? () => bigQuery.Stats.GuaranteeLosses : null, sink.Name, statusStop.Token);
             try
             {
                 await pipeline.RunAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                incidents.Failed(e.Message);
+                throw;
             }
             finally
             {
                 await statusStop.CancelAsync();
                 await status;
+                await watching;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

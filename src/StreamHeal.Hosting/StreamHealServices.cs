@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using StreamHeal.Alerting;
 using StreamHeal.Batch;
 using StreamHeal.CompatFilter;
 using StreamHeal.DeadLetter;
@@ -50,6 +51,7 @@ public static class StreamHealServices
         }
 
         services.AddValidated<HealthOptions>(HealthOptions.SectionName);
+        services.AddValidated<AlertOptions>(AlertOptions.SectionName);
         services.AddValidated<TelemetryOptions>(TelemetryOptions.SectionName);
         var telemetry = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>();
         if (!string.IsNullOrWhiteSpace(telemetry?.OtlpEndpoint) && Uri.TryCreate(telemetry.OtlpEndpoint, UriKind.Absolute, out _))

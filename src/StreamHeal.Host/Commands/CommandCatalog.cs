@@ -15,5 +15,6 @@ internal static class CommandCatalog
         yield return DlqCommand.Create();
         yield return OffsetsCommand.Create();
         yield return ProduceSampleCommand.Create();
+        yield return AlertsCommand.Create();
     }
 }

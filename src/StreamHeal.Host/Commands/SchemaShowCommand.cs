@@ -27,19 +27,11 @@ internal static class SchemaShowCommand
 
     private static async Task<int> ShowAsync(string table, FileInfo? config, CancellationToken cancellationToken)
     {
-        if (config is { Exists: false })
+        if (await CommandSettings.LoadAsync(config) is not { } settings)
         {
-            await Console.Error.WriteLineAsync($"--config file '{config.FullName}' does not exist.");
             return 2;
         }
 
-        var builder = new ConfigurationBuilder().AddJsonFile(Path.GetFullPath("appsettings.json"), optional: true);
-        if (config is not null)
-        {
-            builder.AddJsonFile(config.FullName, optional: false);
-        }
-
-        var settings = builder.AddEnvironmentVariables("STREAMHEAL__").Build();
         var registry = settings.GetSection("schemaRegistry").Get<SchemaRegistryOptions>();
         var state = settings.GetSection(SchemaStateOptions.SectionName).Get<SchemaStateOptions>() ?? new SchemaStateOptions();
         var duckDb = settings.GetSection("sink:duckdb").Get<DuckDbSinkOptions>() ?? new DuckDbSinkOptions();

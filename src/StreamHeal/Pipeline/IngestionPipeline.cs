@@ -55,6 +55,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     // More in flight during a stall are allocated and left to the GC when they come back.
     private const int MaxPooledRowsPerSize = 16_384;
     private readonly TopicHolds? _holds;
+    private readonly IPipelineObserver? _observer;
     private PollLoop? _poll;
     private volatile bool _running;
     private volatile string? _failure;
@@ -74,11 +75,13 @@ public sealed class IngestionPipeline : IAsyncDisposable
     /// <param name="registrar">The Schema Registry holding the tables' schema state; null keeps it in this process only.</param>
     /// <param name="registrySchemas">Writer schemas for Avro values in the Confluent wire format; null dead-letters them.</param>
     /// <param name="holds">Topics the sink holds (their partitions stay paused); give the sink the same instance.</param>
+    /// <param name="observer">Told of outages and failures as they happen (alerting); null tells nobody.</param>
     public IngestionPipeline(
         PipelineSettings settings, ISink sink, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, Func<double>? random = null,
         PipelineMetrics? metrics = null, SchemaRegistrar? registrar = null, SchemaRegistry.SchemaCache? registrySchemas = null,
-        TopicHolds? holds = null)
+        TopicHolds? holds = null, IPipelineObserver? observer = null)
     {
+        _observer = observer;
         _holds = holds;
         _registrar = registrar;
         _registrySchemas = registrySchemas;
@@ -188,6 +191,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var sinkRetry = Retry(SinkDependency, static e => e is SinkUnavailableException, (attempt, delay, e) =>
         {
             Metrics.RecordSinkRetry();
+            _observer?.SinkRetry(_sink.Name, e.Message);
             Log.SinkUnavailable(_logger, _sink.Name, "*", attempt + 1, delay, e.Message);
         });
 
@@ -222,6 +226,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var deadLetterRetry = Retry(DeadLetterDependency, KafkaErrors.IsTransientProduceFailure, (attempt, delay, e) =>
         {
             Metrics.RecordDeadLetterRetry();
+            _observer?.DeadLetterRetry(e.Message);
             Log.DeadLetterRetry(_logger, "dlq", attempt + 1, delay, e.Message);
         });
         var deadLetters = DeadLetterStage.Create(
@@ -405,6 +410,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
                 var error = done.Exception!.GetBaseException();
                 _failure = error.Message;
                 Log.PipelineFailed(_logger, error.Message, error);
+                _observer?.Failed(error.Message);
                 failed.Cancel();
                 abort.Cancel();
             }

@@ -89,9 +89,9 @@ public sealed class PipelineScenario : IAsyncDisposable
 
     /// <summary>Starts a pipeline; stop it by cancelling the returned source and awaiting the task.</summary>
     public (IngestionPipeline Pipeline, Task Running, CancellationTokenSource Stop) Start(
-        ISink sink, PipelineSettings? settings = null, SchemaRegistrar? registrar = null, TopicHolds? holds = null)
+        ISink sink, PipelineSettings? settings = null, SchemaRegistrar? registrar = null, TopicHolds? holds = null, IPipelineObserver? observer = null)
     {
-        var pipeline = new IngestionPipeline(settings ?? Settings(), sink, Loggers, registrar: registrar, holds: holds);
+        var pipeline = new IngestionPipeline(settings ?? Settings(), sink, Loggers, registrar: registrar, holds: holds, observer: observer);
         var stop = new CancellationTokenSource();
         var running = Task.Run(() => pipeline.RunAsync(stop.Token));
         _runs.Add((pipeline, running));

@@ -182,28 +182,10 @@ public sealed class PrometheusServer : IAsyncDisposable
     {
         _http.Dispose();
         await _process.DisposeAsync();
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp directory is not worth failing a test over.
-        }
+        LocalServers.DeleteDirectory(_directory);
     }
 
-    private async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await _http.GetAsync("-/ready", cancellationToken);
-            return response.StatusCode == HttpStatusCode.OK;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-    }
+    private Task<bool> IsReadyAsync(CancellationToken cancellationToken) => LocalServers.AnswersOkAsync(_http, "-/ready", cancellationToken);
 
     private static JsonDocument ParseApiAnswer(string body, HttpStatusCode status)
     {

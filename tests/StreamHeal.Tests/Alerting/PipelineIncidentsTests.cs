@@ -1,0 +1,115 @@
+using Microsoft.Extensions.Time.Testing;
+using StreamHeal.Alerting;
+using StreamHeal.CompatFilter;
+using StreamHeal.Pipeline;
+using StreamHeal.Records;
+using Xunit;
+
+namespace StreamHeal.Tests.Alerting;
+
+public sealed class PipelineIncidentsTests
+{
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
+    private readonly List<Incident> _raised = [];
+
+    private PipelineIncidents Create(AlertOptions? options = null) =>
+        new(i => { _raised.Add(i); return true; }, options ?? new AlertOptions { OutageAfter = TimeSpan.FromSeconds(30) }, _clock, ["events"]);
+
+    private static PipelineStatus Status(long lag = 0, long deadLettered = 0, long offsetResets = 0, string? failure = null) =>
+        new(0, 0, deadLettered, 0, 0, 0, lag, 1, false, 0, 0, offsetResets, true, failure);
+
+    [Fact]
+    public void A_healthy_pipeline_raises_nothing()
+    {
+        var incidents = Create();
+        for (var i = 0; i < 120; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            incidents.Check(Status(lag: 10, deadLettered: i), new QuarantineCounts(), registryDegraded: false);
+        }
+
+        Assert.Empty(_raised);
+    }
+
+    [Fact]
+    public void A_sink_outage_is_raised_after_outage_after_then_resolved_with_a_recovery()
+    {
+        var incidents = Create();
+        for (var i = 0; i < 40; i++)
+        {
+            incidents.SinkRetry("duckdb", "connection refused");
+            incidents.Check(Status(), null, false);
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var raised = _raised.Where(static i => i.Kind == IncidentCatalog.SinkUnavailable).ToList();
+        Assert.Equal(10, raised.Count); // from second 30 to 39
+        Assert.All(raised, static i => Assert.Equal("sink_unavailable:duckdb", i.Key));
+        Assert.All(raised, static i => Assert.False(i.IsResolution));
+        Assert.Contains("connection refused", raised[0].Description, StringComparison.Ordinal);
+        _raised.Clear();
+
+        _clock.Advance(PipelineIncidents.ClearAfter);
+        incidents.Check(Status(), null, false);
+
+        Assert.Collection(
+            _raised,
+            static resolved => { Assert.Equal(IncidentCatalog.SinkUnavailable, resolved.Kind); Assert.True(resolved.IsResolution); },
+            static recovered => { Assert.Equal(IncidentCatalog.Recovered, recovered.Kind); Assert.Equal(AlertSeverity.Low, recovered.Severity); });
+        _raised.Clear();
+        incidents.Check(Status(), null, false);
+        Assert.Empty(_raised);
+    }
+
+    [Fact]
+    public void A_short_sink_blip_raises_nothing()
+    {
+        var incidents = Create();
+        incidents.SinkRetry("duckdb", "blip");
+        for (var i = 0; i < 60; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            incidents.Check(Status(), null, false);
+        }
+
+        Assert.Empty(_raised);
+    }
+
+    [Fact]
+    public void Lag_dead_letters_offset_resets_registry_and_quarantine_become_incidents()
+    {
+        var incidents = Create();
+        var quarantine = new QuarantineCounts();
+        quarantine.Increment("events", "price", QuarantineReasons.TypeFlip);
+        quarantine.Increment("events", "UserId", QuarantineReasons.CaseCollisionInEvent);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        incidents.Check(Status(lag: 6_000, deadLettered: 0, offsetResets: 1), quarantine, registryDegraded: true);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        incidents.Check(Status(lag: 12_000, deadLettered: 500, offsetResets: 1, failure: "column type conflict"), quarantine, registryDegraded: true);
+
+        Assert.Contains(_raised, static i => i is { Kind: IncidentCatalog.LagHigh, Severity: AlertSeverity.High });
+        Assert.Contains(_raised, static i => i is { Kind: IncidentCatalog.LagHigh, Severity: AlertSeverity.Critical, Key: "lag_high:events", IsResolution: false });
+        // Escalating to critical resolves the alert raised as high, so Alertmanager does not keep both.
+        Assert.Single(_raised, static i => i is { Kind: IncidentCatalog.LagHigh, Severity: AlertSeverity.High, IsResolution: true });
+        Assert.Single(_raised, static i => i.Kind == IncidentCatalog.OffsetReset);
+        Assert.Single(_raised, static i => i.Kind == IncidentCatalog.DeadLetterSurge);
+        Assert.Contains(_raised, static i => i.Kind == IncidentCatalog.SchemaRegistryUnavailable);
+        Assert.Single(_raised, static i => i.Kind == IncidentCatalog.TypeFlip);
+        Assert.Single(_raised, static i => i.Kind == IncidentCatalog.CaseCollision);
+        Assert.Single(_raised, static i => i is { Kind: IncidentCatalog.PipelineFailed, Description: "column type conflict" });
+    }
+
+    [Fact]
+    public void Exactly_once_losses_are_raised_each_time_the_count_grows()
+    {
+        var incidents = Create();
+        incidents.CheckGuaranteeLosses("bigquery", 0);
+        incidents.CheckGuaranteeLosses("bigquery", 1);
+        incidents.CheckGuaranteeLosses("bigquery", 1);
+        incidents.CheckGuaranteeLosses("bigquery", 3);
+
+        Assert.Equal(2, _raised.Count);
+        Assert.All(_raised, static i => Assert.Equal(("exactly_once_lost:bigquery", AlertSeverity.Critical), (i.Key, i.Severity)));
+        Assert.Contains("3 time(s)", _raised[1].Summary, StringComparison.Ordinal);
+    }
+}
