@@ -35,9 +35,30 @@ case "${1:-}" in
   test)
     ensure_test_tools
     rm -rf TestResults
-    # A test that hangs is stopped after 10 minutes and named in the output, instead of stalling the whole run.
-    dotnet test StreamHeal.sln -c Release --logger "trx" --results-directory TestResults \
-      --blame-hang-timeout 10m --blame-hang-dump-type none "${@:2}"
+    mkdir -p TestResults
+    dotnet build StreamHeal.sln -c Release
+    if [ $# -gt 1 ]; then
+      # Arguments (e.g. --filter) go to one run of the whole suite.
+      exec dotnet test StreamHeal.sln -c Release --no-build --logger "trx" --results-directory TestResults \
+        --blame-hang-timeout 10m --blame-hang-dump-type none "${@:2}"
+    fi
+    # The fault-matrix tests (Category=FaultMatrix) mostly wait on session timeouts, restarts and outages, so they run
+    # in a second test process beside the rest; their output follows the main run's. A test that hangs is stopped
+    # after 10 minutes and named in the output, instead of stalling the whole run.
+    set +e
+    dotnet test tests/StreamHeal.IntegrationTests -c Release --no-build --filter "Category=FaultMatrix" \
+      --logger "trx;LogFileName=fault-matrix.trx" --results-directory TestResults \
+      --blame-hang-timeout 10m --blame-hang-dump-type none > TestResults/fault-matrix.log 2>&1 &
+    matrix=$!
+    dotnet test StreamHeal.sln -c Release --no-build --filter "Category!=FaultMatrix" --logger "trx" --results-directory TestResults \
+      --blame-hang-timeout 10m --blame-hang-dump-type none
+    rest=$?
+    wait "$matrix"
+    matrix_status=$?
+    set -e
+    echo "--- fault matrix (Category=FaultMatrix)"
+    cat TestResults/fault-matrix.log
+    [ "$rest" -eq 0 ] && [ "$matrix_status" -eq 0 ]
     ;;
   reliability)
     dotnet build StreamHeal.sln -c Release

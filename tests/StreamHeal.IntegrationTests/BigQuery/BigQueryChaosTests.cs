@@ -17,6 +17,7 @@ namespace StreamHeal.IntegrationTests.BigQuery;
 /// Only the pipeline runs in a child process (<c>streamheal run</c>); the mock cluster and the fake BigQuery stay here.
 /// Events are produced steadily while the child is killed with SIGKILL at random moments and restarted, ten times.
 /// </summary>
+[Trait(FaultMatrix.Trait, FaultMatrix.Value)]
 [Collection(KafkaCollection.Name)]
 public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHelper output)
 {

@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 namespace StreamHeal.IntegrationTests.Reliability;
 
 /// <summary>Brokers disconnecting and refusing connections, then coming back; the goal is rows again within 5 s.</summary>
+[Trait(FaultMatrix.Trait, FaultMatrix.Value)]
 [Collection(ReliabilityCollection.Name)]
 public sealed class BrokerOutageTests(ReliabilityFixture fixture, ITestOutputHelper output)
 {

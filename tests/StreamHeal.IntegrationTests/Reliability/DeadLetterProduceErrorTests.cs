@@ -10,6 +10,7 @@ namespace StreamHeal.IntegrationTests.Reliability;
 /// per topic, so they are pushed before the pipeline starts: the first half's poison then meets them, and the test's
 /// own producer waits them out too. Every poison event must still reach the DLQ once, byte for byte.
 /// </summary>
+[Trait(FaultMatrix.Trait, FaultMatrix.Value)]
 [Collection(ReliabilityCollection.Name)]
 public sealed class DeadLetterProduceErrorTests(ReliabilityFixture fixture, ITestOutputHelper output)
 {

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace StreamHeal.IntegrationTests.Reliability;
 
 /// <summary>The destination and the schema registry going away for a while, then coming back.</summary>
+[Trait(FaultMatrix.Trait, FaultMatrix.Value)]
 [Collection(ReliabilityCollection.Name)]
 public sealed class DependencyOutageTests(ReliabilityFixture fixture, ITestOutputHelper output)
 {

@@ -9,6 +9,7 @@ namespace StreamHeal.IntegrationTests.Reliability;
 /// Partition-level Fetch errors: librdkafka reports them as consume errors carrying the partition's next fetch
 /// position, the offset of a real event not yet read. None of them may become a dead letter or move an offset.
 /// </summary>
+[Trait(FaultMatrix.Trait, FaultMatrix.Value)]
 [Collection(ReliabilityCollection.Name)]
 public sealed class FetchErrorTests(ReliabilityFixture fixture, ITestOutputHelper output)
 {

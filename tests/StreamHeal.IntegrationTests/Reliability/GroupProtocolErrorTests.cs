@@ -10,6 +10,7 @@ namespace StreamHeal.IntegrationTests.Reliability;
 /// The group coordinator refusing JoinGroup, SyncGroup or Heartbeat mid-stream. A Heartbeat answered
 /// RebalanceInProgress makes the member rejoin, which is how the JoinGroup and SyncGroup errors are met mid-stream.
 /// </summary>
+[Trait(FaultMatrix.Trait, FaultMatrix.Value)]
 [Collection(ReliabilityCollection.Name)]
 public sealed class GroupProtocolErrorTests(ReliabilityFixture fixture, ITestOutputHelper output)
 {

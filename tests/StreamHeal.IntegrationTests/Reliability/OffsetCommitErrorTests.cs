@@ -9,6 +9,7 @@ namespace StreamHeal.IntegrationTests.Reliability;
 /// OffsetCommit refused by the coordinator: librdkafka retries some inside, others reach the application. A refused
 /// commit may only delay the committed offset; rows are neither lost nor written twice.
 /// </summary>
+[Trait(FaultMatrix.Trait, FaultMatrix.Value)]
 [Collection(ReliabilityCollection.Name)]
 public sealed class OffsetCommitErrorTests(ReliabilityFixture fixture, ITestOutputHelper output)
 {

@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace StreamHeal.IntegrationTests.Reliability;
 
 /// <summary>Members joining and leaving the group one after another while events arrive, for a bounded time.</summary>
+[Trait(FaultMatrix.Trait, FaultMatrix.Value)]
 [Collection(ReliabilityCollection.Name)]
 public sealed class RebalanceStormTests(ReliabilityFixture fixture, ITestOutputHelper output)
 {
