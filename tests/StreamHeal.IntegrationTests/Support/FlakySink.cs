@@ -6,6 +6,7 @@ namespace StreamHeal.IntegrationTests.Support;
 /// <summary>Wraps a real sink and makes it unavailable on demand, as a destination outage would.</summary>
 public sealed class FlakySink(ISink inner) : ISink
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Partition, long Offset)> _written = new();
     private volatile bool _down;
     private long _refused;
 
@@ -27,16 +28,25 @@ public sealed class FlakySink(ISink inner) : ISink
     /// <summary>Calls refused while down.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
+    /// <summary>The positions of every row the inner sink confirmed, in the order written.</summary>
+    public IReadOnlyCollection<(int Partition, long Offset)> Written => [.. _written];
+
     public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken)
     {
         ThrowIfDown();
         return inner.EnsureTableAsync(table, columns, cancellationToken);
     }
 
-    public ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)
+    public async ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)
     {
         ThrowIfDown();
-        return inner.WriteAsync(batch, cancellationToken);
+        var result = await inner.WriteAsync(batch, cancellationToken);
+        foreach (var row in batch.Rows)
+        {
+            _written.Enqueue((row.Partition, row.Offset));
+        }
+
+        return result;
     }
 
     public ValueTask<IReadOnlyDictionary<int, long>> GetResumeOffsetsAsync(string table, string topic, CancellationToken cancellationToken) =>
