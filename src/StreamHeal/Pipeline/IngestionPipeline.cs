@@ -178,6 +178,11 @@ public sealed class IngestionPipeline : IAsyncDisposable
         {
             await RunWithProducerAsync(producer, tables, stop);
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && _polling is null)
+        {
+            // Stopped during start-up (the DLQ probe, the sink's reconciliation): nothing was read, so there is nothing
+            // to drain or commit, and a stop is not a failure.
+        }
         finally
         {
             await CloseDeadLetterProducerAsync(producer, _deadLetterStage);

@@ -75,8 +75,11 @@ public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHel
                 TimeSpan.FromSeconds(60),
                 $"run {kill} writing rows; stderr: {child.StandardError}");
             Assert.False(child.HasExited, $"run {kill} exited: {child.StandardOutput}\n{child.StandardError}");
-            // A random moment to kill at is the experiment, not a wait for a condition.
+            // A random moment to kill at is the experiment, not a wait for a condition; then, within a few seconds,
+            // one when an append is in flight, so that most kills land mid-append however slow the machine is.
             await Task.Delay(random.Next(300, 2_500));
+            await Eventually.Until(() => child.HasExited || fake.Appends.InFlight > 0, TimeSpan.FromSeconds(10), $"run {kill}: an append in flight")
+                .ContinueWith(static _ => { }, TaskScheduler.Default);
             var at = DateTimeOffset.UtcNow;
             await child.KillAsync();
             logs.Add($"--- run {kill}\n{child.StandardOutput}");

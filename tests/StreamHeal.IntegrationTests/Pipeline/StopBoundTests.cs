@@ -1,6 +1,7 @@
 using StreamHeal.TestSupport;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Pipeline;
@@ -123,6 +124,30 @@ public sealed class StopBoundTests(KafkaClusterFixture kafka, ITestOutputHelper 
             control?.Release();
             await Eventually.Until(() => control is null || control.Inner.Flush(TimeSpan.FromSeconds(1)) == 0, TimeSpan.FromSeconds(60), "released DLQ sends delivered");
             control?.Inner.Dispose();
+        }
+    }
+
+    // Two members stopped at the same moment: one still waiting for its DLQ probe threw TaskCanceledException.
+    [Fact]
+    public async Task A_stop_while_the_dlq_probe_waits_for_its_acknowledgement_is_a_clean_stop()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "stop-in-probe", partitions: 1);
+        await using var sink = scenario.OpenSink();
+        // The DLQ broker refuses produce requests (retriably), so the start-up probe waits.
+        kafka.Cluster.PushRequestErrors(KafkaApiKey.Produce, Enumerable.Repeat(Confluent.Kafka.ErrorCode.NotEnoughReplicas, 50).ToArray());
+        try
+        {
+            var run = scenario.Start(sink);
+            Assert.False(run.Running.IsCompleted);
+            await run.Stop.CancelAsync();
+
+            await run.Running.WaitAsync(Bound);
+            Assert.True(run.Running.IsCompletedSuccessfully);
+            Assert.Equal(0, run.Pipeline.Metrics.Polled);
+        }
+        finally
+        {
+            kafka.Cluster.ClearRequestErrors(KafkaApiKey.Produce);
         }
     }
 
