@@ -164,7 +164,23 @@ public sealed class BigQueryChaosTests(KafkaClusterFixture kafka, ITestOutputHel
             TimeSpan.FromSeconds(90), $"the second member writing; stderr: {second.StandardError}");
         moves.Add(fake.Appends.InFlight > 0);
 
-        var at = DateTimeOffset.UtcNow;
+        // The leave is the move this test is about: it starts while an append is in flight, so a fast machine that
+        // drained everything does not turn the experiment into a move between appends.
+        var at = DateTimeOffset.MinValue;
+        await Eventually.Until(
+            () =>
+            {
+                var now = DateTimeOffset.UtcNow;
+                if (fake.Appends.InFlight > 0 && fake.Appends.WasInFlightAt(now))
+                {
+                    at = now;
+                    return true;
+                }
+
+                return false;
+            },
+            TimeSpan.FromSeconds(30),
+            "an append in flight before the first member leaves");
         first.Terminate();
         Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         moves.Add(fake.Appends.WasInFlightAt(at));

@@ -87,8 +87,23 @@ public sealed class BigQueryFakeFaultTests : IAsyncLifetime
         var before = Fake.Options.TimeProvider.GetUtcNow();
 
         var pending = connection.AppendAsync(batch, offset: null);
-        await Eventually.Until(() => Fake.Appends.InFlight == 1, TimeSpan.FromSeconds(10), "the append to arrive");
-        var during = Fake.Options.TimeProvider.GetUtcNow();
+        // The moment is taken before the in-flight check, and only kept if the append had already started by then: a
+        // slow machine may resume this test after the append ended, which must not turn "during" into "after".
+        var during = DateTimeOffset.MinValue;
+        await Eventually.Until(
+            () =>
+            {
+                var now = Fake.Options.TimeProvider.GetUtcNow();
+                if (Fake.Appends.InFlight == 1 && Fake.Appends.Appends[0].StartedAt <= now)
+                {
+                    during = now;
+                    return true;
+                }
+
+                return false;
+            },
+            TimeSpan.FromSeconds(10),
+            "the append to arrive");
         await pending;
 
         var append = Assert.Single(Fake.Appends.Appends);
