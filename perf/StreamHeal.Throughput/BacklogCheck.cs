@@ -56,7 +56,7 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
 
     /// <summary>Runs (b) over <paramref name="topic"/> in a fresh child process (<see cref="BacklogPipelineServer"/>) and returns its report.</summary>
     /// <param name="highs">The topic's high watermarks joined by commas.</param>
-    /// <param name="scrape">Serve <c>/metrics</c> in the child and scrape it every second.</param>
+    /// <param name="scrape">Serve <c>/metrics</c> in the child and scrape it every second from this process.</param>
     public static async Task<BacklogResult> RunChildAsync(
         string bootstrap, string topic, string groupId, string highs, PipelineOptions pipeline, bool scrape, Action<string> say, CancellationToken cancellationToken)
     {
@@ -68,15 +68,36 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
              .. scrape ? [BacklogPipelineServer.ScrapeArgument] : Array.Empty<string>()],
             "the pipeline child");
         say($"  {await child.ReadLineAsync(PidTimeout, "pid", cancellationToken)}");
-        while (true)
+        MetricsScraper? scraper = null;
+        try
         {
-            var line = await child.ReadLineAsync(RunTimeout, "result", cancellationToken);
-            if (BacklogResult.IsResult(line))
+            while (true)
             {
-                return BacklogResult.Parse(line);
-            }
+                var line = await child.ReadLineAsync(RunTimeout, "result", cancellationToken);
+                if (BacklogResult.IsResult(line))
+                {
+                    if (scraper is not null)
+                    {
+                        say(await scraper.StopAsync());
+                    }
 
-            say(line);
+                    return BacklogResult.Parse(line);
+                }
+
+                if (scrape && scraper is null && line.StartsWith(MetricsScraper.PortLine, StringComparison.Ordinal))
+                {
+                    scraper = MetricsScraper.Start(line);
+                }
+
+                say(line);
+            }
+        }
+        finally
+        {
+            if (scraper is not null)
+            {
+                await scraper.DisposeAsync();
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StreamHeal.DeadLetter;
 using StreamHeal.Dev.Demo;
+using StreamHeal.Hosting;
 using StreamHeal.Pipeline;
 
 namespace StreamHeal.Throughput;
@@ -12,8 +13,8 @@ namespace StreamHeal.Throughput;
 /// harness's (which holds the produced positions, 16 B per event). Arguments: bootstrap servers, topic, group id, DLQ
 /// topic, the topic's high watermarks joined by commas (every low watermark was checked to be 0), and
 /// <c>pipeline.inFlightRecords</c>, <c>pipeline.inFlightBytes</c>, <c>pipeline.deadLetterParallelism</c> and
-/// <c>pipeline.stageCapacity</c>, and optionally <c>scrape</c>: serve <c>/metrics</c> and scrape it every second while
-/// the pipeline runs (<see cref="ScrapeCostCheck"/>). It prints
+/// <c>pipeline.stageCapacity</c>, and optionally <c>scrape</c>: serve <c>/metrics</c> (and print its port) for the harness to
+/// scrape while the pipeline runs (<see cref="ScrapeCostCheck"/>). It prints
 /// <c>pid N</c>, progress lines, one <c>result key=value ...</c> line (see <see cref="BacklogResult.Parse"/>) and exits.
 /// </summary>
 internal static class BacklogPipelineServer
@@ -57,13 +58,15 @@ internal static class BacklogPipelineServer
             await using var pipeline = RunningPipeline.Start(bootstrap, topic, groupId, deadLetterTopic, sink, loggerFactory, pipeline: options);
             using var stopSampling = new CancellationTokenSource();
             var sampler = SampleAsync(pipeline, samples, stopSampling.Token);
-            await using var scraper = rest is [ScrapeArgument] ? await MetricsScraper.StartAsync(() => pipeline.Status, loggerFactory) : null;
+            await using var metrics = rest is [ScrapeArgument] ? await HealthEndpoint.StartAsync(new HealthOptions(), () => pipeline.Status, loggerFactory, port: 0) : null;
+            if (metrics is not null)
+            {
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{MetricsScraper.PortLine}{metrics.EndPoint.Port}"));
+                await output.FlushAsync();
+            }
+
             await pipeline.WaitUntilAsync(p => p.Done >= expected, RunTimeout, $"all {expected:N0} records were done", output, CancellationToken.None);
             usage = await meter.StopAsync();
-            if (scraper is not null)
-            {
-                await output.WriteLineAsync(await scraper.StopAsync());
-            }
             await stopSampling.CancelAsync();
             await sampler;
             await pipeline.StopAsync();

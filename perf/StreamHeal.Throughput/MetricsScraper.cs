@@ -1,38 +1,39 @@
 using System.Globalization;
-using Microsoft.Extensions.Logging;
 using StreamHeal.Hosting;
-using StreamHeal.Pipeline;
 
 namespace StreamHeal.Throughput;
 
 /// <summary>
-/// The health listener with <c>/metrics</c>, as <c>streamheal run</c> serves it, scraped every second like a Prometheus
-/// with a 1 s interval would, inside the measured process.
+/// Fetches a child's <c>/metrics</c> every second from the harness process, as a Prometheus with a 1 s interval
+/// would from outside the measured process: the child pays for collecting, rendering and serving the scrape, not
+/// for the client.
 /// </summary>
 internal sealed class MetricsScraper : IAsyncDisposable
 {
+    /// <summary>The line the child prints once its listener is up, followed by the port.</summary>
+    public const string PortLine = "metrics-port ";
+
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-    private readonly HealthEndpoint _endpoint;
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task<(int Scrapes, long Bytes)> _loop;
+    private readonly Task<(int Scrapes, long Bytes, int Failures)> _loop;
 
-    private MetricsScraper(HealthEndpoint endpoint)
+    private MetricsScraper(int port)
     {
-        _endpoint = endpoint;
-        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{endpoint.EndPoint.Port}") };
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
         _loop = ScrapeAsync(_stop.Token);
     }
 
-    public static async Task<MetricsScraper> StartAsync(Func<PipelineStatus> status, ILoggerFactory loggerFactory) =>
-        new(await HealthEndpoint.StartAsync(new HealthOptions(), status, loggerFactory, port: 0));
+    /// <summary>Starts scraping the child that printed <paramref name="line"/> (a <see cref="PortLine"/>).</summary>
+    public static MetricsScraper Start(string line) =>
+        new(int.Parse(line.AsSpan(PortLine.Length), NumberStyles.None, CultureInfo.InvariantCulture));
 
     /// <summary>Stops scraping; returns a line saying how many scrapes of how many bytes were made.</summary>
     public async Task<string> StopAsync()
     {
         await _stop.CancelAsync();
-        var (scrapes, bytes) = await _loop;
-        return string.Create(CultureInfo.InvariantCulture, $"scraped /metrics {scrapes} times, {bytes / Math.Max(scrapes, 1)} bytes each");
+        var (scrapes, bytes, failures) = await _loop;
+        return string.Create(CultureInfo.InvariantCulture, $"  scraped /metrics {scrapes} times, {bytes / Math.Max(scrapes, 1)} bytes each, {failures} failed");
     }
 
     public async ValueTask DisposeAsync()
@@ -41,26 +42,34 @@ internal sealed class MetricsScraper : IAsyncDisposable
         await _loop.ContinueWith(static _ => { }, TaskScheduler.Default);
         _http.Dispose();
         _stop.Dispose();
-        await _endpoint.DisposeAsync();
     }
 
-    private async Task<(int, long)> ScrapeAsync(CancellationToken cancellationToken)
+    private async Task<(int, long, int)> ScrapeAsync(CancellationToken cancellationToken)
     {
         var scrapes = 0;
+        var failures = 0;
         var bytes = 0L;
         using var timer = new PeriodicTimer(Interval);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                bytes += (await _http.GetByteArrayAsync(new Uri(HealthEndpoint.MetricsPath, UriKind.Relative), cancellationToken)).Length;
-                scrapes++;
+                try
+                {
+                    bytes += (await _http.GetByteArrayAsync(new Uri(HealthEndpoint.MetricsPath, UriKind.Relative), cancellationToken)).Length;
+                    scrapes++;
+                }
+                catch (HttpRequestException)
+                {
+                    // The child stops serving when its run ends, a moment before the harness reads its result.
+                    failures++;
+                }
             }
         }
         catch (OperationCanceledException)
         {
         }
 
-        return (scrapes, bytes);
+        return (scrapes, bytes, failures);
     }
 }

@@ -41,7 +41,6 @@ public sealed class PipelineMetrics : IDisposable
     private readonly Histogram<double> _stageDuration;
     private readonly Histogram<double> _sinkWrite;
     private readonly Histogram<double> _batchRows;
-    private long _polled;
     private long _sunk;
     private long _alreadyWritten;
     private long _deadLettered;
@@ -145,7 +144,7 @@ public sealed class PipelineMetrics : IDisposable
         _retries.Add(Dependency.DeadLetter, 0);
     }
 
-    public long Polled => Interlocked.Read(ref _polled);
+    public long Polled => _consumed.Total();
 
     public long Sunk => Interlocked.Read(ref _sunk);
 
@@ -170,11 +169,7 @@ public sealed class PipelineMetrics : IDisposable
     /// <summary>Reports of partition- or broker-level Kafka conditions (see the poll loop's condition tracking).</summary>
     public long KafkaConditions => Interlocked.Read(ref _kafkaConditions);
 
-    public void RecordPolled(string topic)
-    {
-        Interlocked.Increment(ref _polled);
-        _consumed.Add(topic);
-    }
+    public void RecordPolled(string topic) => _consumed.Add(topic);
 
     /// <summary>One sink batch's outcome; <paramref name="oldest"/> is the Kafka timestamp of its oldest row.</summary>
     public void RecordSunk(string table, string sink, int written, int alreadyWritten, DateTimeOffset oldest, DateTimeOffset acknowledged)

@@ -23,6 +23,18 @@ internal sealed class Tally<TKey>(Func<TKey, KeyValuePair<string, object?>[]> ta
         Interlocked.Add(ref entry.Count.Value, count);
     }
 
+    /// <summary>The sum over every label set; for status lines, not the hot path.</summary>
+    public long Total()
+    {
+        var total = 0L;
+        foreach (var (_, entry) in _counts)
+        {
+            total += Interlocked.Read(ref entry.Count.Value);
+        }
+
+        return total;
+    }
+
     public IEnumerable<Measurement<long>> Observe()
     {
         foreach (var (_, entry) in _counts)
