@@ -89,6 +89,51 @@ public sealed class PipelineMetricsTests : IDisposable
         _services.Dispose();
     }
 
+    [Fact]
+    public void Counting_on_the_hot_path_allocates_nothing_while_an_exporter_listens()
+    {
+        // A listener enabling every instrument of the meter, as the Prometheus exporter does: histograms are live.
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PipelineMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>(static (_, _, _, _) => { });
+        listener.SetMeasurementEventCallback<long>(static (_, _, _, _) => { });
+        listener.SetMeasurementEventCallback<int>(static (_, _, _, _) => { });
+        listener.Start();
+        _metrics.Start(new Dictionary<string, string> { ["events"] = "events_t" }, "duckdb");
+        var oldest = DateTimeOffset.UnixEpoch;
+        void CountOneBatch()
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                _metrics.RecordPolled("events");
+            }
+
+            _metrics.RecordSunk("events_t", "duckdb", written: 499, alreadyWritten: 0, oldest, oldest.AddSeconds(1));
+            _metrics.RecordBatch("events_t", "duckdb", 499, TimeSpan.FromMilliseconds(4), TimeSpan.FromMilliseconds(5));
+            _metrics.RecordDeadLettered("events", "invalid_json", "decode", TimeSpan.FromMilliseconds(1));
+        }
+
+        for (var batch = 0; batch < 200; batch++)
+        {
+            CountOneBatch();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var batch = 0; batch < 1_000; batch++)
+        {
+            CountOneBatch();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(600_000, _metrics.Polled);
+    }
+
     private MetricCollector<T> Collector<T>(string instrument)
         where T : struct => new(_services.GetRequiredService<IMeterFactory>(), PipelineMetrics.MeterName, instrument);
 
