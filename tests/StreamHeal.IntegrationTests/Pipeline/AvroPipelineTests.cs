@@ -7,6 +7,7 @@ using Avro.IO;
 using Confluent.Kafka;
 using StreamHeal.DeadLetter;
 using StreamHeal.IntegrationTests.Kafka;
+using StreamHeal.Pipeline;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.Sink.DuckDb;
 using StreamHeal.Dev.Registry;
@@ -120,6 +121,36 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
         Assert.Equal(1, pipeline.Metrics.Sunk);
         await stop.CancelAsync();
         await running;
+    }
+
+    [Fact]
+    public async Task A_registry_refusing_credentials_stops_the_pipeline_naming_them_and_dead_letters_nothing()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "avro-auth", partitions: 1);
+        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
+        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
+        using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
+        var id = await client.RegisterAvroAsync(scenario.Topic + "-value", V1);
+        registry.FailWith(HttpStatusCode.Unauthorized, 401);
+
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build())
+        {
+            await producer.ProduceAsync(scenario.Topic, new Message<byte[]?, byte[]?> { Value = Encode(id, V1, r => { r.Add("id", 1L); r.Add("event", "e"); r.Add("device", Device(V1, "ios")); }) });
+        }
+
+        await using var sink = scenario.OpenSink();
+        var pipeline = new StreamHeal.Pipeline.IngestionPipeline(scenario.Settings(), sink, scenario.Loggers, registrySchemas: cache);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var failure = await Record.ExceptionAsync(() => pipeline.RunAsync(stop.Token));
+        // Refused credentials are a configuration problem, not an outage to wait out and not the record's fault: the
+        // service stops (its orchestrator restarts it, and an operator sees why) and the record stays unread.
+        var stopped = Assert.IsType<PipelineFailedException>(failure);
+        Assert.Contains("HTTP 401", stopped.Message, StringComparison.Ordinal);
+        Assert.Contains("schemaRegistry.basicAuthUserInfo", stopped.Message, StringComparison.Ordinal);
+        Assert.Equal(1, pipeline.Status.Polled);
+        Assert.Equal(0, pipeline.Metrics.DeadLettered);
+        Assert.Equal(0, pipeline.Metrics.Sunk);
+        Assert.All(scenario.Committed().Values, committed => Assert.True(committed <= 0, $"committed {committed}"));
     }
 
     private static GenericRecord Device(string writer, string os)
