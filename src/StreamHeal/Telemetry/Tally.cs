@@ -23,6 +23,15 @@ internal sealed class Tally<TKey>(Func<TKey, KeyValuePair<string, object?>[]> ta
         Interlocked.Add(ref entry.Count.Value, count);
     }
 
+    /// <summary>The current count of every label set seen.</summary>
+    public IEnumerable<(TKey Key, long Count)> Counts()
+    {
+        foreach (var (key, entry) in _counts)
+        {
+            yield return (key, Interlocked.Read(ref entry.Count.Value));
+        }
+    }
+
     public IEnumerable<Measurement<long>> Observe()
     {
         foreach (var (_, entry) in _counts)
