@@ -79,7 +79,8 @@ public sealed class RedisOutageTests(KafkaClusterFixture kafka, ITestOutputHelpe
         Assert.True(a.RedisStore!.Degraded && b.RedisStore!.Degraded);
         Assert.Equal("1,1", string.Join(",", RedisDegradedGauge()));
         // The pipeline's own incidents (the table's new columns) went through the same dispatcher.
-        Assert.Contains(receiver.BodiesAt("/hook"), static body => body.Contains("\"column_added\"", StringComparison.Ordinal));
+        await Eventually.Until(
+            () => receiver.BodiesAt("/hook").Any(static body => body.Contains("\"column_added\"", StringComparison.Ordinal)), s_timeout, "the pipeline's column_added notifications");
 
         await redis.RestartAsync();
         var back = await Eventually.Until(() => Task.FromResult(!a.RedisStore.Degraded && !b.RedisStore.Degraded), TimeSpan.FromSeconds(5), "both replicas to use Redis again");
