@@ -52,6 +52,7 @@ internal sealed partial class IngestionService(
             await using var alerts = await AlertService.StartAsync(alertOptions, settings.Kafka.GroupId, timeProvider, loggerFactory);
             var incidents = new PipelineIncidents(alerts.Raise, alertOptions, timeProvider, settings.Kafka.Topics);
             using var metrics = new PipelineMetrics(meterFactory);
+            alerts.ObserveDegraded(metrics);
             await using var pipeline = new IngestionPipeline(
                 settings, sink, loggerFactory, timeProvider, metrics: metrics, registrar: registrar, registrySchemas: registrySchemas, holds: holds, observer: incidents);
             await using var endpoint = health.Value.Port > 0
@@ -61,7 +62,8 @@ internal sealed partial class IngestionService(
             var status = PrintStatusAsync(pipeline, sink, statusStop.Token);
             var watching = incidents.RunAsync(
                 () => pipeline.Status, pipeline.QuarantineCounts, () => registrar?.Degraded ?? false,
-                sink is BigQuerySink bigQuery ? () => bigQuery.Stats.GuaranteeLosses : null, sink.Name, statusStop.Token);
+                sink is BigQuerySink bigQuery ? () => bigQuery.Stats.GuaranteeLosses : null, sink.Name, statusStop.Token,
+                metrics.DeadLettersByErrorType);
             try
             {
                 await pipeline.RunAsync(stoppingToken);

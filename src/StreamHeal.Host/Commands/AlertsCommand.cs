@@ -17,13 +17,26 @@ internal static class AlertsCommand
     {
         var severity = new Option<string>("--severity") { Description = "Severity of the test incident: low, medium, high or critical.", DefaultValueFactory = static _ => "low" };
         var config = new Option<FileInfo?>("--config") { Description = "The settings file `run` uses (its alerts section)." };
-        var test = new Command("test", "Send one test incident through every channel in alerts.channels and say which delivered.") { severity, config };
-        test.SetAction((parse, ct) => TestAsync(parse.GetValue(severity)!, parse.GetValue(config), ct));
+        var repeat = new Option<int?>("--repeat")
+        {
+            Description = "Raise the test incident N times through the throttle (shared through alerts.redis when set) instead of "
+                + "sending it once straight to the channels, and print the throttle's counts as JSON: checks that replicas share one cooldown.",
+        };
+        var test = new Command("test", "Send one test incident through every channel in alerts.channels and say which delivered.") { severity, config, repeat };
+        test.SetAction((parse, ct) => TestAsync(parse.GetValue(severity)!, parse.GetValue(config), parse.GetValue(repeat), ct));
         return new Command("alerts", "Alerting: check the configured channels.") { test };
     }
 
-    private static async Task<int> TestAsync(string severityText, FileInfo? config, CancellationToken cancellationToken)
+    private static readonly TimeSpan RedisConnectWait = TimeSpan.FromSeconds(5);
+
+    private static async Task<int> TestAsync(string severityText, FileInfo? config, int? repeat, CancellationToken cancellationToken)
     {
+        if (repeat is < 1)
+        {
+            await Console.Error.WriteLineAsync($"--repeat {repeat} must be at least 1.");
+            return 2;
+        }
+
         if (!AlertSeverities.TryParse(severityText, out var severity))
         {
             await Console.Error.WriteLineAsync($"--severity '{severityText}' is not one of low, medium, high, critical.");
@@ -63,6 +76,11 @@ internal static class AlertsCommand
             return 2;
         }
 
+        if (repeat is { } times)
+        {
+            return await RepeatAsync(options, settings["kafka:groupId"] ?? "streamheal", severity, times, cancellationToken);
+        }
+
         // The test incident is sent straight to each channel: the throttle would hold back a second test within its cooldown.
         options.Redis = null;
         await using var alerts = await AlertService.StartAsync(options, settings["kafka:groupId"] ?? "streamheal", TimeProvider.System, NullLoggerFactory.Instance);
@@ -76,5 +94,58 @@ internal static class AlertsCommand
         }
 
         return results.All(static r => !r.Accepts || r.Delivered) ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Raises the test incident <paramref name="times"/> times through the dispatcher (throttle, then channels), waits
+    /// until every one was decided and the notifications were sent, and prints the counts as one JSON object.
+    /// Exit 0 when nothing was dropped and every notification was delivered, else 1.
+    /// </summary>
+    private static async Task<int> RepeatAsync(AlertOptions options, string group, AlertSeverity severity, int times, CancellationToken cancellationToken)
+    {
+        // Every raise must reach the throttle: the counts are what the caller checks.
+        options.QueueCapacity = Math.Max(options.QueueCapacity, times);
+        var alerts = await AlertService.StartAsync(options, group, TimeProvider.System, NullLoggerFactory.Instance);
+        var incident = IncidentCatalog.TestIncident(severity, TimeProvider.System.GetUtcNow());
+        var channels = alerts.Senders.Count(sender => sender.Channel.Accepts(incident));
+        string throttle;
+        long raised = 0;
+        try
+        {
+            if (alerts.RedisStore is { } store)
+            {
+                // The store connects in the background when the first attempt was slow; give it a moment, as a service would have.
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                wait.CancelAfter(RedisConnectWait);
+                while (store.Degraded && !wait.IsCancellationRequested)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+                }
+            }
+
+            throttle = alerts.RedisStore is null ? "in-process" : alerts.RedisStore.Degraded ? "in-process (Redis degraded)" : "redis";
+            for (var i = 0; i < times; i++)
+            {
+                raised += alerts.Raise(incident) ? 1 : 0;
+            }
+        }
+        finally
+        {
+            // Drains the queue through the throttle and the channels before the counts are read.
+            await alerts.DisposeAsync();
+        }
+
+        var metrics = alerts.Metrics;
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+        {
+            raised,
+            notified = raised - metrics.Suppressed,
+            suppressed = metrics.Suppressed,
+            dropped = metrics.Dropped,
+            sent = metrics.Sent,
+            sendFailures = metrics.SendFailures,
+            throttle,
+        }));
+        return metrics.Dropped == 0 && metrics.Sent == (raised - metrics.Suppressed) * channels ? 0 : 1;
     }
 }

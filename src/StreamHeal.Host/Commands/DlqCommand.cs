@@ -124,7 +124,7 @@ internal static class DlqCommand
             }
 
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{dlqTopic}: {total} dead letters read, {tally.Records + tally.Repeats} match, {tally.Records} distinct records, {tally.Repeats} repeats, {scan.Probes} probe records skipped; listed {listed}"));
+                $"{dlqTopic}: {total} dead letters read, {tally.Records + tally.Repeats} match, {tally.Records} distinct records, {tally.Repeats} repeats, {scan.Probes} probe records and {scan.ReplayMarkers.Count} replay markers skipped; listed {listed}"));
             var counts = new Table().AddColumns("by", "name", "records");
             foreach (var (type, count) in tally.ByErrorType)
             {

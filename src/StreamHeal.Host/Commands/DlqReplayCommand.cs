@@ -20,7 +20,10 @@ internal static class DlqReplayCommand
         var json = OperatorSettings.Json();
         var filters = new DlqFilterOptions();
         var to = new Option<string?>("--to") { Description = "Produce every record to this topic instead of its streamheal.original.topic." };
-        var replayGroup = new Option<string?>("--replay-group") { Description = "Consumer group that keeps the replay's progress on the DLQ topic; default <kafka.groupId>.dlq-replay." };
+        var replayGroup = new Option<string?>("--replay-group")
+        {
+            Description = "Consumer group whose committed offsets on the DLQ topic mark where every earlier record is settled; default <kafka.groupId>.dlq-replay.",
+        };
         var maxReplays = new Option<int>("--max-replays")
         {
             Description = "Skip (and report) a record already replayed this many times (streamheal.replay.count).",
@@ -28,7 +31,12 @@ internal static class DlqReplayCommand
         };
         var rate = new Option<double?>("--rate") { Description = "At most this many records per second." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would be replayed, grouped by error type; produce and commit nothing." };
-        var replay = new Command("replay", "Re-produce dead letters (original key, value and headers, plus streamheal.replay.of/count) to their original topic; resumable, each record once.")
+        var replay = new Command(
+            "replay",
+            "Re-produce dead letters (original key, value and headers, plus streamheal.replay.of/count) to their original topic; resumable, each record once. "
+            + "Progress is per record: after each acknowledged produce a replay marker (header streamheal.replayed, no value) is appended to the DLQ, "
+            + "so a record one run's filters skipped is still replayed by a later run whose filters select it, and no run replays a record twice. "
+            + "Needs write access to the DLQ topic.")
         {
             config, bootstrap, to, replayGroup, maxReplays, rate, dryRun, json,
         };
@@ -146,13 +154,6 @@ internal static class DlqReplayCommand
 
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{(options.DryRun ? "would replay" : "replayed")} {summary.Replayed}, skipped by filter {summary.SkippedByFilter}, repeats {summary.Repeats}, skipped over max replays {summary.SkippedOverMaxReplays}, unreplayable {summary.Unreplayable}, failed {summary.Failed}, handled by earlier runs {summary.AlreadyHandled}{(summary.Interrupted ? "; interrupted, run again to resume" : "")}"));
-        if (!options.DryRun && summary.SkippedByFilter > 0)
-        {
-            // Progress is a position on the DLQ: what a filter passed over is behind it for this replay group.
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"note: the {summary.SkippedByFilter} records the filter skipped are now behind replay group {options.ReplayGroup}; replay them with another --replay-group"));
-        }
-
         if (summary.FailureMessage is not null)
         {
             Console.Error.WriteLine(summary.FailureMessage);

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Alerting.Channels;
+using StreamHeal.Telemetry;
 
 namespace StreamHeal.Alerting;
 
@@ -37,6 +38,15 @@ public sealed class AlertDispatcher : IAsyncDisposable
 
     /// <summary>The Redis store when <c>alerts.redis</c> is set: its <see cref="RedisAlertStore.Degraded"/> is the health signal.</summary>
     public RedisAlertStore? RedisStore { get; init; }
+
+    /// <summary>Reports Redis as <c>streamheal_degraded{dependency="redis"}</c> on <paramref name="metrics"/> when <c>alerts.redis</c> is set.</summary>
+    public void ObserveDegraded(PipelineMetrics metrics)
+    {
+        if (RedisStore is { } store)
+        {
+            metrics.ObserveDependency(Dependency.Redis, () => store.Degraded);
+        }
+    }
 
     /// <summary>Queues <paramref name="incident"/>; false (and counted) when the queue is full or the dispatcher stopped.</summary>
     public bool Raise(Incident incident)

@@ -6,8 +6,8 @@ namespace StreamHeal.Alerting;
 /// <summary>
 /// The alerting instruments, on the pipeline's meter (<see cref="PipelineMetrics.MeterName"/>): a Prometheus exporter
 /// names them <c>streamheal_alerts_sent_total{severity,channel}</c>, <c>streamheal_alerts_suppressed_total{severity}</c>,
-/// <c>streamheal_alert_send_failures_total{channel}</c>, <c>streamheal_alerts_dropped_total</c> and
-/// <c>streamheal_alerts_redis_degraded</c>. Totals are also kept as plain fields for tests and the CLI.
+/// <c>streamheal_alert_send_failures_total{channel}</c> and <c>streamheal_alerts_dropped_total</c>
+/// (Redis's state is <c>streamheal_degraded{dependency="redis"}</c>, see <see cref="AlertDispatcher.ObserveDegraded"/>). Totals are also kept as plain fields for tests and the CLI.
 /// </summary>
 public sealed class AlertMetrics : IDisposable
 {
@@ -37,10 +37,6 @@ public sealed class AlertMetrics : IDisposable
     public long Dropped => Interlocked.Read(ref _droppedTotal);
 
     public long SendFailures => Interlocked.Read(ref _failuresTotal);
-
-    /// <summary>Publishes <c>streamheal.alerts.redis.degraded</c> (0/1) read from <paramref name="degraded"/>.</summary>
-    public void ObserveRedisDegraded(Func<bool> degraded) =>
-        _meter.CreateObservableGauge("streamheal.alerts.redis.degraded", () => degraded() ? 1 : 0, "{state}", "1 while alerts are throttled in-process because Redis does not answer.");
 
     public void RecordSent(AlertSeverity severity, string channel)
     {

@@ -27,7 +27,6 @@ public static class AlertService
             store = redis;
         }
 
-        metrics.ObserveRedisDegraded(() => redis?.Degraded ?? false);
         http ??= new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var senders = options.Channels
             .Select((channel, index) => new ChannelSender(HttpAlertChannel.Create(channel, index, http, group), metrics, timeProvider, logger))

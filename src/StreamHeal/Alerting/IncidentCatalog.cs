@@ -101,10 +101,11 @@ public static class IncidentCatalog
         PipelineRestarted, PipelineRestarted, AlertSeverity.High,
         "The pipeline was restarted in-process", Truncate(reason), Labels(), at);
 
-    public static Incident TypeFlipOf(string table, string field, string change, string sample, DateTimeOffset at) => new(
-        TypeFlip, Invariant($"{TypeFlip}:{table}:{field}:{change}"), AlertSeverity.Medium,
-        Invariant($"Field {field} of {table} changed type ({change}); the values go to _quarantine"),
-        sample.Length == 0 ? "Rows are kept; the field is quarantined." : "Sample: " + Truncate(sample),
+    /// <summary>The offending value is cut at <see cref="MaxSampleValue"/> characters: it may be large, or personal.</summary>
+    public static Incident TypeFlipOf(string table, string field, string from, string to, int partition, long offset, string value, DateTimeOffset at) => new(
+        TypeFlip, Invariant($"{TypeFlip}:{table}:{field}:{from}->{to}"), AlertSeverity.Medium,
+        Invariant($"Field {field} of {table} changed type ({from} → {to}); the values go to _quarantine"),
+        Invariant($"Rows are kept; the field is quarantined. First seen at partition {partition}, offset {offset}, value {Truncate(value, MaxSampleValue)}"),
         Labels(("table", table)), at);
 
     public static Incident CaseCollisionOf(string table, string names, DateTimeOffset at) => new(
@@ -113,7 +114,7 @@ public static class IncidentCatalog
         "Rows are kept; fix the producer's field names.", Labels(("table", table)), at);
 
     public static Incident ColumnAddedTo(string table, string column, string type, DateTimeOffset at) => new(
-        ColumnAdded, Invariant($"{ColumnAdded}:{table}:{column}"), AlertSeverity.Low,
+        ColumnAdded, Invariant($"{ColumnAdded}:{table}:{column}:{type}"), AlertSeverity.Low,
         Invariant($"Column {column} ({type}) was added to {table}"), "The table grew a column from new events.",
         Labels(("table", table)), at);
 
@@ -129,7 +130,10 @@ public static class IncidentCatalog
 
     private const int MaxText = 500;
 
-    private static string Truncate(string text) => text.Length <= MaxText ? text : string.Concat(text.AsSpan(0, MaxText), "…");
+    /// <summary>Characters of an offending value shown in a <c>type_flip</c> sample.</summary>
+    public const int MaxSampleValue = 64;
+
+    private static string Truncate(string text, int max = MaxText) => text.Length <= max ? text : string.Concat(text.AsSpan(0, max), "…");
 
     private static Dictionary<string, string> Labels(params (string Name, string Value)[] labels)
     {

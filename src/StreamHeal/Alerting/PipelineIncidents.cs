@@ -10,7 +10,8 @@ namespace StreamHeal.Alerting;
 /// conditions read from its status by <see cref="Check"/> once a second. A condition is raised again on every check
 /// while it holds (the throttle keeps repeats out of the channels and counts them); when it clears, its resolution
 /// (Alertmanager's <c>endsAt</c>) and a <c>recovered</c> incident are raised once. Only <see cref="Check"/> and the
-/// loop that calls it change the condition states, one at a time; the observer methods only record times.
+/// loop that calls it change the condition states, one at a time; the observer methods only record times, except the
+/// first-seen ones (<see cref="TypeFlip"/>, <see cref="ColumnAdded"/>), which raise at once (raising never blocks).
 /// </summary>
 public sealed class PipelineIncidents : IPipelineObserver
 {
@@ -18,6 +19,9 @@ public sealed class PipelineIncidents : IPipelineObserver
     public static readonly TimeSpan ClearAfter = TimeSpan.FromSeconds(10);
 
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Error types a <c>dead_letter_surge</c> names, most frequent first.</summary>
+    public const int TopErrorTypeCount = 3;
 
     private static readonly TimeSpan SurgeWindow = TimeSpan.FromMinutes(1);
 
@@ -32,8 +36,10 @@ public sealed class PipelineIncidents : IPipelineObserver
     private readonly Condition _registry = new();
     private readonly Condition _lag = new();
     private readonly Condition _surge = new();
-    private readonly Queue<(DateTimeOffset At, long DeadLettered)> _deadLetterSamples = new();
+    private readonly Queue<(DateTimeOffset At, long DeadLettered, IReadOnlyDictionary<string, long>? ByErrorType)> _deadLetterSamples = new();
     private readonly HashSet<(string Table, string Field, string Reason)> _quarantineSeen = [];
+    private readonly FirstSeen<(string Table, string Field, string From, string To)> _typeFlips = new();
+    private readonly FirstSeen<(string Table, string Column, string Type)> _columns = new();
     private long _offsetResets;
     private long _guaranteeLosses;
     private long _quarantineTotal;
@@ -61,17 +67,35 @@ public sealed class PipelineIncidents : IPipelineObserver
         }
     }
 
+    public void ColumnAdded(string table, string column, string type)
+    {
+        if (_columns.Add((table, column, type)))
+        {
+            _raise(IncidentCatalog.ColumnAddedTo(table, column, type, _timeProvider.GetUtcNow()));
+        }
+    }
+
+    public void TypeFlip(string table, string field, string from, string to, int partition, long offset, string value)
+    {
+        if (_typeFlips.Add((table, field, from, to)))
+        {
+            _raise(IncidentCatalog.TypeFlipOf(table, field, from, to, partition, offset, value, _timeProvider.GetUtcNow()));
+        }
+    }
+
     /// <summary>Checks every <see cref="CheckInterval"/> until <paramref name="stop"/>.</summary>
     /// <param name="guaranteeLosses">Exactly-once losses the sink counted so far (BigQuery); null for sinks without them.</param>
+    /// <param name="deadLettersByErrorType">Dead letters so far per error type, for a surge's top error types; null leaves them out.</param>
     public async Task RunAsync(
-        Func<PipelineStatus> status, QuarantineCounts? quarantine, Func<bool> registryDegraded, Func<long>? guaranteeLosses, string sink, CancellationToken stop)
+        Func<PipelineStatus> status, QuarantineCounts? quarantine, Func<bool> registryDegraded, Func<long>? guaranteeLosses, string sink, CancellationToken stop,
+        Func<IReadOnlyDictionary<string, long>>? deadLettersByErrorType = null)
     {
         using var timer = new PeriodicTimer(CheckInterval, _timeProvider);
         try
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                Check(status(), quarantine, registryDegraded());
+                Check(status(), quarantine, registryDegraded(), deadLettersByErrorType?.Invoke());
                 if (guaranteeLosses is not null)
                 {
                     CheckGuaranteeLosses(sink, guaranteeLosses());
@@ -83,7 +107,8 @@ public sealed class PipelineIncidents : IPipelineObserver
         }
     }
 
-    public void Check(PipelineStatus status, QuarantineCounts? quarantine, bool registryDegraded)
+    /// <param name="deadLettersByErrorType">Dead letters so far per error type (cumulative, like the status's count).</param>
+    public void Check(PipelineStatus status, QuarantineCounts? quarantine, bool registryDegraded, IReadOnlyDictionary<string, long>? deadLettersByErrorType = null)
     {
         var now = _timeProvider.GetUtcNow();
         CheckOutage(_sink, _sinkDown, now, static (o, down, now) => IncidentCatalog.SinkDown(o.Name, down, o.LastError, o.Since));
@@ -107,7 +132,7 @@ public sealed class PipelineIncidents : IPipelineObserver
             _offsetResets = status.OffsetResets;
         }
 
-        CheckSurge(status.DeadLettered, now);
+        CheckSurge(status.DeadLettered, deadLettersByErrorType, now);
         if (quarantine is not null)
         {
             CheckQuarantine(quarantine, now);
@@ -136,19 +161,32 @@ public sealed class PipelineIncidents : IPipelineObserver
         condition.Update(active && now - state!.Since >= _options.OutageAfter, now, _raise, _ => make(state!, now - state!.Since, now));
     }
 
-    private void CheckSurge(long deadLettered, DateTimeOffset now)
+    private void CheckSurge(long deadLettered, IReadOnlyDictionary<string, long>? byErrorType, DateTimeOffset now)
     {
-        _deadLetterSamples.Enqueue((now, deadLettered));
+        _deadLetterSamples.Enqueue((now, deadLettered, byErrorType));
         while (_deadLetterSamples.Count > 1 && now - _deadLetterSamples.Peek().At > SurgeWindow)
         {
             _deadLetterSamples.Dequeue();
         }
 
-        var perMinute = deadLettered - _deadLetterSamples.Peek().DeadLettered;
+        var oldest = _deadLetterSamples.Peek();
+        var perMinute = deadLettered - oldest.DeadLettered;
         _surge.Update(
             perMinute > _options.DeadLettersPerMinute, now, _raise,
-            since => IncidentCatalog.DeadLetterSurgeOf(perMinute, _options.DeadLettersPerMinute, "", since));
+            since => IncidentCatalog.DeadLetterSurgeOf(perMinute, _options.DeadLettersPerMinute, TopErrorTypes(byErrorType, oldest.ByErrorType), since));
     }
+
+    /// <summary>"schema_violation 120, decode_error 30": the error types that grew most within the window, at most <see cref="TopErrorTypeCount"/>.</summary>
+    internal static string TopErrorTypes(IReadOnlyDictionary<string, long>? now, IReadOnlyDictionary<string, long>? windowStart) =>
+        now is null
+            ? ""
+            : string.Join(", ", now
+                .Select(t => (Type: t.Key, Count: t.Value - (windowStart?.GetValueOrDefault(t.Key) ?? 0)))
+                .Where(static t => t.Count > 0)
+                .OrderByDescending(static t => t.Count)
+                .ThenBy(static t => t.Type, StringComparer.Ordinal)
+                .Take(TopErrorTypeCount)
+                .Select(static t => string.Create(CultureInfo.InvariantCulture, $"{t.Type} {t.Count}")));
 
     private void CheckQuarantine(QuarantineCounts quarantine, DateTimeOffset now)
     {
@@ -166,15 +204,32 @@ public sealed class PipelineIncidents : IPipelineObserver
                 continue;
             }
 
+            // Type flips come through TypeFlip, with the types and a sample the counts do not hold.
             var incident = reason switch
             {
-                QuarantineReasons.TypeFlip => IncidentCatalog.TypeFlipOf(table, field, "the column's type", "", now),
                 QuarantineReasons.CaseCollisionInEvent or QuarantineReasons.CaseCollisionWithTable => IncidentCatalog.CaseCollisionOf(table, field, now),
                 _ => null,
             };
             if (incident is not null)
             {
                 _raise(incident);
+            }
+        }
+    }
+
+    /// <summary>Keys told once, bounded: past the capacity new keys are not told (a flood of field names must not grow memory).</summary>
+    private sealed class FirstSeen<TKey>
+        where TKey : notnull
+    {
+        private const int Capacity = 10_000;
+        private readonly HashSet<TKey> _seen = [];
+        private readonly Lock _lock = new();
+
+        public bool Add(TKey key)
+        {
+            lock (_lock)
+            {
+                return _seen.Count < Capacity && _seen.Add(key);
             }
         }
     }

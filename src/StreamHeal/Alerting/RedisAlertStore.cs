@@ -6,7 +6,7 @@ namespace StreamHeal.Alerting;
 /// <summary>
 /// Throttle keys in Redis (<c>SET key instance NX PX cooldown</c>), shared by every replica. When Redis is unreachable
 /// or slower than the timeout (at most 250 ms) the same keys and cooldowns are kept in this process instead, the store
-/// reports <see cref="Degraded"/>, logs it once, and a background probe (every 500 ms) switches back as soon as Redis
+/// reports <see cref="Degraded"/> (also as soon as the connection drops, with no command in flight), logs it once, and a background probe (every 500 ms) switches back as soon as Redis
 /// answers again. Keys acquired in-process during the outage are not copied to Redis: a repeat right after Redis
 /// returns may be notified once more.
 /// </summary>
@@ -35,6 +35,9 @@ public sealed class RedisAlertStore : IAlertStore, IAsyncDisposable
         {
             AlertLog.RedisDegraded(_logger, "not reachable at start-up");
         }
+
+        // A lost connection is degraded at once, not at the next incident: the gauge must say so while all is quiet.
+        _redis.ConnectionFailed += OnConnectionFailed;
 
         _probe = ProbeAsync(_stop.Token);
     }
@@ -95,12 +98,17 @@ public sealed class RedisAlertStore : IAlertStore, IAsyncDisposable
         return _fallback.TryAcquire(key, cooldown);
     }
 
-    private void EnterDegraded(Exception e)
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) =>
+        EnterDegraded(e.FailureType + (e.Exception is { } error ? ": " + error.Message : ""));
+
+    private void EnterDegraded(Exception e) => EnterDegraded(e.GetType().Name + ": " + e.Message);
+
+    private void EnterDegraded(string reason)
     {
         if (!_degraded)
         {
             _degraded = true;
-            AlertLog.RedisDegraded(_logger, e.GetType().Name + ": " + e.Message);
+            AlertLog.RedisDegraded(_logger, reason);
         }
     }
 
@@ -135,6 +143,7 @@ public sealed class RedisAlertStore : IAlertStore, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _redis.ConnectionFailed -= OnConnectionFailed;
         await _stop.CancelAsync();
         await _probe;
         await _redis.DisposeAsync();

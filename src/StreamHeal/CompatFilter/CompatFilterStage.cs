@@ -22,12 +22,17 @@ internal static class CompatFilterStage
     /// When set, new columns are registered in the Schema Registry before the row goes on (the row waits for it; a
     /// registry that cannot be reached makes the new fields quarantine as <c>registry_unavailable</c> instead).
     /// </param>
+    /// <param name="firstSeen">
+    /// Told of the record that first brought each distinct (table, field, reason, from → to), with the removed field;
+    /// called on the stage's threads, so it must return at once.
+    /// </param>
     public static TransformBlock<IngestRecord, IngestRecord> Create(
         CompatFilter filter, SchemaViolationPolicy policy, SchemaCatalog catalog, SchemaRegistrar? registrar, QuarantineCounts counts,
-        PipelineMetrics metrics, ILogger logger, int parallelism, int capacity, CancellationToken cancellationToken)
+        PipelineMetrics metrics, ILogger logger, int parallelism, int capacity, CancellationToken cancellationToken,
+        Action<IngestRecord, QuarantinedField>? firstSeen = null)
     {
         var options = BlockOptions.Ordered(capacity, parallelism, cancellationToken);
-        var logged = new LogOnce();
+        var logged = new LogOnce(firstSeen);
         if (registrar is null)
         {
             return new TransformBlock<IngestRecord, IngestRecord>(
@@ -69,7 +74,7 @@ internal static class CompatFilterStage
         {
             metrics.RecordQuarantined(record.Table, field.Reason);
             counts.Increment(record.Table, field.Name, field.Reason);
-            if (logged.First(record.Table, field))
+            if (logged.First(record, field))
             {
                 Log.FieldQuarantined(logger, record.Table, field.Name, field.Reason, field.ExpectedType, field.ActualType, policy);
             }
@@ -103,13 +108,24 @@ internal static class CompatFilterStage
         return text.ToString();
     }
 
-    /// <summary>Each distinct (table, field, reason, from → to) is logged once; bounded so a flood of names cannot grow it.</summary>
-    private sealed class LogOnce
+    /// <summary>
+    /// Each distinct (table, field, reason, from → to) is logged once and reported to the first-seen callback; bounded
+    /// so a flood of names cannot grow it.
+    /// </summary>
+    private sealed class LogOnce(Action<IngestRecord, QuarantinedField>? firstSeen)
     {
         private const int Capacity = 10_000;
         private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string, string, string?, string?), byte> _seen = new();
 
-        public bool First(string table, QuarantinedField field) =>
-            _seen.Count < Capacity && _seen.TryAdd((table, field.Name, field.Reason, field.ExpectedType, field.ActualType), 0);
+        public bool First(IngestRecord record, QuarantinedField field)
+        {
+            if (_seen.Count >= Capacity || !_seen.TryAdd((record.Table, field.Name, field.Reason, field.ExpectedType, field.ActualType), 0))
+            {
+                return false;
+            }
+
+            firstSeen?.Invoke(record, field);
+            return true;
+        }
     }
 }

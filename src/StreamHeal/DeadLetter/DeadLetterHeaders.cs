@@ -27,4 +27,11 @@ public static class DeadLetterHeaders
 
     /// <summary>Marks the start-up check's record; DLQ readers skip records that carry it.</summary>
     public const string Probe = "streamheal.probe";
+
+    /// <summary>
+    /// Marks a replay marker: a record without value that <c>dlq replay</c> appends to the DLQ partition of each dead
+    /// letter it replayed, naming it (<c>dlqTopic/partition/offset</c>), with that record's original position headers.
+    /// It is the replay's progress per record; DLQ readers skip records that carry it.
+    /// </summary>
+    public const string Replayed = "streamheal.replayed";
 }

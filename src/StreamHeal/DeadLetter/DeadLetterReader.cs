@@ -17,7 +17,7 @@ public sealed record DeadLetterEntry(
 
 /// <summary>
 /// Reads a whole DLQ topic from the beginning to its current end, without a consumer group, skipping the
-/// start-up check's probe records. Used by the demo's verdict and by tests.
+/// start-up check's probe records and <c>dlq replay</c>'s markers. Used by the demo's verdict and by tests.
 /// </summary>
 public static class DeadLetterReader
 {
@@ -73,7 +73,7 @@ public static class DeadLetterReader
                 headers[header.Key] = Encoding.UTF8.GetString(header.GetValueBytes() ?? []);
             }
 
-            if (headers.ContainsKey(DeadLetterHeaders.Probe))
+            if (headers.ContainsKey(DeadLetterHeaders.Probe) || headers.ContainsKey(DeadLetterHeaders.Replayed))
             {
                 continue;
             }

@@ -65,6 +65,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     // When each dependency (sink, DLQ, schema registry) last failed an attempt.
     private readonly long[] _lastFailure = [NeverFailed, NeverFailed, NeverFailed];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _seededColumns = new(StringComparer.Ordinal);
+    private readonly TableColumnsSeen _columnsSeen = new();
     private const int SinkDependency = 0;
     private const int DeadLetterDependency = 1;
     private const int RegistryDependency = 2;
@@ -226,7 +227,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var flatten = FlattenStage.Create(new Flattener(_settings.Flatten, rowPool), options.FlattenParallelism, capacity, token);
         var compat = CompatFilterStage.Create(
             new CompatFilter.CompatFilter(_settings.Schema), _settings.Schema.Policy, _catalog, _registrar, QuarantineCounts, Metrics, _logger,
-            options.CompatFilterParallelism, capacity, token);
+            options.CompatFilterParallelism, capacity, token, _observer is null ? null : ReportTypeFlip);
         await using var batch = new BatchStage(_settings.Batch, _timeProvider, capacity, token);
         var deadLetterRetry = Retry(DeadLetterDependency, KafkaErrors.IsTransientProduceFailure, (attempt, delay, e) =>
         {
@@ -241,7 +242,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         _deadLetterStage = deadLetters.Completion;
         var sink = new SinkStage(
             _sink, _catalog, sinkRetry,
-            completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token, _timeProvider);
+            completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token, _timeProvider, _observer is null ? null : ReportAddedColumns);
 
         // Each source links every route. There is no unconditional catch-all: a source offers a message to its next
         // link when the matching target is full, so a catch-all would take records meant for a busy stage.
@@ -386,6 +387,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         foreach (var table in tables.Values)
         {
             _seededColumns[table] = _catalog.Get(table).Current.Columns.Count;
+            _columnsSeen.Seed(table, _catalog.Get(table).Current.Columns);
         }
 
         foreach (var (topic, table) in tables)
@@ -393,6 +395,22 @@ public sealed class IngestionPipeline : IAsyncDisposable
             // Rows at or below these offsets are skipped as already written when Kafka redelivers them.
             var held = await sinkRetry.ExecuteAsync(static (s, ct) => s.Item1.GetResumeOffsetsAsync(s.table, s.topic, ct), (_sink, table, topic), stop);
             Log.SinkPositions(_logger, table, topic, held.Count == 0 ? "none" : string.Join(", ", held.OrderBy(static p => p.Key).Select(static p => $"{p.Key}@{p.Value}")));
+        }
+    }
+
+    private void ReportTypeFlip(IngestRecord record, QuarantinedField field)
+    {
+        if (field.Reason == QuarantineReasons.TypeFlip)
+        {
+            _observer!.TypeFlip(record.Table, field.Name, field.ExpectedType ?? "", field.ActualType ?? "", record.Partition, record.Offset, field.Value);
+        }
+    }
+
+    private void ReportAddedColumns(string table, IReadOnlyList<TableColumn> columns)
+    {
+        foreach (var column in _columnsSeen.Add(table, columns))
+        {
+            _observer!.ColumnAdded(table, column.Name, ColumnTypeNames.SqlName(column.Type));
         }
     }
 

@@ -33,6 +33,7 @@ internal sealed class SinkStage
     private readonly PipelineMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly Action<string, IReadOnlyList<TableColumn>>? _tableReady;
     private readonly int _capacity;
     private readonly CancellationToken _cancellationToken;
     private readonly ActionBlock<RowBatch<IngestRecord>> _router;
@@ -40,6 +41,10 @@ internal sealed class SinkStage
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <param name="tableReady">
+    /// Told, on the table's lane, each time the sink confirmed a table with the schema state's columns (at the first
+    /// batch, then after each new column); must return at once.
+    /// </param>
     public SinkStage(
         ISink sink,
         SchemaCatalog catalog,
@@ -50,9 +55,11 @@ internal sealed class SinkStage
         ILogger logger,
         int capacity,
         CancellationToken cancellationToken,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        Action<string, IReadOnlyList<TableColumn>>? tableReady = null)
     {
         _time = timeProvider ?? TimeProvider.System;
+        _tableReady = tableReady;
         _sink = sink;
         _catalog = catalog;
         _retry = retry;
@@ -176,6 +183,7 @@ internal sealed class SinkStage
                 cancellationToken);
             Log.TableReady(_logger, table, snapshot.Columns.Count, snapshot.Version);
             knownVersions[table] = snapshot.Version;
+            _tableReady?.Invoke(table, snapshot.Columns);
         }
 
         var records = batch.Items;

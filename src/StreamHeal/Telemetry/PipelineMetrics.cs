@@ -53,6 +53,7 @@ public sealed class PipelineMetrics : IDisposable
     private long _quarantinedFields;
     private long _kafkaConditions;
     private volatile PipelineGauges? _gauges;
+    private volatile (string Name, Func<bool> Degraded)[] _otherDependencies = [];
 
     public PipelineMetrics(IMeterFactory? meterFactory = null)
     {
@@ -96,7 +97,7 @@ public sealed class PipelineMetrics : IDisposable
         // Dependencies.
         m.CreateObservableCounter("streamheal.dependency.retries", _retries.Observe, "{attempt}", "Failed attempts against a dependency that are retried.");
         m.CreateObservableGauge("streamheal.circuit_breaker.state", () => Gauges(static g => g.Dependencies(), static d => d.CircuitState is { } state ? new Measurement<int>(state, new KeyValuePair<string, object?>("dependency", d.Name)) : (Measurement<int>?)null), "{state}", "0 closed, 1 half-open, 2 open.");
-        m.CreateObservableGauge("streamheal.degraded", () => Gauges(static g => g.Dependencies(), static d => new Measurement<int>(d.Degraded ? 1 : 0, new KeyValuePair<string, object?>("dependency", d.Name))), "{state}", "1 while the dependency is failing.");
+        m.CreateObservableGauge("streamheal.degraded", Degraded, "{state}", "1 while the dependency is failing.");
 
         // BigQuery sink (only with sink.type bigquery).
         m.CreateObservableCounter("streamheal.sink.appends", () => BigQuery(static s => s.AppendsByTable.Observe()), "{append}", "AppendRows calls by outcome: ok, throttled, reconnect.");
@@ -114,6 +115,24 @@ public sealed class PipelineMetrics : IDisposable
 
         var (version, commit) = BuildVersion();
         m.CreateObservableGauge("streamheal.build_info", () => new Measurement<int>(1, new("version", version), new("commit", commit)), "{info}", "Always 1; the labels name the running build.");
+    }
+
+    /// <summary>
+    /// Adds a dependency outside the pipeline (Redis for the alert throttle) to <c>streamheal.degraded</c>, read from
+    /// <paramref name="degraded"/> at each scrape, whether or not a pipeline runs.
+    /// </summary>
+    public void ObserveDependency(string name, Func<bool> degraded) => _otherDependencies = [.. _otherDependencies, (name, degraded)];
+
+    /// <summary>Dead letters the DLQ acknowledged so far, per error type (summed over topics and stages).</summary>
+    public IReadOnlyDictionary<string, long> DeadLettersByErrorType()
+    {
+        var byType = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var ((_, errorType, _), count) in _deadLetteredBy.Counts())
+        {
+            byType[errorType] = byType.GetValueOrDefault(errorType) + count;
+        }
+
+        return byType;
     }
 
     /// <summary>Where the gauges read the running pipeline; set once the pipeline's parts exist.</summary>
@@ -262,6 +281,19 @@ public sealed class PipelineMetrics : IDisposable
     private IEnumerable<Measurement<T>> Gauges<TItem, T>(Func<PipelineGauges, IEnumerable<TItem>> items, Func<TItem, Measurement<T>> measure)
         where T : struct => Gauges(items, item => (Measurement<T>?)measure(item));
 
+    private IEnumerable<Measurement<int>> Degraded()
+    {
+        foreach (var measurement in Gauges(static g => g.Dependencies(), static d => new Measurement<int>(d.Degraded ? 1 : 0, new KeyValuePair<string, object?>("dependency", d.Name))))
+        {
+            yield return measurement;
+        }
+
+        foreach (var (name, degraded) in _otherDependencies)
+        {
+            yield return new Measurement<int>(degraded() ? 1 : 0, new KeyValuePair<string, object?>("dependency", name));
+        }
+    }
+
     private IEnumerable<Measurement<long>> Budget(Func<InFlightBudget, long> read) =>
         _gauges?.Budget is { } budget ? [new Measurement<long>(read(budget))] : [];
 
@@ -290,6 +322,9 @@ public static class Dependency
     public const string DeadLetter = "dlq";
     public const string SchemaRegistry = "schema_registry";
     public const string Kafka = "kafka";
+
+    /// <summary>The alert throttle's Redis (<c>alerts.redis</c>): degraded while alerts are throttled in-process.</summary>
+    public const string Redis = "redis";
 }
 
 /// <summary>One owned partition's figures, published by the poll thread about once a second.</summary>

@@ -24,15 +24,15 @@ internal sealed class Tally<TKey>(Func<TKey, KeyValuePair<string, object?>[]> ta
     }
 
     /// <summary>The sum over every label set; for status lines, not the hot path.</summary>
-    public long Total()
-    {
-        var total = 0L;
-        foreach (var (_, entry) in _counts)
-        {
-            total += Interlocked.Read(ref entry.Count.Value);
-        }
+    public long Total() => Counts().Sum(static c => c.Count);
 
-        return total;
+    /// <summary>The current count of every label set seen.</summary>
+    public IEnumerable<(TKey Key, long Count)> Counts()
+    {
+        foreach (var (key, entry) in _counts)
+        {
+            yield return (key, Interlocked.Read(ref entry.Count.Value));
+        }
     }
 
     public IEnumerable<Measurement<long>> Observe()

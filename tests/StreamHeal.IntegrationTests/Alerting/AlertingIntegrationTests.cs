@@ -1,5 +1,4 @@
 using StreamHeal.TestSupport;
-using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -11,22 +10,14 @@ using Xunit;
 namespace StreamHeal.IntegrationTests.Alerting;
 
 /// <summary>
-/// Alerting against the real parts: redis-server for the shared throttle (two replicas are two dispatchers with their
-/// own ConnectionMultiplexer in this process), prometheus-alertmanager, and a Slack-style receiver on Kestrel. One
-/// class, so its tests run one after another and the degraded gauge read here is only theirs.
+/// Alerting against the real parts: redis-server for the shared throttle (two replicas are two `streamheal alerts test
+/// --repeat` processes), prometheus-alertmanager, and a Slack-style receiver on Kestrel. The Redis outage during a
+/// pipeline run is <see cref="RedisOutageTests"/>.
 /// </summary>
 public sealed class AlertingIntegrationTests
 {
     private const string Group = "alerts-it";
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
-
-    private static AlertOptions Options(string redis, string webhook, string instance) => new()
-    {
-        Redis = redis,
-        Instance = instance,
-        QueueCapacity = 4_096,
-        Channels = [new AlertChannelOptions { Type = AlertChannelType.Webhook, Url = webhook, Name = "receiver" }],
-    };
 
     /// <summary>A replica's dispatcher, once its Redis store is connected (a busy machine can miss the first 250 ms).</summary>
     private static async Task<AlertDispatcher> StartAsync(AlertOptions options)
@@ -50,82 +41,41 @@ public sealed class AlertingIntegrationTests
         });
 
     [Fact]
-    public async Task Two_replicas_raising_one_incident_1000_times_each_notify_once_and_the_suppressed_counts_add_up()
+    public async Task Two_processes_raising_one_incident_1000_times_each_notify_once_and_the_suppressed_counts_add_up()
     {
         await using var redis = await RedisServer.StartAsync();
         await using var receiver = await AlertReceiver.StartAsync();
-        await using var a = await StartAsync(Options(redis.Configuration, receiver.BaseUrl + "/hook", "replica-a"));
-        await using var b = await StartAsync(Options(redis.Configuration, receiver.BaseUrl + "/hook", "replica-b"));
-        var incident = Critical("duckdb");
-
-        var raised = await Task.WhenAll(
-            Task.Run(() => Enumerable.Range(0, 1_000).Count(_ => a.Raise(incident))),
-            Task.Run(() => Enumerable.Range(0, 1_000).Count(_ => b.Raise(incident))));
-        await Eventually.Until(() => a.Metrics.Suppressed + b.Metrics.Suppressed + a.Metrics.Sent + b.Metrics.Sent >= 2_000, s_timeout, "2,000 throttle decisions");
-
-        Assert.Equal([1_000, 1_000], raised);
-        Assert.Equal(1, Notified(receiver, IncidentCatalog.SinkUnavailable, incident.Key));
-        Assert.Equal(1, a.Metrics.Sent + b.Metrics.Sent);
-        Assert.Equal(1_999, a.Metrics.Suppressed + b.Metrics.Suppressed);
-        Assert.Equal(0, a.Metrics.Dropped + b.Metrics.Dropped);
-        Assert.False(a.RedisStore!.Degraded);
-        Assert.False(b.RedisStore!.Degraded);
-        await using var check = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
-        var holder = await check.GetDatabase().StringGetAsync(AlertThrottle.KeyFor(Group, incident));
-        Assert.Contains(holder.ToString(), new[] { "replica-a", "replica-b" });
-        var ttl = await check.GetDatabase().KeyTimeToLiveAsync(AlertThrottle.KeyFor(Group, incident));
-        Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(60));
-    }
-
-    [Fact]
-    public async Task Redis_killed_falls_back_to_in_process_throttling_and_shared_throttling_resumes_within_5_s_of_its_restart()
-    {
-        await using var redis = await RedisServer.StartAsync();
-        await using var receiver = await AlertReceiver.StartAsync();
-        await using var a = await StartAsync(Options(redis.Configuration, receiver.BaseUrl + "/hook", "replica-a"));
-        await using var b = await StartAsync(Options(redis.Configuration, receiver.BaseUrl + "/hook", "replica-b"));
-        var before = Critical("before-kill");
-        a.Raise(before);
-        b.Raise(before);
-        await Eventually.Until(() => a.Metrics.Suppressed + b.Metrics.Suppressed + Notified(receiver, IncidentCatalog.SinkUnavailable, before.Key) >= 2, s_timeout, "the first incident");
-        Assert.Equal(1, Notified(receiver, IncidentCatalog.SinkUnavailable, before.Key));
-        Assert.Equal("0,0", string.Join(",", RedisDegradedGauge()));
-
-        await redis.KillAsync();
-        var during = Critical("during-outage");
-        var started = TimeProvider.System.GetTimestamp();
-        for (var i = 0; i < 500; i++)
+        var config = Path.Combine(Directory.CreateTempSubdirectory("streamheal-alerts-").FullName, "alerts.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
         {
-            Assert.True(a.Raise(during));
-            Assert.True(b.Raise(during));
-        }
+            kafka = new { groupId = Group },
+            alerts = new { redis = redis.Configuration, channels = new object[] { new { type = "webhook", url = receiver.BaseUrl + "/hook", name = "receiver" } } },
+        }));
 
-        // Raising never waits on Redis: 1,000 raises take far less than one Redis timeout.
-        Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromMilliseconds(250));
-        await Eventually.Until(() => a.Metrics.Suppressed + b.Metrics.Suppressed >= 1 + 998, s_timeout, "the outage's incidents to be throttled in-process");
-        await Eventually.Until(() => Notified(receiver, IncidentCatalog.SinkUnavailable, during.Key) >= 2, s_timeout, "one notification per replica");
-        Assert.True(a.RedisStore!.Degraded);
-        Assert.True(b.RedisStore!.Degraded);
-        Assert.Equal("1,1", string.Join(",", RedisDegradedGauge()));
-        // Without Redis each replica throttles alone: one notification each, no more.
-        Assert.Equal(2, Notified(receiver, IncidentCatalog.SinkUnavailable, during.Key));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var runs = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => ChildProcess.RunAsync(
+            "dotnet", [HostExecutable.Dll, "alerts", "test", "--severity", "critical", "--repeat", "1000", "--config", config], "", TimeSpan.FromSeconds(60))));
+        var elapsed = clock.Elapsed;
 
-        await redis.RestartAsync();
-        var back = await Eventually.Until(() => Task.FromResult(!a.RedisStore.Degraded && !b.RedisStore.Degraded), TimeSpan.FromSeconds(5), "both replicas to use Redis again");
-        Assert.True(back <= TimeSpan.FromSeconds(5));
-        Assert.Equal("0,0", string.Join(",", RedisDegradedGauge()));
-
-        var after = Critical("after-restart");
-        for (var i = 0; i < 100; i++)
+        var counts = runs.Select(run =>
         {
-            a.Raise(after);
-            b.Raise(after);
-        }
-
-        await Eventually.Until(() => a.Metrics.Suppressed + b.Metrics.Suppressed >= 1 + 998 + 199, s_timeout, "the incidents after the restart");
-        Assert.Equal(1, Notified(receiver, IncidentCatalog.SinkUnavailable, after.Key));
+            Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}; stdout: {run.Stdout}; stderr: {run.Stderr}");
+            return JsonDocument.Parse(run.Stdout.Trim()).RootElement.Clone();
+        }).ToList();
+        // Both processes started, raised and finished within one critical cooldown (60 s): one window, one notification.
+        Assert.True(elapsed < TimeSpan.FromSeconds(60), $"took {elapsed.TotalSeconds:0.#} s");
+        Assert.All(counts, static c => Assert.Equal(1_000, c.GetProperty("raised").GetInt64()));
+        Assert.All(counts, static c => Assert.Equal(0, c.GetProperty("dropped").GetInt64()));
+        Assert.All(counts, static c => Assert.Equal("redis", c.GetProperty("throttle").GetString()));
+        Assert.Equal(1, counts.Sum(static c => c.GetProperty("sent").GetInt64()));
+        Assert.Equal(1_999, counts.Sum(static c => c.GetProperty("suppressed").GetInt64()));
+        Assert.Equal(2_000, counts.Sum(static c => c.GetProperty("sent").GetInt64() + c.GetProperty("suppressed").GetInt64()));
+        Assert.Equal(1, Notified(receiver, IncidentCatalog.Test, IncidentCatalog.Test));
         await using var check = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
-        Assert.True(await check.GetDatabase().KeyExistsAsync(AlertThrottle.KeyFor(Group, after)));
+        var key = AlertThrottle.KeyFor(Group, IncidentCatalog.TestIncident(AlertSeverity.Critical, DateTimeOffset.UtcNow));
+        Assert.False((await check.GetDatabase().StringGetAsync(key)).IsNullOrEmpty);
+        var ttl = await check.GetDatabase().KeyTimeToLiveAsync(key);
+        Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60));
     }
 
     [Fact]
@@ -207,22 +157,5 @@ public sealed class AlertingIntegrationTests
         Assert.Empty(down.BodiesAt("/hook"));
         down.Down = false;
         await Eventually.Until(() => down.BodiesAt("/hook").Count >= 1, s_timeout, "the down channel to get a retried notification once it is up");
-    }
-
-    private static List<int> RedisDegradedGauge()
-    {
-        var values = new List<int>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Name == "streamheal.alerts.redis.degraded")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<int>((_, value, _, _) => values.Add(value));
-        listener.Start();
-        listener.RecordObservableInstruments();
-        return values;
     }
 }

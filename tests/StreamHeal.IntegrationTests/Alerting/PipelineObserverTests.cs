@@ -25,10 +25,19 @@ public sealed class PipelineObserverTests(KafkaClusterFixture kafka, ITestOutput
         }
 
         public void Failed(string reason) => Failures.Enqueue(reason);
+
+        public ConcurrentQueue<(string Table, string Column, string Type)> ColumnsAdded { get; } = new();
+
+        public ConcurrentQueue<(string Table, string Field, string From, string To, int Partition, long Offset, string Value)> TypeFlips { get; } = new();
+
+        public void ColumnAdded(string table, string column, string type) => ColumnsAdded.Enqueue((table, column, type));
+
+        public void TypeFlip(string table, string field, string from, string to, int partition, long offset, string value) =>
+            TypeFlips.Enqueue((table, field, from, to, partition, offset, value));
     }
 
     [Fact]
-    public async Task The_pipeline_reports_a_sink_outage_to_its_observer_and_no_failure_when_it_heals()
+    public async Task The_pipeline_reports_a_sink_outage_added_columns_and_type_flips_to_its_observer_and_no_failure_when_it_heals()
     {
         await using var scenario = new PipelineScenario(kafka, output, "observer", partitions: 2);
         var produced = await scenario.ProduceAsync(2_000, seed: 31);
@@ -46,5 +55,27 @@ public sealed class PipelineObserverTests(KafkaClusterFixture kafka, ITestOutput
         Assert.All(observer.SinkRetries, static r => Assert.False(string.IsNullOrEmpty(r.Error)));
         Assert.Empty(observer.Failures);
         PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+
+        // The table started empty: every column it has now was added by this run and told once, with its type.
+        var columns = await sink.EnsureTableAsync(scenario.Table, [], CancellationToken.None);
+        var added = observer.ColumnsAdded.ToList();
+        Assert.All(added, a => Assert.Equal(scenario.Table, a.Table));
+        Assert.Equal(added.Count, added.Select(static a => a.Column).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.NotEmpty(columns);
+        Assert.Equal(
+            columns.Select(static c => (c.Name, StreamHeal.Tables.ColumnTypeNames.SqlName(c.Type))).Order(),
+            added.Select(static a => (a.Column, a.Type)).Order());
+
+        // The demo's events flip types; each (field, from -> to) is told once, with the record that first brought it.
+        var flips = observer.TypeFlips.ToList();
+        Assert.NotEmpty(flips);
+        Assert.Equal(flips.Count, flips.Select(static f => (f.Field, f.From, f.To)).Distinct().Count());
+        Assert.All(flips, f =>
+        {
+            Assert.Equal(scenario.Table, f.Table);
+            Assert.NotEqual(f.From, f.To);
+            Assert.Contains((f.Partition, f.Offset), produced);
+            Assert.False(string.IsNullOrEmpty(f.Value));
+        });
     }
 }

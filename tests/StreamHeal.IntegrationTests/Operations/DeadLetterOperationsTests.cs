@@ -97,9 +97,46 @@ public sealed class DeadLetterOperationsTests(KafkaClusterFixture kafka)
         Assert.Equal(6, replayed.Select(r => r.Headers["trace"]).Distinct().Count());
         Assert.Contains(replayed, r => r.Value == "{\"event\":\"broken\"" && r.Headers["trace"] == "t-0-1");
 
+        // The same filter again: what it replayed is handled; the two sink records it skipped are skipped again, not handled.
         var second = await new DeadLetterReplayer(Connection, options, TimeProvider.System).RunAsync(null, CancellationToken.None);
-        Assert.Equal((0L, 10L), (second.Replayed, second.AlreadyHandled));
+        Assert.Equal((0L, 8L, 2L), (second.Replayed, second.AlreadyHandled, second.SkippedByFilter));
         Assert.Equal(6, (await TopicWatermarks.QueryAsync(kafka.BootstrapServers, source)).TotalCount);
+    }
+
+    [Fact]
+    public async Task Replays_with_different_filters_each_replay_their_records_and_rerunning_either_replays_nothing()
+    {
+        var (source, dlq) = await NewDlqAsync("filters", Letters);
+        var group = KafkaClusterFixture.NewGroupId("filters");
+        var decode = new ReplayOptions(dlq, group) { Filter = new DeadLetterFilter { Stage = "decode" } };
+        var sink = new ReplayOptions(dlq, group) { Filter = new DeadLetterFilter { Stage = "sink" } };
+        async Task<ReplaySummary> Run(ReplayOptions options) => await new DeadLetterReplayer(Connection, options, TimeProvider.System).RunAsync(null, CancellationToken.None);
+
+        Assert.Equal(6, (await Run(decode)).Replayed);
+        var sinkRun = await Run(sink);
+        Assert.Equal((2L, 0L, 0L), (sinkRun.Replayed, sinkRun.Failed, sinkRun.Repeats));
+        var replayed = await ReadWithKcatAsync(kafka.BootstrapServers, source);
+        Assert.Equal(8, replayed.Count);
+        Assert.Equal(8, replayed.Select(static r => r.Headers["trace"]).Distinct().Count());
+        Assert.Equal(2, replayed.Count(static r => r.Headers["trace"] is "t-1-5" or "t-1-6"));
+
+        Assert.Equal(0, (await Run(decode)).Replayed);
+        Assert.Equal(0, (await Run(sink)).Replayed);
+        // Without a filter every record is settled: handled, or a repeat of a handled one; the group reaches the end.
+        var all = await Run(new ReplayOptions(dlq, group));
+        Assert.Equal((0L, 0L), (all.Replayed, all.SkippedByFilter));
+        Assert.Equal(10, all.AlreadyHandled + all.Repeats);
+        Assert.Equal(8, (await TopicWatermarks.QueryAsync(kafka.BootstrapServers, source)).TotalCount);
+        var last = await Run(new ReplayOptions(dlq, group));
+        Assert.Equal((0L, 10L), (last.Replayed, last.AlreadyHandled));
+        var offsets = await new StreamHeal.Operations.Groups.GroupOffsets(Connection).ShowAsync(group, dlq, CancellationToken.None);
+        Assert.Equal(0, offsets.TotalLag);
+
+        // Each replayed record has one marker in the DLQ, which inspect skips.
+        var markers = (await ReadWithKcatAsync(kafka.BootstrapServers, dlq)).Where(static r => r.Headers.ContainsKey(DeadLetterHeaders.Replayed)).ToList();
+        Assert.Equal(8, markers.Count);
+        Assert.Equal(8, markers.Select(static m => m.Headers[DeadLetterHeaders.Replayed]).Distinct().Count());
+        Assert.Equal((10, 8), ((await InspectAsync(dlq, DeadLetterFilter.All)).Read, (await InspectAsync(dlq, DeadLetterFilter.All)).Tally.Records));
     }
 
     [Fact]

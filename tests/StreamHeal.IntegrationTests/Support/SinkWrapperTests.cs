@@ -1,6 +1,5 @@
 using StreamHeal.IntegrationTests.Reliability;
 using StreamHeal.Sink;
-using StreamHeal.Tables;
 using Xunit;
 
 namespace StreamHeal.IntegrationTests.Support;
@@ -21,8 +20,8 @@ public sealed class SinkWrapperTests
     [MemberData(nameof(Wrappers))]
     public async Task A_wrapper_forwards_concurrency_status_and_assignments_to_its_inner_sink(string wrapper)
     {
-        var concurrent = new RecordingSink(concurrent: true, status: "throttled: orders");
-        var serial = new RecordingSink(concurrent: false, status: null);
+        var concurrent = new DiscardingSink(concurrent: true, status: "throttled: orders");
+        var serial = new DiscardingSink(concurrent: false, status: null);
         await using var wrapsConcurrent = Wrap(wrapper, concurrent);
         await using var wrapsSerial = Wrap(wrapper, serial);
 
@@ -34,29 +33,5 @@ public sealed class SinkWrapperTests
         Assert.Null(wrapsSerial.StatusLine);
         Assert.Equal([("events", new[] { 0, 2 })], concurrent.Assigned.Select(a => (a.Topic, a.Partitions.ToArray())));
         Assert.Empty(serial.Assigned);
-    }
-
-    private sealed class RecordingSink(bool concurrent, string? status) : ISink
-    {
-        public List<(string Topic, IReadOnlyList<int> Partitions)> Assigned { get; } = [];
-
-        public string Name => "recording";
-
-        public bool WritesTablesConcurrently => concurrent;
-
-        public string? StatusLine => status;
-
-        public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions) => Assigned.Add((topic, partitions));
-
-        public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(columns);
-
-        public ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(SinkBatchResult.AllWritten(batch.Rows.Count));
-
-        public ValueTask<IReadOnlyDictionary<int, long>> GetResumeOffsetsAsync(string table, string topic, CancellationToken cancellationToken) =>
-            ValueTask.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

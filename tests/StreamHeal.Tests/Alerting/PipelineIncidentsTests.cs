@@ -82,6 +82,7 @@ public sealed class PipelineIncidentsTests
         var quarantine = new QuarantineCounts();
         quarantine.Increment("events", "price", QuarantineReasons.TypeFlip);
         quarantine.Increment("events", "UserId", QuarantineReasons.CaseCollisionInEvent);
+        incidents.TypeFlip("events", "price", "FLOAT64", "STRING", 2, 40, "\"free\"");
         _clock.Advance(TimeSpan.FromSeconds(1));
         incidents.Check(Status(lag: 6_000, deadLettered: 0, offsetResets: 1), quarantine, registryDegraded: true);
         _clock.Advance(TimeSpan.FromSeconds(1));
@@ -97,6 +98,72 @@ public sealed class PipelineIncidentsTests
         Assert.Single(_raised, static i => i.Kind == IncidentCatalog.TypeFlip);
         Assert.Single(_raised, static i => i.Kind == IncidentCatalog.CaseCollision);
         Assert.Single(_raised, static i => i is { Kind: IncidentCatalog.PipelineFailed, Description: "column type conflict" });
+    }
+
+    [Fact]
+    public void A_column_added_is_raised_once_per_table_column_and_type()
+    {
+        var incidents = Create();
+        incidents.ColumnAdded("events", "locale", "VARCHAR");
+        incidents.ColumnAdded("events", "locale", "VARCHAR");
+        incidents.ColumnAdded("orders", "locale", "VARCHAR");
+        incidents.ColumnAdded("events", "score", "BIGINT");
+
+        Assert.Equal(
+            ["column_added:events:locale:VARCHAR", "column_added:orders:locale:VARCHAR", "column_added:events:score:BIGINT"],
+            _raised.Select(static i => i.Key));
+        Assert.All(_raised, static i => Assert.Equal((IncidentCatalog.ColumnAdded, AlertSeverity.Low), (i.Kind, i.Severity)));
+        Assert.Equal("events", _raised[0].Labels["table"]);
+        Assert.Contains("locale (VARCHAR)", _raised[0].Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_type_flip_is_raised_once_per_change_with_its_first_sample_truncated()
+    {
+        var incidents = Create();
+        var longValue = "\"" + new string('x', 200) + "\"";
+        incidents.TypeFlip("events", "price", "FLOAT64", "STRING", 3, 1_234, longValue);
+        incidents.TypeFlip("events", "price", "FLOAT64", "STRING", 4, 99, "\"later\"");
+        incidents.TypeFlip("events", "price", "FLOAT64", "BOOLEAN", 0, 7, "true");
+
+        Assert.Equal(["type_flip:events:price:FLOAT64->STRING", "type_flip:events:price:FLOAT64->BOOLEAN"], _raised.Select(static i => i.Key));
+        var first = _raised[0];
+        Assert.Equal(AlertSeverity.Medium, first.Severity);
+        Assert.Contains("FLOAT64 → STRING", first.Summary, StringComparison.Ordinal);
+        Assert.EndsWith($"partition 3, offset 1234, value {longValue[..IncidentCatalog.MaxSampleValue]}…", first.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain("later", string.Join(" ", _raised.Select(static i => i.Description)), StringComparison.Ordinal);
+        Assert.EndsWith("partition 0, offset 7, value true", _raised[1].Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_type_flip_in_the_quarantine_counts_alone_raises_nothing_more()
+    {
+        // The counts know neither the types nor a sample: type flips are raised from the observer only.
+        var incidents = Create();
+        var quarantine = new QuarantineCounts();
+        quarantine.Increment("events", "price", QuarantineReasons.TypeFlip);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        incidents.Check(Status(), quarantine, registryDegraded: false);
+
+        Assert.Empty(_raised);
+    }
+
+    [Fact]
+    public void A_dead_letter_surge_names_the_top_three_error_types_of_the_last_minute()
+    {
+        var incidents = Create(new AlertOptions { DeadLettersPerMinute = 100 });
+        var byType = new Dictionary<string, long> { ["decode_error"] = 1_000, ["schema_violation"] = 5 };
+        incidents.Check(Status(deadLettered: 1_005), null, false, byType);
+        Assert.Empty(_raised);
+
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        byType = new Dictionary<string, long> { ["decode_error"] = 1_010, ["schema_violation"] = 125, ["too_large"] = 40, ["avro_unknown_schema"] = 60, ["row_error"] = 1 };
+        incidents.Check(Status(deadLettered: 1_005 + 230), null, false, byType);
+
+        var surge = Assert.Single(_raised);
+        Assert.Equal(IncidentCatalog.DeadLetterSurge, surge.Kind);
+        Assert.Contains("230 dead letters", surge.Summary, StringComparison.Ordinal);
+        Assert.Equal("Top error types: schema_violation 120, avro_unknown_schema 60, too_large 40", surge.Description);
     }
 
     [Fact]

@@ -58,6 +58,9 @@ public sealed class DeadLetterRecord
 
     public bool IsProbe => StreamHealHeaders.ContainsKey(DeadLetterHeaders.Probe);
 
+    /// <summary>On a replay marker: the DLQ position of the dead letter that was replayed; null on a dead letter.</summary>
+    public string? ReplayedPosition => Text(DeadLetterHeaders.Replayed);
+
     public string ErrorType => Text(DeadLetterHeaders.ErrorType) ?? "";
 
     public string ErrorStage => Text(DeadLetterHeaders.ErrorStage) ?? "";

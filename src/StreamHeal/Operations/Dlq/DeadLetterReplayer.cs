@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using StreamHeal.DeadLetter;
 
 namespace StreamHeal.Operations.Dlq;
 
@@ -57,10 +58,17 @@ public sealed class ReplaySummary
 }
 
 /// <summary>
-/// Re-produces selected dead letters to their original topic (or <see cref="ReplayOptions.To"/>). Progress is the
-/// replay group's committed offset on the DLQ topic, committed right after each produce is acknowledged (idempotent
-/// producer, acks=all), so a run cut short by Ctrl-C or a crash resumes after the last acknowledged record and
-/// replays nothing twice. Records before that position are read again only to recognise repeats of what was replayed.
+/// Re-produces selected dead letters to their original topic (or <see cref="ReplayOptions.To"/>).
+/// <para>
+/// Progress is kept per record. Once a record's produce is acknowledged (idempotent producer, acks=all), a replay
+/// marker naming it (<see cref="DeadLetterHeaders.Replayed"/>, no value) is appended to its DLQ partition and
+/// acknowledged too; a later run reads the markers first and skips what they name. The replay group's committed offset
+/// on each DLQ partition is only a shortcut: the end of the prefix in which every record is settled (replayed, a
+/// repeat, over max replays, or unreplayable). A record the filter skipped is not settled, so it stops that prefix
+/// and a later run with another filter still finds it. So runs with different filters each replay their own records,
+/// re-running any of them replays nothing twice, and a run cut short by Ctrl-C resumes after the last acknowledged
+/// record. A crash (not Ctrl-C) between a record's produce and its marker replays that one record again.
+/// </para>
 /// </summary>
 public sealed class DeadLetterReplayer(OperatorConnection connection, ReplayOptions options, TimeProvider timeProvider)
 {
@@ -70,9 +78,23 @@ public sealed class DeadLetterReplayer(OperatorConnection connection, ReplayOpti
         var planner = new ReplayPlanner(options.Filter, options.MaxReplays, options.To is not null);
         using var scan = DeadLetterScan.Open(connection, options.DlqTopic, options.ReplayGroup);
         var committed = await Task.Run(() => ReadCommitted(scan), CancellationToken.None);
+        // First the markers past the committed prefix (the records they name are there too), so that no record they
+        // name is replayed again and a repeat of one in another partition is known whatever order partitions are read in.
+        await foreach (var _ in scan.ReadAsync(CancellationToken.None, committed))
+        {
+        }
+
+        var replayed = new HashSet<string>(scan.ReplayMarkers.Keys, StringComparer.Ordinal);
+        foreach (var original in scan.ReplayMarkers.Values.Where(static o => o.Offset >= 0))
+        {
+            planner.MarkHandled(original);
+        }
+
         var total = scan.Ranges.Sum(r => r.Value.High - Math.Max(r.Value.Low, committed.GetValueOrDefault(r.Key, r.Value.Low)));
         using var producer = options.DryRun ? null : new ProducerBuilder<byte[]?, byte[]?>(connection.Producer()).SetLogHandler(static (_, _) => { }).Build();
-        var handled = new Dictionary<int, long>();
+        // Per partition: the end of the settled prefix, and whether a record the filter skipped ended it in this run.
+        var settled = new Dictionary<int, long>();
+        var open = new HashSet<int>();
         var started = timeProvider.GetTimestamp();
         long read = 0;
         try
@@ -86,8 +108,8 @@ public sealed class DeadLetterReplayer(OperatorConnection connection, ReplayOpti
                     continue;
                 }
 
-                // Checked between records only: a produce in flight is always awaited and committed, so an interrupt
-                // never leaves a delivered record uncommitted (which the next run would send again).
+                // Checked between records only: a produce in flight is always awaited and marked, so an interrupt
+                // never leaves a delivered record unmarked (which the next run would send again).
                 if (cancellationToken.IsCancellationRequested)
                 {
                     summary.Interrupted = true;
@@ -95,6 +117,15 @@ public sealed class DeadLetterReplayer(OperatorConnection connection, ReplayOpti
                 }
 
                 read++;
+                if (replayed.Contains(record.DlqPosition))
+                {
+                    planner.MarkHandled(record);
+                    summary.AlreadyHandled++;
+                    Settle(settled, open, record);
+                    progress?.Report(new ReplayProgress(read, total, summary.Replayed));
+                    continue;
+                }
+
                 var verdict = planner.Decide(record);
                 switch (verdict)
                 {
@@ -107,13 +138,10 @@ public sealed class DeadLetterReplayer(OperatorConnection connection, ReplayOpti
                                 break;
                             }
 
-                            if (!await ProduceAsync(producer!, record, summary))
+                            if (!await ProduceAsync(producer!, record, summary) || !await MarkAsync(producer!, record, summary))
                             {
                                 break;
                             }
-
-                            handled[record.DlqPartition] = record.DlqOffset + 1;
-                            Commit(scan, handled, record.DlqPartition);
                         }
 
                         summary.Replayed++;
@@ -121,6 +149,7 @@ public sealed class DeadLetterReplayer(OperatorConnection connection, ReplayOpti
                         break;
                     case ReplayVerdict.FilteredOut:
                         summary.SkippedByFilter++;
+                        open.Add(record.DlqPartition);
                         break;
                     case ReplayVerdict.Repeat:
                         summary.Repeats++;
@@ -140,25 +169,35 @@ public sealed class DeadLetterReplayer(OperatorConnection connection, ReplayOpti
                     break;
                 }
 
-                handled[record.DlqPartition] = record.DlqOffset + 1;
+                if (Settle(settled, open, record) && verdict == ReplayVerdict.Replay && !options.DryRun)
+                {
+                    // Committed at once after a replay, so the next run need not read its marker.
+                    Commit(scan, settled.Where(s => s.Key == record.DlqPartition));
+                }
+
                 progress?.Report(new ReplayProgress(read, total, summary.Replayed));
             }
 
             if (!summary.Interrupted && summary.Failed == 0)
             {
-                // Probe records at the end of a partition are read but never yielded; the cursor passes them too.
+                // Probe records and markers at the end of a partition are read but never yielded; the prefix passes them too.
                 foreach (var (partition, range) in scan.Ranges)
                 {
-                    if (range.High > committed.GetValueOrDefault(partition, -1) && range.High > range.Low)
+                    if (!open.Contains(partition) && range.High > range.Low && range.High > committed.GetValueOrDefault(partition, -1))
                     {
-                        handled[partition] = range.High;
+                        settled[partition] = range.High;
                     }
                 }
             }
 
-            if (!options.DryRun && handled.Count > 0)
+            if (!options.DryRun && !summary.Interrupted && summary.Failed == 0 && summary.Replayed > 0)
             {
-                Commit(scan, handled, null);
+                await PassOwnMarkersAsync(scan, settled, open);
+            }
+
+            if (!options.DryRun && settled.Count > 0)
+            {
+                Commit(scan, settled);
             }
         }
         finally
@@ -167,6 +206,42 @@ public sealed class DeadLetterReplayer(OperatorConnection connection, ReplayOpti
         }
 
         return summary;
+    }
+
+    /// <summary>
+    /// The markers this run wrote lie past the snapshot it read; a partition whose prefix reached the snapshot's end
+    /// moves on past them (and past probes), up to the first dead letter written since, so the group shows no lag for
+    /// markers alone.
+    /// </summary>
+    private async Task PassOwnMarkersAsync(DeadLetterScan scan, Dictionary<int, long> settled, HashSet<int> open)
+    {
+        using var tail = DeadLetterScan.Open(connection, options.DlqTopic, options.ReplayGroup);
+        var from = scan.Ranges.ToDictionary(static r => r.Key, static r => r.Value.High);
+        var firstDeadLetter = new Dictionary<int, long>();
+        await foreach (var record in tail.ReadAsync(CancellationToken.None, from))
+        {
+            firstDeadLetter.TryAdd(record.DlqPartition, record.DlqOffset);
+        }
+
+        foreach (var (partition, range) in tail.Ranges)
+        {
+            if (!open.Contains(partition) && settled.GetValueOrDefault(partition, -1) == from.GetValueOrDefault(partition, -2) && range.High > from[partition])
+            {
+                settled[partition] = firstDeadLetter.GetValueOrDefault(partition, range.High);
+            }
+        }
+    }
+
+    /// <summary>Moves the partition's settled prefix past <paramref name="record"/>; false when a record the filter skipped ended it.</summary>
+    private static bool Settle(Dictionary<int, long> settled, HashSet<int> open, DeadLetterRecord record)
+    {
+        if (open.Contains(record.DlqPartition))
+        {
+            return false;
+        }
+
+        settled[record.DlqPartition] = record.DlqOffset + 1;
+        return true;
     }
 
     private static Dictionary<int, long> ReadCommitted(DeadLetterScan scan)
@@ -219,10 +294,23 @@ public sealed class DeadLetterReplayer(OperatorConnection connection, ReplayOpti
         }
     }
 
-    private static void Commit(DeadLetterScan scan, Dictionary<int, long> handled, int? only)
+    private static void Commit(DeadLetterScan scan, IEnumerable<KeyValuePair<int, long>> offsets) =>
+        scan.Consumer.Commit(offsets.Select(o => new TopicPartitionOffset(scan.Topic, o.Key, o.Value)).ToList());
+
+    /// <summary>Appends the replay marker of <paramref name="record"/> to its DLQ partition and waits for the acknowledgement.</summary>
+    private static async Task<bool> MarkAsync(IProducer<byte[]?, byte[]?> producer, DeadLetterRecord record, ReplaySummary summary)
     {
-        var offsets = handled.Where(h => only is null || h.Key == only)
-            .Select(h => new TopicPartitionOffset(scan.Topic, h.Key, h.Value)).ToList();
-        scan.Consumer.Commit(offsets);
+        try
+        {
+            // Not cancelled on purpose, like the produce it records.
+            await producer.ProduceAsync(new TopicPartition(record.DlqTopic, record.DlqPartition), ReplayMessage.Marker(record), CancellationToken.None);
+            return true;
+        }
+        catch (ProduceException<byte[]?, byte[]?> e)
+        {
+            summary.Failed++;
+            summary.FailureMessage = $"{record.DlqPosition} was replayed, but its replay marker could not be written to '{record.DlqTopic}': {e.Error.Reason} ({e.Error.Code}). A later run replays it again; fix the cause (the replay needs to write to the DLQ topic) and run the replay again.";
+            return false;
+        }
     }
 }

@@ -6,7 +6,8 @@ namespace StreamHeal.Operations.Dlq;
 /// <summary>
 /// Reads a DLQ topic from each partition's low watermark to the high watermark it had when the scan was opened, by
 /// assignment: it never joins a group and never commits. Records produced after the scan opened are left for the next
-/// one. The start-up check's probe records are skipped.
+/// one. The start-up check's probe records and replay markers are skipped; the markers read are kept in
+/// <see cref="ReplayMarkers"/>.
 /// </summary>
 public sealed class DeadLetterScan : IDisposable
 {
@@ -14,6 +15,7 @@ public sealed class DeadLetterScan : IDisposable
 
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly Dictionary<int, (long Low, long High)> _ranges;
+    private readonly Dictionary<string, OriginalPosition> _markers = new(StringComparer.Ordinal);
 
     private DeadLetterScan(string topic, IConsumer<byte[]?, byte[]?> consumer, Dictionary<int, (long Low, long High)> ranges)
     {
@@ -32,6 +34,9 @@ public sealed class DeadLetterScan : IDisposable
 
     /// <summary>Probe records skipped so far.</summary>
     public long Probes { get; private set; }
+
+    /// <summary>Replay markers read so far: the DLQ position of each dead letter replayed, with its original position.</summary>
+    public IReadOnlyDictionary<string, OriginalPosition> ReplayMarkers => _markers;
 
     /// <summary>The consumer the scan reads with; its group id is where a replay keeps its progress.</summary>
     internal IConsumer<byte[]?, byte[]?> Consumer => _consumer;
@@ -66,12 +71,15 @@ public sealed class DeadLetterScan : IDisposable
         }
     }
 
-    /// <summary>Every record from the low watermarks to the snapshot's ends, per partition in offset order.</summary>
+    /// <summary>Every record from the low watermarks (or <paramref name="from"/>) to the snapshot's ends, per partition in offset order.</summary>
+    /// <param name="from">Where to start per partition, when later than its low watermark.</param>
     /// <exception cref="TimeoutException">No record arrived for 30 s while some were still expected.</exception>
-    public async IAsyncEnumerable<DeadLetterRecord> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<DeadLetterRecord> ReadAsync(
+        [EnumeratorCancellation] CancellationToken cancellationToken = default, IReadOnlyDictionary<int, long>? from = null)
     {
-        var ends = _ranges.Where(static r => r.Value.High > r.Value.Low).ToDictionary(static r => r.Key, static r => r.Value.High);
-        _consumer.Assign(ends.Keys.Select(p => new TopicPartitionOffset(Topic, p, _ranges[p].Low)));
+        var starts = _ranges.ToDictionary(static r => r.Key, r => Math.Max(r.Value.Low, from?.GetValueOrDefault(r.Key, r.Value.Low) ?? r.Value.Low));
+        var ends = _ranges.Where(r => r.Value.High > starts[r.Key]).ToDictionary(static r => r.Key, static r => r.Value.High);
+        _consumer.Assign(ends.Keys.Select(p => new TopicPartitionOffset(Topic, p, starts[p])));
         var lastRecord = DateTime.UtcNow;
         while (ends.Count > 0)
         {
@@ -112,6 +120,12 @@ public sealed class DeadLetterScan : IDisposable
             if (record.IsProbe)
             {
                 Probes++;
+                continue;
+            }
+
+            if (record.ReplayedPosition is { } replayed)
+            {
+                _markers[replayed] = record.Original;
                 continue;
             }
 

@@ -30,4 +30,22 @@ public static class ReplayMessage
             Timestamp = record.OriginalTimestamp is { } at ? new Timestamp(at) : Timestamp.Default,
         };
     }
+
+    /// <summary>
+    /// The replay marker of <paramref name="record"/>: no key or value, <see cref="DeadLetterHeaders.Replayed"/> naming
+    /// it, and its original position headers so a later run knows the source record was handled.
+    /// </summary>
+    public static Message<byte[]?, byte[]?> Marker(DeadLetterRecord record)
+    {
+        var headers = new Headers { { DeadLetterHeaders.Replayed, Encoding.UTF8.GetBytes(record.DlqPosition) } };
+        foreach (var name in (string[])[DeadLetterHeaders.OriginalTopic, DeadLetterHeaders.OriginalPartition, DeadLetterHeaders.OriginalOffset])
+        {
+            if (record.StreamHealHeaders.TryGetValue(name, out var value))
+            {
+                headers.Add(name, Encoding.UTF8.GetBytes(value));
+            }
+        }
+
+        return new Message<byte[]?, byte[]?> { Key = null, Value = null, Headers = headers };
+    }
 }

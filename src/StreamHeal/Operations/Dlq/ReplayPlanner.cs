@@ -27,6 +27,9 @@ public sealed class ReplayPlanner(DeadLetterFilter filter, int maxReplays, bool 
     /// </summary>
     public void MarkHandled(DeadLetterRecord record) => _handled.Add(record.Original);
 
+    /// <summary>A record an earlier run replayed (its replay marker names it): a later dead letter of it is a repeat.</summary>
+    public void MarkHandled(OriginalPosition original) => _handled.Add(original);
+
     public ReplayVerdict Decide(DeadLetterRecord record)
     {
         if (!filter.Matches(record))
