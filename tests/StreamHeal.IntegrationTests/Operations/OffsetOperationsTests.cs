@@ -92,6 +92,9 @@ public sealed class OffsetOperationsTests(KafkaClusterFixture kafka, ITestOutput
             (ResetTarget.ToOffset(3), null, 3, 3),
             (ResetTarget.ShiftBy(+2), null, 7, 7),
             (ResetTarget.Earliest, new HashSet<int> { 1 }, 5, 0),
+            // No record at or after a time in the future: the broker answers no offset, and the reset goes to the end
+            // (a real broker and the mock agree here; the mock answers no offset for any time).
+            (ResetTarget.ToTimestamp(DateTimeOffset.UtcNow.AddDays(1)), null, 10, 10),
         };
         await Task.WhenAll(expectations.Select(async e =>
         {

@@ -40,7 +40,9 @@ public sealed partial class OffsetResetter(OperatorConnection connection, int se
         var forTime = target.Kind == ResetKind.Timestamp
             ? await Task.Run(() => OffsetsForTime(group, topic, selected.ConvertAll(static s => s.Partition), target.Time!.Value), cancellationToken)
             : [];
-        return selected.ConvertAll(p => new ResetChange(p.Partition, p.Committed, target.Resolve(p.Committed, p.Low, p.High, forTime.GetValueOrDefault(p.Partition)), p.Low, p.High));
+        // A partition with no record at or after the time has no entry: it resolves to its end, not to offset 0.
+        return selected.ConvertAll(p => new ResetChange(
+            p.Partition, p.Committed, target.Resolve(p.Committed, p.Low, p.High, forTime.TryGetValue(p.Partition, out var at) ? at : null), p.Low, p.High));
     }
 
     /// <exception cref="GroupHasMembersException">Someone else is in the group; nothing was committed.</exception>
