@@ -14,6 +14,7 @@ using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
 using StreamHeal.Flow;
 using StreamHeal.Telemetry;
+using StreamHeal.Watchdog;
 
 namespace StreamHeal.Hosting;
 
@@ -52,16 +53,22 @@ internal sealed partial class IngestionService(
             await using var alerts = await AlertService.StartAsync(alertOptions, settings.Kafka.GroupId, timeProvider, loggerFactory);
             var incidents = new PipelineIncidents(alerts.Raise, alertOptions, timeProvider, settings.Kafka.Topics);
             using var metrics = new PipelineMetrics(meterFactory);
-            await using var pipeline = new IngestionPipeline(
-                settings, sink, loggerFactory, timeProvider, metrics: metrics, registrar: registrar, registrySchemas: registrySchemas, holds: holds, observer: incidents);
+            // Every restart by the watchdog builds a new graph on the same sink, metrics and alerting.
+            await using var pipeline = new PipelineSupervisor(() => new IngestionPipeline(
+                settings, sink, loggerFactory, timeProvider, metrics: metrics, registrar: registrar, registrySchemas: registrySchemas, holds: holds, observer: incidents));
             await using var endpoint = health.Value.Port > 0
                 ? await HealthEndpoint.StartAsync(health.Value, () => pipeline.Status, loggerFactory, cancellationToken: stoppingToken)
                 : null;
             using var statusStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var status = PrintStatusAsync(pipeline, sink, statusStop.Token);
             var watching = incidents.RunAsync(
-                () => pipeline.Status, pipeline.QuarantineCounts, () => registrar?.Degraded ?? false,
+                () => pipeline.Status, pipeline.Current.QuarantineCounts, () => registrar?.Degraded ?? false,
                 sink is BigQuerySink bigQuery ? () => bigQuery.Stats.GuaranteeLosses : null, sink.Name, statusStop.Token);
+            var watchdogOptions = services.GetRequiredService<IOptions<WatchdogOptions>>().Value;
+            using var watermarks = new BrokerWatermarks(settings.Kafka, watchdogOptions.LagInterval);
+            var watchdog = new StallWatchdog(
+                watchdogOptions, pipeline, metrics, incidents, alerts.Raise, watermarks.QueryAsync, timeProvider, loggerFactory.CreateLogger("StreamHeal.Watchdog"));
+            var guarding = watchdog.RunAsync(statusStop.Token);
             try
             {
                 await pipeline.RunAsync(stoppingToken);
@@ -76,6 +83,7 @@ internal sealed partial class IngestionService(
                 await statusStop.CancelAsync();
                 await status;
                 await watching;
+                await guarding;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -97,7 +105,7 @@ internal sealed partial class IngestionService(
                 services.GetRequiredService<IOptions<BigQuerySinkOptions>>().Value, settings.Kafka, holds, timeProvider, loggerFactory, cancellationToken)
             : new DuckDbSink(services.GetRequiredService<IOptions<DuckDbSinkOptions>>().Value, timeProvider, loggerFactory.CreateLogger("StreamHeal.Sink.DuckDb"));
 
-    private async Task PrintStatusAsync(IngestionPipeline pipeline, ISink sink, CancellationToken cancellationToken)
+    private async Task PrintStatusAsync(PipelineSupervisor pipeline, ISink sink, CancellationToken cancellationToken)
     {
         var seconds = health.Value.StatusIntervalSeconds;
         if (seconds == 0)

@@ -23,6 +23,21 @@ internal sealed class Tally<TKey>(Func<TKey, KeyValuePair<string, object?>[]> ta
         Interlocked.Add(ref entry.Count.Value, count);
     }
 
+    /// <summary>The sum over the label sets <paramref name="match"/> selects.</summary>
+    public long Sum(Func<TKey, bool> match)
+    {
+        long sum = 0;
+        foreach (var (key, entry) in _counts)
+        {
+            if (match(key))
+            {
+                sum += Interlocked.Read(ref entry.Count.Value);
+            }
+        }
+
+        return sum;
+    }
+
     public IEnumerable<Measurement<long>> Observe()
     {
         foreach (var (_, entry) in _counts)
