@@ -164,6 +164,9 @@ public sealed class PipelineMetrics : IDisposable
 
     public void RecordRecovery(string action) => _recoveries.Add(action);
 
+    /// <summary>Recovery steps taken with <paramref name="action"/>'s label, or with any label when null.</summary>
+    public long Recoveries(string? action = null) => _recoveries.Sum(a => action is null || a == action);
+
     /// <summary>The lag monitor's latest reading and how many partitions the stall watchdog judged stalled.</summary>
     public void RecordLagCheck(IReadOnlyList<PartitionLag> partitions, int stalled)
     {

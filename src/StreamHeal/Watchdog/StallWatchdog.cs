@@ -28,6 +28,7 @@ public sealed class StallWatchdog
     private readonly Escalation _escalation;
     private readonly Dictionary<(string Topic, int Partition), (IncidentCondition Condition, Stall Stall)> _stalled = [];
     private DateTimeOffset _lastStep;
+    private Dictionary<(string Topic, int Partition), PartitionSample> _atStep = [];
     private long _checks;
 
     /// <param name="incidents">Where <c>lag_high</c> is decided per topic; null raises none.</param>
@@ -97,9 +98,9 @@ public sealed class StallWatchdog
         _metrics.RecordLagCheck(reading.Partitions, stalls.Count);
         if (stalls.Count > 0 && _options.Enabled && !_escalation.GaveUp)
         {
-            Escalate(stalls, pipeline, now);
+            Escalate(stalls, pipeline, now, reading.Samples);
         }
-        else if (stalls.Count == 0 && _escalation.Escalated && now - _lastStep >= _options.StallAfter)
+        else if (stalls.Count == 0 && _escalation.Escalated && now - _lastStep >= _options.StallAfter && Progressed(reading.Samples))
         {
             _escalation.Healed();
             WatchdogLog.Healed(_logger, (now - _lastStep).TotalSeconds);
@@ -127,8 +128,27 @@ public sealed class StallWatchdog
         }
     }
 
-    private void Escalate(IReadOnlyList<Stall> stalls, IngestionPipeline pipeline, DateTimeOffset now)
+    /// <summary>
+    /// True when the partitions stalled at the last step moved since (their committable offset or their topic's
+    /// finished records) or caught up. No stall alone is not enough: while a new consumer waits for its assignment,
+    /// nothing is assigned and nothing can stall. A stalled partition now owned by another member no longer counts.
+    /// </summary>
+    private bool Progressed(IReadOnlyList<PartitionSample> samples)
     {
+        if (samples.Count == 0)
+        {
+            return false;
+        }
+
+        var now = samples.ToDictionary(static s => (s.Topic, s.Partition));
+        return _atStep.All(before => !now.TryGetValue(before.Key, out var after)
+            || after.Lag <= 0 || after.Committable != before.Value.Committable || after.Finished != before.Value.Finished);
+    }
+
+    private void Escalate(IReadOnlyList<Stall> stalls, IngestionPipeline pipeline, DateTimeOffset now, IReadOnlyList<PartitionSample> samples)
+    {
+        var stalled = stalls.Select(static s => (s.Topic, s.Partition)).ToHashSet();
+        _atStep = samples.Where(s => stalled.Contains((s.Topic, s.Partition))).ToDictionary(static s => (s.Topic, s.Partition));
         var action = _escalation.Next(now);
         var where = pipeline.Describe();
         foreach (var stall in stalls)
