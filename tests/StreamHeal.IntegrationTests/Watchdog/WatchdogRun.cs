@@ -22,7 +22,7 @@ internal sealed class WatchdogRun : IAsyncDisposable
     public WatchdogRun(PipelineSettings settings, ISink sink, ILoggerFactory loggers, WatchdogOptions options, AlertOptions? lagAlerts = null)
     {
         // Short stop bounds: a restart must not wait half a minute on a sink call that never returns.
-        Supervisor = new PipelineSupervisor(() => new IngestionPipeline(settings, sink, loggers, metrics: Metrics) { StopTimeout = TimeSpan.FromSeconds(2) });
+        Supervisor = new PipelineSupervisor(() => new IngestionPipeline(settings, sink, loggers, metrics: Metrics) { StopTimeout = TimeSpan.FromSeconds(1) });
         _watermarks = new BrokerWatermarks(settings.Kafka, TimeSpan.FromSeconds(2));
         var incidents = lagAlerts is null ? null : new PipelineIncidents(Raise, lagAlerts, TimeProvider.System, settings.Kafka.Topics);
         Watchdog = new StallWatchdog(options, Supervisor, Metrics, incidents, Raise, _watermarks.QueryAsync, TimeProvider.System, loggers.CreateLogger("StreamHeal.Watchdog"));

@@ -30,8 +30,8 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
 
     private static WatchdogOptions Fast(int maxRestarts = 3) => new()
     {
-        LagInterval = TimeSpan.FromMilliseconds(250),
-        StallAfter = TimeSpan.FromSeconds(1.5),
+        LagInterval = TimeSpan.FromMilliseconds(200),
+        StallAfter = TimeSpan.FromSeconds(1),
         MaxRestarts = maxRestarts,
         RestartWindow = TimeSpan.FromMinutes(5),
     };
@@ -134,15 +134,18 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
     public async Task A_slow_sink_behind_a_full_budget_is_not_a_stall_while_the_lag_monitor_reports_per_topic()
     {
         await using var scenario = new PipelineScenario(kafka, output, "watchdog-slow", partitions: 2);
-        var produced = await scenario.ProduceAsync(3_000, seed: 41, poisonShare: 0);
+        var produced = await scenario.ProduceAsync(2_000, seed: 41, poisonShare: 0);
         var settings = scenario.Settings() with
         {
             // A small budget: the poll loop pauses Kafka behind the slow sink.
             Pipeline = new PipelineOptions { StageCapacity = 256, InFlightRecords = 500, DrainTimeout = TimeSpan.FromSeconds(5) },
             Batch = new BatchOptions { MaxRows = 250, Linger = TimeSpan.FromMilliseconds(50) },
         };
-        await using var sink = new PacedSink(scenario.OpenSink()) { Delay = TimeSpan.FromMilliseconds(400) };
-        await using var run = new WatchdogRun(settings, sink, scenario.Loggers, Fast(), new AlertOptions { LagWarning = 100, LagCritical = 1_000 });
+        await using var sink = new PacedSink(scenario.OpenSink()) { Delay = TimeSpan.FromMilliseconds(300) };
+        var options = Fast();
+        // Room for a loaded machine: a batch takes 0.3 s plus the write, the window is several batches long.
+        options.StallAfter = TimeSpan.FromSeconds(2);
+        await using var run = new WatchdogRun(settings, sink, scenario.Loggers, options, new AlertOptions { LagWarning = 100, LagCritical = 1_000 });
 
         await Eventually.Until(() => run.Done >= produced.Length, Wait, "every event written by the slow sink");
         await Eventually.Until(
