@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using StreamHeal.Alerting;
+using StreamHeal.CompatFilter;
 using StreamHeal.Pipeline;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
@@ -53,16 +54,18 @@ internal sealed partial class IngestionService(
             await using var alerts = await AlertService.StartAsync(alertOptions, settings.Kafka.GroupId, timeProvider, loggerFactory);
             var incidents = new PipelineIncidents(alerts.Raise, alertOptions, timeProvider, settings.Kafka.Topics);
             using var metrics = new PipelineMetrics(meterFactory);
-            // Every restart by the watchdog builds a new graph on the same sink, metrics and alerting.
+            var quarantine = new QuarantineCounts();
+            // Every restart by the watchdog builds a new graph on the same sink, metrics, counts and alerting.
             await using var pipeline = new PipelineSupervisor(() => new IngestionPipeline(
-                settings, sink, loggerFactory, timeProvider, metrics: metrics, registrar: registrar, registrySchemas: registrySchemas, holds: holds, observer: incidents));
+                settings, sink, loggerFactory, timeProvider, metrics: metrics, registrar: registrar, registrySchemas: registrySchemas, holds: holds, observer: incidents,
+                quarantineCounts: quarantine));
             await using var endpoint = health.Value.Port > 0
                 ? await HealthEndpoint.StartAsync(health.Value, () => pipeline.Status, loggerFactory, cancellationToken: stoppingToken)
                 : null;
             using var statusStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var status = PrintStatusAsync(pipeline, sink, statusStop.Token);
             var watching = incidents.RunAsync(
-                () => pipeline.Status, pipeline.Current.QuarantineCounts, () => registrar?.Degraded ?? false,
+                () => pipeline.Status, quarantine, () => registrar?.Degraded ?? false,
                 sink is BigQuerySink bigQuery ? () => bigQuery.Stats.GuaranteeLosses : null, sink.Name, statusStop.Token);
             var watchdogOptions = services.GetRequiredService<IOptions<WatchdogOptions>>().Value;
             using var watermarks = new BrokerWatermarks(settings.Kafka, watchdogOptions.LagInterval);

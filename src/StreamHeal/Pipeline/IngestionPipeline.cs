@@ -76,12 +76,14 @@ public sealed class IngestionPipeline : IAsyncDisposable
     /// <param name="registrySchemas">Writer schemas for Avro values in the Confluent wire format; null dead-letters them.</param>
     /// <param name="holds">Topics the sink holds (their partitions stay paused); give the sink the same instance.</param>
     /// <param name="observer">Told of outages and failures as they happen (alerting); null tells nobody.</param>
+    /// <param name="quarantineCounts">Where quarantined fields are counted; pipelines restarted in-process share one. Null starts a new count.</param>
     public IngestionPipeline(
         PipelineSettings settings, ISink sink, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, Func<double>? random = null,
         PipelineMetrics? metrics = null, SchemaRegistrar? registrar = null, SchemaRegistry.SchemaCache? registrySchemas = null,
-        TopicHolds? holds = null, IPipelineObserver? observer = null)
+        TopicHolds? holds = null, IPipelineObserver? observer = null, QuarantineCounts? quarantineCounts = null)
     {
         _observer = observer;
+        QuarantineCounts = quarantineCounts ?? new QuarantineCounts();
         _holds = holds;
         _registrar = registrar;
         _registrySchemas = registrySchemas;
@@ -108,7 +110,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     internal Func<IProducer<byte[]?, byte[]?>, IProducer<byte[]?, byte[]?>>? DeadLetterProducerWrapper { get; init; }
 
     /// <summary>Fields removed from rows, per table, field and reason.</summary>
-    public QuarantineCounts QuarantineCounts { get; } = new();
+    public QuarantineCounts QuarantineCounts { get; }
 
     public PipelineStatus Status => new(
         Metrics.Polled,
