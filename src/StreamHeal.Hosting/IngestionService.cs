@@ -126,7 +126,7 @@ internal sealed partial class IngestionService(
                 var rate = (s.Sunk + s.DeadLettered - lastSunk) / (double)seconds;
                 lastSunk = s.Sunk + s.DeadLettered;
                 LogStatus(_logger, string.Create(CultureInfo.InvariantCulture,
-                    $"{rate:0}/s sunk={s.Sunk} dlq={s.DeadLettered} lag={s.Lag} partitions={s.AssignedPartitions} paused={s.Paused} in-flight={s.InFlightRecords} rec/{s.InFlightBytes / 1024} KiB retries(sink={s.SinkRetries}, dlq={s.DeadLetterRetries}) offset-resets={s.OffsetResets}{(s.Degraded ? " DEGRADED" : "")}{(sink.StatusLine is { } line ? " " + line : "")}"));
+                    $"{rate:0}/s sunk={s.Sunk} dlq={s.DeadLettered} lag={s.Lag} partitions={s.AssignedPartitions} paused={s.Paused} in-flight={s.InFlightRecords} rec/{s.InFlightBytes / 1024} KiB retries(sink={s.SinkRetries}, dlq={s.DeadLetterRetries}) offset-resets={s.OffsetResets}{(s.Restarts > 0 ? $" restarts={s.Restarts}" : "")}{(s.Degraded ? " DEGRADED" : "")}{(s.GaveUp is null ? "" : " GAVE-UP")}{(sink.StatusLine is { } line ? " " + line : "")}"));
             }
         }
         catch (OperationCanceledException)
