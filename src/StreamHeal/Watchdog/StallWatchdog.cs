@@ -66,7 +66,16 @@ public sealed class StallWatchdog
         {
             while (await timer.WaitForNextTickAsync(stop))
             {
-                await CheckAsync();
+                try
+                {
+                    await CheckAsync();
+                }
+#pragma warning disable CA1031 // One failed check must not end the watchdog: the next one reads everything again.
+                catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+                {
+                    WatchdogLog.CheckFailed(_logger, e.Message, e);
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

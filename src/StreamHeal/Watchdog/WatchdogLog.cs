@@ -26,6 +26,9 @@ internal static partial class WatchdogLog
     [LoggerMessage(1956, LogLevel.Warning, "Watchdog: the Kafka consumer could not be recreated (no poll loop running); the next stall restarts the pipeline")]
     public static partial void NothingToRecreate(ILogger logger);
 
+    [LoggerMessage(1958, LogLevel.Error, "Watchdog: a lag check failed ({Reason}); the next one runs as planned")]
+    public static partial void CheckFailed(ILogger logger, string reason, Exception exception);
+
     [LoggerMessage(1957, LogLevel.Debug, "Lag monitor: the brokers' high watermarks could not be read ({Reason}); using the consumer's cached ones")]
     public static partial void WatermarksUnavailable(ILogger logger, string reason);
 }
