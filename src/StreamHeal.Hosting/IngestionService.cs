@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using StreamHeal.Alerting;
+using StreamHeal.CompatFilter;
 using StreamHeal.Pipeline;
 using StreamHeal.SchemaRegistry;
 using StreamHeal.SchemaState;
@@ -14,6 +15,7 @@ using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
 using StreamHeal.Flow;
 using StreamHeal.Telemetry;
+using StreamHeal.Watchdog;
 
 namespace StreamHeal.Hosting;
 
@@ -53,17 +55,25 @@ internal sealed partial class IngestionService(
             var incidents = new PipelineIncidents(alerts.Raise, alertOptions, timeProvider, settings.Kafka.Topics);
             using var metrics = new PipelineMetrics(meterFactory);
             alerts.ObserveDegraded(metrics);
-            await using var pipeline = new IngestionPipeline(
-                settings, sink, loggerFactory, timeProvider, metrics: metrics, registrar: registrar, registrySchemas: registrySchemas, holds: holds, observer: incidents);
+            var quarantine = new QuarantineCounts();
+            // Every restart by the watchdog builds a new graph on the same sink, metrics, counts and alerting.
+            await using var pipeline = new PipelineSupervisor(() => new IngestionPipeline(
+                settings, sink, loggerFactory, timeProvider, metrics: metrics, registrar: registrar, registrySchemas: registrySchemas, holds: holds, observer: incidents,
+                quarantineCounts: quarantine));
             await using var endpoint = health.Value.Port > 0
                 ? await HealthEndpoint.StartAsync(health.Value, () => pipeline.Status, loggerFactory, cancellationToken: stoppingToken)
                 : null;
             using var statusStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var status = PrintStatusAsync(pipeline, sink, statusStop.Token);
             var watching = incidents.RunAsync(
-                () => pipeline.Status, pipeline.QuarantineCounts, () => registrar?.Degraded ?? false,
+                () => pipeline.Status, quarantine, () => registrar?.Degraded ?? false,
                 sink is BigQuerySink bigQuery ? () => bigQuery.Stats.GuaranteeLosses : null, sink.Name, statusStop.Token,
                 metrics.DeadLettersByErrorType);
+            var watchdogOptions = services.GetRequiredService<IOptions<WatchdogOptions>>().Value;
+            using var watermarks = new BrokerWatermarks(settings.Kafka, watchdogOptions.LagInterval);
+            var watchdog = new StallWatchdog(
+                watchdogOptions, pipeline, metrics, incidents, alerts.Raise, watermarks.QueryAsync, timeProvider, loggerFactory.CreateLogger("StreamHeal.Watchdog"));
+            var guarding = watchdog.RunAsync(statusStop.Token);
             try
             {
                 await pipeline.RunAsync(stoppingToken);
@@ -78,6 +88,7 @@ internal sealed partial class IngestionService(
                 await statusStop.CancelAsync();
                 await status;
                 await watching;
+                await guarding;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -99,7 +110,7 @@ internal sealed partial class IngestionService(
                 services.GetRequiredService<IOptions<BigQuerySinkOptions>>().Value, settings.Kafka, holds, timeProvider, loggerFactory, cancellationToken)
             : new DuckDbSink(services.GetRequiredService<IOptions<DuckDbSinkOptions>>().Value, timeProvider, loggerFactory.CreateLogger("StreamHeal.Sink.DuckDb"));
 
-    private async Task PrintStatusAsync(IngestionPipeline pipeline, ISink sink, CancellationToken cancellationToken)
+    private async Task PrintStatusAsync(PipelineSupervisor pipeline, ISink sink, CancellationToken cancellationToken)
     {
         var seconds = health.Value.StatusIntervalSeconds;
         if (seconds == 0)
@@ -117,7 +128,7 @@ internal sealed partial class IngestionService(
                 var rate = (s.Sunk + s.DeadLettered - lastSunk) / (double)seconds;
                 lastSunk = s.Sunk + s.DeadLettered;
                 LogStatus(_logger, string.Create(CultureInfo.InvariantCulture,
-                    $"{rate:0}/s sunk={s.Sunk} dlq={s.DeadLettered} lag={s.Lag} partitions={s.AssignedPartitions} paused={s.Paused} in-flight={s.InFlightRecords} rec/{s.InFlightBytes / 1024} KiB retries(sink={s.SinkRetries}, dlq={s.DeadLetterRetries}) offset-resets={s.OffsetResets}{(s.Degraded ? " DEGRADED" : "")}{(sink.StatusLine is { } line ? " " + line : "")}"));
+                    $"{rate:0}/s sunk={s.Sunk} dlq={s.DeadLettered} lag={s.Lag} partitions={s.AssignedPartitions} paused={s.Paused} in-flight={s.InFlightRecords} rec/{s.InFlightBytes / 1024} KiB retries(sink={s.SinkRetries}, dlq={s.DeadLetterRetries}) offset-resets={s.OffsetResets}{(s.Restarts > 0 ? $" restarts={s.Restarts}" : "")}{(s.Degraded ? " DEGRADED" : "")}{(s.GaveUp is null ? "" : " GAVE-UP")}{(sink.StatusLine is { } line ? " " + line : "")}"));
             }
         }
         catch (OperationCanceledException)

@@ -16,6 +16,7 @@ using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
 using StreamHeal.Records;
+using StreamHeal.Watchdog;
 
 namespace StreamHeal.Hosting;
 
@@ -52,6 +53,7 @@ public static class StreamHealServices
 
         services.AddValidated<HealthOptions>(HealthOptions.SectionName);
         services.AddValidated<AlertOptions>(AlertOptions.SectionName);
+        services.AddValidated<WatchdogOptions>(WatchdogOptions.SectionName);
         services.AddValidated<TelemetryOptions>(TelemetryOptions.SectionName);
         var telemetry = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>();
         if (!string.IsNullOrWhiteSpace(telemetry?.OtlpEndpoint) && Uri.TryCreate(telemetry.OtlpEndpoint, UriKind.Absolute, out _))

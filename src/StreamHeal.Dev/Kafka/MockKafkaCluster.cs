@@ -161,6 +161,20 @@ public sealed class MockKafkaCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the broker's next request of type <paramref name="api"/> (from any client) answer with
+    /// <paramref name="error"/> (<see cref="ErrorCode.NoError"/> for a normal answer) after <paramref name="rtt"/>. The
+    /// mock answers a connection's requests in order, so everything behind that request on the same connection waits
+    /// too; another client's connection does not.
+    /// </summary>
+    public void PushBrokerRequestDelay(int brokerId, KafkaApiKey api, TimeSpan rtt, ErrorCode error = ErrorCode.NoError)
+    {
+        var ms = ToMilliseconds(rtt);
+        Check(
+            RdKafkaNative.MockBrokerPushRequestErrorRtt(Cluster, ValidBroker(brokerId), (short)api, 1, (int)error, ms),
+            $"rd_kafka_mock_broker_push_request_error_rtts(broker {brokerId}, {api}, {error}, {ms} ms)");
+    }
+
     /// <summary>Drops the errors still queued for <paramref name="api"/> by <see cref="PushRequestErrors"/>.</summary>
     public void ClearRequestErrors(KafkaApiKey api) => RdKafkaNative.MockClearRequestErrors(Cluster, (short)api);
 

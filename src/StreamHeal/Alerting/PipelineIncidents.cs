@@ -31,11 +31,11 @@ public sealed class PipelineIncidents : IPipelineObserver
     private readonly string _topics;
     private readonly Outage _sink = new();
     private readonly Outage _deadLetters = new();
-    private readonly Condition _sinkDown = new();
-    private readonly Condition _deadLettersDown = new();
-    private readonly Condition _registry = new();
-    private readonly Condition _lag = new();
-    private readonly Condition _surge = new();
+    private readonly IncidentCondition _sinkDown = new();
+    private readonly IncidentCondition _deadLettersDown = new();
+    private readonly IncidentCondition _registry = new();
+    private readonly Dictionary<string, IncidentCondition> _lagByTopic = new(StringComparer.Ordinal);
+    private readonly IncidentCondition _surge = new();
     private readonly Queue<(DateTimeOffset At, long DeadLettered, IReadOnlyDictionary<string, long>? ByErrorType)> _deadLetterSamples = new();
     private readonly HashSet<(string Table, string Field, string Reason)> _quarantineSeen = [];
     private readonly FirstSeen<(string Table, string Field, string From, string To)> _typeFlips = new();
@@ -114,9 +114,6 @@ public sealed class PipelineIncidents : IPipelineObserver
         CheckOutage(_sink, _sinkDown, now, static (o, down, now) => IncidentCatalog.SinkDown(o.Name, down, o.LastError, o.Since));
         CheckOutage(_deadLetters, _deadLettersDown, now, static (o, _, _) => IncidentCatalog.DeadLetterDown(o.LastError, o.Since));
         _registry.Update(registryDegraded, now, _raise, static since => IncidentCatalog.RegistryDegraded(since));
-        _lag.Update(
-            status.Lag > _options.LagWarning, now, _raise,
-            since => IncidentCatalog.Lag(_topics, status.Lag, _options.LagWarning, _options.LagCritical, since)!);
 
         if (status.Failure is { } failure)
         {
@@ -139,6 +136,28 @@ public sealed class PipelineIncidents : IPipelineObserver
         }
     }
 
+    /// <summary>
+    /// Raises <c>lag_high</c> per topic above <c>alerts.lagWarning</c> (critical above <c>alerts.lagCritical</c>) and
+    /// resolves it when the lag falls back; called by the lag monitor after each reading, one call at a time. A topic
+    /// missing from <paramref name="lagByTopic"/> (no partition assigned here) clears.
+    /// </summary>
+    public void CheckLag(IReadOnlyDictionary<string, long> lagByTopic)
+    {
+        var now = _timeProvider.GetUtcNow();
+        foreach (var topic in lagByTopic.Keys.Concat(_lagByTopic.Keys).Distinct(StringComparer.Ordinal).ToList())
+        {
+            if (!_lagByTopic.TryGetValue(topic, out var condition))
+            {
+                _lagByTopic[topic] = condition = new IncidentCondition();
+            }
+
+            var lag = lagByTopic.GetValueOrDefault(topic);
+            condition.Update(
+                lag > _options.LagWarning, now, _raise,
+                since => IncidentCatalog.Lag(topic, lag, _options.LagWarning, _options.LagCritical, since)!);
+        }
+    }
+
     /// <summary>Raises <c>exactly_once_lost</c> each time the sink's loss count grew.</summary>
     public void CheckGuaranteeLosses(string sink, long losses)
     {
@@ -149,7 +168,7 @@ public sealed class PipelineIncidents : IPipelineObserver
         }
     }
 
-    private void CheckOutage(Outage outage, Condition condition, DateTimeOffset now, Func<Outage.State, TimeSpan, DateTimeOffset, Incident> make)
+    private void CheckOutage(Outage outage, IncidentCondition condition, DateTimeOffset now, Func<Outage.State, TimeSpan, DateTimeOffset, Incident> make)
     {
         var state = outage.Read();
         var active = state is { } s && now - s.LastFailure < ClearAfter;
@@ -266,43 +285,6 @@ public sealed class PipelineIncidents : IPipelineObserver
                 {
                     _state = null;
                 }
-            }
-        }
-    }
-
-    /// <summary>A condition that is raised while it holds and resolved once when it clears.</summary>
-    private sealed class Condition
-    {
-        private Incident? _raised;
-        private DateTimeOffset _since;
-
-        public void Update(bool active, DateTimeOffset now, Func<Incident, bool> raise, Func<DateTimeOffset, Incident> make)
-        {
-            if (active)
-            {
-                if (_raised is null)
-                {
-                    _since = now;
-                }
-
-                var incident = make(_since);
-                if (_raised is { } previous && previous.Severity != incident.Severity)
-                {
-                    // Severity is an Alertmanager label: the alert raised at the other severity is a separate alert
-                    // and would keep firing there.
-                    raise(previous.ResolvedAt(now));
-                }
-
-                _raised = incident;
-                raise(incident);
-                return;
-            }
-
-            if (_raised is { } cleared)
-            {
-                _raised = null;
-                raise(cleared.ResolvedAt(now));
-                raise(IncidentCatalog.RecoveredFrom(cleared, now));
             }
         }
     }

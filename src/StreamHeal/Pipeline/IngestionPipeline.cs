@@ -77,12 +77,14 @@ public sealed class IngestionPipeline : IAsyncDisposable
     /// <param name="registrySchemas">Writer schemas for Avro values in the Confluent wire format; null dead-letters them.</param>
     /// <param name="holds">Topics the sink holds (their partitions stay paused); give the sink the same instance.</param>
     /// <param name="observer">Told of outages and failures as they happen (alerting); null tells nobody.</param>
+    /// <param name="quarantineCounts">Where quarantined fields are counted; pipelines restarted in-process share one. Null starts a new count.</param>
     public IngestionPipeline(
         PipelineSettings settings, ISink sink, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null, Func<double>? random = null,
         PipelineMetrics? metrics = null, SchemaRegistrar? registrar = null, SchemaRegistry.SchemaCache? registrySchemas = null,
-        TopicHolds? holds = null, IPipelineObserver? observer = null)
+        TopicHolds? holds = null, IPipelineObserver? observer = null, QuarantineCounts? quarantineCounts = null)
     {
         _observer = observer;
+        QuarantineCounts = quarantineCounts ?? new QuarantineCounts();
         _holds = holds;
         _registrar = registrar;
         _registrySchemas = registrySchemas;
@@ -109,7 +111,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     internal Func<IProducer<byte[]?, byte[]?>, IProducer<byte[]?, byte[]?>>? DeadLetterProducerWrapper { get; init; }
 
     /// <summary>Fields removed from rows, per table, field and reason.</summary>
-    public QuarantineCounts QuarantineCounts { get; } = new();
+    public QuarantineCounts QuarantineCounts { get; }
 
     public PipelineStatus Status => new(
         Metrics.Polled,
@@ -153,6 +155,9 @@ public sealed class IngestionPipeline : IAsyncDisposable
     /// stopped (leaving the group forgets every partition, so the tracker itself is empty by then).
     /// </summary>
     internal int PendingOffsets => _poll is { PendingAtShutdown: >= 0 } poll ? poll.PendingAtShutdown : _tracker.TotalPending;
+
+    /// <summary>Per owned partition: lag, commit lag, position and committable offset; refreshed about once a second.</summary>
+    public IReadOnlyList<PartitionGauge> PartitionGauges => _poll?.PartitionGauges ?? [];
 
     /// <summary>The Kafka client's latest statistics JSON (set <c>kafka.properties.statistics.interval.ms</c>), or null.</summary>
     public string? KafkaStatistics => _poll?.Statistics;
@@ -268,15 +273,11 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var drained = Task.WhenAll(blocks);
         var watcher = WatchForFaultsAsync(blocks, failed, abort);
 
-        using var poll = new PollLoop(
-            PollOptionsFor(_settings.Kafka, options), KafkaConsumerFactory.For(_settings.Kafka, options.PrefetchKBytes), decode, _tracker, _budget,
-            Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider, _holds, _sink.PartitionsAssigned);
-        _poll = poll;
         _running = true;
         try
         {
             // Kept as a task so the status (and liveness) can tell a poll loop that ended from one that runs.
-            var polling = poll.RunAsync(failed.Token, decode.Complete, drained, abort.Cancel);
+            var polling = PollAsync(decode, drained, failed.Token, abort);
             _polling = polling;
             await polling;
         }
@@ -300,6 +301,44 @@ public sealed class IngestionPipeline : IAsyncDisposable
         {
             throw new PipelineFailedException(_failure ?? fault.Message, fault);
         }
+    }
+
+    /// <summary>
+    /// Runs the poll loop; when the watchdog asked for a new consumer (<see cref="RecreateConsumer"/>), the loop hands
+    /// over and another one, with a new consumer that joins the group again, takes the same graph.
+    /// </summary>
+    private async Task PollAsync(ITargetBlock<IngestRecord> decode, Task drained, CancellationToken stop, CancellationTokenSource abort)
+    {
+        var options = _settings.Pipeline;
+        while (true)
+        {
+            using var poll = new PollLoop(
+                PollOptionsFor(_settings.Kafka, options), KafkaConsumerFactory.For(_settings.Kafka, options.PrefetchKBytes), decode, _tracker, _budget,
+                Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider, _holds, _sink.PartitionsAssigned);
+            _poll = poll;
+            await poll.RunAsync(stop, decode.Complete, drained, abort.Cancel);
+            if (!poll.Recreated)
+            {
+                return;
+            }
+
+            Log.ConsumerRecreated(_logger);
+        }
+    }
+
+    /// <summary>
+    /// Asks the running poll loop to leave the group and hand over to a new Kafka consumer (the stall watchdog's
+    /// first step). False when no poll loop runs.
+    /// </summary>
+    public bool RecreateConsumer()
+    {
+        if (_poll is not { } poll || _polling is not { IsCompleted: false } || _stop.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        poll.Recreate();
+        return true;
     }
 
     /// <summary>

@@ -37,6 +37,14 @@ public sealed record PipelineStatus(
     /// <summary>True once a stop was asked for: the pipeline drains, commits and leaves the group.</summary>
     public bool Stopping { get; init; }
 
+    /// <summary>
+    /// Set once the stall watchdog gave up healing in-process (too many restarts): why the process must be restarted.
+    /// </summary>
+    public string? GaveUp { get; init; }
+
+    /// <summary>In-process restarts by the stall watchdog since the service started.</summary>
+    public int Restarts { get; init; }
+
     /// <summary>True while this member owns at least one partition.</summary>
     public bool Assigned => AssignedPartitions > 0;
 }

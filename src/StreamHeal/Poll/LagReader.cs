@@ -37,7 +37,8 @@ internal sealed class LagReader(
         var gauges = new List<PartitionGauge>(positions.Count);
         foreach (var partition in positions.Owned)
         {
-            var behind = Behind(consumer.GetWatermarkOffsets(partition), positions.NextPosition(partition));
+            var next = positions.NextPosition(partition);
+            var behind = Behind(consumer.GetWatermarkOffsets(partition), next);
             lag += behind;
             var pending = tracker.Pending(partition);
             var committable = tracker.CommittableOffset(partition);
@@ -51,7 +52,9 @@ internal sealed class LagReader(
             var lagSeconds = (behind > 0 || pending > 0) && positions.TryGetLastPolledTimestamp(partition, out var newest) && newest.ToUnixTimeMilliseconds() > 0
                 ? Math.Max(0, (wallClock - newest).TotalSeconds)
                 : 0;
-            gauges.Add(new PartitionGauge(partition.Topic, partition.Partition.Value, behind, lagSeconds, pending, isPaused(partition), progress.At.ToUnixTimeMilliseconds() / 1000.0));
+            gauges.Add(new PartitionGauge(
+                partition.Topic, partition.Partition.Value, behind, lagSeconds, pending, isPaused(partition), progress.At.ToUnixTimeMilliseconds() / 1000.0,
+                next.Value >= 0 ? next.Value : -1, committable ?? -1));
         }
 
         foreach (var gone in _progress.Keys.Where(p => !positions.Owns(p)).ToList())

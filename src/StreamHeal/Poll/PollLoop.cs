@@ -47,6 +47,7 @@ public sealed class PollLoop : IDisposable
     private KafkaConditionSnapshot? _expired;
     private bool _closeAbandoned;
     private string? _statistics;
+    private volatile bool _recreate;
 
     /// <param name="onAssigned">Told the partitions of each topic this member is given (the sink prepares their streams).</param>
     public PollLoop(
@@ -106,6 +107,18 @@ public sealed class PollLoop : IDisposable
 
     /// <summary>Partitions this member owns right now (a copy; safe to read from any thread).</summary>
     public IReadOnlyList<TopicPartition> Assignment => _positions.Snapshot;
+
+    /// <summary>
+    /// Asks the loop to hand over to a new consumer (the stall watchdog's first step): at its next turn it stops
+    /// without completing the pipeline's input, stores what is complete and leaves the group; <see cref="RunAsync"/>
+    /// then returns with <see cref="Recreated"/> set, and the owner starts another loop on the same graph. Records of
+    /// this consumer still in flight finish under a revoked generation and are read again from the committed offsets
+    /// (the sinks skip what they already hold). Any thread.
+    /// </summary>
+    public void Recreate() => _recreate = true;
+
+    /// <summary>True when the loop ended because <see cref="Recreate"/> asked it to, not because of a stop.</summary>
+    public bool Recreated { get; private set; }
 
     /// <summary>
     /// Runs the loop on a dedicated thread until <paramref name="stop"/> fires, then stops the input, waits up to the
@@ -170,7 +183,7 @@ public sealed class PollLoop : IDisposable
     {
         _consumer.Subscribe(_options.Topics);
         _started = _time.GetTimestamp();
-        while (!stop.IsCancellationRequested && _fatal is null && _expired is null && !drained.IsCompleted)
+        while (!stop.IsCancellationRequested && _fatal is null && _expired is null && !drained.IsCompleted && !_recreate)
         {
             try
             {
@@ -190,7 +203,32 @@ public sealed class PollLoop : IDisposable
             WatchConditions();
         }
 
+        if (_recreate && !stop.IsCancellationRequested && _fatal is null && _expired is null && !drained.IsCompleted)
+        {
+            HandOver();
+            return;
+        }
+
         Shutdown(completeInput, drained, abortPipeline);
+    }
+
+    /// <summary>
+    /// Leaves the pipeline running for the next consumer: no drain and no synchronous commit, because a consumer that
+    /// stopped receiving may be stuck on the very connection a commit would use. What is complete is stored, and the
+    /// close sends it if it can; anything else is read again by the next consumer.
+    /// </summary>
+    private void HandOver()
+    {
+        _held.Clear(_budget);
+        _rebalance.Stopping = true;
+        var stored = _tracker.CommittableOffsets();
+        foreach (var offset in stored)
+        {
+            _committer.TryStore(_consumer, offset);
+        }
+
+        Recreated = true;
+        Log.ConsumerHandedOver(_logger, string.Join(", ", stored.Select(KafkaText.Of)));
     }
 
     private void PollOnce()

@@ -86,6 +86,12 @@ internal static partial class Log
     [LoggerMessage(1042, LogLevel.Information, "Stopped: committed {Committed}")]
     public static partial void Stopped(ILogger logger, string committed);
 
+    [LoggerMessage(1070, LogLevel.Warning, "Consumer handed over to a new one (watchdog): stored {Stored}; leaving the group")]
+    public static partial void ConsumerHandedOver(ILogger logger, string stored);
+
+    [LoggerMessage(1071, LogLevel.Warning, "Starting a new Kafka consumer on the running pipeline (watchdog); it resumes from the committed offsets")]
+    public static partial void ConsumerRecreated(ILogger logger);
+
     [LoggerMessage(1043, LogLevel.Critical, "Pipeline failed: {Reason}")]
     public static partial void PipelineFailed(ILogger logger, string reason, Exception exception);
 

@@ -37,6 +37,9 @@ public sealed class PipelineMetrics : IDisposable
     private readonly Tally<string> _resets = new(static topic => [new("topic", topic)]);
     private readonly Tally<string> _skipped = new(static topic => [new("topic", topic)]);
     private readonly Tally<string> _retries = new(static dependency => [new("dependency", dependency)]);
+    private readonly Tally<string> _recoveries = new(static action => [new("action", action)]);
+    private volatile IReadOnlyList<PartitionLag> _monitoredLag = [];
+    private int _stalledPartitions;
     private readonly Histogram<double> _endToEnd;
     private readonly Histogram<double> _stageDuration;
     private readonly Histogram<double> _sinkWrite;
@@ -93,6 +96,11 @@ public sealed class PipelineMetrics : IDisposable
         m.CreateObservableCounter("streamheal.offsets.skipped", _skipped.Observe, "{offset}", "Offsets skipped by offset resets (records never read).");
         m.CreateObservableCounter("streamheal.kafka.conditions", () => Interlocked.Read(ref _kafkaConditions), "{report}", "Partition- or broker-level Kafka errors reported to the poll loop.");
         m.CreateObservableCounter("streamheal.backpressure.pauses", () => Interlocked.Read(ref _pauses), "{pause}", "Times the poll loop paused every partition because the in-flight budget was full.");
+
+        // Watchdog: the lag monitor and the stall watchdog's recoveries.
+        m.CreateObservableGauge("streamheal.watchdog.lag_messages", () => _monitoredLag.Select(static p => new Measurement<long>(p.Messages, new KeyValuePair<string, object?>("topic", p.Topic), new KeyValuePair<string, object?>("partition", p.Partition))), "{message}", "The broker's high watermark minus the next offset to poll, read by the lag monitor every watchdog.lagInterval.");
+        m.CreateObservableGauge("streamheal.watchdog.stalled_partitions", () => Volatile.Read(ref _stalledPartitions), "{partition}", "Partitions the stall watchdog judged stalled at its last check.");
+        m.CreateObservableCounter("streamheal.recoveries", _recoveries.Observe, "{recovery}", "Recovery steps the stall watchdog took, by action: recreate_consumer, restart_pipeline, give_up.");
 
         // Dependencies.
         m.CreateObservableCounter("streamheal.dependency.retries", _retries.Observe, "{attempt}", "Failed attempts against a dependency that are retried.");
@@ -162,6 +170,31 @@ public sealed class PipelineMetrics : IDisposable
         _retries.Add(Dependency.Sink, 0);
         _retries.Add(Dependency.DeadLetter, 0);
     }
+
+    /// <summary>Starts the recovery counters at 0, so that an alert on <c>increase()</c> sees the first recovery.</summary>
+    public void StartRecoveries(IEnumerable<string> actions)
+    {
+        foreach (var action in actions)
+        {
+            _recoveries.Add(action, 0);
+        }
+    }
+
+    public void RecordRecovery(string action) => _recoveries.Add(action);
+
+    /// <summary>Recovery steps taken with <paramref name="action"/>'s label, or with any label when null.</summary>
+    public long Recoveries(string? action = null) => _recoveries.Sum(a => action is null || a == action);
+
+    /// <summary>The lag monitor's latest reading and how many partitions the stall watchdog judged stalled.</summary>
+    public void RecordLagCheck(IReadOnlyList<PartitionLag> partitions, int stalled)
+    {
+        _monitoredLag = partitions;
+        Volatile.Write(ref _stalledPartitions, stalled);
+    }
+
+    /// <summary>Records of <paramref name="topic"/> written to <paramref name="table"/> (new or already there) or dead-lettered so far.</summary>
+    public long Finished(string topic, string table) =>
+        _written.Sum(k => k.Table == table) + _alreadyWrittenByTable.Sum(k => k == table) + _deadLetteredBy.Sum(k => k.Topic == topic);
 
     public long Polled => _consumed.Total();
 
@@ -327,9 +360,16 @@ public static class Dependency
     public const string Redis = "redis";
 }
 
-/// <summary>One owned partition's figures, published by the poll thread about once a second.</summary>
+/// <summary>
+/// One owned partition's figures, published by the poll thread about once a second. <paramref name="NextOffset"/> is
+/// where its next fetch starts and <paramref name="CommittableOffset"/> what would be committed (−1 while unknown).
+/// </summary>
 public readonly record struct PartitionGauge(
-    string Topic, int Partition, long LagMessages, double LagSeconds, long CommitLagMessages, bool Paused, double LastProgressUnixSeconds);
+    string Topic, int Partition, long LagMessages, double LagSeconds, long CommitLagMessages, bool Paused, double LastProgressUnixSeconds,
+    long NextOffset = -1, long CommittableOffset = -1);
+
+/// <summary>One partition's lag as the lag monitor read it (the broker's high watermark minus the position).</summary>
+public readonly record struct PartitionLag(string Topic, int Partition, long Messages);
 
 public readonly record struct StageQueue(string Stage, int Depth, int Capacity);
 

@@ -24,7 +24,7 @@ internal sealed class Tally<TKey>(Func<TKey, KeyValuePair<string, object?>[]> ta
     }
 
     /// <summary>The sum over every label set; for status lines, not the hot path.</summary>
-    public long Total() => Counts().Sum(static c => c.Count);
+    public long Total() => Sum(static _ => true);
 
     /// <summary>The current count of every label set seen.</summary>
     public IEnumerable<(TKey Key, long Count)> Counts()
@@ -33,6 +33,21 @@ internal sealed class Tally<TKey>(Func<TKey, KeyValuePair<string, object?>[]> ta
         {
             yield return (key, Interlocked.Read(ref entry.Count.Value));
         }
+    }
+
+    /// <summary>The sum over the label sets <paramref name="match"/> selects.</summary>
+    public long Sum(Func<TKey, bool> match)
+    {
+        long sum = 0;
+        foreach (var (key, entry) in _counts)
+        {
+            if (match(key))
+            {
+                sum += Interlocked.Read(ref entry.Count.Value);
+            }
+        }
+
+        return sum;
     }
 
     public IEnumerable<Measurement<long>> Observe()

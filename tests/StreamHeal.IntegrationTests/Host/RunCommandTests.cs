@@ -41,11 +41,13 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
           "kafka": { "topics": [], "properties": { "enable.auto.commit": "true" } },
           "pipeline": { "inFlightBytes": 10 },
           "decode": { "maxDepth": 0 },
-          "health": { "bindAddress": "pod-ip" }
+          "health": { "bindAddress": "pod-ip" },
+          "watchdog": { "stallAfter": "00:00:05" }
         }
         """);
         Assert.Equal(2, exitCode);
         Assert.Contains("kafka.bootstrapServers is required", stderr, StringComparison.Ordinal);
+        Assert.Contains("watchdog.stallAfter (00:00:05) is below watchdog.lagInterval (00:00:10)", stderr, StringComparison.Ordinal);
         Assert.Contains("health.bindAddress 'pod-ip' is not an IP address", stderr, StringComparison.Ordinal);
         Assert.Contains("InFlightBytes", stderr, StringComparison.Ordinal);
         Assert.Contains("MaxDepth", stderr, StringComparison.Ordinal);

@@ -76,6 +76,24 @@ public sealed class PipelineIncidentsTests
     }
 
     [Fact]
+    public void Lag_is_judged_per_topic_and_a_topic_that_falls_back_or_leaves_recovers()
+    {
+        var incidents = Create();
+        incidents.CheckLag(new Dictionary<string, long> { ["orders"] = 5_001, ["clicks"] = 4_000 });
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        incidents.CheckLag(new Dictionary<string, long> { ["orders"] = 100, ["clicks"] = 20_000 });
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        incidents.CheckLag(new Dictionary<string, long>());
+
+        Assert.Single(_raised, static i => i is { Key: "lag_high:orders", Severity: AlertSeverity.High, IsResolution: false });
+        Assert.Single(_raised, static i => i is { Key: "lag_high:clicks", Severity: AlertSeverity.Critical, IsResolution: false });
+        Assert.Equal("orders", _raised.First(static i => i.Key == "lag_high:orders").Labels["topic"]);
+        Assert.Single(_raised, static i => i is { Key: "recovered:lag_high:orders" });
+        Assert.Single(_raised, static i => i is { Key: "recovered:lag_high:clicks" });
+        Assert.Equal(2, _raised.Count(static i => i is { Kind: IncidentCatalog.LagHigh, IsResolution: true }));
+    }
+
+    [Fact]
     public void Lag_dead_letters_offset_resets_registry_and_quarantine_become_incidents()
     {
         var incidents = Create();
@@ -85,8 +103,10 @@ public sealed class PipelineIncidentsTests
         incidents.TypeFlip("events", "price", "FLOAT64", "STRING", 2, 40, "\"free\"");
         _clock.Advance(TimeSpan.FromSeconds(1));
         incidents.Check(Status(lag: 6_000, deadLettered: 0, offsetResets: 1), quarantine, registryDegraded: true);
+        incidents.CheckLag(new Dictionary<string, long> { ["events"] = 6_000 });
         _clock.Advance(TimeSpan.FromSeconds(1));
         incidents.Check(Status(lag: 12_000, deadLettered: 500, offsetResets: 1, failure: "column type conflict"), quarantine, registryDegraded: true);
+        incidents.CheckLag(new Dictionary<string, long> { ["events"] = 12_000 });
 
         Assert.Contains(_raised, static i => i is { Kind: IncidentCatalog.LagHigh, Severity: AlertSeverity.High });
         Assert.Contains(_raised, static i => i is { Kind: IncidentCatalog.LagHigh, Severity: AlertSeverity.Critical, Key: "lag_high:events", IsResolution: false });

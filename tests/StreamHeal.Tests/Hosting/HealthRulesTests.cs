@@ -27,6 +27,14 @@ public sealed class HealthRulesTests
     };
 
     [Fact]
+    public void A_replica_the_stall_watchdog_gave_up_on_is_not_live_even_while_it_polls()
+    {
+        var gaveUp = Serving with { GaveUp = "partitions events[0] still stalled after 3 in-process restart(s)", Restarts = 3 };
+        Assert.Equal("the stall watchdog gave up: partitions events[0] still stalled after 3 in-process restart(s)", HealthRules.WhyNotLive(gaveUp));
+        Assert.Null(HealthRules.WhyNotLive(Serving with { Restarts = 3 }));
+    }
+
+    [Fact]
     public void A_serving_replica_is_live_and_ready()
     {
         Assert.Null(HealthRules.WhyNotLive(Serving));

@@ -58,6 +58,11 @@ internal static partial class RdKafkaNative
     [LibraryImport(RdKafkaLibrary.Name, EntryPoint = "rd_kafka_mock_push_request_errors_array")]
     public static unsafe partial void MockPushRequestErrorsArray(nint mcluster, short apiKey, nuint count, int* errors);
 
+    // Variadic in C ((err, rtt) pairs after cnt); bound for exactly one pair, which on x86-64 and AArch64 Linux passes
+    // like a fixed-argument call with two more ints.
+    [LibraryImport(RdKafkaLibrary.Name, EntryPoint = "rd_kafka_mock_broker_push_request_error_rtts")]
+    public static partial int MockBrokerPushRequestErrorRtt(nint mcluster, int brokerId, short apiKey, nuint count, int error, int rttMs);
+
     [LibraryImport(RdKafkaLibrary.Name, EntryPoint = "rd_kafka_mock_clear_request_errors")]
     public static partial void MockClearRequestErrors(nint mcluster, short apiKey);
 

@@ -1,0 +1,59 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using StreamHeal.Kafka;
+
+namespace StreamHeal.Watchdog;
+
+/// <summary>
+/// High watermarks read from the partition leaders by a client of its own. The consumer's cached watermarks only move
+/// with its fetches, so a consumer that stopped receiving would also stop seeing the lag it accumulates; and a request
+/// on its connections would queue behind the fetch that does not return.
+/// </summary>
+public sealed class BrokerWatermarks : IDisposable
+{
+    private readonly IAdminClient _admin;
+    private readonly TimeSpan _timeout;
+
+    public BrokerWatermarks(KafkaOptions kafka, TimeSpan timeout)
+    {
+        _timeout = timeout;
+        _admin = new AdminClientBuilder(new AdminClientConfig(KafkaConfigBuilder.SharedClientProperties(kafka.Properties)) { BootstrapServers = kafka.BootstrapServers })
+            .SetLogHandler(static (_, _) => { })
+            .Build();
+    }
+
+    /// <summary>The high watermark of each partition whose leader answered; throws <see cref="KafkaException"/> when none could be asked.</summary>
+    public async Task<IReadOnlyDictionary<(string Topic, int Partition), long>> QueryAsync(IReadOnlyList<(string Topic, int Partition)> partitions)
+    {
+        var specs = partitions.Select(static p => new TopicPartitionOffsetSpec { TopicPartition = new TopicPartition(p.Topic, p.Partition), OffsetSpec = OffsetSpec.Latest() });
+        ListOffsetsResult result;
+        try
+        {
+            result = await _admin.ListOffsetsAsync(specs, new ListOffsetsOptions { RequestTimeout = _timeout }).ConfigureAwait(false);
+        }
+        catch (ListOffsetsException e)
+        {
+            // Some partitions failed (a leader is down): the others are still good readings.
+            return Collect(e.Result.ResultInfos);
+        }
+
+        return Collect(result.ResultInfos);
+    }
+
+    private static Dictionary<(string, int), long> Collect(IEnumerable<ListOffsetsResultInfo> infos)
+    {
+        var highs = new Dictionary<(string, int), long>();
+        foreach (var info in infos)
+        {
+            var p = info.TopicPartitionOffsetError;
+            if (!p.Error.IsError && p.Offset.Value >= 0)
+            {
+                highs[(p.Topic, p.Partition.Value)] = p.Offset.Value;
+            }
+        }
+
+        return highs;
+    }
+
+    public void Dispose() => _admin.Dispose();
+}

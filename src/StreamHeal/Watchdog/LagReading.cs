@@ -1,0 +1,38 @@
+using StreamHeal.Tables;
+using StreamHeal.Telemetry;
+
+namespace StreamHeal.Watchdog;
+
+/// <summary>
+/// One lag check over the assigned partitions: the high watermark (the broker's when it answered, else the consumer's
+/// cached one) minus the next offset to poll, summed per topic for <c>lag_high</c>; and, for the stall detector, that
+/// lag plus the records in flight, with the committable offset and the topic's finished records. Pure.
+/// </summary>
+public sealed record LagReading(IReadOnlyList<PartitionLag> Partitions, IReadOnlyDictionary<string, long> ByTopic, IReadOnlyList<PartitionSample> Samples)
+{
+    /// <param name="finished">Records of a topic written or dead-lettered so far, given the topic and its table.</param>
+    public static LagReading From(
+        IReadOnlyList<PartitionGauge> gauges, IReadOnlyDictionary<(string Topic, int Partition), long> brokerHighs, Func<string, string, long> finished)
+    {
+        var partitions = new List<PartitionLag>(gauges.Count);
+        var samples = new List<PartitionSample>(gauges.Count);
+        var byTopic = new Dictionary<string, long>(StringComparer.Ordinal);
+        var finishedByTopic = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var g in gauges)
+        {
+            var lag = brokerHighs.TryGetValue((g.Topic, g.Partition), out var high) && g.NextOffset >= 0
+                ? Math.Max(g.LagMessages, high - g.NextOffset)
+                : g.LagMessages;
+            partitions.Add(new PartitionLag(g.Topic, g.Partition, lag));
+            byTopic[g.Topic] = byTopic.GetValueOrDefault(g.Topic) + lag;
+            if (!finishedByTopic.TryGetValue(g.Topic, out var done))
+            {
+                finishedByTopic[g.Topic] = done = finished(g.Topic, TableNames.ForTopic(g.Topic));
+            }
+
+            samples.Add(new PartitionSample(g.Topic, g.Partition, g.CommittableOffset, lag + g.CommitLagMessages, done));
+        }
+
+        return new LagReading(partitions, byTopic, samples);
+    }
+}

@@ -1,0 +1,169 @@
+using System.Net;
+using StreamHeal.Alerting;
+using StreamHeal.Batch;
+using StreamHeal.Dev.Demo;
+using StreamHeal.Dev.Kafka;
+using StreamHeal.Hosting;
+using StreamHeal.IntegrationTests.Kafka;
+using StreamHeal.IntegrationTests.Pipeline;
+using StreamHeal.IntegrationTests.Support;
+using StreamHeal.Kafka;
+using StreamHeal.Pipeline;
+using StreamHeal.Sink.DuckDb;
+using StreamHeal.Tables;
+using StreamHeal.TestSupport;
+using StreamHeal.Watchdog;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StreamHeal.IntegrationTests.Watchdog;
+
+/// <summary>
+/// The stall watchdog against the mock cluster and DuckDB, with windows of a second or two: a table whose writes hang
+/// for good escalates to a failing liveness probe, a consumer whose fetches stop is healed by a new consumer, and a
+/// slow sink is left alone.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(40);
+
+    private static WatchdogOptions Fast(int maxRestarts = 3) => new()
+    {
+        LagInterval = TimeSpan.FromMilliseconds(200),
+        StallAfter = TimeSpan.FromSeconds(1),
+        MaxRestarts = maxRestarts,
+        RestartWindow = TimeSpan.FromMinutes(5),
+    };
+
+    /// <summary>Short drains, and a session timeout that makes the mock's rebalance after a new consumer take ~2 s, not ~5 s.</summary>
+    private static PipelineSettings Quick(PipelineSettings settings)
+    {
+        settings.Kafka.SessionTimeoutMs = 3_000;
+        return settings with
+        {
+            Pipeline = new PipelineOptions { DrainTimeout = TimeSpan.FromSeconds(1), RevokeDrainTimeout = TimeSpan.FromSeconds(1) },
+        };
+    }
+
+    [Fact]
+    public async Task A_table_whose_writes_hang_for_good_escalates_to_a_failing_liveness_probe_and_the_other_table_is_written_exactly_once()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "watchdog-hang", partitions: 2);
+        var other = kafka.NewTopic("watchdog-other", 2);
+        kafka.Cluster.CreateTopic(other + ".dlq", 2);
+        await scenario.ProduceAsync(400, seed: 45, poisonShare: 0);
+        var producedOther = await new DemoProducer(kafka.BootstrapServers, other, 2, new SyntheticEvents(46, 0)).ProduceAsync(1_000, CancellationToken.None);
+        var settings = Quick(scenario.Settings());
+        settings = settings with
+        {
+            Kafka = new KafkaOptions
+            {
+                BootstrapServers = settings.Kafka.BootstrapServers,
+                GroupId = settings.Kafka.GroupId,
+                Topics = [scenario.Topic, other],
+                SessionTimeoutMs = settings.Kafka.SessionTimeoutMs,
+            },
+        };
+        await using var sink = new PacedSink(scenario.OpenSink()) { HangTable = scenario.Table };
+        await using var run = new WatchdogRun(settings, sink, scenario.Loggers, Fast(maxRestarts: 1));
+        await using var endpoint = await HealthEndpoint.StartAsync(new HealthOptions(), () => run.Supervisor.Status, scenario.Loggers, port: 0);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{endpoint.EndPoint}") };
+
+        await Eventually.Until(() => run.Metrics.Sunk >= producedOther.Length && sink.Hung > 0, Wait, "the other topic written while the hanging table waits");
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(HealthEndpoint.LivePath)).StatusCode);
+        await Eventually.Until(() => run.Supervisor.Status.GaveUp is not null, Wait, $"the watchdog to give up ({run.Supervisor.Current.Describe()})");
+        var live = await http.GetAsync(HealthEndpoint.LivePath);
+        var body = await live.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, live.StatusCode);
+        Assert.Contains("\"gave_up\":\"partitions ", body, StringComparison.Ordinal);
+        Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
+        Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RestartPipeline.Label()));
+        Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.GiveUp.Label()));
+        Assert.Equal(1, run.Supervisor.Status.Restarts);
+        var stalled = run.Incidents.Where(static i => i is { Kind: IncidentCatalog.ConsumerStalled, IsResolution: false }).ToList();
+        Assert.NotEmpty(stalled);
+        Assert.All(stalled, i => Assert.Equal(scenario.Topic, i.Labels["topic"]));
+        Assert.Single(run.Incidents, static i => i.Kind == IncidentCatalog.PipelineRestarted);
+
+        await run.StopAsync();
+        using var reader = new DuckDbTableReader(scenario.DatabasePath);
+        PipelineScenario.AssertOk(IngestionVerdict.Compute(producedOther, reader.ReadPositions(TableNames.ForTopic(other)), []));
+        Assert.Empty(reader.ReadPositions(scenario.Table));
+    }
+
+    [Fact]
+    public async Task A_consumer_whose_fetches_stop_answering_is_replaced_and_every_event_lands_once()
+    {
+        // A cluster of its own: the delayed Fetch goes to whichever consumer fetches from broker 1 next.
+        var cluster = new KafkaClusterFixture();
+        try
+        {
+            await using var scenario = new PipelineScenario(cluster, output, "watchdog-fetch", partitions: 2);
+            for (var partition = 0; partition < scenario.Partitions; partition++)
+            {
+                cluster.Cluster.SetPartitionLeader(scenario.Topic, partition, 1);
+            }
+
+            // The group's coordinator elsewhere: heartbeats and commits do not queue behind the stuck fetch.
+            cluster.Cluster.SetCoordinator("group", scenario.Group, 2);
+            var first = await scenario.ProduceAsync(1_000, seed: 43, poisonShare: 0);
+            await using var sink = scenario.OpenSink();
+            await using var run = new WatchdogRun(Quick(scenario.Settings()), sink, scenario.Loggers, Fast());
+            await Eventually.Until(() => run.Done >= first.Length, Wait, "the first events written");
+
+            cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
+            var second = await scenario.ProduceAsync(1_000, seed: 44, poisonShare: 0);
+            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, $"every event written after the stall ({run.Supervisor.Current.Describe()})");
+
+            Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
+            Assert.Equal(0, run.Metrics.Recoveries(RecoveryAction.RestartPipeline.Label()));
+            Assert.Null(run.Supervisor.Status.GaveUp);
+            Assert.Contains(run.Incidents, i => i is { Kind: IncidentCatalog.ConsumerStalled } && i.Labels["topic"] == scenario.Topic);
+            await run.StopAsync();
+            PipelineScenario.AssertOk(await scenario.VerifyAsync([.. first, .. second]));
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_slow_sink_behind_a_full_budget_is_not_a_stall_while_the_lag_monitor_reports_per_topic()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "watchdog-slow", partitions: 2);
+        var produced = await scenario.ProduceAsync(2_000, seed: 41, poisonShare: 0);
+        var settings = scenario.Settings() with
+        {
+            // A small budget: the poll loop pauses Kafka behind the slow sink.
+            Pipeline = new PipelineOptions { StageCapacity = 256, InFlightRecords = 500, DrainTimeout = TimeSpan.FromSeconds(5) },
+            Batch = new BatchOptions { MaxRows = 250, Linger = TimeSpan.FromMilliseconds(50) },
+        };
+        await using var sink = new PacedSink(scenario.OpenSink()) { Delay = TimeSpan.FromMilliseconds(300) };
+        var options = Fast();
+        // Room for a loaded machine: a batch takes 0.3 s plus the write, the window is several batches long.
+        options.StallAfter = TimeSpan.FromSeconds(2);
+        await using var run = new WatchdogRun(settings, sink, scenario.Loggers, options, new AlertOptions { LagWarning = 100, LagCritical = 1_000 });
+
+        await Eventually.Until(() => run.Done >= produced.Length, Wait, "every event written by the slow sink");
+        await Eventually.Until(
+            () => run.Incidents.Any(i => i.Key == $"recovered:lag_high:{scenario.Topic}"), Wait, "the lag monitor to see the lag gone");
+        var status = run.Supervisor.Status;
+
+        Assert.Equal(0, run.Metrics.Recoveries());
+        Assert.DoesNotContain(run.Incidents, static i => i.Kind is IncidentCatalog.ConsumerStalled or IncidentCatalog.PipelineRestarted);
+        Assert.True(run.Metrics.Pauses > 0, "the budget never paused Kafka: the sink was not slow enough to test anything");
+        Assert.Contains(run.Incidents, i => i is { Kind: IncidentCatalog.LagHigh, IsResolution: false } && i.Labels["topic"] == scenario.Topic);
+        Assert.True(run.Watchdog.Checks > 4, $"only {run.Watchdog.Checks} lag checks");
+        Assert.Equal(scenario.Partitions, run.Watchdog.LastReading!.Partitions.Count);
+        Assert.Equal(0, run.Watchdog.LastReading.ByTopic[scenario.Topic]);
+        Assert.Null(HealthRules.WhyNotLive(status));
+        Assert.Null(HealthRules.WhyNotReady(status));
+        Assert.Equal(0, status.Restarts);
+
+        await run.StopAsync();
+        PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+    }
+}
