@@ -9,7 +9,8 @@ namespace StreamHeal.Benchmarks;
 /// <summary>
 /// Sink stage: one <see cref="DuckDbSink.WriteAsync"/> of a 5,000-row batch (the default <c>batch.maxRows</c>) into a
 /// file-backed table that grows across iterations, as a running service's does. One operation is one batch, so rows per
-/// second is 5,000 / Mean.
+/// second is 5,000 / Mean. <see cref="Partitions"/>: the rows of a batch spread round-robin over this many partitions;
+/// the pipeline's batches span every partition it consumes, and the stored offsets cost per partition, not per row.
 /// </summary>
 [MemoryDiagnoser]
 public class DuckDbAppendBenchmarks
@@ -21,7 +22,10 @@ public class DuckDbAppendBenchmarks
     private FlatRow[] _rows = [];
     private IReadOnlyList<TableColumn> _columns = [];
     private SinkBatch _batch = null!;
-    private long _nextOffset;
+    private long[] _nextOffsets = [];
+
+    [Params(1, 64)]
+    public int Partitions { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -33,6 +37,7 @@ public class DuckDbAppendBenchmarks
         _sink = new DuckDbSink(new DuckDbSinkOptions { Path = Path.Combine(_directory, "bench.duckdb") }, TimeProvider.System);
         // Creating the table is start-up work, not part of a batch.
         _sink.EnsureTableAsync(Corpus.Table, _columns, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        _nextOffsets = new long[Partitions];
     }
 
     [IterationSetup]
@@ -43,7 +48,8 @@ public class DuckDbAppendBenchmarks
         var rows = new SinkRow[BatchRows];
         for (var i = 0; i < rows.Length; i++)
         {
-            rows[i] = new SinkRow(0, _nextOffset++, timestamp, _rows[i]);
+            var partition = i % Partitions;
+            rows[i] = new SinkRow(partition, _nextOffsets[partition]++, timestamp, _rows[i]);
         }
 
         _batch = new SinkBatch(Corpus.Table, Corpus.Topic, _columns, rows);

@@ -68,7 +68,7 @@ internal sealed record BacklogResult(long Events, ResourceUsage Usage, BacklogSa
         var usage = new ResourceUsage(
             TimeSpan.FromSeconds(D("elapsed")), TimeSpan.FromSeconds(D("cpu")), L("peak"), L("sampled"), L("start"),
             (int)L("gen0"), (int)L("gen1"), (int)L("gen2"), TimeSpan.FromSeconds(D("pause")), D("load"),
-            TimeSpan.FromSeconds(D("longest")), [.. fields["heap"].Split(',').Select(static h => long.Parse(h, NumberStyles.None, CultureInfo.InvariantCulture))]);
+            TimeSpan.FromSeconds(D("longest")), [.. fields["heap"].Split(',').Select(static h => long.Parse(h, NumberStyles.None, CultureInfo.InvariantCulture))], []);
         var samples = new BacklogSamples(L("events"));
         samples.Restore(
             [.. fields["quarters"].Split(',').Select(static q => long.Parse(q, NumberStyles.None, CultureInfo.InvariantCulture))],

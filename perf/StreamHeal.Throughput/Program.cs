@@ -111,6 +111,7 @@ root.SetAction(async (parse, cancellationToken) =>
     }
 
     await File.WriteAllTextAsync(options.Output, report, cancellationToken);
+    await ThroughputCharts.WriteAsync(options.Output, result, cancellationToken);
     Console.WriteLine(ThroughputReport.FirstLine(result));
     Console.WriteLine($"report written to {options.Output}");
     return result.Ok ? 0 : 1;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Confluent.Kafka;
 using StreamHeal.Kafka;
 using StreamHeal.Pipeline;
@@ -10,16 +11,20 @@ namespace StreamHeal.Throughput;
 /// </summary>
 internal static class RawConsumer
 {
+    /// <param name="progress">Messages consumed so far, published every <see cref="ProgressEvery"/> messages for the report's charts.</param>
     public static Task<(long Messages, long ValueBytes)> ConsumeAsync(
-        string bootstrapServers, string topic, string groupId, long expected, TimeSpan timeout, CancellationToken cancellationToken) =>
+        string bootstrapServers, string topic, string groupId, long expected, TimeSpan timeout, StrongBox<long> progress, CancellationToken cancellationToken) =>
         // Consume() blocks; give it its own thread instead of a pool thread the rest of the process may need.
         Task.Factory.StartNew(
-            () => Consume(bootstrapServers, topic, groupId, expected, timeout, cancellationToken),
+            () => Consume(bootstrapServers, topic, groupId, expected, timeout, progress, cancellationToken),
             cancellationToken,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
 
-    private static (long, long) Consume(string bootstrapServers, string topic, string groupId, long expected, TimeSpan timeout, CancellationToken cancellationToken)
+    // A volatile write per message would be measured as consumer cost; one per thousand is not.
+    private const int ProgressEvery = 1_000;
+
+    private static (long, long) Consume(string bootstrapServers, string topic, string groupId, long expected, TimeSpan timeout, StrongBox<long> progress, CancellationToken cancellationToken)
     {
         var kafka = new KafkaOptions { BootstrapServers = bootstrapServers, GroupId = groupId, Topics = [topic], SessionTimeoutMs = 6_000 };
         var config = KafkaConfigBuilder.Consumer(kafka, new PipelineOptions().PrefetchKBytes);
@@ -58,8 +63,14 @@ internal static class RawConsumer
             {
                 messages++;
                 bytes += message.Value?.Length ?? 0;
+                if (messages % ProgressEvery == 0)
+                {
+                    Volatile.Write(ref progress.Value, messages);
+                }
             }
         }
+
+        Volatile.Write(ref progress.Value, messages);
 
         consumer.Close();
         return (messages, bytes);

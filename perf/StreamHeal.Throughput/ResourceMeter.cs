@@ -10,6 +10,7 @@ namespace StreamHeal.Throughput;
 /// <param name="LoadAverage">The machine's one-minute load average at the end of the run: how much the cores were shared.</param>
 /// <param name="LongestGcPause">The longest single GC pause (execution engine suspended until restarted).</param>
 /// <param name="HeapAfterGcByQuarter">Per quarter of the run, the largest managed heap size right after a collection (sampled every 50 ms): a heap that grew during the run rises from quarter to quarter.</param>
+/// <param name="Samples">Every 50 ms: resident set, GC pause so far and records done, for the report's charts.</param>
 internal sealed record ResourceUsage(
     TimeSpan Elapsed,
     TimeSpan Cpu,
@@ -22,7 +23,11 @@ internal sealed record ResourceUsage(
     TimeSpan GcPause,
     double LoadAverage,
     TimeSpan LongestGcPause,
-    IReadOnlyList<long> HeapAfterGcByQuarter);
+    IReadOnlyList<long> HeapAfterGcByQuarter,
+    IReadOnlyList<UsageSample> Samples);
+
+/// <summary>One sample of a run, <see cref="At"/> from its start; <see cref="GcPause"/> and <see cref="Done"/> count from its start too.</summary>
+internal readonly record struct UsageSample(TimeSpan At, long RssBytes, TimeSpan GcPause, long Done);
 
 /// <summary>
 /// Measures a run of this process by deltas: CPU time, GC counts and pause time, wall clock, and peak RSS. Several runs
@@ -45,10 +50,13 @@ internal sealed class ResourceMeter : IAsyncDisposable
     private readonly Task _sampler;
     private readonly GcPauseListener _pauses = new();
     private readonly List<(TimeSpan At, long HeapBytes)> _heapSamples = [];
+    private readonly List<UsageSample> _samples = [];
+    private readonly Func<long>? _done;
     private long _sampledPeak;
 
-    private ResourceMeter()
+    private ResourceMeter(Func<long>? done)
     {
+        _done = done;
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         _hwmReset = TryResetPeakRss();
@@ -60,10 +68,13 @@ internal sealed class ResourceMeter : IAsyncDisposable
         _pause = GC.GetTotalPauseDuration();
         _cpu = Process.GetCurrentProcess().TotalProcessorTime;
         _clock = Stopwatch.StartNew();
+        // First and last samples at the run's edges, so even a run shorter than the interval has a line in the charts.
+        _samples.Add(new UsageSample(TimeSpan.Zero, _startRss, TimeSpan.Zero, _done?.Invoke() ?? 0));
         _sampler = SampleAsync(_stopSampling.Token);
     }
 
-    public static ResourceMeter Start() => new();
+    /// <param name="done">Records done so far in the run, read at every sample for the events/s chart; null when the run has no such count.</param>
+    public static ResourceMeter Start(Func<long>? done = null) => new(done);
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
@@ -78,9 +89,10 @@ internal sealed class ResourceMeter : IAsyncDisposable
         await _stopSampling.CancelAsync();
         await _sampler;
         var sampled = Math.Max(Interlocked.Read(ref _sampledPeak), Environment.WorkingSet);
+        _samples.Add(new UsageSample(elapsed, Environment.WorkingSet, pause, _done?.Invoke() ?? 0));
         var hwm = _hwmReset ? ReadStatusKiloBytes("VmHWM:") * 1024 : 0;
         return new ResourceUsage(
-            elapsed, cpu, Math.Max(hwm, sampled), sampled, _startRss, gen0, gen1, gen2, pause, ReadLoadAverage(), _pauses.Longest, HeapByQuarter(elapsed));
+            elapsed, cpu, Math.Max(hwm, sampled), sampled, _startRss, gen0, gen1, gen2, pause, ReadLoadAverage(), _pauses.Longest, HeapByQuarter(elapsed), _samples);
     }
 
     public async ValueTask DisposeAsync()
@@ -117,7 +129,9 @@ internal sealed class ResourceMeter : IAsyncDisposable
                 }
 
                 // Only this loop writes the list, and StopAsync reads it after the loop ended.
-                _heapSamples.Add((_clock.Elapsed, GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes));
+                var at = _clock.Elapsed;
+                _heapSamples.Add((at, GC.GetGCMemoryInfo(GCKind.Any).HeapSizeBytes));
+                _samples.Add(new UsageSample(at, rss, GC.GetTotalPauseDuration() - _pause, _done?.Invoke() ?? 0));
             }
         }
         catch (OperationCanceledException)

@@ -99,7 +99,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     {
         Say($"warm-up: {WarmUpEvents:N0} events through the raw consumer, the pipeline and the BigQuery sink (not measured) ...");
         var warmUp = await CorpusProducer.ProduceAsync(bootstrap, WarmUpTopic, options.Partitions, WarmUpEvents, null, cancellationToken);
-        await RawConsumer.ConsumeAsync(bootstrap, WarmUpTopic, "throughput-warmup-a", warmUp.Count, RunTimeout, cancellationToken);
+        await RawConsumer.ConsumeAsync(bootstrap, WarmUpTopic, "throughput-warmup-a", warmUp.Count, RunTimeout, new(), cancellationToken);
         var watermarks = await TopicWatermarks.QueryAsync(bootstrap, WarmUpTopic, cancellationToken: cancellationToken);
         await using var sink = new NullSink([.. watermarks.Partitions.Select(static w => w.High)]);
         await using var pipeline = RunningPipeline.Start(bootstrap, WarmUpTopic, "throughput-warmup-b", WarmUpTopic + ".dlq", sink, loggerFactory);
@@ -144,8 +144,9 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     private async Task<RunResult> MeasureCeilingAsync(string bootstrap, ProducedCorpus corpus, string groupId, string title, CancellationToken cancellationToken)
     {
         Say($"{title} ...");
-        await using var meter = ResourceMeter.Start();
-        var (messages, bytes) = await RawConsumer.ConsumeAsync(bootstrap, Topic, groupId, corpus.Count, RunTimeout, cancellationToken);
+        var consumed = new System.Runtime.CompilerServices.StrongBox<long>();
+        await using var meter = ResourceMeter.Start(() => Volatile.Read(ref consumed.Value));
+        var (messages, bytes) = await RawConsumer.ConsumeAsync(bootstrap, Topic, groupId, corpus.Count, RunTimeout, consumed, cancellationToken);
         var usage = await meter.StopAsync();
         if (bytes != corpus.ValueBytes)
         {
@@ -256,9 +257,11 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         await using (sink)
         {
             ResourceUsage usage;
-            await using (var meter = ResourceMeter.Start())
+            RunningPipeline? running = null;
+            await using (var meter = ResourceMeter.Start(() => Volatile.Read(ref running)?.Done ?? 0))
             {
                 await using var pipeline = RunningPipeline.Start(bootstrap, Topic, groupId, deadLetterTopic, sink, loggerFactory, holds);
+                Volatile.Write(ref running, pipeline);
                 await pipeline.WaitUntilAsync(p => p.Done >= expected, RunTimeout, $"all {expected:N0} records were done", progress, cancellationToken);
                 usage = await meter.StopAsync();
                 await pipeline.StopAsync();
@@ -285,7 +288,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
                 await using var pipeline = RunningPipeline.Start(bootstrap, topic, "throughput-" + topic, topic + ".dlq", sink, loggerFactory);
                 // Produce only once the group has its partitions, so the first events do not carry the join in their latency.
                 await pipeline.WaitUntilAsync(p => p.Status.AssignedPartitions == SustainedPartitions, TimeSpan.FromSeconds(60), "all partitions were assigned", null, cancellationToken);
-                await using var meter = ResourceMeter.Start();
+                await using var meter = ResourceMeter.Start(() => pipeline.Done);
                 produced = await CorpusProducer.ProduceAsync(bootstrap, topic, SustainedPartitions, count, perSecond, cancellationToken);
                 var drained = System.Diagnostics.Stopwatch.StartNew();
                 var allowance = TimeSpan.FromSeconds(Math.Max(120, 2 * options.SustainedSeconds));

@@ -10,8 +10,13 @@ namespace StreamHeal.Throughput;
 /// </summary>
 internal static class ThroughputReport
 {
-    public const double NullSinkTarget = 0.60;
-    public const double DuckDbTarget = 0.40;
+    // The second performance round's targets: ratios to (a), CPU per 1M events, GC pause as a share of wall time.
+    public const double NullSinkTarget = 0.40;
+    public const double DuckDbTarget = 0.25;
+    public const double BigQueryTarget = 0.20;
+    public const double NullSinkCpuTarget = 4.0;
+    public const double DuckDbCpuTarget = 8.0;
+    public const double GcPauseTarget = 0.05;
     public const double RssTargetMegabytes = 400;
     public const double P99TargetMilliseconds = 250;
 
@@ -48,6 +53,14 @@ internal static class ThroughputReport
         }
 
         text.AppendLine();
+        text.AppendLine("Over time (50 ms samples; rates and pause shares over a trailing window of 1 s, or a tenth of a shorter run; (a) is the faster of its two runs):");
+        text.AppendLine();
+        foreach (var (suffix, alt) in ThroughputCharts.Files)
+        {
+            text.AppendLine(Format($"![{alt}]({Path.GetFileName(ThroughputCharts.PathFor(o.Output, suffix))})"));
+            text.AppendLine();
+        }
+
         foreach (var run in runs)
         {
             RunTable(text, run, result);
@@ -203,19 +216,32 @@ internal static class ThroughputReport
         text.AppendLine("|---|---:|---|");
         text.AppendLine(Format($"| b/a ≥ {NullSinkTarget:0.00} | {bRatio:0.00} | {Status(bRatio >= NullSinkTarget, $"missed by {NullSinkTarget - bRatio:0.00} ({b.EventsPerSecond:N0} events/s; the target is {NullSinkTarget * a.EventsPerSecond:N0}, {Percent(NullSinkTarget * a.EventsPerSecond / b.EventsPerSecond - 1)} more)")} |"));
         text.AppendLine(Format($"| c/a ≥ {DuckDbTarget:0.00} | {cRatio:0.00} | {Status(cRatio >= DuckDbTarget, $"missed by {DuckDbTarget - cRatio:0.00} ({c.EventsPerSecond:N0} events/s; the target is {DuckDbTarget * a.EventsPerSecond:N0}, {Percent(DuckDbTarget * a.EventsPerSecond / c.EventsPerSecond - 1)} more)")} |"));
+        var dRatio = Ratio(d, a);
+        text.AppendLine(Format($"| d/a ≥ {BigQueryTarget:0.00} (the fake's CPU apart, in (d)'s table) | {dRatio:0.00} | {Status(dRatio >= BigQueryTarget, $"missed by {BigQueryTarget - dRatio:0.00} ({d.EventsPerSecond:N0} events/s; the target is {BigQueryTarget * a.EventsPerSecond:N0})")} |"));
+        text.AppendLine(Format($"| CPU ≤ {NullSinkCpuTarget:N0} s per 1M events in (b) | {b.CpuSecondsPerMillion:N2} | {Status(b.CpuSecondsPerMillion <= NullSinkCpuTarget, $"missed by {b.CpuSecondsPerMillion - NullSinkCpuTarget:N2} s")} |"));
+        text.AppendLine(Format($"| CPU ≤ {DuckDbCpuTarget:N0} s per 1M events in (c) | {c.CpuSecondsPerMillion:N2} | {Status(c.CpuSecondsPerMillion <= DuckDbCpuTarget, $"missed by {c.CpuSecondsPerMillion - DuckDbCpuTarget:N2} s")} |"));
         text.AppendLine(Format($"| peak RSS ≤ {RssTargetMegabytes:N0} MB (b, c and d) | {rss:N0} MB | {Status(rss <= RssTargetMegabytes, $"missed by {rss - RssTargetMegabytes:N0} MB ({Percent(rss / RssTargetMegabytes - 1)} over)")} |"));
-        if (result.Sustained is { } s)
+        foreach (var run in new[] { b, c })
         {
-            text.AppendLine(Format($"| p99 ≤ {P99TargetMilliseconds:N0} ms at 50% load (of (b)) | {s.Latency.P99:N0} ms | {Status(s.Latency.P99 <= P99TargetMilliseconds, $"missed by {s.Latency.P99 - P99TargetMilliseconds:N0} ms ({s.Latency.P99 / P99TargetMilliseconds:N1}× the target)")} |"));
-            if (result.SustainedAtDuckDbRate is { } atDuckDbRate)
-            {
-                text.AppendLine(Format($"| (not a target) p99 at 50% of (c) | {atDuckDbRate.Latency.P99:N0} ms | {(atDuckDbRate.Latency.P99 <= P99TargetMilliseconds ? "within" : "over")} {P99TargetMilliseconds:N0} ms |"));
-            }
+            var share = run.Usage.GcPause / Math.Max(run.Usage.Elapsed.TotalSeconds, 0.001) / TimeSpan.FromSeconds(1);
+            text.AppendLine(Format($"| GC pause ≤ {GcPauseTarget:P0} of wall time in ({run.Key}) | {share:P1} | {Status(share <= GcPauseTarget, $"missed by {(share - GcPauseTarget) * 100:N1} points")} |"));
+        }
+
+        if (result.SustainedAtDuckDbRate is { } atDuckDbRate)
+        {
+            text.AppendLine(Format($"| p99 ≤ {P99TargetMilliseconds:N0} ms at 50% of (c) into DuckDB | {atDuckDbRate.Latency.P99:N0} ms | {Status(atDuckDbRate.Latency.P99 <= P99TargetMilliseconds, $"missed by {atDuckDbRate.Latency.P99 - P99TargetMilliseconds:N0} ms ({atDuckDbRate.Latency.P99 / P99TargetMilliseconds:N1}× the target)")} |"));
         }
         else
         {
-            text.AppendLine(Format($"| p99 ≤ {P99TargetMilliseconds:N0} ms at 50% load | not run | – |"));
+            text.AppendLine(Format($"| p99 ≤ {P99TargetMilliseconds:N0} ms at 50% of (c) into DuckDB | not run | – |"));
         }
+
+        if (result.Sustained is { } s)
+        {
+            text.AppendLine(Format($"| (not a target) p99 at 50% of (b) into DuckDB | {s.Latency.P99:N0} ms | {(s.Latency.P99 <= P99TargetMilliseconds ? "within" : "over")} {P99TargetMilliseconds:N0} ms |"));
+        }
+
+        text.AppendLine("| p99 ≤ 500 ms at 50% of (d) into the BigQuery fake | not measured by this harness | – |");
 
         text.AppendLine(Format($"| nothing lost or duplicated | lost {result.Lost}, duplicated {result.Duplicated} | {Status(result.Ok, "FAILED")} |"));
         text.AppendLine();
@@ -261,7 +287,7 @@ internal static class ThroughputReport
 
         if (cRatio < DuckDbTarget)
         {
-            text.AppendLine(Format($"- c/a: of (c)'s {c.CpuSecondsPerMillion:N2} CPU s per 1M events, {pipelineCpu:N2} are the pipeline's (the same as (b), so every b/a gain carries over) and {Math.Max(sinkCpu, 0):N2} the DuckDB path: look at the Appender path per row (value conversion per cell, the primary key check) and the transaction size. DuckDB alone appended ~209k rows/s with the key on this kind of machine, far above (c), so the sink's cost here is the conversion around it as much as DuckDB itself."));
+            text.AppendLine(Format($"- c/a: of (c)'s {c.CpuSecondsPerMillion:N2} CPU s per 1M events, {pipelineCpu:N2} are the pipeline's (the same as (b), so every b/a gain carries over) and {Math.Max(sinkCpu, 0):N2} the DuckDB path. Timed per phase (`perf/results/throughput.md`, round 2), most of that is inside DuckDB: the append into the transaction and its flush (~3 µs a row), the commit's WAL write, fsync and the checkpoints it runs every 16 MB of WAL (~4–5 µs a row); the conversion around the Appender is ~0.6 µs and the primary key ~1 µs. Fewer, larger transactions (several batches per commit) are what would cut it further."));
         }
 
         text.AppendLine(Format($"- d/a: (d) is the pipeline of (b) plus the BigQuery sink, so every b/a gain carries over; the sink's own {Math.Max(d.CpuSecondsPerMillion - b.CpuSecondsPerMillion, 0):N2} CPU s per 1M events are next (the per-stage `BigQueryEncodeBenchmarks` show the encoder's share). On this machine the fake took {result.BigQueryDetails.FakeCpu.TotalSeconds / (d.Events / 1e6):N2} CPU s per 1M events from the same cores; on a machine with more cores, pin the fake to cores of its own (`taskset`) to see the pipeline's rate without it."));
@@ -275,12 +301,12 @@ internal static class ThroughputReport
             text.AppendLine(Format($"- GC: {b.Usage.GcPause.TotalMilliseconds / 10 / Math.Max(b.Usage.Elapsed.TotalSeconds, 0.001):N0}% of (b)'s wall time was GC pause. A larger gen0 budget lets in-flight records die young (`DOTNET_GCgen0size=0x4000000`, 64 MiB, in the environment: the README's tuning section has its measured effect); pooling the Kafka values (a rented buffer per record instead of librdkafka's copy into a new `byte[]`) is the largest allocation left."));
         }
 
-        if (result.Sustained is { } sustained && sustained.Latency.P99 > P99TargetMilliseconds)
+        if (result.SustainedAtDuckDbRate is { } sustained && sustained.Latency.P99 > P99TargetMilliseconds)
         {
             text.AppendLine(Format($"- p99: bring the CPU per event and the GC pauses down (above), so that 50% load leaves the stages and DuckDB idle time and no stall holds rows; then the batch stage's {StreamHeal.Batch.BatchOptions.DefaultLinger.TotalMilliseconds:N0} ms linger (and the producer's 20 ms) is the floor. The sustained tables split each row's latency into the producer's share, the time before its batch's sink write and the write itself: the part before the write is where a growing queue shows."));
         }
 
-        if (bRatio >= NullSinkTarget && cRatio >= DuckDbTarget && rss <= RssTargetMegabytes && result.Sustained?.Latency.P99 <= P99TargetMilliseconds)
+        if (bRatio >= NullSinkTarget && cRatio >= DuckDbTarget && rss <= RssTargetMegabytes && result.SustainedAtDuckDbRate?.Latency.P99 <= P99TargetMilliseconds)
         {
             text.AppendLine("- All targets met on this run; re-run on a quiet machine before drawing conclusions from small margins.");
         }

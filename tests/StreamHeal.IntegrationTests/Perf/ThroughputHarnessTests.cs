@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using System.Xml.Linq;
 using StreamHeal.IntegrationTests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -20,6 +21,7 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
     {
         var folder = Directory.CreateTempSubdirectory("streamheal-harness-").FullName;
         string text, stdout;
+        var charts = new Dictionary<string, XDocument>();
         try
         {
             var report = Path.Combine(folder, "throughput.md");
@@ -27,6 +29,10 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
             output.WriteLine(stdout + stderr);
             Assert.Equal(0, exitCode);
             text = await File.ReadAllTextAsync(report);
+            foreach (var name in new[] { "events", "rss", "gc" })
+            {
+                charts[name] = XDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, $"throughput-{name}.svg")));
+            }
         }
         finally
         {
@@ -48,6 +54,15 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
         Assert.Contains("| of which the producer's (Kafka timestamp → delivery report)", text, StringComparison.Ordinal);
         Assert.Contains("| sink write per batch:", text, StringComparison.Ordinal);
         Assert.DoesNotContain("FAILED", text, StringComparison.Ordinal);
+        foreach (var (name, chart) in charts)
+        {
+            // One line per run, (a) to (d), each with points; the report links the file beside it.
+            var lines = chart.Descendants().Where(static e => e.Name.LocalName == "polyline").ToArray();
+            Assert.Equal(4, lines.Length);
+            Assert.All(lines, static l => Assert.Contains(",", (string?)l.Attribute("points") ?? "", StringComparison.Ordinal));
+            Assert.Contains($"(throughput-{name}.svg)", text, StringComparison.Ordinal);
+        }
+
         Assert.Contains("every partition of events starts at offset 0", stdout, StringComparison.Ordinal);
     }
 

@@ -101,5 +101,32 @@ public sealed class DuckDbSinkExactlyOnceTests : IDisposable
         Assert.Equal(0, reader.CountRows("repeat"));
     }
 
+    [Fact]
+    public async Task Offsets_kept_between_batches_follow_new_partitions_and_a_failed_batch()
+    {
+        await using var sink = _file.OpenSink();
+        await sink.WriteAsync(MakeBatch("kept", [.. Rows(0, 0, 5), .. Rows(1, 0, 3)]), CancellationToken.None);
+        // Partition 0 is known (updated), partition 2 is new (inserted) in the same transaction.
+        await sink.WriteAsync(MakeBatch("kept", [.. Rows(0, 5, 8), .. Rows(2, 0, 2)]), CancellationToken.None);
+        // A failed batch rolls back; the offsets the writer kept must not have moved with it.
+        await Assert.ThrowsAsync<DuplicateRowException>(
+            async () => await sink.WriteAsync(MakeBatch("kept", [.. Rows(1, 3, 5), .. Rows(1, 4, 5)]), CancellationToken.None));
+
+        var replay = await sink.WriteAsync(MakeBatch("kept", [.. Rows(1, 2, 6), .. Rows(0, 7, 9)]), CancellationToken.None);
+
+        RowOutcome[] expected =
+        [
+            RowOutcome.AlreadyWritten, RowOutcome.Written, RowOutcome.Written, RowOutcome.Written,
+            RowOutcome.AlreadyWritten, RowOutcome.Written,
+        ];
+        Assert.Equal(expected, Enumerable.Range(0, replay.Count).Select(i => replay[i]));
+        var next = new Dictionary<int, long> { [0] = 9, [1] = 6, [2] = 2 };
+        Assert.Equal(next, await sink.GetResumeOffsetsAsync("kept", Topic, CancellationToken.None));
+        using var reader = _file.OpenReader();
+        Assert.Equal(next, reader.ReadNextOffsets("kept", Topic));
+        Assert.Equal(17, reader.CountRows("kept"));
+        Assert.Equal(0, reader.CountDuplicates("kept"));
+    }
+
     public void Dispose() => _file.Dispose();
 }
