@@ -72,7 +72,8 @@ public static class KafkaErrors
         return error.Code switch
         {
             ErrorCode.Local_AutoOffsetReset or ErrorCode.OffsetOutOfRange => ConsumeErrorAction.OffsetReset,
-            ErrorCode.Local_BadMsg or ErrorCode.InvalidMsg or ErrorCode.Local_BadCompression
+            // Not InvalidMsg: the broker's CORRUPT_MESSAGE is a partition-level Fetch error at the next fetch position.
+            ErrorCode.Local_BadMsg or ErrorCode.Local_BadCompression
                 or ErrorCode.Local_KeyDeserialization or ErrorCode.Local_ValueDeserialization => ConsumeErrorAction.DeadLetter,
             _ => ConsumeErrorAction.Condition,
         };

@@ -30,6 +30,10 @@ public sealed class FetchErrorTests(ReliabilityFixture fixture, ITestOutputHelpe
     [Fact]
     public Task KafkaStorageError() => RunAsync(ErrorCode.KafkaStorageError);
 
+    // CORRUPT_MESSAGE reaches the loop as a consume error about the partition, not about one message's bytes.
+    [Fact]
+    public Task CorruptMessage() => RunAsync(ErrorCode.InvalidMsg, expectDegraded: true);
+
     // NotLeader, UnknownTopicOrPart and KafkaStorageError stall the fetch silently inside librdkafka (no consume error
     // reaches the loop), so only the errors it reports are expected to show as DEGRADED.
     private Task RunAsync(ErrorCode error, bool expectDegraded = false, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>

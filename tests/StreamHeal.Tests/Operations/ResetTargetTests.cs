@@ -24,6 +24,17 @@ public sealed class ResetTargetTests
         Assert.Equal(100, time.Resolve(50, 10, 100, offsetForTime: null));
     }
 
+    // A shift past the end of a long wrapped around to a negative offset, which the clamp turned into the low
+    // watermark: "skip everything" rewound the group to the start.
+    [Fact]
+    public void A_shift_too_large_for_a_long_goes_to_the_end_not_to_the_start()
+    {
+        Assert.Equal(100, ResetTarget.ShiftBy(long.MaxValue).Resolve(50, 10, 100));
+        Assert.Equal(100, ResetTarget.ShiftBy(long.MaxValue - 5).Resolve(null, 10, 100));
+        Assert.Equal(10, ResetTarget.ShiftBy(long.MinValue).Resolve(50, 10, 100));
+        Assert.Equal(60, ResetTarget.ShiftBy(10).Resolve(50, 10, 100));
+    }
+
     [Property(MaxTest = 200)]
     public Property A_reset_never_leaves_the_retained_range() =>
         Prop.ForAll(Gen.Choose(0, 1000).Three().ToArbitrary(), Gen.Choose(-2000, 2000).ToArbitrary(), static (t, delta) =>

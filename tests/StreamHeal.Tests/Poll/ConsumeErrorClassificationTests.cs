@@ -18,12 +18,12 @@ public sealed class ConsumeErrorClassificationTests
     [InlineData(ErrorCode.Local_AllBrokersDown)]
     [InlineData(ErrorCode.Local_Transport)]
     [InlineData(ErrorCode.KafkaStorageError)]
+    [InlineData(ErrorCode.InvalidMsg)]
     public void Partition_and_broker_errors_are_conditions(ErrorCode code) =>
         Assert.Equal(ConsumeErrorAction.Condition, KafkaErrors.ClassifyConsume(new Error(code)));
 
     [Theory]
     [InlineData(ErrorCode.Local_BadMsg)]
-    [InlineData(ErrorCode.InvalidMsg)]
     [InlineData(ErrorCode.Local_BadCompression)]
     public void Errors_about_a_messages_bytes_are_dead_letters(ErrorCode code) =>
         Assert.Equal(ConsumeErrorAction.DeadLetter, KafkaErrors.ClassifyConsume(new Error(code)));

@@ -42,6 +42,29 @@ public sealed class PollLoopTests
         Assert.Contains(h.Consumer.Commits, c => c.TopicPartition == P0 && c.Offset.Value == 2);
     }
 
+    // CORRUPT_MESSAGE comes from the broker as a partition-level Fetch error: librdkafka reports it at the partition's
+    // next fetch position and fetches that offset again after a backoff. Dead-lettering it registered the offset of a
+    // message not read yet, so the real event there was refused when the refetch delivered it, and lost.
+    [Fact]
+    public async Task A_broker_corrupt_message_fetch_error_is_a_condition_and_the_event_there_is_still_read()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.ScriptError(ErrorCode.InvalidMsg, new TopicPartitionOffset(P0, 1), new Message<byte[]?, byte[]?> { Value = Encoding.UTF8.GetBytes(new Error(ErrorCode.InvalidMsg).Reason) });
+        h.Consumer.ScriptRecord(P0, 1, "e1");
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count >= 2 && h.Consumer.ScriptDone; }, "both events");
+        Assert.Equal(["e0", "e1"], received.Select(Text));
+        Assert.All(received, r => Assert.False(r.IsDeadLetter));
+
+        received.ForEach(h.Complete);
+        await h.StopAsync();
+        Assert.Contains(h.Consumer.Commits, c => c.TopicPartition == P0 && c.Offset.Value == 2);
+    }
+
     // The leak check every pipeline test ends with reads this: the tracker itself is emptied by the close's revoke.
     [Fact]
     public async Task Offsets_still_pending_when_the_loop_stops_are_reported_after_the_close()

@@ -38,7 +38,8 @@ public sealed record ResetTarget(ResetKind Kind, long Value = 0, DateTimeOffset?
             ResetKind.Latest => high,
             ResetKind.Offset => Value,
             ResetKind.Timestamp => offsetForTime ?? high,
-            ResetKind.ShiftBy => (committed ?? low) + Value,
+            // Saturating: a shift past long.MaxValue must land at the end, not wrap to a negative offset clamped to low.
+            ResetKind.ShiftBy => Value > 0 && (committed ?? low) > long.MaxValue - Value ? long.MaxValue : (committed ?? low) + Value,
             _ => throw new InvalidOperationException($"Unknown reset kind {Kind}."),
         };
         return Math.Clamp(target, low, high);

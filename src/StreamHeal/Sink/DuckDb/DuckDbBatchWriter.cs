@@ -54,6 +54,7 @@ internal sealed class DuckDbBatchWriter(DuckDBConnection connection, TimeProvide
         var ingestedAt = timeProvider.GetUtcNow();
         var lastWritten = new Dictionary<int, long>();
         using var transaction = connection.BeginTransaction();
+        var held = HeldBelowStored(table.Name, batch, stored);
         try
         {
             using var appender = connection.CreateAppender(table.Name);
@@ -65,7 +66,10 @@ internal sealed class DuckDbBatchWriter(DuckDBConnection connection, TimeProvide
                 }
 
                 var row = rows[i];
-                if (stored.TryGetValue(row.Partition, out var next) && row.Offset < next)
+                // Below the stored offset is not enough: a refused row stays out of the table while a later row of its
+                // partition moves the offset past it, and reporting it AlreadyWritten would complete it with no row and no
+                // dead letter when its DLQ send had not finished before a restart.
+                if (stored.TryGetValue(row.Partition, out var next) && row.Offset < next && held.Contains((row.Partition, row.Offset)))
                 {
                     result.Set(i, RowOutcome.AlreadyWritten);
                     continue;
@@ -100,6 +104,36 @@ internal sealed class DuckDbBatchWriter(DuckDBConnection connection, TimeProvide
         }
 
         return result;
+    }
+
+    /// <summary>The (partition, offset) of each row below its partition's stored offset that the table holds; empty unless Kafka redelivered.</summary>
+    private HashSet<(int Partition, long Offset)> HeldBelowStored(string table, SinkBatch batch, Dictionary<int, long> stored)
+    {
+        var ranges = new Dictionary<int, (long Min, long Max)>();
+        foreach (var row in batch.Rows)
+        {
+            if (stored.TryGetValue(row.Partition, out var next) && row.Offset < next)
+            {
+                ranges[row.Partition] = ranges.TryGetValue(row.Partition, out var range)
+                    ? (Math.Min(range.Min, row.Offset), Math.Max(range.Max, row.Offset))
+                    : (row.Offset, row.Offset);
+            }
+        }
+
+        var held = new HashSet<(int Partition, long Offset)>();
+        foreach (var (partition, (min, max)) in ranges)
+        {
+            var offsets = DuckDbSql.Read(
+                connection,
+                $"SELECT {DuckDbSql.Quote(ReservedColumns.KafkaOffset)} FROM {DuckDbSql.Quote(table)} WHERE {DuckDbSql.Quote(ReservedColumns.KafkaPartition)} = ? AND {DuckDbSql.Quote(ReservedColumns.KafkaOffset)} BETWEEN ? AND ?",
+                static reader => reader.GetInt64(0),
+                partition,
+                min,
+                max);
+            offsets.ForEach(offset => held.Add((partition, offset)));
+        }
+
+        return held;
     }
 
     /// <summary>Fills the user cells for <paramref name="row"/>; returns why it cannot be written, or null.</summary>

@@ -8,8 +8,8 @@ namespace StreamHeal.Sink.DuckDb;
 
 /// <summary>
 /// Writes batches into an embedded DuckDB file with the Appender, exactly once: rows and each partition's next offset are
-/// committed in one transaction (see <see cref="DuckDbBatchWriter"/>), and a replay below the stored offset is reported as
-/// <see cref="RowOutcome.AlreadyWritten"/>. Rows are rejected only when a value cannot be converted to its column
+/// committed in one transaction (see <see cref="DuckDbBatchWriter"/>), and a replayed row below the stored offset that the
+/// table holds is reported as <see cref="RowOutcome.AlreadyWritten"/>. Rows are rejected only when a value cannot be converted to its column
 /// (upstream should have quarantined it); a (partition, offset) the table already holds is a <see cref="DuplicateRowException"/>.
 /// </summary>
 /// <remarks>

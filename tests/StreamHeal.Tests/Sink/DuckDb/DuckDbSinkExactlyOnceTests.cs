@@ -1,5 +1,7 @@
+using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.DuckDb;
+using StreamHeal.Tables;
 using Xunit;
 using static StreamHeal.Tests.Sink.DuckDb.DuckDbTestFile;
 
@@ -47,6 +49,27 @@ public sealed class DuckDbSinkExactlyOnceTests : IDisposable
         Assert.Equal(new PartitionSpan(2, 0, 1), spans[2]);
         Assert.All(spans.Values, s => Assert.Equal(0, s.Gaps));
         Assert.Equal(0, reader.CountDuplicates("overlap"));
+    }
+
+    // A refused row reaches the DLQ only after its batch committed. When that send never completed (DLQ down, then a
+    // restart) Kafka redelivers the row, and a later row of its partition written in the same batch had already moved
+    // the stored offset past it: reported AlreadyWritten, it completed without a row or a dead letter, and was lost.
+    [Fact]
+    public async Task A_refused_row_redelivered_after_a_later_row_of_its_partition_was_written_is_refused_again()
+    {
+        TableColumn[] columns = [new("d", ColumnType.Date)];
+        var batch = MakeBatch("refused", [Row(0, 0, ("d", FieldValue.FromString("2024-13-45"))), Row(0, 1, ("d", FieldValue.FromString("2024-01-01")))], columns);
+        await using var sink = _file.OpenSink();
+        var first = await sink.WriteAsync(batch, CancellationToken.None);
+        Assert.Equal([RowOutcome.Rejected, RowOutcome.Written], Enumerable.Range(0, 2).Select(i => first[i]));
+
+        var replay = await sink.WriteAsync(batch, CancellationToken.None);
+
+        Assert.Equal([RowOutcome.Rejected, RowOutcome.AlreadyWritten], Enumerable.Range(0, 2).Select(i => replay[i]));
+        Assert.Contains("2024-13-45", replay.ErrorFor(0), StringComparison.Ordinal);
+        using var reader = _file.OpenReader();
+        Assert.Equal(1, reader.CountRows("refused"));
+        Assert.Equal(new Dictionary<int, long> { [0] = 2 }, reader.ReadNextOffsets("refused", Topic));
     }
 
     [Fact]
