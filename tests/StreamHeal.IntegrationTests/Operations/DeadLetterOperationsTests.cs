@@ -140,6 +140,29 @@ public sealed class DeadLetterOperationsTests(KafkaClusterFixture kafka)
     }
 
     [Fact]
+    public async Task A_later_dead_letter_of_a_replayed_record_in_another_partition_is_a_repeat_whatever_the_read_order()
+    {
+        // DLQ partition 1: 300 records, then X (original 0/7), all replayed by the first run and inside its committed
+        // prefix. Then the service dead-letters X again (a reset backwards, at-least-once) into partition 0, which the
+        // second run reads long before it reaches X in partition 1.
+        // 4 KB values make partition 1 longer than one fetch (1 MB per partition), so its end comes after partition 0.
+        var bulk = "{" + new string('x', 4_096);
+        var first = Enumerable.Range(0, 300).Select(i => new Letter(0, 1_000 + i, "invalid_json", Value: bulk, DlqPartition: 1))
+            .Append(new Letter(0, 7, "invalid_json", DlqPartition: 1));
+        var (source, dlq) = await NewDlqAsync("repeat", first);
+        var group = KafkaClusterFixture.NewGroupId("repeat");
+        var options = new ReplayOptions(dlq, group);
+        var run1 = await new DeadLetterReplayer(Connection, options, TimeProvider.System).RunAsync(null, CancellationToken.None);
+        Assert.Equal((301L, 0L), (run1.Replayed, run1.Repeats));
+
+        await ProduceAsync(kafka.BootstrapServers, dlq, source, [new Letter(0, 7, "invalid_json", DlqPartition: 0)], withProbe: false);
+        var run2 = await new DeadLetterReplayer(Connection, options, TimeProvider.System).RunAsync(null, CancellationToken.None);
+
+        Assert.Equal((0L, 1L), (run2.Replayed, run2.Repeats));
+        Assert.Equal(301, (await TopicWatermarks.QueryAsync(kafka.BootstrapServers, source)).TotalCount);
+    }
+
+    [Fact]
     public async Task An_interrupted_replay_resumes_and_every_record_arrives_exactly_once()
     {
         var letters = Enumerable.Range(0, 30).Select(i => new Letter(i % 2, i, "invalid_json")).ToList();

@@ -11,7 +11,7 @@ namespace StreamHeal.IntegrationTests.Operations;
 /// <summary>A DLQ topic filled with dead letters shaped like the DLQ stage writes them, and kcat to read topics back.</summary>
 internal static class DeadLetterTopic
 {
-    public sealed record Letter(int Partition, long Offset, string ErrorType, string Stage = "decode", string Value = "{bad", string? Topic = null, int ReplayCount = 0);
+    public sealed record Letter(int Partition, long Offset, string ErrorType, string Stage = "decode", string Value = "{bad", string? Topic = null, int ReplayCount = 0, int? DlqPartition = null);
 
     public static async Task ProduceAsync(string bootstrapServers, string dlqTopic, string originalTopic, IEnumerable<Letter> letters, bool withProbe = true)
     {
@@ -40,12 +40,15 @@ internal static class DeadLetterTopic
                 headers.Add(DeadLetterHeaders.ReplayCount, Encoding.UTF8.GetBytes(letter.ReplayCount.ToString(CultureInfo.InvariantCulture)));
             }
 
-            await producer.ProduceAsync(dlqTopic, new Message<byte[]?, byte[]?>
+            var message = new Message<byte[]?, byte[]?>
             {
                 Key = Encoding.UTF8.GetBytes($"k{letter.Offset}"),
                 Value = Encoding.UTF8.GetBytes(letter.Value),
                 Headers = headers,
-            });
+            };
+            await (letter.DlqPartition is { } partition
+                ? producer.ProduceAsync(new TopicPartition(dlqTopic, partition), message)
+                : producer.ProduceAsync(dlqTopic, message));
         }
     }
 

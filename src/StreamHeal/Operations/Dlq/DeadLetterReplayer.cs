@@ -78,10 +78,15 @@ public sealed class DeadLetterReplayer(OperatorConnection connection, ReplayOpti
         var planner = new ReplayPlanner(options.Filter, options.MaxReplays, options.To is not null);
         using var scan = DeadLetterScan.Open(connection, options.DlqTopic, options.ReplayGroup);
         var committed = await Task.Run(() => ReadCommitted(scan), CancellationToken.None);
-        // First the markers past the committed prefix (the records they name are there too), so that no record they
-        // name is replayed again and a repeat of one in another partition is known whatever order partitions are read in.
-        await foreach (var _ in scan.ReadAsync(CancellationToken.None, committed))
+        // First a pass over the whole DLQ for what earlier runs settled: the markers (the records they name are past the
+        // committed prefix too) and every record inside the prefix. So a repeat of a settled record in another
+        // partition is known whatever order the partitions are read in below, and is not replayed twice.
+        await foreach (var record in scan.ReadAsync(CancellationToken.None))
         {
+            if (record.DlqOffset < committed.GetValueOrDefault(record.DlqPartition, -1))
+            {
+                planner.MarkHandled(record);
+            }
         }
 
         var replayed = new HashSet<string>(scan.ReplayMarkers.Keys, StringComparer.Ordinal);
