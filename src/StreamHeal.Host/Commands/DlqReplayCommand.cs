@@ -52,7 +52,8 @@ internal static class DlqReplayCommand
                 return await OperatorSettings.UsageAsync("--max-replays must be at least 1.");
             }
 
-            if (parse.GetValue(rate) is <= 0)
+            // NaN and infinity pass a "<= 0" check and would fail on the first record instead of here.
+            if (parse.GetValue(rate) is { } perSecond && !(perSecond > 0 && double.IsFinite(perSecond)))
             {
                 return await OperatorSettings.UsageAsync("--rate must be more than 0 records per second.");
             }

@@ -40,7 +40,7 @@ internal static class ProduceSampleCommand
                 return await OperatorSettings.UsageAsync("--rate and --duration go together.");
             }
 
-            if (parse.GetValue(rate) is <= 0 || parse.GetValue(duration) is { } d && d <= TimeSpan.Zero)
+            if (parse.GetValue(rate) is { } pace && !(pace > 0 && double.IsFinite(pace)) || parse.GetValue(duration) is { } d && d <= TimeSpan.Zero)
             {
                 return await OperatorSettings.UsageAsync("--rate and --duration must be more than 0.");
             }

@@ -33,6 +33,8 @@ public sealed class OperatorCommandTests(KafkaClusterFixture kafka, ITestOutputH
             ("--since", ["dlq", "inspect", "--bootstrap-servers", b, "--topic", topic, "--since", "yesterday"]),
             ("--max-replays", ["dlq", "replay", "--bootstrap-servers", b, "--topic", topic, "--max-replays", "0"]),
             ("--max-replays", ["dlq", "replay", "--bootstrap-servers", b, "--topic", topic, "--max-replays", "many"]),
+            ("--rate", ["dlq", "replay", "--bootstrap-servers", b, "--topic", topic, "--rate", "NaN"]),
+            ("--rate", ["produce-sample", "--bootstrap-servers", b, "--topic", topic, "--rate", "Infinity", "--duration", "00:00:01"]),
             ("--group", ["offsets", "show", "--bootstrap-servers", b, "--group", "nobody-" + Guid.NewGuid().ToString("N"), "--topic", topic]),
             ("--topic", ["offsets", "show", "--bootstrap-servers", b, "--group", "g", "--topic", "no-such-topic"]),
             ("--to-earliest", ["offsets", "reset", "--bootstrap-servers", b, "--group", "g", "--topic", topic, "--to-earliest", "--to-latest"]),
