@@ -110,6 +110,7 @@ internal static class AlertsCommand
         var channels = alerts.Senders.Count(sender => sender.Channel.Accepts(incident));
         string throttle;
         long raised = 0;
+        var firstRaise = DateTimeOffset.MinValue;
         try
         {
             if (alerts.RedisStore is { } store)
@@ -124,6 +125,7 @@ internal static class AlertsCommand
             }
 
             throttle = alerts.RedisStore is null ? "in-process" : alerts.RedisStore.Degraded ? "in-process (Redis degraded)" : "redis";
+            firstRaise = TimeProvider.System.GetUtcNow();
             for (var i = 0; i < times; i++)
             {
                 raised += alerts.Raise(incident) ? 1 : 0;
@@ -135,6 +137,8 @@ internal static class AlertsCommand
             await alerts.DisposeAsync();
         }
 
+        var throttled = TimeProvider.System.GetUtcNow();
+
         var metrics = alerts.Metrics;
         Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
         {
@@ -145,6 +149,9 @@ internal static class AlertsCommand
             sent = metrics.Sent,
             sendFailures = metrics.SendFailures,
             throttle,
+            // When the first raise happened and when the last one had gone through the throttle (Unix ms).
+            raisedFrom = firstRaise.ToUnixTimeMilliseconds(),
+            throttledBy = throttled.ToUnixTimeMilliseconds(),
         }));
         return metrics.Dropped == 0 && metrics.Sent == (raised - metrics.Suppressed) * channels ? 0 : 1;
     }

@@ -67,6 +67,9 @@ public sealed class AlertingIntegrationTests
         Assert.All(counts, static c => Assert.Equal(1_000, c.GetProperty("raised").GetInt64()));
         Assert.All(counts, static c => Assert.Equal(0, c.GetProperty("dropped").GetInt64()));
         Assert.All(counts, static c => Assert.Equal("redis", c.GetProperty("throttle").GetString()));
+        // The 2,000 raises of the two processes, from the first to the last through the throttle, fell within 10 s.
+        var window = counts.Max(static c => c.GetProperty("throttledBy").GetInt64()) - counts.Min(static c => c.GetProperty("raisedFrom").GetInt64());
+        Assert.True(window < 10_000, $"the raises spanned {window} ms");
         Assert.Equal(1, counts.Sum(static c => c.GetProperty("sent").GetInt64()));
         Assert.Equal(1_999, counts.Sum(static c => c.GetProperty("suppressed").GetInt64()));
         Assert.Equal(2_000, counts.Sum(static c => c.GetProperty("sent").GetInt64() + c.GetProperty("suppressed").GetInt64()));
