@@ -37,12 +37,18 @@ var scrapeCheck = new Option<int>("--scrape-check")
     Description = "Instead of the comparison: run (b) over --events events this many times without and as many with /metrics scraped every second, "
         + "alternating, and write the report to perf/results/scrape-cost.md.",
 };
+var partitionScaling = new Option<int[]>("--partition-scaling")
+{
+    Description = "Instead of the comparison: run (b) and the raw consumer over --events events on each partition count given (e.g. 16 64 256 1024; "
+        + "the corpus must fit 5 MiB per partition at the smallest) and write the report to perf/results/partition-scaling.md.",
+    AllowMultipleArgumentsPerToken = true,
+};
 var output = new Option<string>("--output") { Description = "Where to write the markdown report.", DefaultValueFactory = _ => "perf/results/throughput.md" };
 var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
     + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
-    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, scrapeCheck, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, output,
+    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, scrapeCheck, partitionScaling, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -88,6 +94,22 @@ root.SetAction(async (parse, cancellationToken) =>
         Console.WriteLine(scrapeReport.Split('\n')[0]);
         Console.WriteLine($"report written to {ScrapeReport}");
         return 0;
+    }
+
+    if (parse.GetValue(partitionScaling) is { Length: > 0 } counts)
+    {
+        if (counts.Any(static c => c is < 1 or > 1_024))
+        {
+            await Console.Error.WriteLineAsync("--partition-scaling takes partition counts between 1 and 1024.");
+            return 2;
+        }
+
+        var (scalingReport, ok) = await new PartitionScalingCheck(options.Events, counts, Console.Out).RunAsync(options.CommandLine, cancellationToken);
+        const string ScalingReport = "perf/results/partition-scaling.md";
+        await File.WriteAllTextAsync(ScalingReport, scalingReport, cancellationToken);
+        Console.WriteLine(scalingReport.Split('\n')[0]);
+        Console.WriteLine($"report written to {ScalingReport}");
+        return ok ? 0 : 1;
     }
 
     if (parse.GetValue(sustainedRate) is > 0 and var rate)
