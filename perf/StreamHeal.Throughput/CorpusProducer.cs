@@ -35,9 +35,12 @@ internal static class CorpusProducer
         var events = new SyntheticEvents(Seed);
         // Paced runs measure end-to-end latency from the Kafka timestamp, so the producer's own share is recorded too.
         var delivery = perSecond is null ? null : new float[count];
+        // The create time each event was given, kept here: the delivery report's message carries no timestamp on every
+        // broker (the mock's reports have none, which read as the Unix epoch).
+        var created = perSecond is null ? null : new long[count];
         long bytes = 0;
-        using var producer = new PositionedProducer(bootstrapServers, topic, partitions, count, delivery is null ? null : (index, report) =>
-            delivery[index] = (float)(DateTime.UtcNow - report.Message.Timestamp.UtcDateTime).TotalMilliseconds);
+        using var producer = new PositionedProducer(bootstrapServers, topic, partitions, count, delivery is null ? null : (index, _) =>
+            delivery[index] = (float)TimeSpan.FromTicks(DateTime.UtcNow.Ticks - created![index]).TotalMilliseconds);
         var clock = Stopwatch.StartNew();
         var next = 0L;
         while (next < count)
@@ -50,7 +53,13 @@ internal static class CorpusProducer
                 bytes += value.Length;
                 // The timestamp is set here rather than by librdkafka so the delivery report can be timed against it; it is
                 // the same create time the pipeline's latency is measured from.
-                producer.Produce(next, new Message<byte[]?, byte[]?> { Key = BitConverter.GetBytes(next), Value = value, Timestamp = new Timestamp(DateTime.UtcNow) });
+                var now = DateTime.UtcNow;
+                if (created is not null)
+                {
+                    created[next] = now.Ticks;
+                }
+
+                producer.Produce(next, new Message<byte[]?, byte[]?> { Key = BitConverter.GetBytes(next), Value = value, Timestamp = new Timestamp(now) });
             }
 
             if (next < count)
