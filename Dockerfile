@@ -32,9 +32,12 @@ COPY --from=build --chown=1654:1654 /volume/data /data
 # filesystem can be mounted read-only (docker run --read-only, Kubernetes readOnlyRootFilesystem) with /data and /tmp
 # writable.
 VOLUME ["/data"]
+# Server GC (with .NET's DATAS, which sizes the heaps to the load): on 2 cores it cut (b)'s GC pauses from 23 % of its
+# wall time to 5 % and raised its rate by about 17 %, for ~30 MB more RSS (README, "Tuning defaults").
 ENV STREAMHEAL__HEALTH__BINDADDRESS=0.0.0.0 \
     STREAMHEAL__SINK__DUCKDB__PATH=/data/streamheal.duckdb \
     STREAMHEAL__SCHEMASTATE__DIRECTORY=/data/schema-state \
+    DOTNET_gcServer=1 \
     PATH=/app:/usr/local/bin:/usr/bin:/bin
 # The chiseled image's non-root user ($APP_UID, 1654); numeric so that Kubernetes' runAsNonRoot can verify it.
 USER 1654

@@ -25,6 +25,7 @@ public sealed class DockerfileTests
 
         var environment = _dockerfile.FinalEnvironment();
         Assert.Equal("0.0.0.0", environment["STREAMHEAL__HEALTH__BINDADDRESS"]);
+        Assert.Equal("1", environment["DOTNET_gcServer"]);
         // Everything the service writes lives under the volume, so the root filesystem can be read-only.
         var volume = _dockerfile.FinalExecForm("VOLUME").Single();
         Assert.StartsWith(volume + "/", environment["STREAMHEAL__SINK__DUCKDB__PATH"], StringComparison.Ordinal);
