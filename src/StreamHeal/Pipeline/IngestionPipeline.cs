@@ -64,7 +64,6 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private CancellationToken _stop;
     // When each dependency (sink, DLQ, schema registry) last failed an attempt.
     private readonly long[] _lastFailure = [NeverFailed, NeverFailed, NeverFailed];
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _seededColumns = new(StringComparer.Ordinal);
     private readonly TableColumnsSeen _columnsSeen = new();
     private const int SinkDependency = 0;
     private const int DeadLetterDependency = 1;
@@ -425,7 +424,6 @@ public sealed class IngestionPipeline : IAsyncDisposable
 
         foreach (var table in tables.Values)
         {
-            _seededColumns[table] = _catalog.Get(table).Current.Columns.Count;
             _columnsSeen.Seed(table, _catalog.Get(table).Current.Columns);
         }
 
@@ -509,7 +507,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
             Tables = () => tables.Values.Select(table =>
             {
                 var columns = _catalog.Get(table).Current.Columns.Count;
-                return new TableGauge(table, columns, Math.Max(0, columns - _seededColumns.GetValueOrDefault(table, columns)));
+                return new TableGauge(table, columns, Math.Max(0, columns - (_columnsSeen.SeededCount(table) ?? columns)));
             }),
             BigQuery = (_sink as Sink.BigQuery.BigQuerySink)?.Stats,
             Registrations = _registrar?.Registrations,

@@ -10,13 +10,24 @@ namespace StreamHeal.Pipeline;
 internal sealed class TableColumnsSeen
 {
     private readonly Dictionary<string, HashSet<string>> _seen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _seeded = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    public void Seed(string table, IEnumerable<TableColumn> columns)
+    public void Seed(string table, IReadOnlyList<TableColumn> columns)
     {
         lock (_lock)
         {
             _seen[table] = new HashSet<string>(columns.Select(static c => c.Name), StringComparer.OrdinalIgnoreCase);
+            _seeded[table] = columns.Count;
+        }
+    }
+
+    /// <summary>How many columns <paramref name="table"/> had when the pipeline started; null before it was seeded.</summary>
+    public int? SeededCount(string table)
+    {
+        lock (_lock)
+        {
+            return _seeded.TryGetValue(table, out var count) ? count : null;
         }
     }
 

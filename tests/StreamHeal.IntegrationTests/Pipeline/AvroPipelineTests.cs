@@ -102,10 +102,7 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
         var id = await client.RegisterAvroAsync(scenario.Topic + "-value", V1);
         registry.FailWith(HttpStatusCode.ServiceUnavailable);
 
-        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build())
-        {
-            await producer.ProduceAsync(scenario.Topic, new Message<byte[]?, byte[]?> { Value = Encode(id, V1, r => { r.Add("id", 1L); r.Add("event", "e"); r.Add("device", Device(V1, "ios")); }) });
-        }
+        await ProduceOneV1Async(scenario, id);
 
         await using var sink = scenario.OpenSink();
         var pipeline = new StreamHeal.Pipeline.IngestionPipeline(scenario.Settings(), sink, scenario.Loggers, registrySchemas: cache);
@@ -133,10 +130,7 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
         var id = await client.RegisterAvroAsync(scenario.Topic + "-value", V1);
         registry.FailWith(HttpStatusCode.Unauthorized, 401);
 
-        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build())
-        {
-            await producer.ProduceAsync(scenario.Topic, new Message<byte[]?, byte[]?> { Value = Encode(id, V1, r => { r.Add("id", 1L); r.Add("event", "e"); r.Add("device", Device(V1, "ios")); }) });
-        }
+        await ProduceOneV1Async(scenario, id);
 
         await using var sink = scenario.OpenSink();
         var pipeline = new StreamHeal.Pipeline.IngestionPipeline(scenario.Settings(), sink, scenario.Loggers, registrySchemas: cache);
@@ -151,6 +145,13 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
         Assert.Equal(0, pipeline.Metrics.DeadLettered);
         Assert.Equal(0, pipeline.Metrics.Sunk);
         Assert.All(scenario.Committed().Values, committed => Assert.True(committed <= 0, $"committed {committed}"));
+    }
+
+    /// <summary>One V1 event (id 1, from an iOS device) framed with writer schema <paramref name="id"/>.</summary>
+    private static async Task ProduceOneV1Async(PipelineScenario scenario, int id)
+    {
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build();
+        await producer.ProduceAsync(scenario.Topic, new Message<byte[]?, byte[]?> { Value = Encode(id, V1, r => { r.Add("id", 1L); r.Add("event", "e"); r.Add("device", Device(V1, "ios")); }) });
     }
 
     private static GenericRecord Device(string writer, string os)
