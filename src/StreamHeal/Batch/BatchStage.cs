@@ -5,7 +5,7 @@ using StreamHeal.Flow;
 namespace StreamHeal.Batch;
 
 /// <summary>
-/// Batch: groups rows per destination table and emits a batch when it is full by count or bytes, or when its
+/// Batch: takes chunks of rows and groups the rows per destination table and emits a batch when it is full by count or bytes, or when its
 /// oldest row has waited the linger time. Dataflow's BatchBlock never flushes a partial batch on its own, so time is
 /// driven here by a timer from the injected <see cref="TimeProvider"/> that posts a tick (a null item) into the block.
 /// </summary>
@@ -13,7 +13,7 @@ internal sealed class BatchStage : IAsyncDisposable
 {
     private readonly Batcher<IngestRecord> _batcher;
     private readonly TimeProvider _timeProvider;
-    private readonly ActionBlock<IngestRecord?> _input;
+    private readonly ActionBlock<RecordChunk?> _input;
     private readonly BufferBlock<RowBatch<IngestRecord>> _output;
     private readonly ITimer _timer;
     private readonly Task _completion;
@@ -29,32 +29,36 @@ internal sealed class BatchStage : IAsyncDisposable
             EnsureOrdered = true,
             CancellationToken = cancellationToken,
         });
-        _input = new ActionBlock<IngestRecord?>(
+        _input = new ActionBlock<RecordChunk?>(
             OnItemAsync,
             BlockOptions.Ordered(capacity, 1, cancellationToken));
-        _timer = timeProvider.CreateTimer(static state => ((ActionBlock<IngestRecord?>)state!).Post(null), _input, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = timeProvider.CreateTimer(static state => ((ActionBlock<RecordChunk?>)state!).Post(null), _input, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _completion = CompleteOutputAsync();
     }
 
-    public ITargetBlock<IngestRecord?> Target => _input;
+    public ITargetBlock<RecordChunk?> Target => _input;
 
     public ISourceBlock<RowBatch<IngestRecord>> Source => _output;
 
     /// <summary>Rows waiting in open batches.</summary>
     public int PendingRows => _batcher.PendingItems;
 
-    private async Task OnItemAsync(IngestRecord? record)
+    private async Task OnItemAsync(RecordChunk? chunk)
     {
         var now = _timeProvider.GetUtcNow();
-        if (record is null)
+        if (chunk is null)
         {
             _armed = null; // a tick: the one-shot timer has fired
         }
         else
         {
-            foreach (var full in _batcher.Add(record.Table, record, record.Bytes, now))
+            for (var i = 0; i < chunk.Count; i++)
             {
-                await _output.SendAsync(full);
+                var record = chunk[i];
+                foreach (var full in _batcher.Add(record.Table, record, record.Bytes, now))
+                {
+                    await _output.SendAsync(full);
+                }
             }
         }
 

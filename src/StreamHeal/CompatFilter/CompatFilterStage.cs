@@ -26,48 +26,60 @@ internal static class CompatFilterStage
     /// Told of the record that first brought each distinct (table, field, reason, from → to), with the removed field;
     /// called on the stage's threads, so it must return at once.
     /// </param>
-    public static TransformBlock<IngestRecord, IngestRecord> Create(
+    public static TransformBlock<RecordChunk, RecordChunk> Create(
         CompatFilter filter, SchemaViolationPolicy policy, SchemaCatalog catalog, SchemaRegistrar? registrar, QuarantineCounts counts,
-        PipelineMetrics metrics, ILogger logger, int parallelism, int capacity, CancellationToken cancellationToken,
+        ITargetBlock<IngestRecord> deadLetters, PipelineMetrics metrics, ILogger logger, int parallelism, int capacity, CancellationToken cancellationToken,
         Action<IngestRecord, QuarantinedField>? firstSeen = null)
     {
         var options = BlockOptions.Ordered(capacity, parallelism, cancellationToken);
         var logged = new LogOnce(firstSeen);
         if (registrar is null)
         {
-            return new TransformBlock<IngestRecord, IngestRecord>(
-                record =>
+            return new TransformBlock<RecordChunk, RecordChunk>(
+                chunk =>
                 {
-                    filter.Apply(record.Row!, catalog.Get(record.Table));
-                    return Conclude(record, policy, counts, logged, metrics, logger);
+                    for (var i = 0; i < chunk.Count; i++)
+                    {
+                        var record = chunk[i];
+                        filter.Apply(record.Row!, catalog.Get(record.Table));
+                        Conclude(record, policy, counts, logged, metrics, logger);
+                    }
+
+                    return ChunkRouting.SettleAsync(chunk, deadLetters, cancellationToken);
                 },
                 options);
         }
 
-        return new TransformBlock<IngestRecord, IngestRecord>(
-            async record =>
+        return new TransformBlock<RecordChunk, RecordChunk>(
+            async chunk =>
             {
-                var schema = catalog.Get(record.Table);
-                var proposals = filter.ProposeColumns(record.Row!, schema);
-                if (proposals.Count > 0)
+                for (var i = 0; i < chunk.Count; i++)
                 {
-                    await registrar.EnsureAsync(schema, proposals, cancellationToken);
+                    var record = chunk[i];
+                    var schema = catalog.Get(record.Table);
+                    var proposals = filter.ProposeColumns(record.Row!, schema);
+                    if (proposals.Count > 0)
+                    {
+                        await registrar.EnsureAsync(schema, proposals, cancellationToken);
+                    }
+
+                    filter.Apply(record.Row!, schema, registerNew: false);
+                    Conclude(record, policy, counts, logged, metrics, logger);
                 }
 
-                filter.Apply(record.Row!, schema, registerNew: false);
-                return Conclude(record, policy, counts, logged, metrics, logger);
+                return await ChunkRouting.SettleAsync(chunk, deadLetters, cancellationToken);
             },
             options);
     }
 
-    private static IngestRecord Conclude(
+    private static void Conclude(
         IngestRecord record, SchemaViolationPolicy policy, QuarantineCounts counts, LogOnce logged, PipelineMetrics metrics, ILogger logger)
     {
         var row = record.Row!;
         var removed = row.Quarantine;
         if (removed.Count == 0)
         {
-            return record;
+            return;
         }
 
         foreach (var field in removed)
@@ -88,8 +100,6 @@ internal static class CompatFilterStage
         {
             record.Fail(new DeadLetterReason("schema_violation", Describe(removed), Name));
         }
-
-        return record;
     }
 
     /// <summary>The DLQ message of the <c>dlq</c> policy: each removed field with its reason and types.</summary>

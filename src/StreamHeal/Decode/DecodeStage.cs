@@ -10,44 +10,62 @@ namespace StreamHeal.Decode;
 
 /// <summary>
 /// Decode: tells JSON from Confluent wire-format Avro per message. A JSON value must be one object within the limits;
-/// an Avro value is decoded into its row here. A tombstone needs no row and is done here; a bad value is marked for
-/// the DLQ with its reason.
+/// an Avro value is decoded into its row here. A tombstone needs no row and is done here; a bad value goes to the DLQ
+/// with its reason, and the rest of its chunk goes on.
 /// </summary>
 internal static class DecodeStage
 {
     public const string Name = "decode";
 
-    public static TransformBlock<IngestRecord, IngestRecord> Create(
-        JsonDecoder decoder, AvroEventDecoder? avro, RecordCompletion completion, PipelineMetrics metrics, int parallelism, int capacity, CancellationToken cancellationToken)
+    public static TransformBlock<RecordChunk, RecordChunk> Create(
+        JsonDecoder decoder, AvroEventDecoder? avro, RecordCompletion completion, ITargetBlock<IngestRecord> deadLetters, PipelineMetrics metrics,
+        int parallelism, int capacity, CancellationToken cancellationToken)
     {
         var tables = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var options = BlockOptions.Ordered(capacity, parallelism, cancellationToken);
         if (avro is null)
         {
-            return new TransformBlock<IngestRecord, IngestRecord>(record => DecodeJson(record, decoder, tables, completion, metrics), options);
+            return new TransformBlock<RecordChunk, RecordChunk>(
+                chunk =>
+                {
+                    for (var i = 0; i < chunk.Count; i++)
+                    {
+                        DecodeJson(chunk[i], decoder, tables, completion, metrics);
+                    }
+
+                    return ChunkRouting.SettleAsync(chunk, deadLetters, cancellationToken);
+                },
+                options);
         }
 
-        return new TransformBlock<IngestRecord, IngestRecord>(
-            async record =>
+        return new TransformBlock<RecordChunk, RecordChunk>(
+            async chunk =>
             {
-                if (IsWireFormat(record))
+                for (var i = 0; i < chunk.Count; i++)
                 {
-                    record.Table = tables.GetOrAdd(record.Topic, static topic => TableNames.ForTopic(topic));
-                    await avro.DecodeAsync(record, cancellationToken);
-                    return record;
+                    var record = chunk[i];
+                    if (IsWireFormat(record))
+                    {
+                        record.Table = tables.GetOrAdd(record.Topic, static topic => TableNames.ForTopic(topic));
+                        await avro.DecodeAsync(record, cancellationToken);
+                    }
+                    else
+                    {
+                        DecodeJson(record, decoder, tables, completion, metrics);
+                    }
                 }
 
-                return DecodeJson(record, decoder, tables, completion, metrics);
+                return await ChunkRouting.SettleAsync(chunk, deadLetters, cancellationToken);
             },
             options);
     }
 
-    private static IngestRecord DecodeJson(IngestRecord record, JsonDecoder decoder, ConcurrentDictionary<string, string> tables, RecordCompletion completion, PipelineMetrics metrics)
+    private static void DecodeJson(IngestRecord record, JsonDecoder decoder, ConcurrentDictionary<string, string> tables, RecordCompletion completion, PipelineMetrics metrics)
     {
         record.Table = tables.GetOrAdd(record.Topic, static topic => TableNames.ForTopic(topic));
         if (record.IsDeadLetter)
         {
-            return record; // failed while polling (an unreadable message); it only passes through
+            return; // failed while polling (an unreadable message); it only passes through
         }
 
         if (record.Value is null)
@@ -55,7 +73,7 @@ internal static class DecodeStage
             metrics.RecordTombstone(record.Topic);
             record.Skip();
             completion.Complete(record);
-            return record;
+            return;
         }
 
         if (record.Value.Length > 0 && IsControl(record.Value[0]))
@@ -63,7 +81,7 @@ internal static class DecodeStage
             record.Fail(record.Value[0] == ConfluentWireFormat.MagicByte
                 ? new DeadLetterReason(DecodeErrors.AvroWithoutRegistry, "The value is in the Confluent wire format (magic byte 0) but schemaRegistry.url is not configured.", Name)
                 : new DeadLetterReason(DecodeErrors.UnknownMagicByte, $"The value starts with byte 0x{record.Value[0]:X2}: neither JSON nor the Confluent wire format (0x00).", Name));
-            return record;
+            return;
         }
 
         var result = decoder.Validate(record.Value);
@@ -72,8 +90,6 @@ internal static class DecodeStage
         {
             record.Fail(new DeadLetterReason(result.ErrorType!, result.ErrorMessage!, Name));
         }
-
-        return record;
     }
 
     private static bool IsWireFormat(IngestRecord record) =>

@@ -6,14 +6,19 @@ using StreamHeal.Flow;
 namespace StreamHeal.Poll;
 
 /// <summary>
-/// Records polled while decode was full, in poll order. Pausing whenever decode is busy would churn: librdkafka drops
-/// and refetches its prefetched messages on every pause/resume. Poll thread only.
+/// Records polled and not yet taken by decode, in poll order, gathered into per-partition chunks: consecutive records
+/// of one partition join the newest chunk until it is full. Every record passes through here, so decode gets whole
+/// chunks; the loop hands them over after each burst of polls. Keeping records here while decode is full, instead of
+/// pausing at once, avoids churn: librdkafka drops and refetches its prefetched messages on every pause/resume. Poll
+/// thread only.
 /// </summary>
 internal sealed class HoldQueue(int limit)
 {
-    private readonly Queue<IngestRecord> _held = new();
+    private readonly Queue<RecordChunk> _chunks = new();
+    private RecordChunk? _newest;
 
-    public int Count => _held.Count;
+    /// <summary>Records held.</summary>
+    public int Count { get; private set; }
 
     public int Limit => limit;
 
@@ -22,27 +27,34 @@ internal sealed class HoldQueue(int limit)
     /// in librdkafka's prefetch queue (native memory bounded by queued.max.messages.kbytes) instead of as managed
     /// records that live long enough to be promoted by every collection.
     /// </summary>
-    public bool IsFull => _held.Count >= limit;
+    public bool IsFull => Count >= limit;
 
-    public bool IsBelowHalf => _held.Count < limit / 2;
+    public bool IsBelowHalf => Count < limit / 2;
 
-    public IngestRecord? Oldest => _held.Count > 0 ? _held.Peek() : null;
+    public IngestRecord? Oldest => _chunks.Count > 0 ? _chunks.Peek().First : null;
 
-    /// <summary>Hands a record to decode, behind any held ones, so partition order is kept.</summary>
-    public void Offer(ITargetBlock<IngestRecord> decode, IngestRecord record)
+    /// <summary>Holds a record behind the ones already held, so partition order is kept.</summary>
+    public void Add(IngestRecord record)
     {
-        if (_held.Count > 0 || !decode.Post(record))
+        if (_newest is { } open && open.Accepts(record))
         {
-            _held.Enqueue(record);
+            open.Add(record);
         }
+        else
+        {
+            _newest = new RecordChunk(record);
+            _chunks.Enqueue(_newest);
+        }
+
+        Count++;
     }
 
-    /// <summary>Moves held records into decode while it takes them.</summary>
-    public void Drain(ITargetBlock<IngestRecord> decode)
+    /// <summary>Moves held chunks into decode while it takes them.</summary>
+    public void Drain(ITargetBlock<RecordChunk> decode)
     {
-        while (_held.Count > 0 && decode.Post(_held.Peek()))
+        while (_chunks.Count > 0 && decode.Post(_chunks.Peek()))
         {
-            _held.Dequeue();
+            Taken(_chunks.Dequeue());
         }
     }
 
@@ -50,11 +62,11 @@ internal sealed class HoldQueue(int limit)
     public int CountOf(IReadOnlyCollection<TopicPartition> partitions)
     {
         var count = 0;
-        foreach (var record in _held)
+        foreach (var chunk in _chunks)
         {
-            if (partitions.Contains(record.Position.TopicPartition))
+            if (partitions.Contains(new TopicPartition(chunk.Topic, chunk.Partition)))
             {
-                count++;
+                count += chunk.Count;
             }
         }
 
@@ -64,17 +76,18 @@ internal sealed class HoldQueue(int limit)
     /// <summary>Drops a partition's held records (they were never in the pipeline and are read again by its next owner).</summary>
     public void Remove(TopicPartition partition, InFlightBudget budget)
     {
-        var count = _held.Count;
-        for (var i = 0; i < count; i++)
+        var chunks = _chunks.Count;
+        for (var i = 0; i < chunks; i++)
         {
-            var record = _held.Dequeue();
-            if (record.Partition == partition.Partition.Value && record.Topic == partition.Topic)
+            var chunk = _chunks.Dequeue();
+            if (chunk.Partition == partition.Partition.Value && chunk.Topic == partition.Topic)
             {
-                budget.Release(record.Bytes);
+                Release(chunk, budget);
+                Taken(chunk);
             }
             else
             {
-                _held.Enqueue(record);
+                _chunks.Enqueue(chunk);
             }
         }
     }
@@ -83,13 +96,31 @@ internal sealed class HoldQueue(int limit)
     /// <returns>How many were dropped (their offsets stay registered, so nothing is committed past them).</returns>
     public int Clear(InFlightBudget budget)
     {
-        var dropped = 0;
-        while (_held.TryDequeue(out var record))
+        var dropped = Count;
+        while (_chunks.TryDequeue(out var chunk))
         {
-            budget.Release(record.Bytes);
-            dropped++;
+            Release(chunk, budget);
+            Taken(chunk);
         }
 
         return dropped;
+    }
+
+    // A chunk that left the queue takes no more records: decode may be working on it already.
+    private void Taken(RecordChunk chunk)
+    {
+        Count -= chunk.Count;
+        if (ReferenceEquals(chunk, _newest))
+        {
+            _newest = null;
+        }
+    }
+
+    private static void Release(RecordChunk chunk, InFlightBudget budget)
+    {
+        for (var i = 0; i < chunk.Count; i++)
+        {
+            budget.Release(chunk[i].Bytes);
+        }
     }
 }

@@ -3,14 +3,13 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Kafka;
 using StreamHeal.Offsets;
-using StreamHeal.Records;
 using StreamHeal.Telemetry;
 using StreamHeal.Flow;
 
 namespace StreamHeal.Poll;
 
 /// <summary>
-/// Poll: the one thread that owns the Kafka consumer. Each turn it hands held records to decode, pauses or resumes for
+/// Poll: the one thread that owns the Kafka consumer. Each turn it hands held records to decode in per-partition chunks, pauses or resumes for
 /// backpressure, polls once, routes what came back (a record, or an error through <see cref="KafkaErrors.ClassifyConsume"/>),
 /// stores advanced watermarks and watches Kafka conditions. On stop it drains, commits synchronously and leaves the group.
 /// The rules live in the parts it composes: <see cref="RecordAdmission"/>, <see cref="HoldQueue"/>, <see cref="PauseDecision"/>,
@@ -20,7 +19,7 @@ namespace StreamHeal.Poll;
 public sealed class PollLoop : IDisposable
 {
     private readonly PollOptions _options;
-    private readonly ITargetBlock<IngestRecord> _decode;
+    private readonly ITargetBlock<RecordChunk> _decode;
     private readonly OffsetTracker _tracker;
     private readonly InFlightBudget _budget;
     private readonly PipelineMetrics _metrics;
@@ -49,11 +48,14 @@ public sealed class PollLoop : IDisposable
     private string? _statistics;
     private volatile bool _recreate;
 
+    // Records one turn takes from librdkafka without waiting, at most.
+    private const int MaxBurst = RecordChunk.MaxRecords;
+
     /// <param name="onAssigned">Told the partitions of each topic this member is given (the sink prepares their streams).</param>
     public PollLoop(
         PollOptions options,
         ConsumerFactory consumerFactory,
-        ITargetBlock<IngestRecord> decode,
+        ITargetBlock<RecordChunk> decode,
         OffsetTracker tracker,
         InFlightBudget budget,
         PipelineMetrics metrics,
@@ -85,7 +87,7 @@ public sealed class PollLoop : IDisposable
         _committer = new OffsetCommitter(_consumer, tracker, _positions, options, logger, timeProvider);
         _rebalance = new RebalanceHandler(_positions, tracker, _held, budget, _committer, _conditions, metrics, options, logger, timeProvider, onAssigned);
         _resets = new OffsetResetHandler(_consumer, _positions, tracker, metrics, options, logger);
-        _admission = new RecordAdmission(decode, _held, _positions, tracker, budget, metrics, _conditions);
+        _admission = new RecordAdmission(_held, _positions, tracker, budget, metrics, _conditions);
         _holds = new TopicHoldGate(_consumer, holds, logger);
         _lag = new LagReader(_consumer, _positions, tracker, p => _paused || _holds.Held.Contains(p), timeProvider);
     }
@@ -242,9 +244,21 @@ public sealed class PollLoop : IDisposable
 
         ApplyBackpressure();
         var result = _consumer.Consume(_held.Count > 0 ? _options.HeldPollTimeout : _options.PollTimeout);
-        if (result is not null && !result.IsPartitionEOF)
+        // What librdkafka has ready is taken in one burst, so decode gets it as chunks and the turn's bookkeeping
+        // (storing offsets, lag) is paid per burst. The next turn hands the burst over before it waits again.
+        for (var burst = 1; result is not null; burst++)
         {
-            _admission.Accept(result);
+            if (!result.IsPartitionEOF)
+            {
+                _admission.Accept(result);
+            }
+
+            if (burst >= MaxBurst || _held.IsFull)
+            {
+                break;
+            }
+
+            result = _consumer.Consume(TimeSpan.Zero);
         }
 
         _committer.StoreAdvanced(force: false);

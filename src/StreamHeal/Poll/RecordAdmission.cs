@@ -1,4 +1,3 @@
-using System.Threading.Tasks.Dataflow;
 using Confluent.Kafka;
 using StreamHeal.Offsets;
 using StreamHeal.Records;
@@ -9,11 +8,11 @@ namespace StreamHeal.Poll;
 
 /// <summary>
 /// The one way a polled record enters the pipeline: its offset is registered with the tracker, it is charged to the
-/// in-flight budget and handed to decode (or held, in order). A record that librdkafka could not read enters the same
+/// in-flight budget and held, in order, for decode. A record that librdkafka could not read enters the same
 /// way, already marked for the DLQ. Poll thread only.
 /// </summary>
 internal sealed class RecordAdmission(
-    ITargetBlock<IngestRecord> decode, HoldQueue held, PartitionPositions positions, OffsetTracker tracker, InFlightBudget budget,
+    HoldQueue held, PartitionPositions positions, OffsetTracker tracker, InFlightBudget budget,
     PipelineMetrics metrics, KafkaConditions conditions)
 {
     public void Accept(ConsumeResult<byte[]?, byte[]?> result)
@@ -85,6 +84,6 @@ internal sealed class RecordAdmission(
         positions.Polled(partition, record.Offset, record.Timestamp);
         budget.Admit(record.Bytes);
         metrics.RecordPolled(partition.Topic);
-        held.Offer(decode, record);
+        held.Add(record);
     }
 }

@@ -1,6 +1,7 @@
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Time.Testing;
 using StreamHeal.Batch;
+using StreamHeal.Flow;
 using StreamHeal.Records;
 using Xunit;
 
@@ -27,15 +28,15 @@ public sealed class BatchStageTests
         var output = new BufferBlock<RowBatch<IngestRecord>>();
         stage.Source.LinkTo(output, new DataflowLinkOptions { PropagateCompletion = true });
 
-        await stage.Target.SendAsync(Record("a", 0));
-        await stage.Target.SendAsync(Record("a", 1));
+        await Send(stage, Record("a", 0));
+        await Send(stage, Record("a", 1));
         await Eventually(() => stage.PendingRows == 2);
         Assert.Equal(0, output.Count);
 
         time.Advance(TimeSpan.FromMilliseconds(199));
         // The stage handles items in order: once a row sent after the advance is pending, any flush the advance
         // caused would already be out.
-        await stage.Target.SendAsync(Record("b", 2));
+        await Send(stage, Record("b", 2));
         await Eventually(() => stage.PendingRows == 3);
         Assert.Equal(0, output.Count);
 
@@ -53,7 +54,7 @@ public sealed class BatchStageTests
         stage.Source.LinkTo(output, new DataflowLinkOptions { PropagateCompletion = true });
         for (var i = 0; i < 7; i++)
         {
-            await stage.Target.SendAsync(Record(i % 2 == 0 ? "a" : "b", i));
+            await Send(stage, Record(i % 2 == 0 ? "a" : "b", i));
         }
 
         stage.Target.Complete();
@@ -70,11 +71,31 @@ public sealed class BatchStageTests
         await using var stage = new BatchStage(new BatchOptions { MaxRows = 100, Linger = TimeSpan.FromMilliseconds(50) }, TimeProvider.System, 16, CancellationToken.None);
         var output = new BufferBlock<RowBatch<IngestRecord>>();
         stage.Source.LinkTo(output);
-        await stage.Target.SendAsync(Record("a", 0));
+        await Send(stage, Record("a", 0));
 
         var batch = await output.ReceiveAsync(TimeSpan.FromSeconds(5));
         Assert.Single(batch.Items);
     }
+
+    [Fact]
+    public async Task A_chunk_s_rows_join_their_batches_in_order()
+    {
+        await using var stage = new BatchStage(new BatchOptions { MaxRows = 2, Linger = TimeSpan.FromMinutes(1) }, new FakeTimeProvider(), 16, CancellationToken.None);
+        var output = new BufferBlock<RowBatch<IngestRecord>>();
+        stage.Source.LinkTo(output, new DataflowLinkOptions { PropagateCompletion = true });
+        var chunk = new RecordChunk(Record("a", 10));
+        chunk.Add(Record("a", 11));
+        chunk.Add(Record("a", 12));
+        await stage.Target.SendAsync<RecordChunk?>(chunk);
+
+        var full = await output.ReceiveAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal([10L, 11L], full.Items.Select(r => r.Offset));
+        stage.Target.Complete();
+        await stage.Source.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal([12L], (await output.ReceiveAsync(TimeSpan.FromSeconds(5))).Items.Select(r => r.Offset));
+    }
+
+    private static Task<bool> Send(BatchStage stage, IngestRecord record) => stage.Target.SendAsync<RecordChunk?>(new RecordChunk(record));
 
     private static async Task Eventually(Func<bool> condition)
     {

@@ -12,7 +12,7 @@ namespace StreamHeal.Tests.Poll;
 /// </summary>
 internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>
 {
-    private readonly ConcurrentQueue<Func<FakeConsumer, ConsumeResult<byte[]?, byte[]?>?>> _steps = new();
+    private readonly ConcurrentQueue<(Func<FakeConsumer, ConsumeResult<byte[]?, byte[]?>?> Run, bool IsRecord)> _steps = new();
     private readonly FakeTimeProvider _time;
     private readonly object _gate = new();
     private ConsumerCallbacks? _callbacks;
@@ -73,7 +73,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>
         }
     }
 
-    public void Script(Func<FakeConsumer, ConsumeResult<byte[]?, byte[]?>?> step) => _steps.Enqueue(step);
+    public void Script(Func<FakeConsumer, ConsumeResult<byte[]?, byte[]?>?> step) => _steps.Enqueue((step, false));
 
     public void ScriptAssign(params TopicPartition[] partitions) => Script(c =>
     {
@@ -98,7 +98,7 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>
         return null;
     });
 
-    public void ScriptRecord(TopicPartition partition, long offset, string value) => Script(_ => Record(partition, offset, value));
+    public void ScriptRecord(TopicPartition partition, long offset, string value) => _steps.Enqueue((_ => Record(partition, offset, value), true));
 
     public void ScriptError(ErrorCode code, TopicPartitionOffset? at, Message<byte[]?, byte[]?>? message = null) =>
         Script(_ => throw new ConsumeException(
@@ -141,9 +141,16 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>
     public ConsumeResult<byte[]?, byte[]?>? Consume(TimeSpan timeout)
     {
         Interlocked.Increment(ref Polls);
+        // A poll that does not wait returns only a record already fetched; callbacks and errors are left to a poll that
+        // waits, so a script step that reacts to what the loop did runs after the loop's turn, as it did before bursts.
+        if (timeout == TimeSpan.Zero)
+        {
+            return _steps.TryPeek(out var next) && next.IsRecord && _steps.TryDequeue(out var ready) ? ready.Run(this) : null;
+        }
+
         if (_steps.TryDequeue(out var step))
         {
-            return step(this);
+            return step.Run(this);
         }
 
         _time.Advance(timeout);

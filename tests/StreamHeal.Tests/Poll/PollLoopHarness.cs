@@ -22,11 +22,11 @@ internal sealed class PollLoopHarness : IAsyncDisposable
     private Task? _run;
 
     public PollLoopHarness(
-        Func<PollOptions, PollOptions>? configure = null, long budgetRecords = 10_000, BufferBlock<IngestRecord>? decode = null,
+        Func<PollOptions, PollOptions>? configure = null, long budgetRecords = 10_000, BufferBlock<RecordChunk>? decode = null,
         Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         Consumer = new FakeConsumer(Time);
-        Decode = decode ?? new BufferBlock<IngestRecord>();
+        Decode = decode ?? new BufferBlock<RecordChunk>();
         Budget = new InFlightBudget(1L << 30, (int)budgetRecords, 50);
         var options = new PollOptions { Topics = ["events"], BootstrapServers = "broker-a:9092", GroupId = "g1", HoldLimit = 4 };
         Loop = new PollLoop(configure?.Invoke(options) ?? options, Consumer.Factory, Decode, Tracker, Budget, Metrics, logger ?? NullLogger.Instance, Time);
@@ -40,7 +40,7 @@ internal sealed class PollLoopHarness : IAsyncDisposable
 
     public FakeConsumer Consumer { get; }
 
-    public BufferBlock<IngestRecord> Decode { get; }
+    public BufferBlock<RecordChunk> Decode { get; }
 
     public OffsetTracker Tracker { get; } = new();
 
@@ -57,8 +57,8 @@ internal sealed class PollLoopHarness : IAsyncDisposable
     /// <summary>Takes the records decode received so far.</summary>
     public List<IngestRecord> Received()
     {
-        Decode.TryReceiveAll(out var records);
-        return records is null ? [] : [.. records];
+        Decode.TryReceiveAll(out var chunks);
+        return chunks is null ? [] : [.. chunks.SelectMany(Records)];
     }
 
     /// <summary>Marks a record sunk, as the sink stage would, and releases its budget.</summary>
@@ -67,6 +67,8 @@ internal sealed class PollLoopHarness : IAsyncDisposable
         Tracker.Complete(record.Position.TopicPartition, record.AssignmentGeneration, record.Offset);
         Budget.Release(record.Bytes);
     }
+
+    public static IEnumerable<IngestRecord> Records(RecordChunk chunk) => Enumerable.Range(0, chunk.Count).Select(i => chunk[i]);
 
     public async Task StopAsync()
     {

@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Tasks.Dataflow;
 using Confluent.Kafka;
 using StreamHeal.Poll;
+using StreamHeal.Flow;
 using StreamHeal.Records;
 using Xunit;
 using static StreamHeal.Tests.Poll.PollLoopHarness;
@@ -87,12 +88,13 @@ public sealed class PollLoopTests
     [Fact]
     public async Task Records_still_held_back_at_the_stop_are_not_counted_as_pending_but_one_in_the_pipeline_is()
     {
-        var decode = new BufferBlock<IngestRecord>(new DataflowBlockOptions { BoundedCapacity = 1 });
+        var decode = new BufferBlock<RecordChunk>(new DataflowBlockOptions { BoundedCapacity = 1 });
         await using var h = new PollLoopHarness(decode: decode);
-        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptAssign(P0, P1);
+        // Alternating partitions: three chunks of one record each, and decode takes one chunk.
         h.Consumer.ScriptRecord(P0, 0, "e0");
-        h.Consumer.ScriptRecord(P0, 1, "e1");
-        h.Consumer.ScriptRecord(P0, 2, "e2");
+        h.Consumer.ScriptRecord(P1, 0, "e1");
+        h.Consumer.ScriptRecord(P0, 1, "e2");
         h.Start();
         await Until(() => h.Metrics.Polled == 3, "three records polled, two of them held");
 
@@ -388,21 +390,24 @@ public sealed class PollLoopTests
     [Fact]
     public async Task Records_decode_cannot_take_yet_are_held_and_handed_over_in_order()
     {
-        var decode = new BufferBlock<IngestRecord>(new DataflowBlockOptions { BoundedCapacity = 1 });
+        var decode = new BufferBlock<RecordChunk>(new DataflowBlockOptions { BoundedCapacity = 1 });
         await using var h = new PollLoopHarness(decode: decode);
-        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptAssign(P0, P1);
         h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.ScriptRecord(P1, 0, "x0");
         h.Consumer.ScriptRecord(P0, 1, "e1");
         h.Consumer.ScriptRecord(P0, 2, "e2");
         h.Start();
 
         var received = new List<string>();
-        while (received.Count < 3)
+        while (received.Count < 4)
         {
-            received.Add(Text(await decode.ReceiveAsync(TimeSpan.FromSeconds(30))));
+            var chunk = await decode.ReceiveAsync(TimeSpan.FromSeconds(30));
+            Assert.All(PollLoopHarness.Records(chunk), r => Assert.Equal(chunk.Partition, r.Partition));
+            received.AddRange(PollLoopHarness.Records(chunk).Select(Text));
         }
 
-        Assert.Equal(["e0", "e1", "e2"], received);
+        Assert.Equal(["e0", "x0", "e1", "e2"], received);
     }
 
     [Fact]
