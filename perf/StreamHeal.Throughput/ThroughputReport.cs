@@ -255,7 +255,7 @@ internal static class ThroughputReport
         var starved = Busy(b) < 0.75 * cores;
         if (starved)
         {
-            text.AppendLine(Format($"- (b) kept only {Busy(b):N2} of {cores} cores busy, so its CPU cost alone does not explain its rate. Candidates, none of them separated by this harness: the cores were shared (load average above); the graph has serial points (compat-filter runs with one worker, the sink stage writes one batch at a time); and {b.Usage.GcPause.TotalMilliseconds / 10 / Math.Max(b.Usage.Elapsed.TotalSeconds, 0.001):N0}% of its wall time was GC pause."));
+            text.AppendLine(Format($"- (b) kept only {Busy(b):N2} of {cores} cores busy, so its CPU cost alone does not explain its rate. Candidates, none of them separated by this harness: the cores were shared (load average above); the graph has serial points (the poll loop is one thread, compat-filter runs with one worker, the batch and sink stages handle one chunk or batch at a time); and {b.Usage.GcPause.TotalMilliseconds / 10 / Math.Max(b.Usage.Elapsed.TotalSeconds, 0.001):N0}% of its wall time was GC pause."));
         }
 
         text.AppendLine(sinkCpu > 0
@@ -277,12 +277,12 @@ internal static class ThroughputReport
         text.AppendLine();
         if (bRatio < NullSinkTarget)
         {
-            text.AppendLine("- b/a: the hot path (decode → flatten → filter) is 2.5–3.5 µs per JSON event in `HotPathBenchmarks`; the rest of (b)'s CPU per event is the Kafka client's per-message objects (`ConsumeResult`, `Message`, `Headers`, `TopicPartition`, the value's `byte[]`), one dataflow hand-off per record per block (four blocks) and the GC. Passing records between blocks in micro-batches (one hand-off per few hundred records, still bounded in records) is the next structural step; a `perf` or `dotnet-trace` profile of (b) shows the split.");
+            text.AppendLine("- b/a: the hot path (decode → flatten → filter) is 2.5–3.5 µs per JSON event in `HotPathBenchmarks`. Records already travel between blocks in per-partition chunks (one Dataflow hand-off per ~40 records here). A `perf` profile of (b) on the chunked code put 28% of samples in the runtime (mostly the GC), ~17% in the JSON reader and flatten's walk and path cache, and no single hot spot beyond; what is left per record is the Kafka client's per-message objects (`ConsumeResult`, `Message`, the value's `byte[]`), the `IngestRecord`, its offset registration and completion, and the GC they cause. Next: values copied into rented buffers by a custom deserializer instead of a new `byte[]` each, and offsets completed per chunk range instead of per record.");
         }
 
         if (starved)
         {
-            text.AppendLine("- Find what holds (b) below its CPU bound: log `IngestionPipeline.Describe()` (every stage's queue) every second during (b), and repeat (b) on a quiet machine with `pipeline.compatFilterParallelism` 2; the stage whose input queue stays full is the serial point.");
+            text.AppendLine("- Find what holds (b) below its CPU bound: the harness's backlog check (`--backlog-check`) prints `IngestionPipeline.Describe()` (every stage's queue, in chunks) each second; run it on a quiet machine and look for the stage whose input queue stays full. On the chunked code with one flatten worker it was flatten's, hence one worker per core now.");
         }
 
         if (cRatio < DuckDbTarget)
