@@ -77,6 +77,17 @@ internal sealed class AckLatencySink(ISink inner, long capacity) : ISink
         }
     }
 
+    /// <summary>Forgets every sample so far (rows written before the measured load started).</summary>
+    public void Reset()
+    {
+        lock (_writes)
+        {
+            _writes.Clear();
+        }
+
+        Interlocked.Exchange(ref _count, 0);
+    }
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }
 

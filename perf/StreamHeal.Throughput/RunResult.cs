@@ -25,7 +25,7 @@ internal sealed record RunResult(string Key, string Title, long Events, long Val
 /// <param name="Stats">The sink's own counters at the end (appends, throttles, reconnects, row errors).</param>
 internal sealed record BigQueryDetails(string Delivery, TimeSpan FakeCpu, long FakePeakRssBytes, TimeSpan Held, string Stats);
 
-/// <summary>The fixed-rate run into DuckDB.</summary>
+/// <summary>A fixed-rate run into DuckDB or into the BigQuery fake.</summary>
 /// <param name="Usage">From the first produced event until every record was done; the paced producer runs in this process too.</param>
 /// <param name="Basis">What the rate is half of: <c>(b)</c>, as the targets define it, or <c>(c)</c>.</param>
 internal sealed record SustainedResult(
@@ -40,7 +40,11 @@ internal sealed record SustainedResult(
     double RowsPerBatch,
     IngestionVerdict Verdict,
     TimeSpan DrainAfterProducing,
-    ResourceUsage Usage);
+    ResourceUsage Usage)
+{
+    /// <summary>Where the rows went: <c>DuckDB</c> or <c>the BigQuery fake</c>.</summary>
+    public string Into { get; init; } = "DuckDB";
+}
 
 /// <summary>Everything the report needs.</summary>
 internal sealed record HarnessResult(
@@ -55,18 +59,21 @@ internal sealed record HarnessResult(
     BigQueryDetails BigQueryDetails,
     SustainedResult? Sustained,
     SustainedResult? SustainedAtDuckDbRate,
+    SustainedResult? SustainedIntoBigQuery,
     string LoadBefore,
     string LoadAfter)
 {
     /// <summary>The faster of the two ceiling measurements: the ratios divide by it.</summary>
     public RunResult Ceiling => CeilingAfter.EventsPerSecond > CeilingBefore.EventsPerSecond ? CeilingAfter : CeilingBefore;
 
-    public long Lost => NullSink.Lost + DuckDb.Lost + BigQuery.Lost + (Sustained?.Verdict.Missing ?? 0) + (SustainedAtDuckDbRate?.Verdict.Missing ?? 0);
+    public IEnumerable<SustainedResult> SustainedRuns => new[] { Sustained, SustainedAtDuckDbRate, SustainedIntoBigQuery }.OfType<SustainedResult>();
 
-    public long Duplicated => NullSink.Duplicated + DuckDb.Duplicated + BigQuery.Duplicated + (Sustained?.Verdict.Duplicates ?? 0) + (SustainedAtDuckDbRate?.Verdict.Duplicates ?? 0);
+    public long Lost => NullSink.Lost + DuckDb.Lost + BigQuery.Lost + SustainedRuns.Sum(static s => s.Verdict.Missing);
+
+    public long Duplicated => NullSink.Duplicated + DuckDb.Duplicated + BigQuery.Duplicated + SustainedRuns.Sum(static s => s.Verdict.Duplicates);
 
     public bool Ok => Lost == 0 && Duplicated == 0
-        && NullSink.Verdict is { Ok: true } && DuckDb.Verdict is { Ok: true } && BigQuery.Verdict is { Ok: true } && Sustained?.Verdict.Ok != false && SustainedAtDuckDbRate?.Verdict.Ok != false;
+        && NullSink.Verdict is { Ok: true } && DuckDb.Verdict is { Ok: true } && BigQuery.Verdict is { Ok: true } && SustainedRuns.All(static s => s.Verdict.Ok);
 }
 
 /// <summary>The command line, validated.</summary>

@@ -25,6 +25,8 @@ internal static class SvgLineChart
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
+    private const int MarkedPoints = 20;
+
     public static string Render(string title, string xLabel, string yLabel, IReadOnlyList<ChartSeries> series)
     {
         var points = series.SelectMany(static s => s.Points).ToArray();
@@ -62,6 +64,15 @@ internal static class SvgLineChart
             }
 
             svg.AppendLine("\"/>");
+            // A series of a few measured points (the latency chart) shows each point; a one-point line would be invisible.
+            if (series[s].Points.Count <= MarkedPoints)
+            {
+                foreach (var (x, y) in series[s].Points)
+                {
+                    svg.Append(Invariant, $"""<circle cx="{X(x):0.#}" cy="{Y(y):0.#}" r="3.5" fill="{colour}"/>""").AppendLine();
+                }
+            }
+
             var legendY = Top + 10 + (s * 20);
             svg.Append(Invariant, $"""<line x1="{Width - Right + 14}" x2="{Width - Right + 34}" y1="{legendY}" y2="{legendY}" stroke="{colour}" stroke-width="3"/>""")
                 .Append(Invariant, $"""<text x="{Width - Right + 40}" y="{legendY + 4}">{Escape(series[s].Name)}</text>""").AppendLine();

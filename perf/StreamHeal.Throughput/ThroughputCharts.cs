@@ -36,6 +36,27 @@ internal static class ThroughputCharts
         await File.WriteAllTextAsync(PathFor(reportPath, "events"), events, cancellationToken);
         await File.WriteAllTextAsync(PathFor(reportPath, "rss"), rss, cancellationToken);
         await File.WriteAllTextAsync(PathFor(reportPath, "gc"), gc, cancellationToken);
+        if (result.SustainedRuns.Any())
+        {
+            await File.WriteAllTextAsync(PathFor(reportPath, LatencySuffix), Latency(result), cancellationToken);
+        }
+    }
+
+    /// <summary>The latency chart's file suffix; written only when the sustained runs ran.</summary>
+    public const string LatencySuffix = "latency";
+
+    /// <summary>p50 and p99 end-to-end latency against the rate the paced producer achieved, one line per sink.</summary>
+    private static string Latency(HarnessResult result)
+    {
+        var series = new List<ChartSeries>();
+        foreach (var sink in result.SustainedRuns.GroupBy(static r => r.Into))
+        {
+            var runs = sink.OrderBy(static r => r.Produced.EventsPerSecond).ToArray();
+            series.Add(new ChartSeries($"{sink.Key} p50", [.. runs.Select(static r => (r.Produced.EventsPerSecond, r.Latency.P50 / 1000))]));
+            series.Add(new ChartSeries($"{sink.Key} p99", [.. runs.Select(static r => (r.Produced.EventsPerSecond, r.Latency.P99 / 1000))]));
+        }
+
+        return SvgLineChart.Render("End-to-end latency against offered load (sustained runs)", "events/s offered (achieved by the paced producer)", "seconds", series);
     }
 
     private static string Label(RunResult run) => run.Key switch

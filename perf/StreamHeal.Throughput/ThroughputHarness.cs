@@ -22,6 +22,9 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     private const string Topic = "events";
     private const string SustainedTopic = "sustained";
     private const string SustainedAtDuckDbRateTopic = "sustained-c";
+    private const string SustainedIntoBigQueryTopic = "sustained-d";
+    // Enough of the mix that every column it brings exists before the measured load starts.
+    private const int TableWarmUpEvents = 20_000;
 
     // The sustained topics hold 60 s of events even if the pipeline falls behind by all of it: 512 × the mock's 5 MiB
     // per partition is ~7M events of the demo's mix. Their DLQ topics get as many: 0.5% poison at ~90,000 events/s
@@ -42,7 +45,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         var loadBefore = ResourceMeter.LoadAverages();
         var p = options.Partitions;
         await using var kafka = await DevKafkaProcess.StartAsync(
-            [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (Topic + ".dlq-d", p), (SustainedTopic, SustainedPartitions), (SustainedTopic + ".dlq", SustainedPartitions), (SustainedAtDuckDbRateTopic, SustainedPartitions), (SustainedAtDuckDbRateTopic + ".dlq", SustainedPartitions), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
+            [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (Topic + ".dlq-d", p), (SustainedTopic, SustainedPartitions), (SustainedTopic + ".dlq", SustainedPartitions), (SustainedAtDuckDbRateTopic, SustainedPartitions), (SustainedAtDuckDbRateTopic + ".dlq", SustainedPartitions), (SustainedIntoBigQueryTopic, SustainedPartitions), (SustainedIntoBigQueryTopic + ".dlq", SustainedPartitions), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
         var bootstrap = kafka.BootstrapServers;
         await using var bigQuery = await FakeBigQueryProcess.StartAsync(cancellationToken);
         Say($"BigQuery fake (pid {bigQuery.Id}) at {bigQuery.WriteEndpoint} (Storage Write, gRPC) and {bigQuery.RestEndpoint} (REST)");
@@ -72,16 +75,19 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
 
         SustainedResult? sustained = null;
         SustainedResult? sustainedAtDuckDbRate = null;
+        SustainedResult? sustainedIntoBigQuery = null;
         if (options.SustainedSeconds > 0)
         {
             // As the targets define it: half of what the pipeline takes into the null sink.
             sustained = await MeasureSustainedAsync(bootstrap, "(b)", " at 50% of (b)", SustainedTopic, nullSink.EventsPerSecond / 2, cancellationToken);
             // Half of what DuckDB itself took: the latency of a sink that is not saturated.
             sustainedAtDuckDbRate = await MeasureSustainedAsync(bootstrap, "(c)", " at 50% of (c)", SustainedAtDuckDbRateTopic, duckDb.EventsPerSecond / 2, cancellationToken);
+            // The BigQuery target's load: half of what the pipeline took into the fake.
+            sustainedIntoBigQuery = await MeasureSustainedAsync(bootstrap, "(d)", " at 50% of (d)", SustainedIntoBigQueryTopic, bigQueryRun.EventsPerSecond / 2, cancellationToken, bigQuery);
         }
 
         return new HarnessResult(
-            options, corpus, Brokers, ceiling, ceilingAgain, nullSink, duckDb, bigQueryRun, bigQueryDetails, sustained, sustainedAtDuckDbRate, loadBefore, ResourceMeter.LoadAverages());
+            options, corpus, Brokers, ceiling, ceilingAgain, nullSink, duckDb, bigQueryRun, bigQueryDetails, sustained, sustainedAtDuckDbRate, sustainedIntoBigQuery, loadBefore, ResourceMeter.LoadAverages());
     }
 
     /// <summary>Only the fixed-rate latency run, at <paramref name="perSecond"/>, on a dev-kafka of its own.</summary>
@@ -272,40 +278,63 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     }
 
     /// <param name="label">How progress lines name the run (empty for a run at a given rate).</param>
-    private async Task<SustainedResult> MeasureSustainedAsync(string bootstrap, string basis, string label, string topic, double perSecond, CancellationToken cancellationToken)
+    /// <param name="bigQuery">The fake to write into; null writes into a fresh DuckDB file.</param>
+    private async Task<SustainedResult> MeasureSustainedAsync(
+        string bootstrap, string basis, string label, string topic, double perSecond, CancellationToken cancellationToken, FakeBigQueryProcess? bigQuery = null)
     {
         var count = Math.Max(1, (long)(perSecond * options.SustainedSeconds));
-        Say($"sustained{label}: {perSecond:N0} events/s for {options.SustainedSeconds} s ({count:N0} events) into DuckDB ...");
+        var into = bigQuery is null ? "DuckDB" : "the BigQuery fake";
+        Say($"sustained{label}: {perSecond:N0} events/s for {options.SustainedSeconds} s ({count:N0} events) into {into} ...");
         var path = TempDatabase(topic);
+        var groupId = "throughput-" + topic;
         try
         {
-            var sink = new AckLatencySink(new DuckDbSink(new DuckDbSinkOptions { Path = path }, TimeProvider.System), count);
+            var holds = new TopicHolds();
+            ISink inner = bigQuery is null
+                ? new DuckDbSink(new DuckDbSinkOptions { Path = path }, TimeProvider.System)
+                : await OpenBigQuerySinkAsync(bootstrap, bigQuery, topic, groupId, holds, cancellationToken);
+            var sink = new AckLatencySink(inner, count + TableWarmUpEvents);
+            ProducedCorpus? warmUp = null;
             ProducedCorpus produced;
             TimeSpan drain;
             ResourceUsage usage;
             await using (sink)
             {
-                await using var pipeline = RunningPipeline.Start(bootstrap, topic, "throughput-" + topic, topic + ".dlq", sink, loggerFactory);
+                await using var pipeline = RunningPipeline.Start(bootstrap, topic, groupId, topic + ".dlq", sink, loggerFactory, holds);
                 // Produce only once the group has its partitions, so the first events do not carry the join in their latency.
                 await pipeline.WaitUntilAsync(p => p.Status.AssignedPartitions == SustainedPartitions, TimeSpan.FromSeconds(60), "all partitions were assigned", null, cancellationToken);
-                await using var meter = ResourceMeter.Start(() => pipeline.Done);
+                var allowance = TimeSpan.FromSeconds(Math.Max(120, 2 * options.SustainedSeconds));
+                if (bigQuery is not null)
+                {
+                    // A fresh BigQuery table holds rows with new columns until the service reports the columns (the fake
+                    // delays them as the service does): a one-off per column that would be most of a 60 s run's tail. The
+                    // table gets its columns first, from a burst of the same mix, and those rows are not sampled.
+                    warmUp = await CorpusProducer.ProduceAsync(bootstrap, topic, SustainedPartitions, TableWarmUpEvents, null, cancellationToken);
+                    await pipeline.WaitUntilAsync(p => p.Done >= warmUp.Count, allowance, "the table's warm-up rows were done", null, cancellationToken);
+                    sink.Reset();
+                }
+
+                var before = warmUp?.Count ?? 0;
+                await using var meter = ResourceMeter.Start(() => pipeline.Done - before);
                 produced = await CorpusProducer.ProduceAsync(bootstrap, topic, SustainedPartitions, count, perSecond, cancellationToken);
                 var drained = System.Diagnostics.Stopwatch.StartNew();
-                var allowance = TimeSpan.FromSeconds(Math.Max(120, 2 * options.SustainedSeconds));
-                await pipeline.WaitUntilAsync(p => p.Done >= count, allowance, $"all {count:N0} sustained records were done", progress, cancellationToken);
+                await pipeline.WaitUntilAsync(p => p.Done >= before + count, allowance, $"all {count:N0} sustained records were done", progress, cancellationToken);
                 drain = drained.Elapsed;
                 usage = await meter.StopAsync();
                 await pipeline.StopAsync();
             }
 
             // A record the mock dropped before the pipeline read it would count as lost; make that impossible to miss.
-            await CheckRetainedAsync(bootstrap, topic, produced.Count, Say, cancellationToken);
+            var positions = warmUp is null ? produced.Positions : [.. warmUp.Positions, .. produced.Positions];
+            await CheckRetainedAsync(bootstrap, topic, positions.LongLength, Say, cancellationToken);
             await CheckDeadLettersRetainedAsync(bootstrap, topic + ".dlq", cancellationToken);
             var dlq = await ReadDeadLettersAsync(bootstrap, topic + ".dlq", cancellationToken);
-            var rows = await Task.Run(() => ReadPositions(path, TableNames.ForTopic(topic)), cancellationToken);
-            var verdict = IngestionVerdict.Compute(produced.Positions, rows, dlq);
+            var rows = bigQuery is null
+                ? await Task.Run(() => ReadPositions(path, TableNames.ForTopic(topic)), cancellationToken)
+                : await bigQuery.ReadPositionsAsync(SinkOptions(bigQuery).TablePath(TableNames.ForTopic(topic)), cancellationToken);
+            var verdict = IngestionVerdict.Compute(positions, rows, dlq);
             var (writes, rowsPerBatch) = sink.WritePercentiles();
-            var result = new SustainedResult(basis, topic, SustainedPartitions, perSecond, produced, sink.Percentiles(), sink.BeforeWritePercentiles(), writes, rowsPerBatch, verdict, drain, usage);
+            var result = new SustainedResult(basis, topic, SustainedPartitions, perSecond, produced, sink.Percentiles(), sink.BeforeWritePercentiles(), writes, rowsPerBatch, verdict, drain, usage) { Into = into };
             Say($"sustained{label}: {result.Produced.EventsPerSecond:N0}/s produced, latency p50 {result.Latency.P50:N0} ms, p95 {result.Latency.P95:N0} ms, p99 {result.Latency.P99:N0} ms");
             return result;
         }

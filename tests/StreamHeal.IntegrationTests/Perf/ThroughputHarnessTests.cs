@@ -22,6 +22,7 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
         var folder = Directory.CreateTempSubdirectory("streamheal-harness-").FullName;
         string text, stdout;
         var charts = new Dictionary<string, XDocument>();
+        XDocument latency;
         try
         {
             var report = Path.Combine(folder, "throughput.md");
@@ -33,6 +34,8 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
             {
                 charts[name] = XDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, $"throughput-{name}.svg")));
             }
+
+            latency = XDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "throughput-latency.svg")));
         }
         finally
         {
@@ -43,7 +46,8 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
         foreach (var section in new[]
         {
             "## (a) ceiling", "## (b) StreamHeal into a null sink", "## (c) StreamHeal into DuckDB", "## (d) StreamHeal into the BigQuery fake",
-            "## (a) ceiling, measured again after (d)", "### At 50% of (b)'s maximum", "### At 50% of (c)'s maximum", "## Against the targets",
+            "## (a) ceiling, measured again after (d)", "### At 50% of (b)'s maximum", "### At 50% of (c)'s maximum",
+            "### At 50% of (d)'s maximum, into the BigQuery fake", "## Against the targets",
         })
         {
             Assert.Contains(section, text, StringComparison.Ordinal);
@@ -54,6 +58,7 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
         Assert.Contains("| of which the producer's (Kafka timestamp → delivery report)", text, StringComparison.Ordinal);
         Assert.Contains("| sink write per batch:", text, StringComparison.Ordinal);
         Assert.DoesNotContain("FAILED", text, StringComparison.Ordinal);
+        Assert.Matches(@"\| p99 ≤ 500 ms at 50% of \(d\) into the BigQuery fake \| [0-9,]+ ms \|", text);
         foreach (var (name, chart) in charts)
         {
             // One line per run, (a) to (d), each with points; the report links the file beside it.
@@ -63,6 +68,10 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
             Assert.Contains($"(throughput-{name}.svg)", text, StringComparison.Ordinal);
         }
 
+        // p50 and p99 per sink: DuckDB's line has its two runs' points, the BigQuery fake's one.
+        var latencyLines = latency.Descendants().Where(static e => e.Name.LocalName == "polyline").ToArray();
+        Assert.Equal(4, latencyLines.Length);
+        Assert.Contains("(throughput-latency.svg)", text, StringComparison.Ordinal);
         Assert.Contains("every partition of events starts at offset 0", stdout, StringComparison.Ordinal);
     }
 
