@@ -44,9 +44,15 @@ internal sealed class RebalanceHandler(
         }
 
         var start = new List<TopicPartitionOffset>(partitions.Count);
+        var endKnown = true;
         foreach (var partition in partitions)
         {
             var offset = StartOf(partition, committed);
+            if (offset == Offset.End && endKnown)
+            {
+                (offset, endKnown) = ResolveEnd(consumer, partition);
+            }
+
             positions.Begin(partition, offset);
             start.Add(new TopicPartitionOffset(partition, offset));
         }
@@ -60,6 +66,27 @@ internal sealed class RebalanceHandler(
         }
 
         return start;
+    }
+
+    /// <summary>
+    /// "Latest" made an offset now. Left logical, librdkafka resolves it at the first fetch, and an assignment set again
+    /// before anything was polled (an offset reset of another partition) resolves it once more, past whatever arrived
+    /// in between. librdkafka's watermark query asks with the consumer's isolation level, so under read_committed the
+    /// end is the last stable offset, as the logical one would be. A query that fails leaves it logical, and the
+    /// partitions after it too (the broker is not answering; each query would wait for the timeout).
+    /// </summary>
+    private (Offset Offset, bool EndKnown) ResolveEnd(IConsumer<byte[]?, byte[]?> consumer, TopicPartition partition)
+    {
+        try
+        {
+            var high = consumer.QueryWatermarkOffsets(partition, options.MetadataTimeout).High;
+            return high.Value >= 0 ? (high, true) : (Offset.End, true);
+        }
+        catch (KafkaException e)
+        {
+            Log.KafkaError(logger, e.Error.Code, $"reading the end of {KafkaText.Of(partition)} for kafka.startFrom latest; the partition starts wherever the client finds its end: {e.Error.Reason}");
+            return (Offset.End, false);
+        }
     }
 
     private Offset StartOf(TopicPartition partition, Dictionary<TopicPartition, Offset> committed)

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Threading.Tasks.Dataflow;
 using Confluent.Kafka;
+using StreamHeal.Kafka;
 using StreamHeal.Poll;
 using StreamHeal.Flow;
 using StreamHeal.Records;
@@ -272,6 +273,32 @@ public sealed class PollLoopTests
 
         await Until(() => h.Consumer.Assigns.Any(a => a.Any(p => p.TopicPartition == P0 && p.Offset.Value == 10)), "the reassignment at 10");
         Assert.Equal(5, h.Metrics.OffsetResetSkipped);
+    }
+
+    [Fact]
+    public async Task With_start_from_latest_an_uncommitted_partition_starts_at_a_concrete_end_so_a_reset_of_another_skips_nothing_that_arrived_since()
+    {
+        await using var h = new PollLoopHarness(o => new PollOptions
+        {
+            Topics = o.Topics, BootstrapServers = o.BootstrapServers, GroupId = o.GroupId, HoldLimit = o.HoldLimit, StartFrom = StartFrom.Latest,
+        });
+        h.Consumer.Watermarks = new WatermarkOffsets(0, 7);
+        h.Consumer.ScriptAssign(P0, P1);
+        // Two events arrive on P0 after the assignment; before the loop reads them, P1's position is found gone.
+        h.Consumer.Script(c =>
+        {
+            c.Watermarks = new WatermarkOffsets(0, 9);
+            return null;
+        });
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P1, 3));
+        h.Start();
+
+        await Until(() => h.Consumer.Assigns.Count >= 2, "the assignment set again after the reset");
+        Assert.All(h.Consumer.Assigns.First(), p => Assert.Equal(7, p.Offset.Value));
+        var again = h.Consumer.Assigns.Last();
+        // At End again, P0 would start at 9 and never read offsets 7 and 8.
+        Assert.Equal(7, again.Single(p => p.TopicPartition == P0).Offset.Value);
+        Assert.Equal(9, again.Single(p => p.TopicPartition == P1).Offset.Value);
     }
 
     private static async Task<List<IngestRecord>> TwoEventsThenARevokeAsync(PollLoopHarness h, bool revoke = true)
