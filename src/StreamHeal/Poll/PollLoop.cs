@@ -253,7 +253,8 @@ public sealed class PollLoop : IDisposable
                 _admission.Accept(result);
             }
 
-            if (burst >= MaxBurst || _held.IsFull)
+            // A full budget ends the burst too: with large values, a burst's worth could be far beyond it.
+            if (burst >= MaxBurst || _held.IsFull || _budget.IsFull)
             {
                 break;
             }

@@ -197,12 +197,17 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>
         }
     }
 
+    /// <summary>Called on every pause, on the poll thread: a test samples what the loop had done by then.</summary>
+    public Action? Paused { get; set; }
+
     public void Pause(IEnumerable<TopicPartition> partitions)
     {
         lock (_gate)
         {
             _paused.UnionWith(partitions);
         }
+
+        Paused?.Invoke();
     }
 
     public void Resume(IEnumerable<TopicPartition> partitions)

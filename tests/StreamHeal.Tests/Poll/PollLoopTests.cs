@@ -415,6 +415,26 @@ public sealed class PollLoopTests
     }
 
     [Fact]
+    public async Task A_burst_of_ready_records_stops_at_the_full_budget()
+    {
+        await using var h = new PollLoopHarness(budgetRecords: 2);
+        long? polledAtPause = null;
+        h.Consumer.Paused = () => polledAtPause ??= h.Metrics.Polled;
+        h.Consumer.ScriptAssign(P0);
+        for (var offset = 0; offset < 4; offset++)
+        {
+            h.Consumer.ScriptRecord(P0, offset, $"e{offset}");
+        }
+
+        h.Start();
+
+        await Until(() => polledAtPause is not null, "the pause");
+        // All four are ready at once; the burst must not take more than the budget holds (the hold queue's limit of 4
+        // would have let it take them all).
+        Assert.Equal(2, polledAtPause);
+    }
+
+    [Fact]
     public async Task Records_decode_cannot_take_yet_are_held_and_handed_over_in_order()
     {
         var decode = new BufferBlock<RecordChunk>(new DataflowBlockOptions { BoundedCapacity = 1 });
