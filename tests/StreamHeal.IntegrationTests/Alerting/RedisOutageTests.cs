@@ -39,7 +39,10 @@ public sealed class RedisOutageTests(KafkaClusterFixture kafka, ITestOutputHelpe
 
         await using var scenario = new PipelineScenario(kafka, output, "redis-outage", partitions: 8);
         await scenario.ProduceAsync(Events, seed: 77, poisonShare: 0);
-        await using var sink = new DiscardingSink();
+        // A sink with a steady cost per row keeps the pipeline busy through the whole run: into a sink that costs
+        // nothing, the 60,000 events took about 0.1 s, so the second half ended while the test still waited for the
+        // stores to notice the kill, and its rate measured that wait.
+        await using var sink = new PacedSink(TimeSpan.FromMicroseconds(25));
         // Replica a's pipeline raises its own incidents (first-seen columns and type flips) into its dispatcher.
         var incidents = new PipelineIncidents(a.Raise, new AlertOptions(), TimeProvider.System, [scenario.Topic]);
         var run = scenario.Start(sink, observer: incidents);
@@ -49,6 +52,8 @@ public sealed class RedisOutageTests(KafkaClusterFixture kafka, ITestOutputHelpe
         var (warmAt, warmDone) = await SampleWhenAsync(pipeline, Events / 10);
         var (killAt, killDone) = await SampleWhenAsync(pipeline, Events / 2);
         await redis.KillAsync();
+        // Sampled from now on, alongside the checks below, so the end is when the last record was done.
+        var end = SampleWhenAsync(pipeline, Events);
         // Nothing was raised since the kill: the lost connection alone marks Redis degraded.
         await Eventually.Until(() => a.RedisStore!.Degraded && b.RedisStore!.Degraded, s_timeout, "both stores to notice the lost connection");
         var during = Critical("during-outage");
@@ -61,7 +66,7 @@ public sealed class RedisOutageTests(KafkaClusterFixture kafka, ITestOutputHelpe
 
         // Raising never waits on Redis: 1,000 raises take far less than one Redis timeout.
         Assert.True(raising.Elapsed < TimeSpan.FromMilliseconds(250), $"1,000 raises took {raising.Elapsed.TotalMilliseconds:0} ms");
-        var (endAt, endDone) = await SampleWhenAsync(pipeline, Events);
+        var (endAt, endDone) = await end;
         await run.Stop.CancelAsync();
         await run.Running;
 
@@ -172,4 +177,33 @@ public sealed class RedisOutageTests(KafkaClusterFixture kafka, ITestOutputHelpe
         listener.RecordObservableInstruments();
         return values;
     }
+}
+
+/// <summary>Discards rows after a fixed cost per row: a destination with a steady pace, so a run lasts long enough to sample.</summary>
+internal sealed class PacedSink(TimeSpan perRow) : StreamHeal.Sink.ISink
+{
+    public string Name => "paced";
+
+    public bool WritesTablesConcurrently => false;
+
+    public string? StatusLine => null;
+
+    public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
+    {
+    }
+
+    public ValueTask<IReadOnlyList<StreamHeal.Tables.TableColumn>> EnsureTableAsync(
+        string table, IReadOnlyList<StreamHeal.Tables.TableColumn> columns, CancellationToken cancellationToken) => ValueTask.FromResult(columns);
+
+    public async ValueTask<StreamHeal.Sink.SinkBatchResult> WriteAsync(StreamHeal.Sink.SinkBatch batch, CancellationToken cancellationToken)
+    {
+        // The destination's simulated cost, not a wait for a condition.
+        await Task.Delay(perRow * batch.Rows.Count, cancellationToken);
+        return StreamHeal.Sink.SinkBatchResult.AllWritten(batch.Rows.Count);
+    }
+
+    public ValueTask<IReadOnlyDictionary<int, long>> GetResumeOffsetsAsync(string table, string topic, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
