@@ -28,9 +28,11 @@ internal static class DecodeStage
             return new TransformBlock<RecordChunk, RecordChunk>(
                 chunk =>
                 {
+                    // A chunk is one partition's records, so one table for all of them.
+                    var table = TableOf(chunk, tables);
                     for (var i = 0; i < chunk.Count; i++)
                     {
-                        DecodeJson(chunk[i], decoder, tables, completion, metrics);
+                        DecodeJson(chunk[i], table, decoder, completion, metrics);
                     }
 
                     return ChunkRouting.SettleAsync(chunk, deadLetters, cancellationToken);
@@ -41,17 +43,18 @@ internal static class DecodeStage
         return new TransformBlock<RecordChunk, RecordChunk>(
             async chunk =>
             {
+                var table = TableOf(chunk, tables);
                 for (var i = 0; i < chunk.Count; i++)
                 {
                     var record = chunk[i];
                     if (IsWireFormat(record))
                     {
-                        record.Table = tables.GetOrAdd(record.Topic, static topic => TableNames.ForTopic(topic));
+                        record.Table = table;
                         await avro.DecodeAsync(record, cancellationToken);
                     }
                     else
                     {
-                        DecodeJson(record, decoder, tables, completion, metrics);
+                        DecodeJson(record, table, decoder, completion, metrics);
                     }
                 }
 
@@ -60,9 +63,9 @@ internal static class DecodeStage
             options);
     }
 
-    private static void DecodeJson(IngestRecord record, JsonDecoder decoder, ConcurrentDictionary<string, string> tables, RecordCompletion completion, PipelineMetrics metrics)
+    private static void DecodeJson(IngestRecord record, string table, JsonDecoder decoder, RecordCompletion completion, PipelineMetrics metrics)
     {
-        record.Table = tables.GetOrAdd(record.Topic, static topic => TableNames.ForTopic(topic));
+        record.Table = table;
         if (record.IsDeadLetter)
         {
             return; // failed while polling (an unreadable message); it only passes through
@@ -91,6 +94,9 @@ internal static class DecodeStage
             record.Fail(new DeadLetterReason(result.ErrorType!, result.ErrorMessage!, Name));
         }
     }
+
+    private static string TableOf(RecordChunk chunk, ConcurrentDictionary<string, string> tables) =>
+        tables.GetOrAdd(chunk.Topic, static topic => TableNames.ForTopic(topic));
 
     private static bool IsWireFormat(IngestRecord record) =>
         !record.IsDeadLetter && record.Value is { Length: > 0 } value && value[0] == ConfluentWireFormat.MagicByte;

@@ -30,8 +30,6 @@ public sealed class RecordChunk
 
     public int Count { get; private set; }
 
-    public bool IsFull => Count >= MaxRecords;
-
     public IngestRecord this[int index] => _records[index];
 
     public IngestRecord First => _records[0];

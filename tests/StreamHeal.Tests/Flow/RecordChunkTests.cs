@@ -37,7 +37,6 @@ public sealed class RecordChunkTests
             chunk.Add(Record(0, offset));
         }
 
-        Assert.True(chunk.IsFull);
         Assert.False(chunk.Accepts(Record(0, RecordChunk.MaxRecords)));
         Assert.Equal(Enumerable.Range(0, RecordChunk.MaxRecords).Select(i => (long)i), Records(chunk).Select(r => r.Offset));
     }
