@@ -19,6 +19,9 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
     private static readonly TimeSpan PidTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(70);
 
+    /// <summary>librdkafka settings for the child's consumer, each <c>key=value</c> (as <c>kafka.properties</c>).</summary>
+    public IReadOnlyList<string> KafkaProperties { get; init; } = [];
+
     public static string TopicFor(long size) => string.Create(CultureInfo.InvariantCulture, $"backlog-{size}");
 
     public async Task<IReadOnlyList<BacklogRun>> RunAsync(CancellationToken cancellationToken)
@@ -39,7 +42,7 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
 
             var loadBefore = ResourceMeter.LoadAverages();
             Say($"(b) over a backlog of {size:N0} events in a child process ...");
-            var result = await RunChildAsync(bootstrap, topic, "backlog-b-" + size.ToString(CultureInfo.InvariantCulture), highs, pipeline, scrape: false, Say, cancellationToken);
+            var result = await RunChildAsync(bootstrap, topic, "backlog-b-" + size.ToString(CultureInfo.InvariantCulture), highs, pipeline, scrape: false, Say, cancellationToken, KafkaProperties);
             var loadAfter = ResourceMeter.LoadAverages();
 
             // The ceiling on this very topic: with many partitions and a deep backlog the client alone may deliver less than on the comparison's corpus.
@@ -58,14 +61,16 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
     /// <param name="highs">The topic's high watermarks joined by commas.</param>
     /// <param name="scrape">Serve <c>/metrics</c> in the child and scrape it every second from this process.</param>
     public static async Task<BacklogResult> RunChildAsync(
-        string bootstrap, string topic, string groupId, string highs, PipelineOptions pipeline, bool scrape, Action<string> say, CancellationToken cancellationToken)
+        string bootstrap, string topic, string groupId, string highs, PipelineOptions pipeline, bool scrape, Action<string> say, CancellationToken cancellationToken,
+        IReadOnlyList<string>? kafkaProperties = null)
     {
         await using var child = ChildProcess.Start(
             typeof(BacklogCheck).Assembly.Location,
             [BacklogPipelineServer.Switch, bootstrap, topic, groupId, topic + ".dlq", highs,
              pipeline.InFlightRecords.ToString(CultureInfo.InvariantCulture), pipeline.InFlightBytes.ToString(CultureInfo.InvariantCulture),
              pipeline.DeadLetterParallelism.ToString(CultureInfo.InvariantCulture), pipeline.StageCapacity.ToString(CultureInfo.InvariantCulture),
-             .. scrape ? [BacklogPipelineServer.ScrapeArgument] : Array.Empty<string>()],
+             .. scrape ? [BacklogPipelineServer.ScrapeArgument] : Array.Empty<string>(),
+             .. (kafkaProperties ?? []).Select(static p => BacklogPipelineServer.KafkaPropertyPrefix + p)],
             "the pipeline child");
         say($"  {await child.ReadLineAsync(PidTimeout, "pid", cancellationToken)}");
         MetricsScraper? scraper = null;

@@ -13,7 +13,7 @@ namespace StreamHeal.Throughput;
 /// harness's (which holds the produced positions, 16 B per event). Arguments: bootstrap servers, topic, group id, DLQ
 /// topic, the topic's high watermarks joined by commas (every low watermark was checked to be 0), and
 /// <c>pipeline.inFlightRecords</c>, <c>pipeline.inFlightBytes</c>, <c>pipeline.deadLetterParallelism</c> and
-/// <c>pipeline.stageCapacity</c>, and optionally <c>scrape</c>: serve <c>/metrics</c> (and print its port) for the harness to
+/// <c>pipeline.stageCapacity</c>, and optionally <c>kafka:KEY=VALUE</c> arguments (librdkafka settings, as <c>kafka.properties</c>) and <c>scrape</c>: serve <c>/metrics</c> (and print its port) for the harness to
 /// scrape while the pipeline runs (<see cref="ScrapeCostCheck"/>). It prints
 /// <c>pid N</c>, progress lines, one <c>result key=value ...</c> line (see <see cref="BacklogResult.Parse"/>) and exits.
 /// </summary>
@@ -21,6 +21,7 @@ internal static class BacklogPipelineServer
 {
     public const string Switch = "--serve-backlog-pipeline";
     public const string ScrapeArgument = "scrape";
+    public const string KafkaPropertyPrefix = "kafka:";
 
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(60);
     private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(100);
@@ -29,11 +30,16 @@ internal static class BacklogPipelineServer
     public static async Task<int> RunAsync(string[] args, TextWriter output)
     {
         if (args is not [var bootstrap, var topic, var groupId, var deadLetterTopic, var highList, var records, var bytes, var deadLetterSends, var stageCapacity, .. var rest]
-            || rest is not ([] or [ScrapeArgument]))
+            || !Array.TrueForAll(rest, static r => r == ScrapeArgument || (r.StartsWith(KafkaPropertyPrefix, StringComparison.Ordinal) && r.IndexOf('=', StringComparison.Ordinal) > KafkaPropertyPrefix.Length)))
         {
-            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY [{ScrapeArgument}]");
+            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY [{ScrapeArgument}] [{KafkaPropertyPrefix}KEY=VALUE ...]");
             return 2;
         }
+
+        var scrape = rest.Contains(ScrapeArgument);
+        var kafkaProperties = rest.Where(static r => r != ScrapeArgument)
+            .Select(static r => r[KafkaPropertyPrefix.Length..].Split('=', 2))
+            .ToDictionary(static kv => kv[0], static kv => kv[1], StringComparer.Ordinal);
 
         var options = new PipelineOptions
         {
@@ -57,7 +63,7 @@ internal static class BacklogPipelineServer
             // The listener starts, and answers one scrape, before the measurement, as in a service that has been up a
             // while: what the run measures is the cost of being scraped, not Kestrel's start-up and first-call JIT.
             RunningPipeline? running = null;
-            await using var metrics = rest is [ScrapeArgument] ? await HealthEndpoint.StartAsync(new HealthOptions(), () => running!.Status, loggerFactory, port: 0) : null;
+            await using var metrics = scrape ? await HealthEndpoint.StartAsync(new HealthOptions(), () => running!.Status, loggerFactory, port: 0) : null;
             if (metrics is not null)
             {
                 using var warmUp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metrics.EndPoint.Port}") };
@@ -65,7 +71,7 @@ internal static class BacklogPipelineServer
             }
 
             await using var meter = ResourceMeter.Start();
-            await using var pipeline = RunningPipeline.Start(bootstrap, topic, groupId, deadLetterTopic, sink, loggerFactory, pipeline: options);
+            await using var pipeline = RunningPipeline.Start(bootstrap, topic, groupId, deadLetterTopic, sink, loggerFactory, pipeline: options, kafkaProperties: kafkaProperties);
             running = pipeline;
             if (metrics is not null)
             {

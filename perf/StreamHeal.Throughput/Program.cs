@@ -28,6 +28,10 @@ var inFlightRecords = new Option<int>("--in-flight-records") { Description = "Wi
 var inFlightBytes = new Option<long>("--in-flight-bytes") { Description = "With --backlog-check: pipeline.inFlightBytes of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultInFlightBytes };
 var deadLetterParallelism = new Option<int>("--dead-letter-parallelism") { Description = "With --backlog-check: pipeline.deadLetterParallelism of the pipeline child.", DefaultValueFactory = _ => new PipelineOptions().DeadLetterParallelism };
 var stageCapacity = new Option<int>("--stage-capacity") { Description = "With --backlog-check: pipeline.stageCapacity of the pipeline child.", DefaultValueFactory = _ => PipelineOptions.DefaultStageCapacity };
+var kafkaProperty = new Option<string[]>("--kafka-property")
+{
+    Description = "With --backlog-check: a librdkafka setting for the pipeline child's consumer, key=value, as kafka.properties in the service's configuration (repeat it for more); the raw consumer keeps the defaults.",
+};
 var sustainedRate = new Option<double>("--sustained-rate")
 {
     Description = "Instead of the comparison: only the fixed-rate latency run into DuckDB at this many events/s for --sustained-seconds; prints the result, writes no report.",
@@ -48,7 +52,7 @@ var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
     + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
-    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, scrapeCheck, partitionScaling, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, output,
+    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, scrapeCheck, partitionScaling, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, kafkaProperty, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -71,15 +75,17 @@ root.SetAction(async (parse, cancellationToken) =>
             StageCapacity = parse.GetValue(stageCapacity),
         };
         var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        var properties = parse.GetValue(kafkaProperty) ?? [];
         if (sizes.Any(static s => s < 1)
-            || !System.ComponentModel.DataAnnotations.Validator.TryValidateObject(pipeline, new(pipeline), problems, validateAllProperties: true))
+            || !System.ComponentModel.DataAnnotations.Validator.TryValidateObject(pipeline, new(pipeline), problems, validateAllProperties: true)
+            || !Array.TrueForAll(properties, static p => p.IndexOf('=', StringComparison.Ordinal) > 0))
         {
-            await Console.Error.WriteLineAsync("--backlog-check takes event counts of at least 1; " + string.Join(' ', problems.Select(static p => p.ErrorMessage)));
+            await Console.Error.WriteLineAsync("--backlog-check takes event counts of at least 1, --kafka-property key=value; " + string.Join(' ', problems.Select(static p => p.ErrorMessage)));
             return 2;
         }
 
         var loadBefore = ResourceMeter.LoadAverages();
-        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out).RunAsync(cancellationToken);
+        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out) { KafkaProperties = properties }.RunAsync(cancellationToken);
         var section = BacklogReport.Render(runs, options.Partitions, pipeline, options.CommandLine, loadBefore, ResourceMeter.LoadAverages());
         await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline), section, cancellationToken);
         Console.WriteLine($"bounded-memory section written into {options.Output}");

@@ -35,12 +35,19 @@ internal sealed class RunningPipeline : IAsyncDisposable
     /// <param name="deadLetterTopic">Its own DLQ topic per run, so each run's verdict reads only its own dead letters.</param>
     /// <param name="holds">The topic holds the sink was built with (the BigQuery sink pauses a table's partitions through them), or null.</param>
     /// <param name="pipeline">The graph's capacities; null for the shipped defaults, which every comparison run uses.</param>
+    /// <param name="kafkaProperties">librdkafka settings as <c>kafka.properties</c>; null for none, as every comparison run.</param>
     public static RunningPipeline Start(
         string bootstrapServers, string topic, string groupId, string deadLetterTopic, ISink sink, ILoggerFactory loggerFactory, TopicHolds? holds = null,
-        PipelineOptions? pipeline = null)
+        PipelineOptions? pipeline = null, IReadOnlyDictionary<string, string>? kafkaProperties = null)
     {
+        var kafka = Kafka(bootstrapServers, topic, groupId);
+        foreach (var (key, value) in kafkaProperties ?? new Dictionary<string, string>())
+        {
+            kafka.Properties[key] = value;
+        }
+
         var settings = new PipelineSettings(
-            Kafka(bootstrapServers, topic, groupId),
+            kafka,
             pipeline ?? new PipelineOptions(),
             // As the demo: its oversized poison (70 KiB) must be dead-lettered.
             new DecodeOptions { MaxPayloadBytes = 64 * 1024 },

@@ -24,6 +24,8 @@ public static class KafkaConfigBuilder
     private const string DefaultFetchQueueBackoffMs = "10";
     private const string FetchWaitMaxKey = "fetch.wait.max.ms";
     private const string DefaultFetchWaitMaxMs = "100";
+    private const string QueuedMinMessagesKey = "queued.min.messages";
+    private const string DefaultQueuedMinMessages = "10000";
 
     public static bool IsLocked(string key) => LockedKeys.Contains(key);
 
@@ -59,6 +61,14 @@ public static class KafkaConfigBuilder
         if (!kafka.Properties.ContainsKey(FetchWaitMaxKey))
         {
             config.Set(FetchWaitMaxKey, DefaultFetchWaitMaxMs);
+        }
+
+        // How many messages per partition librdkafka tries to keep prefetched; 100,000 by default. The byte bound
+        // (queued.max.messages.kbytes) still applies, yet over a 2M-event backlog on 64 partitions the fresh pipeline
+        // process peaked at 267-278 MB resident with the default and 189-198 MB with 10,000 or 1,000, at the same rate.
+        if (!kafka.Properties.ContainsKey(QueuedMinMessagesKey))
+        {
+            config.Set(QueuedMinMessagesKey, DefaultQueuedMinMessages);
         }
 
         return config;

@@ -23,6 +23,7 @@ public sealed class KafkaConfigBuilderTests
 
         Assert.Equal("10", config.Get("fetch.queue.backoff.ms"));
         Assert.Equal("100", config.Get("fetch.wait.max.ms"));
+        Assert.Equal("10000", config.Get("queued.min.messages"));
         Assert.Equal(32_768, config.QueuedMaxMessagesKbytes);
         Assert.False(config.EnableAutoOffsetStore);
     }
@@ -30,9 +31,10 @@ public sealed class KafkaConfigBuilderTests
     [Fact]
     public void Kafka_properties_override_the_fetch_defaults()
     {
-        var config = KafkaConfigBuilder.Consumer(Options(("fetch.queue.backoff.ms", "1000"), ("fetch.wait.max.ms", "500")), prefetchKBytes: 32_768);
+        var config = KafkaConfigBuilder.Consumer(Options(("fetch.queue.backoff.ms", "1000"), ("fetch.wait.max.ms", "500"), ("queued.min.messages", "100000")), prefetchKBytes: 32_768);
 
         Assert.Equal("1000", config.Get("fetch.queue.backoff.ms"));
         Assert.Equal("500", config.Get("fetch.wait.max.ms"));
+        Assert.Equal("100000", config.Get("queued.min.messages"));
     }
 }
