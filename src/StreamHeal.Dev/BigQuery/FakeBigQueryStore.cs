@@ -241,9 +241,10 @@ internal sealed class FakeBigQueryStore(FakeBigQueryOptions options)
         }
 
         var decoded = new List<FakeRow>(rows.Count);
+        var plan = FakeRowDecoder.Plan.For(schema, visible.Schema);
         for (var i = 0; i < rows.Count; i++)
         {
-            var (row, error) = FakeRowDecoder.Decode(schema, rows[i], visible.Schema);
+            var (row, error) = plan.Decode(rows[i]);
             error ??= RowRule?.Invoke(row);
             if (error is not null)
             {
