@@ -38,10 +38,11 @@ internal static class CompatFilterStage
             return new TransformBlock<RecordChunk, RecordChunk>(
                 chunk =>
                 {
+                    var schema = TableOf(chunk, catalog);
                     for (var i = 0; i < chunk.Count; i++)
                     {
                         var record = chunk[i];
-                        filter.Apply(record.Row!, catalog.Get(record.Table));
+                        filter.Apply(record.Row!, schema!);
                         Conclude(record, policy, counts, logged, metrics, logger);
                     }
 
@@ -53,17 +54,17 @@ internal static class CompatFilterStage
         return new TransformBlock<RecordChunk, RecordChunk>(
             async chunk =>
             {
+                var schema = TableOf(chunk, catalog);
                 for (var i = 0; i < chunk.Count; i++)
                 {
                     var record = chunk[i];
-                    var schema = catalog.Get(record.Table);
-                    var proposals = filter.ProposeColumns(record.Row!, schema);
+                    var proposals = filter.ProposeColumns(record.Row!, schema!);
                     if (proposals.Count > 0)
                     {
-                        await registrar.EnsureAsync(schema, proposals, cancellationToken);
+                        await registrar.EnsureAsync(schema!, proposals, cancellationToken);
                     }
 
-                    filter.Apply(record.Row!, schema, registerNew: false);
+                    filter.Apply(record.Row!, schema!, registerNew: false);
                     Conclude(record, policy, counts, logged, metrics, logger);
                 }
 
@@ -71,6 +72,9 @@ internal static class CompatFilterStage
             },
             options);
     }
+
+    /// <summary>The table of every record in <paramref name="chunk"/>: a chunk is one partition's, and decode gives a topic one table.</summary>
+    private static TableSchema? TableOf(RecordChunk chunk, SchemaCatalog catalog) => chunk.Count == 0 ? null : catalog.Get(chunk[0].Table);
 
     private static void Conclude(
         IngestRecord record, SchemaViolationPolicy policy, QuarantineCounts counts, LogOnce logged, PipelineMetrics metrics, ILogger logger)

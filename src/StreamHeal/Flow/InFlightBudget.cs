@@ -29,9 +29,12 @@ public sealed class InFlightBudget(long maxBytes, int maxRecords, int resumeBelo
         Interlocked.Increment(ref _records);
     }
 
-    public void Release(int bytes)
+    public void Release(int bytes) => Release(bytes, 1);
+
+    /// <summary>Gives back <paramref name="records"/> records holding <paramref name="bytes"/> in all.</summary>
+    public void Release(long bytes, int records)
     {
         Interlocked.Add(ref _bytes, -bytes);
-        Interlocked.Decrement(ref _records);
+        Interlocked.Add(ref _records, -records);
     }
 }

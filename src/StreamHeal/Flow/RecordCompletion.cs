@@ -1,3 +1,4 @@
+using System.Buffers;
 using Confluent.Kafka;
 using StreamHeal.Offsets;
 using StreamHeal.Records;
@@ -10,11 +11,64 @@ namespace StreamHeal.Flow;
 /// broker acknowledged it, or when it needed no row (a tombstone). A record of a partition this member no longer
 /// owns completes nothing in the tracker (it ignores the stale generation) but still frees its budget.
 /// </summary>
-public sealed class RecordCompletion(OffsetTracker tracker, InFlightBudget budget)
+/// <param name="values">Where the done records' value arrays go back to; null keeps them (unit tests, values not from the pool).</param>
+public sealed class RecordCompletion(OffsetTracker tracker, InFlightBudget budget, ValuePool? values = null)
 {
     public void Complete(IngestRecord record)
     {
         tracker.Complete(new TopicPartition(record.Topic, record.Partition), record.AssignmentGeneration, record.Offset);
         budget.Release(record.Bytes);
+        if (values is not null)
+        {
+            record.ReturnValue(values);
+        }
+    }
+
+    /// <summary>
+    /// Completes <paramref name="records"/> a run at a time: consecutive records of one partition and assignment (a sink
+    /// batch's rows mostly come so) cost one tracker lookup and lock and one budget update, not one each.
+    /// </summary>
+    public void Complete(ReadOnlySpan<IngestRecord> records)
+    {
+        if (records.IsEmpty)
+        {
+            return;
+        }
+
+        var offsets = ArrayPool<long>.Shared.Rent(records.Length);
+        try
+        {
+            var start = 0;
+            while (start < records.Length)
+            {
+                var first = records[start];
+                long bytes = 0;
+                var end = start;
+                while (end < records.Length && records[end] is var record
+                       && record.Partition == first.Partition && record.AssignmentGeneration == first.AssignmentGeneration
+                       && string.Equals(record.Topic, first.Topic, StringComparison.Ordinal))
+                {
+                    offsets[end - start] = record.Offset;
+                    bytes += record.Bytes;
+                    end++;
+                }
+
+                tracker.Complete(new TopicPartition(first.Topic, first.Partition), first.AssignmentGeneration, offsets.AsSpan(0, end - start));
+                budget.Release(bytes, end - start);
+                if (values is not null)
+                {
+                    for (var i = start; i < end; i++)
+                    {
+                        records[i].ReturnValue(values);
+                    }
+                }
+
+                start = end;
+            }
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(offsets);
+        }
     }
 }

@@ -63,28 +63,31 @@ public sealed class OffsetTracker
 
     /// <summary>Marks an offset complete; ignored and counted in <see cref="StaleCompletions"/> when the assignment has ended.</summary>
     /// <returns>True when the completion was applied.</returns>
-    public bool Complete(TopicPartition tp, long generation, long offset)
-    {
-        if (TryGet(tp, generation, out var offsets) && offsets.Complete(offset))
-        {
-            if (Volatile.Read(ref _waiters) > 0)
-            {
-                lock (_completed)
-                {
-                    Monitor.PulseAll(_completed);
-                }
-            }
+    public bool Complete(TopicPartition tp, long generation, long offset) => Complete(tp, generation, new ReadOnlySpan<long>(in offset)) == 1;
 
-            return true;
+    /// <summary>
+    /// Marks offsets of one partition complete with one lookup and one lock; those of an assignment that has ended are
+    /// ignored and counted in <see cref="StaleCompletions"/>.
+    /// </summary>
+    /// <returns>How many completions were applied.</returns>
+    public int Complete(TopicPartition tp, long generation, ReadOnlySpan<long> offsets)
+    {
+        var completed = TryGet(tp, generation, out var tracker) ? tracker.Complete(offsets) : 0;
+        if (completed > 0 && Volatile.Read(ref _waiters) > 0)
+        {
+            lock (_completed)
+            {
+                Monitor.PulseAll(_completed);
+            }
         }
 
         // A revoke can close the tracker between the lookup and the completion.
-        if (offsets is null || offsets.IsClosed)
+        if (completed < offsets.Length && (tracker is null || tracker.IsClosed))
         {
-            Interlocked.Increment(ref _staleCompletions);
+            Interlocked.Add(ref _staleCompletions, offsets.Length - completed);
         }
 
-        return false;
+        return completed;
     }
 
     /// <summary>

@@ -99,24 +99,45 @@ public sealed class PartitionOffsetTracker
 
     /// <summary>Marks a registered offset complete, in any order.</summary>
     /// <returns>False when the offset is unknown, already complete, or the tracker is closed.</returns>
-    public bool Complete(long offset)
+    public bool Complete(long offset) => Complete(new ReadOnlySpan<long>(in offset)) == 1;
+
+    /// <summary>
+    /// Marks registered offsets complete, in any order, under one lock: a sink batch's rows of this partition cost one
+    /// acquisition, not one each. Unknown and already completed offsets are skipped.
+    /// </summary>
+    /// <returns>How many offsets this completed; 0 when the tracker is closed.</returns>
+    public int Complete(ReadOnlySpan<long> offsets)
     {
         lock (_gate)
         {
-            var index = _closed ? -1 : IndexOf(offset);
-            if (index < 0 || _done[Slot(index)])
+            if (_closed)
             {
-                return false;
+                return 0;
             }
 
-            _done[Slot(index)] = true;
-            _pending--;
-            if (index == 0)
+            var completed = 0;
+            var headCompleted = false;
+            foreach (var offset in offsets)
+            {
+                // The head moves only after the loop, so every index is relative to the same head.
+                var index = IndexOf(offset);
+                if (index < 0 || _done[Slot(index)])
+                {
+                    continue;
+                }
+
+                _done[Slot(index)] = true;
+                completed++;
+                headCompleted |= index == 0;
+            }
+
+            _pending -= completed;
+            if (headCompleted)
             {
                 DropCompletedHead();
             }
 
-            return true;
+            return completed;
         }
     }
 

@@ -40,6 +40,9 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private readonly Func<double> _random;
     private readonly OffsetTracker _tracker = new();
     private readonly InFlightBudget _budget;
+    // Value arrays: rented by the consumer's deserializer, returned when their records are done. The budget counts
+    // three times a value per record, so an eighth of it covers the values in flight at the budget's bound.
+    private readonly ValuePool _values;
     private readonly SchemaCatalog _catalog = new();
     private readonly bool _ownsMetrics;
     private readonly SchemaRegistrar? _registrar;
@@ -55,6 +58,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     // Free field arrays kept per size: about the rows in flight at full speed (a few stage queues and open batches).
     // More in flight during a stall are allocated and left to the GC when they come back.
     private const int MaxPooledRowsPerSize = 16_384;
+    private const long MaxPooledValueBytes = 32L * 1024 * 1024;
     private readonly TopicHolds? _holds;
     private readonly IPipelineObserver? _observer;
     private PollLoop? _poll;
@@ -97,6 +101,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         _ownsMetrics = metrics is null;
         Metrics = metrics ?? new PipelineMetrics();
         _budget = new InFlightBudget(settings.Pipeline.InFlightBytes, settings.Pipeline.InFlightRecords, settings.Pipeline.ResumeBelowPercent);
+        _values = new ValuePool(Math.Min(settings.Pipeline.InFlightBytes / 8, MaxPooledValueBytes));
     }
 
     public PipelineMetrics Metrics { get; }
@@ -212,7 +217,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         using var abort = new CancellationTokenSource();
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var token = abort.Token;
-        var completion = new RecordCompletion(_tracker, _budget);
+        var completion = new RecordCompletion(_tracker, _budget, _values);
         var capacity = options.StageCapacity;
         // Rows' field arrays are rented here and given back by the sink stage once their rows are confirmed.
         var rowPool = new FlatFieldPool(Math.Min(options.InFlightRecords, MaxPooledRowsPerSize));
@@ -305,7 +310,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         while (true)
         {
             using var poll = new PollLoop(
-                PollOptionsFor(_settings.Kafka, options), KafkaConsumerFactory.For(_settings.Kafka, options.PrefetchKBytes), decode, _tracker, _budget,
+                PollOptionsFor(_settings.Kafka, options), KafkaConsumerFactory.For(_settings.Kafka, options.PrefetchKBytes, _values), decode, _tracker, _budget,
                 Metrics, _loggerFactory.CreateLogger("StreamHeal.Poll"), _timeProvider, _holds, _sink.PartitionsAssigned);
             _poll = poll;
             await poll.RunAsync(stop, decode.Complete, drained, abort.Cancel);

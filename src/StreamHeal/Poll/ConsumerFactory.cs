@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using StreamHeal.Kafka;
+using StreamHeal.Records;
 
 namespace StreamHeal.Poll;
 
@@ -20,9 +21,16 @@ public delegate PollConsumer ConsumerFactory(ConsumerCallbacks callbacks);
 
 public static class KafkaConsumerFactory
 {
-    public static ConsumerFactory For(KafkaOptions kafka, int prefetchKBytes) => callbacks =>
+    /// <param name="values">Where values are copied to (arrays of done records come back to it); null allocates each.</param>
+    public static ConsumerFactory For(KafkaOptions kafka, int prefetchKBytes, ValuePool? values = null) => callbacks =>
     {
-        var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaConfigBuilder.Consumer(kafka, prefetchKBytes))
+        var builder = new ConsumerBuilder<byte[]?, byte[]?>(KafkaConfigBuilder.Consumer(kafka, prefetchKBytes));
+        if (values is not null)
+        {
+            builder.SetValueDeserializer(new PooledValueDeserializer(values));
+        }
+
+        var consumer = builder
             .SetErrorHandler(callbacks.OnError)
             .SetLogHandler(callbacks.OnLog)
             .SetPartitionsAssignedHandler(callbacks.OnAssigned)

@@ -19,8 +19,16 @@ public sealed class IngestRecord
 
     public byte[]? Key { get; init; }
 
-    /// <summary>The original value bytes; null for a tombstone.</summary>
-    public byte[]? Value { get; init; }
+    private byte[]? _value;
+    private int _bytes = -1;
+    private int _valueReturned;
+
+    /// <summary>The original value bytes; null for a tombstone, and once the record is done and its array was returned (<see cref="ReturnValue"/>).</summary>
+    public byte[]? Value
+    {
+        get => _value;
+        init => _value = value;
+    }
 
     public Headers? Headers { get; init; }
 
@@ -31,7 +39,8 @@ public sealed class IngestRecord
     /// Bytes this record holds against the in-flight budget: an estimate of its real memory, not only its payload.
     /// The flattened row keeps the values again as UTF-16 strings plus per-field entries, roughly twice the payload.
     /// </summary>
-    public int Bytes => (Key?.Length ?? 0) + (Value?.Length ?? 0) * PayloadFactor + Overhead;
+    /// <remarks>Fixed at its first reading (admission), so returning the value afterwards does not change it.</remarks>
+    public int Bytes => _bytes >= 0 ? _bytes : _bytes = (Key?.Length ?? 0) + (_value?.Length ?? 0) * PayloadFactor + Overhead;
 
     /// <summary>Destination table (set by decode; one table per topic by default).</summary>
     public string Table { get; set; } = "";
@@ -61,6 +70,21 @@ public sealed class IngestRecord
     public void Fail(DeadLetterReason reason) => Failure ??= reason;
 
     public TopicPartitionOffset Position => new(Topic, Partition, Offset);
+
+    /// <summary>
+    /// Gives the value's array to <paramref name="pool"/> once the record is done (its row in the sink or its dead letter
+    /// acknowledged); <see cref="Value"/> is null afterwards, so a late reader finds no value rather than another
+    /// event's bytes. Only the first call returns the array, so a record completed twice cannot hand it out twice.
+    /// </summary>
+    public void ReturnValue(ValuePool pool)
+    {
+        if (Interlocked.Exchange(ref _valueReturned, 1) == 0 && _value is { } value)
+        {
+            _ = Bytes;
+            _value = null;
+            pool.Return(value);
+        }
+    }
 
     public override string ToString() => $"{Topic}[{Partition}]@{Offset}";
 

@@ -208,31 +208,48 @@ internal sealed class SinkStage
 
         var written = 0;
         var replayed = 0;
+        // The rows the sink holds complete first and together (a run per partition); refused ones then wait for the DLQ.
+        var done = ArrayPool<IngestRecord>.Shared.Rent(records.Count);
+        var doneCount = 0;
         for (var i = 0; i < records.Count; i++)
         {
-            var record = records[i];
             switch (result[i])
             {
                 case RowOutcome.Written:
                     written++;
-                    _completion.Complete(record);
-                    record.Row!.Release();
+                    done[doneCount++] = records[i];
                     break;
                 case RowOutcome.AlreadyWritten:
                     replayed++;
-                    _completion.Complete(record);
-                    record.Row!.Release();
+                    done[doneCount++] = records[i];
                     break;
-                default:
-                    record.Fail(new DeadLetterReason("sink_rejected", result.ErrorFor(i) ?? "rejected by the sink", Name));
-                    if (!await _deadLetters.SendAsync(record, cancellationToken).ConfigureAwait(false))
-                    {
-                        // Declined only by a DLQ block that stopped (it faulted): the row would never complete, and its
-                        // partition would never commit past it. Faulting this lane stops the pipeline instead.
-                        ThrowDeadLetterClosed(record);
-                    }
+            }
+        }
 
-                    break;
+        _completion.Complete(done.AsSpan(0, doneCount));
+        for (var i = 0; i < doneCount; i++)
+        {
+            done[i].Row!.Release();
+        }
+
+        ArrayPool<IngestRecord>.Shared.Return(done, clearArray: true);
+        if (doneCount < records.Count)
+        {
+            for (var i = 0; i < records.Count; i++)
+            {
+                if (result[i] is RowOutcome.Written or RowOutcome.AlreadyWritten)
+                {
+                    continue;
+                }
+
+                var record = records[i];
+                record.Fail(new DeadLetterReason("sink_rejected", result.ErrorFor(i) ?? "rejected by the sink", Name));
+                if (!await _deadLetters.SendAsync(record, cancellationToken).ConfigureAwait(false))
+                {
+                    // Declined only by a DLQ block that stopped (it faulted): the row would never complete, and its
+                    // partition would never commit past it. Faulting this lane stops the pipeline instead.
+                    ThrowDeadLetterClosed(record);
+                }
             }
         }
 

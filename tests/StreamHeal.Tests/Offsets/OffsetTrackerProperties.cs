@@ -3,6 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using StreamHeal.Offsets;
+using Xunit;
 
 namespace StreamHeal.Tests.Offsets;
 
@@ -101,6 +102,58 @@ public sealed class OffsetTrackerProperties
                 && tracker.Pending(Tp) == redelivered.Length
                 && tracker.CommittableOffsets().SingleOrDefault()?.Offset.Value == expectedCommittable;
         });
+
+    /// <summary>
+    /// Completing in runs (a sink batch's rows, in any order and with repeats) agrees with completing one at a time at
+    /// every step: the same committable offset, the same pending count, and each offset applied once.
+    /// </summary>
+    [Property(MaxTest = 300)]
+    public Property Completing_runs_of_offsets_agrees_with_completing_them_one_at_a_time() =>
+        Prop.ForAll(Scenarios.ToArbitrary(), Gen.Choose(1, 8).NonEmptyListOf().ToArbitrary(), static (s, runLengths) =>
+        {
+            var byRun = new OffsetTracker();
+            var single = new OffsetTracker();
+            var runGeneration = byRun.Assign(Tp);
+            var singleGeneration = single.Assign(Tp);
+            foreach (var offset in s.Offsets)
+            {
+                byRun.Register(Tp, runGeneration, offset);
+                single.Register(Tp, singleGeneration, offset);
+            }
+
+            var position = 0;
+            var lengths = runLengths.ToArray();
+            for (var r = 0; position < s.CompletionOrder.Length; r++)
+            {
+                var length = Math.Min(lengths[r % lengths.Length], s.CompletionOrder.Length - position);
+                var run = s.CompletionOrder.AsSpan(position, length).ToArray().Select(i => s.Offsets[i]).ToList();
+                // A repeat of the run's first offset is skipped, as a redelivered completion is.
+                run.Add(run[0]);
+                var applied = byRun.Complete(Tp, runGeneration, run.ToArray());
+                var appliedSingly = run.Count(o => single.Complete(Tp, singleGeneration, o));
+                position += length;
+                if (applied != length || appliedSingly != length
+                    || byRun.CommittableOffset(Tp) != single.CommittableOffset(Tp) || byRun.Pending(Tp) != single.Pending(Tp))
+                {
+                    return false;
+                }
+            }
+
+            return byRun.CommittableOffset(Tp) == s.Offsets[^1] + 1 && byRun.TotalPending == 0 && byRun.StaleCompletions == 0;
+        });
+
+    [Fact]
+    public void A_run_completed_after_a_revoke_applies_nothing_and_counts_every_offset_stale()
+    {
+        var tracker = new OffsetTracker();
+        var generation = tracker.Assign(Tp);
+        tracker.Register(Tp, generation, 5);
+        tracker.Register(Tp, generation, 6);
+        tracker.Revoke(Tp);
+
+        Assert.Equal(0, tracker.Complete(Tp, generation, [5, 6]));
+        Assert.Equal(2, tracker.StaleCompletions);
+    }
 
     private static long[] Offsets(int start, IReadOnlyList<int> gaps)
     {
