@@ -16,14 +16,15 @@ internal static class BacklogReport
     private const string InsertBefore = "## Against the targets";
 
     /// <summary>The shipped settings get the plain heading; others a section of their own, so a tuning run does not replace it.</summary>
-    public static string HeadingFor(PipelineOptions pipeline) =>
-        Changed(pipeline) is { Count: > 0 } changed ? Heading + ", with " + string.Join(" and ", changed) : Heading;
+    /// <param name="kafkaProperties">The <c>--kafka-property</c> settings of the pipeline child, each <c>key=value</c>.</param>
+    public static string HeadingFor(PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties) =>
+        Changed(pipeline, kafkaProperties) is { Count: > 0 } changed ? Heading + ", with " + string.Join(" and ", changed) : Heading;
 
     /// <summary>The settings the backlog check can change, where they differ from the shipped defaults.</summary>
-    private static List<string> Changed(PipelineOptions pipeline)
+    private static List<string> Changed(PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties)
     {
         var shipped = new PipelineOptions();
-        var changed = new List<string>();
+        var changed = kafkaProperties.Select(static p => "kafka.properties " + p).ToList();
         if (pipeline.InFlightRecords != shipped.InFlightRecords)
         {
             changed.Add(Format($"pipeline.inFlightRecords {pipeline.InFlightRecords:N0}"));
@@ -47,12 +48,13 @@ internal static class BacklogReport
         return changed;
     }
 
-    public static string Render(IReadOnlyList<BacklogRun> runs, int partitions, PipelineOptions pipeline, string commandLine, string loadBefore, string loadAfter)
+    public static string Render(
+        IReadOnlyList<BacklogRun> runs, int partitions, PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, string commandLine, string loadBefore, string loadAfter)
     {
         var text = new StringBuilder();
-        text.AppendLine(HeadingFor(pipeline));
+        text.AppendLine(HeadingFor(pipeline, kafkaProperties));
         text.AppendLine();
-        var settings = Changed(pipeline) is { Count: > 0 } changed
+        var settings = Changed(pipeline, kafkaProperties) is { Count: > 0 } changed
             ? "the default `PipelineOptions` except " + string.Join(" and ", changed)
             : "the default `PipelineOptions` (as every run above)";
         text.AppendLine(Format($"Run (b), StreamHeal into the null sink with {settings}, over backlogs of different sizes: for each, a topic of its own ({partitions} partitions, lz4, the same event mix) was produced in full before the pipeline started, and every partition's low watermark was 0 afterwards (nothing dropped by the mock's 5 MiB retention). The pipeline ran in a fresh child process (the harness re-invoked with `{BacklogPipelineServer.Switch}`), with no corpus, no producer and no warm-up in it, so its peak RSS is the pipeline's own: the Kafka client with its prefetch, the stages, the in-flight records, the DLQ producer, and the null sink's one bit per offset. The partition count is the same for every size, so the backlog is the only difference."));

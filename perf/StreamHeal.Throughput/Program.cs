@@ -86,8 +86,8 @@ root.SetAction(async (parse, cancellationToken) =>
 
         var loadBefore = ResourceMeter.LoadAverages();
         var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out) { KafkaProperties = properties }.RunAsync(cancellationToken);
-        var section = BacklogReport.Render(runs, options.Partitions, pipeline, options.CommandLine, loadBefore, ResourceMeter.LoadAverages());
-        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline), section, cancellationToken);
+        var section = BacklogReport.Render(runs, options.Partitions, pipeline, properties, options.CommandLine, loadBefore, ResourceMeter.LoadAverages());
+        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline, properties), section, cancellationToken);
         Console.WriteLine($"bounded-memory section written into {options.Output}");
         return runs.All(static r => r.Result.Verdict.Ok) ? 0 : 1;
     }
