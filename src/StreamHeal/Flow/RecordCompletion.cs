@@ -14,6 +14,9 @@ namespace StreamHeal.Flow;
 /// <param name="values">Where the done records' value arrays go back to; null keeps them (unit tests, values not from the pool).</param>
 public sealed class RecordCompletion(OffsetTracker tracker, InFlightBudget budget, ValuePool? values = null)
 {
+    /// <summary>The offset below which every record of the partition is done under its current assignment; null when unknown (not assigned here, or nothing polled yet).</summary>
+    public long? DoneBelow(string topic, int partition) => tracker.CommittableOffset(new TopicPartition(topic, partition));
+
     public void Complete(IngestRecord record)
     {
         tracker.Complete(new TopicPartition(record.Topic, record.Partition), record.AssignmentGeneration, record.Offset);

@@ -62,6 +62,13 @@ public sealed record SinkBatch(string Table, string Topic, IReadOnlyList<TableCo
 {
     /// <summary>0 for a batch's first try; the caller's retry of the same rows after a <see cref="SinkUnavailableException"/> counts up, so a sink can resume what an earlier try did.</summary>
     public int Attempt { get; init; }
+
+    /// <summary>
+    /// Per partition of the batch, the offset below which every record of <see cref="Topic"/> is done (its row in the
+    /// sink or its dead letter acknowledged), as the pipeline knew when this try started; a partition that is missing
+    /// (or null for all) is unknown. A sink may forget what it keeps about those records: no replay of them can lose one.
+    /// </summary>
+    public IReadOnlyDictionary<int, long>? DoneBelow { get; init; }
 }
 
 public enum RowOutcome : byte

@@ -199,9 +199,15 @@ internal sealed class SinkStage
 
         var sinkBatch = new SinkBatch(table, records[0].Topic, snapshot.Columns, new ArraySegment<SinkRow>(rows, 0, records.Count));
         var attempts = new StrongBox<int>(-1);
+        var partitions = Partitions(records);
         var writeStarted = _time.GetTimestamp();
+        // Each try says again how far the partitions are done: a try that waits for dead letters to be acknowledged
+        // (the BigQuery sink's refused offsets) sees them done on a later try.
         var result = await _retry.ExecuteAsync(
-            static (s, ct) => s.sink.WriteAsync(s.sinkBatch with { Attempt = ++s.attempts.Value }, ct), (sink: _sink, sinkBatch, attempts), cancellationToken);
+            static (s, ct) => s.sink.WriteAsync(
+                s.sinkBatch with { Attempt = ++s.attempts.Value, DoneBelow = s.stage.DoneBelow(s.sinkBatch.Topic, s.partitions) }, ct),
+            (sink: _sink, sinkBatch, attempts, stage: this, partitions),
+            cancellationToken);
         var writeDuration = _time.GetElapsedTime(writeStarted);
         var acknowledged = _time.GetUtcNow();
         ArrayPool<SinkRow>.Shared.Return(rows, clearArray: true);
@@ -255,6 +261,38 @@ internal sealed class SinkStage
 
         _metrics.RecordSunk(table, _sink.Name, written, replayed, oldest, acknowledged);
         _metrics.RecordBatch(table, _sink.Name, records.Count, writeDuration, _time.GetElapsedTime(started));
+    }
+
+    private static List<int> Partitions(IReadOnlyList<IngestRecord> records)
+    {
+        var partitions = new List<int>();
+        var last = -1;
+        foreach (var record in records)
+        {
+            // Rows come a chunk of one partition at a time, so comparing with the previous row skips most repeats.
+            if (record.Partition != last && !partitions.Contains(record.Partition))
+            {
+                partitions.Add(record.Partition);
+            }
+
+            last = record.Partition;
+        }
+
+        return partitions;
+    }
+
+    private Dictionary<int, long> DoneBelow(string topic, List<int> partitions)
+    {
+        var done = new Dictionary<int, long>(partitions.Count);
+        foreach (var partition in partitions)
+        {
+            if (_completion.DoneBelow(topic, partition) is { } offset)
+            {
+                done[partition] = offset;
+            }
+        }
+
+        return done;
     }
 
     [DoesNotReturn]

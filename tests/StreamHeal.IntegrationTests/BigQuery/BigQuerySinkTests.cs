@@ -187,6 +187,55 @@ public sealed class BigQuerySinkTests(KafkaClusterFixture kafka, ITestOutputHelp
         Assert.All(counts.Values, n => Assert.Equal(1, n));
     }
 
+    // Regression: the checkpoint kept only the last 1,000 refused offsets, so a replay reported the oldest refused rows
+    // as written, with no row and possibly no dead letter (their DLQ sends had not been acknowledged before the crash).
+    [Fact]
+    public async Task More_than_a_thousand_refused_rows_in_a_partition_are_all_refused_again_on_replay()
+    {
+        await using var scope = await BigQuerySinkScope.StartAsync(kafka, _loggers, BigQuerySinkOptions.ExactlyOnce);
+        scope.Fake.Store.RowRule = row => Convert.ToInt64(row[ReservedColumns.KafkaOffset]) % 2 == 0 ? "bad row" : null;
+        await using (var first = await scope.OpenAsync())
+        {
+            var result = await first.WriteAsync(BigQuerySinkScope.Batch(0, 2_400), CancellationToken.None);
+            Assert.Equal(1_200, Enumerable.Range(0, 2_400).Count(i => result[i] == RowOutcome.Rejected));
+        }
+
+        // Nothing was done (no DoneBelow): the restarted writer gets every record again.
+        await using var restarted = await scope.OpenAsync();
+        var replay = await restarted.WriteAsync(BigQuerySinkScope.Batch(0, 2_400), CancellationToken.None);
+
+        Assert.All(Enumerable.Range(0, 2_400), i => Assert.Equal(i % 2 == 0 ? RowOutcome.Rejected : RowOutcome.AlreadyWritten, replay[i]));
+        Assert.Equal(1_200, scope.Counts().Count);
+    }
+
+    [Fact]
+    public async Task Refused_offsets_are_forgotten_once_their_records_are_done_and_a_partition_waits_when_too_many_are_pending()
+    {
+        await using var scope = await BigQuerySinkScope.StartAsync(kafka, _loggers, BigQuerySinkOptions.ExactlyOnce);
+        scope.Fake.Store.RowRule = row => Convert.ToInt64(row[ReservedColumns.KafkaOffset]) is var offset && offset % 2 == 0 && offset < 20_004 ? "bad row" : null;
+        await using (var first = await scope.OpenAsync())
+        {
+            // 10,002 refused offsets pending: the next batch of the partition must wait, and nothing of it is sent.
+            await first.WriteAsync(BigQuerySinkScope.Batch(0, 20_004), CancellationToken.None);
+            var appends = scope.Fake.Appends.Appends.Count;
+            var next = BigQuerySinkScope.Batch(20_005, 10);
+            var wait = await Assert.ThrowsAsync<SinkUnavailableException>(() => first.WriteAsync(next, CancellationToken.None).AsTask());
+            Assert.Contains("wait for the DLQ", wait.Message, StringComparison.Ordinal);
+            Assert.Equal(appends, scope.Fake.Appends.Appends.Count);
+
+            // A later try learns that every record below 20,004 is done (their dead letters acknowledged): it goes through.
+            var written = await first.WriteAsync(next with { Attempt = 1, DoneBelow = new Dictionary<int, long> { [0] = 20_004 } }, CancellationToken.None);
+            Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(RowOutcome.Written, written[i]));
+        }
+
+        // The checkpoint forgot them: a replay of done records reports them written, and another partition never waited.
+        await using var restarted = await scope.OpenAsync();
+        var replay = await restarted.WriteAsync(BigQuerySinkScope.Batch(0, 10) with { DoneBelow = new Dictionary<int, long> { [0] = 0 } }, CancellationToken.None);
+        Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(RowOutcome.AlreadyWritten, replay[i]));
+        var other = await restarted.WriteAsync(BigQuerySinkScope.Batch(1, 10, partition: 1), CancellationToken.None);
+        Assert.Equal(5, Enumerable.Range(0, 10).Count(i => other[i] == RowOutcome.Written));
+    }
+
     [Fact]
     public async Task A_broken_connection_mid_batch_resends_from_the_stream_end_without_duplicates()
     {

@@ -21,7 +21,7 @@ public sealed class SinkStageTests
         await Assert.ThrowsAnyAsync<Exception>(() => deadLetters.Completion);
         using var metrics = new PipelineMetrics();
         var stage = new SinkStage(
-            new RefusingSink(), new SchemaCatalog(), new DependencyRetry(new RetryOptions(), static _ => false, static (_, _, _) => { }, TimeProvider.System, static () => 0),
+            new ScriptedSink(RefuseAll), new SchemaCatalog(), new DependencyRetry(new RetryOptions(), static _ => false, static (_, _, _) => { }, TimeProvider.System, static () => 0),
             new RecordCompletion(new OffsetTracker(), new InFlightBudget(1 << 20, 100, 50)), deadLetters, metrics, NullLogger.Instance, 4, CancellationToken.None);
 
         await stage.Target.SendAsync(new RowBatch<IngestRecord>("events", [Record(7)], 100));
@@ -31,7 +31,46 @@ public sealed class SinkStageTests
         Assert.Contains("events[0]@7", error.Message, StringComparison.Ordinal);
     }
 
-    private static IngestRecord Record(long offset)
+    [Fact]
+    public async Task Each_try_of_a_batch_tells_the_sink_how_far_its_partitions_are_done_now()
+    {
+        var tracker = new OffsetTracker();
+        var budget = new InFlightBudget(1 << 20, 100, 50);
+        var completion = new RecordCompletion(tracker, budget);
+        var tp = new Confluent.Kafka.TopicPartition("events", 0);
+        var generation = tracker.Assign(tp);
+        var before = Record(6, generation);
+        var batched = Record(7, generation);
+        tracker.Register(tp, generation, 6);
+        tracker.Register(tp, generation, 7);
+        budget.Admit(before.Bytes);
+        budget.Admit(batched.Bytes);
+        // The first try finds record 6 still waiting (for its dead letter, say); it is done before the second try.
+        var doneBelow = new List<long>();
+        var sink = new ScriptedSink(batch =>
+        {
+            doneBelow.Add(batch.DoneBelow![0]);
+            if (batch.Attempt == 0)
+            {
+                completion.Complete(before);
+                throw new SinkUnavailableException("waiting for the DLQ");
+            }
+
+            return SinkBatchResult.AllWritten(batch.Rows.Count);
+        });
+        using var metrics = new PipelineMetrics();
+        var retry = new DependencyRetry(new RetryOptions { BaseDelay = TimeSpan.FromMilliseconds(1) }, static e => e is SinkUnavailableException, static (_, _, _) => { }, TimeProvider.System, static () => 0);
+        var stage = new SinkStage(sink, new SchemaCatalog(), retry, completion, new ActionBlock<IngestRecord>(static _ => { }), metrics, NullLogger.Instance, 4, CancellationToken.None);
+
+        await stage.Target.SendAsync(new RowBatch<IngestRecord>("events", [batched], 100));
+        stage.Target.Complete();
+        await stage.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal([6L, 7L], doneBelow);
+        Assert.Equal(8, tracker.CommittableOffset(tp));
+    }
+
+    private static IngestRecord Record(long offset, long generation = 1)
     {
         var row = new FlatRow();
         row.Add("a", FieldValue.FromInt64(1));
@@ -42,16 +81,28 @@ public sealed class SinkStageTests
             Offset = offset,
             Timestamp = DateTimeOffset.UnixEpoch,
             Value = [1],
-            AssignmentGeneration = 1,
+            AssignmentGeneration = generation,
             Table = "events",
             Row = row,
         };
     }
 
     /// <summary>Refuses every row for good, as a destination does for a value its column cannot hold.</summary>
-    private sealed class RefusingSink : ISink
+    private static SinkBatchResult RefuseAll(SinkBatch batch)
     {
-        public string Name => "refusing";
+        var result = new SinkBatchResult(batch.Rows.Count);
+        for (var i = 0; i < batch.Rows.Count; i++)
+        {
+            result.Reject(i, "value too long");
+        }
+
+        return result;
+    }
+
+    /// <summary>A sink whose writes are a function of the batch; tables are taken as they come.</summary>
+    private sealed class ScriptedSink(Func<SinkBatch, SinkBatchResult> write) : ISink
+    {
+        public string Name => "scripted";
 
         public bool WritesTablesConcurrently => false;
 
@@ -64,16 +115,7 @@ public sealed class SinkStageTests
         public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken) =>
             ValueTask.FromResult(columns);
 
-        public ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)
-        {
-            var result = new SinkBatchResult(batch.Rows.Count);
-            for (var i = 0; i < batch.Rows.Count; i++)
-            {
-                result.Reject(i, "value too long");
-            }
-
-            return ValueTask.FromResult(result);
-        }
+        public ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken) => ValueTask.FromResult(write(batch));
 
         public ValueTask<IReadOnlyDictionary<int, long>> GetResumeOffsetsAsync(string table, string topic, CancellationToken cancellationToken) =>
             ValueTask.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());

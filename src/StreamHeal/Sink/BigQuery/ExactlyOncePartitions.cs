@@ -37,7 +37,8 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
     /// and skipped; if the partition was claimed again meanwhile, they are resent from the checkpoint and the stream's
     /// end is found by suffix search, so the rows sent always start where the checkpoint says.
     /// </summary>
-    public async Task WriteAsync(BatchProgress progress, CancellationToken cancellationToken)
+    /// <param name="doneBelow">This try's <see cref="SinkBatch.DoneBelow"/> (the progress keeps the first try's batch).</param>
+    public async Task WriteAsync(BatchProgress progress, IReadOnlyDictionary<int, long>? doneBelow, CancellationToken cancellationToken)
     {
         var byPartition = new Dictionary<int, List<int>>();
         for (var index = 0; index < progress.Batch.Rows.Count; index++)
@@ -52,7 +53,7 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
         }
 
         await ClaimAsync([.. byPartition.Keys], cancellationToken).ConfigureAwait(false);
-        await Task.WhenAll(byPartition.Select(p => WritePartitionAsync(_partitions[p.Key], progress, p.Value, cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(byPartition.Select(p => WritePartitionAsync(_partitions[p.Key], progress, p.Value, doneBelow, cancellationToken))).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -120,13 +121,27 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
         }
     }
 
-    private async Task WritePartitionAsync(PartitionStream state, BatchProgress progress, List<int> rows, CancellationToken cancellationToken)
+    private async Task WritePartitionAsync(
+        PartitionStream state, BatchProgress progress, List<int> rows, IReadOnlyDictionary<int, long>? doneBelow, CancellationToken cancellationToken)
     {
         var batch = progress.Batch;
         if (state.Fenced)
         {
             GiveUp(progress, rows);
             return;
+        }
+
+        if (doneBelow is not null && doneBelow.TryGetValue(state.Partition, out var done))
+        {
+            state.ForgetRejectedBelow(done);
+        }
+
+        if (state.RejectedCount >= StreamCheckpoint.MaxRejected)
+        {
+            // Forgetting one would let a replay report its row as written while its dead letter may not exist yet.
+            // Nothing of this partition is sent; the batch is tried again once the DLQ has acknowledged more of them.
+            throw new SinkUnavailableException(
+                $"BigQuery table {table} partition {state.Partition}: {state.RejectedCount:N0} rows BigQuery refused still wait for their dead letters to be acknowledged; the partition's writes wait for the DLQ (at most {StreamCheckpoint.MaxRejected:N0} are kept).");
         }
 
         var toSend = new List<int>(rows.Count);

@@ -5,7 +5,8 @@ namespace StreamHeal.Sink.BigQuery;
 /// <summary>One Kafka partition's COMMITTED stream in exactly-once mode, and where it stands. Used by one task at a time.</summary>
 internal sealed class PartitionStream
 {
-    private readonly List<long> _rejected;
+    // Sorted, so the checkpoint lists them in order and forgetting the done ones is a range.
+    private readonly SortedSet<long> _rejected;
 
     public PartitionStream(int partition, StreamCheckpoint? checkpoint, long epoch)
     {
@@ -38,12 +39,20 @@ internal sealed class PartitionStream
 
     public bool IsRejected(long offset) => _rejected.Contains(offset);
 
-    public void AddRejected(long offset)
+    /// <summary>Refused offsets remembered, until every record below them is done (<see cref="ForgetRejectedBelow"/>).</summary>
+    public int RejectedCount => _rejected.Count;
+
+    public void AddRejected(long offset) => _rejected.Add(offset);
+
+    /// <summary>
+    /// Forgets refused offsets below <paramref name="doneBelow"/>: every record there is done, its dead letter
+    /// acknowledged, so a replay that reports one of them as already written loses nothing.
+    /// </summary>
+    public void ForgetRejectedBelow(long doneBelow)
     {
-        _rejected.Add(offset);
-        if (_rejected.Count > StreamCheckpoint.MaxRejected)
+        if (_rejected.Count > 0 && _rejected.Min < doneBelow)
         {
-            _rejected.RemoveAt(0);
+            _rejected.RemoveWhere(offset => offset < doneBelow);
         }
     }
 

@@ -79,7 +79,7 @@ internal sealed class TableWriter : IAsyncDisposable
             await _columns.UseColumnsAsync(batch, cancellationToken).ConfigureAwait(false);
             if (_partitions is not null)
             {
-                await _partitions.WriteAsync(progress, cancellationToken).ConfigureAwait(false);
+                await _partitions.WriteAsync(progress, batch.DoneBelow, cancellationToken).ConfigureAwait(false);
             }
             else
             {
