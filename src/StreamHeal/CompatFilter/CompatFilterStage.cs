@@ -42,7 +42,7 @@ internal static class CompatFilterStage
                     for (var i = 0; i < chunk.Count; i++)
                     {
                         var record = chunk[i];
-                        filter.Apply(record.Row!, schema!);
+                        filter.Apply(record.Row!, schema);
                         Conclude(record, policy, counts, logged, metrics, logger);
                     }
 
@@ -58,13 +58,13 @@ internal static class CompatFilterStage
                 for (var i = 0; i < chunk.Count; i++)
                 {
                     var record = chunk[i];
-                    var proposals = filter.ProposeColumns(record.Row!, schema!);
+                    var proposals = filter.ProposeColumns(record.Row!, schema);
                     if (proposals.Count > 0)
                     {
-                        await registrar.EnsureAsync(schema!, proposals, cancellationToken);
+                        await registrar.EnsureAsync(schema, proposals, cancellationToken);
                     }
 
-                    filter.Apply(record.Row!, schema!, registerNew: false);
+                    filter.Apply(record.Row!, schema, registerNew: false);
                     Conclude(record, policy, counts, logged, metrics, logger);
                 }
 
@@ -74,7 +74,8 @@ internal static class CompatFilterStage
     }
 
     /// <summary>The table of every record in <paramref name="chunk"/>: a chunk is one partition's, and decode gives a topic one table.</summary>
-    private static TableSchema? TableOf(RecordChunk chunk, SchemaCatalog catalog) => chunk.Count == 0 ? null : catalog.Get(chunk[0].Table);
+    /// <remarks>Emptied chunks are dropped by the links, so a chunk here has a first record.</remarks>
+    private static TableSchema TableOf(RecordChunk chunk, SchemaCatalog catalog) => catalog.Get(chunk.First.Table);
 
     private static void Conclude(
         IngestRecord record, SchemaViolationPolicy policy, QuarantineCounts counts, LogOnce logged, PipelineMetrics metrics, ILogger logger)

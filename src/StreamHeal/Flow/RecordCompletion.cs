@@ -17,15 +17,7 @@ public sealed class RecordCompletion(OffsetTracker tracker, InFlightBudget budge
     /// <summary>The offset below which every record of the partition is done under its current assignment; null when unknown (not assigned here, or nothing polled yet).</summary>
     public long? DoneBelow(string topic, int partition) => tracker.CommittableOffset(new TopicPartition(topic, partition));
 
-    public void Complete(IngestRecord record)
-    {
-        tracker.Complete(new TopicPartition(record.Topic, record.Partition), record.AssignmentGeneration, record.Offset);
-        budget.Release(record.Bytes);
-        if (values is not null)
-        {
-            record.ReturnValue(values);
-        }
-    }
+    public void Complete(IngestRecord record) => Complete(new ReadOnlySpan<IngestRecord>(in record));
 
     /// <summary>
     /// Completes <paramref name="records"/> a run at a time: consecutive records of one partition and assignment (a sink
@@ -38,7 +30,9 @@ public sealed class RecordCompletion(OffsetTracker tracker, InFlightBudget budge
             return;
         }
 
-        var offsets = ArrayPool<long>.Shared.Rent(records.Length);
+        // One record (a dead letter, a tombstone) needs no rented array.
+        var rented = records.Length > 1 ? ArrayPool<long>.Shared.Rent(records.Length) : null;
+        Span<long> offsets = rented ?? stackalloc long[1];
         try
         {
             var start = 0;
@@ -56,7 +50,7 @@ public sealed class RecordCompletion(OffsetTracker tracker, InFlightBudget budge
                     end++;
                 }
 
-                tracker.Complete(new TopicPartition(first.Topic, first.Partition), first.AssignmentGeneration, offsets.AsSpan(0, end - start));
+                tracker.Complete(new TopicPartition(first.Topic, first.Partition), first.AssignmentGeneration, offsets[..(end - start)]);
                 budget.Release(bytes, end - start);
                 if (values is not null)
                 {
@@ -71,7 +65,10 @@ public sealed class RecordCompletion(OffsetTracker tracker, InFlightBudget budge
         }
         finally
         {
-            ArrayPool<long>.Shared.Return(offsets);
+            if (rented is not null)
+            {
+                ArrayPool<long>.Shared.Return(rented);
+            }
         }
     }
 }

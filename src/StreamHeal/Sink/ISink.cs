@@ -64,11 +64,11 @@ public sealed record SinkBatch(string Table, string Topic, IReadOnlyList<TableCo
     public int Attempt { get; init; }
 
     /// <summary>
-    /// Per partition of the batch, the offset below which every record of <see cref="Topic"/> is done (its row in the
-    /// sink or its dead letter acknowledged), as the pipeline knew when this try started; a partition that is missing
-    /// (or null for all) is unknown. A sink may forget what it keeps about those records: no replay of them can lose one.
+    /// For a partition of <see cref="Topic"/>, the offset below which every record is done (its row in the sink or its
+    /// dead letter acknowledged), read from the pipeline's offset tracker when called; null: unknown. A sink may forget
+    /// what it keeps about those records: no replay of them can lose one.
     /// </summary>
-    public IReadOnlyDictionary<int, long>? DoneBelow { get; init; }
+    public Func<int, long?>? DoneBelow { get; init; }
 }
 
 public enum RowOutcome : byte

@@ -197,17 +197,17 @@ internal sealed class SinkStage
             oldest = record.Timestamp < oldest ? record.Timestamp : oldest;
         }
 
-        var sinkBatch = new SinkBatch(table, records[0].Topic, snapshot.Columns, new ArraySegment<SinkRow>(rows, 0, records.Count));
+        var topic = records[0].Topic;
+        // DoneBelow reads the tracker when the sink asks, so a try that waits for dead letters to be acknowledged (the
+        // BigQuery sink's refused offsets) sees them done on a later try.
+        var sinkBatch = new SinkBatch(table, topic, snapshot.Columns, new ArraySegment<SinkRow>(rows, 0, records.Count))
+        {
+            DoneBelow = partition => _completion.DoneBelow(topic, partition),
+        };
         var attempts = new StrongBox<int>(-1);
-        var partitions = Partitions(records);
         var writeStarted = _time.GetTimestamp();
-        // Each try says again how far the partitions are done: a try that waits for dead letters to be acknowledged
-        // (the BigQuery sink's refused offsets) sees them done on a later try.
         var result = await _retry.ExecuteAsync(
-            static (s, ct) => s.sink.WriteAsync(
-                s.sinkBatch with { Attempt = ++s.attempts.Value, DoneBelow = s.stage.DoneBelow(s.sinkBatch.Topic, s.partitions) }, ct),
-            (sink: _sink, sinkBatch, attempts, stage: this, partitions),
-            cancellationToken);
+            static (s, ct) => s.sink.WriteAsync(s.sinkBatch with { Attempt = ++s.attempts.Value }, ct), (sink: _sink, sinkBatch, attempts), cancellationToken);
         var writeDuration = _time.GetElapsedTime(writeStarted);
         var acknowledged = _time.GetUtcNow();
         ArrayPool<SinkRow>.Shared.Return(rows, clearArray: true);
@@ -217,6 +217,7 @@ internal sealed class SinkStage
         // The rows the sink holds complete first and together (a run per partition); refused ones then wait for the DLQ.
         var done = ArrayPool<IngestRecord>.Shared.Rent(records.Count);
         var doneCount = 0;
+        List<int>? refused = null;
         for (var i = 0; i < records.Count; i++)
         {
             switch (result[i])
@@ -229,6 +230,9 @@ internal sealed class SinkStage
                     replayed++;
                     done[doneCount++] = records[i];
                     break;
+                default:
+                    (refused ??= []).Add(i);
+                    break;
             }
         }
 
@@ -239,60 +243,20 @@ internal sealed class SinkStage
         }
 
         ArrayPool<IngestRecord>.Shared.Return(done, clearArray: true);
-        if (doneCount < records.Count)
+        foreach (var i in refused ?? [])
         {
-            for (var i = 0; i < records.Count; i++)
+            var record = records[i];
+            record.Fail(new DeadLetterReason("sink_rejected", result.ErrorFor(i) ?? "rejected by the sink", Name));
+            if (!await _deadLetters.SendAsync(record, cancellationToken).ConfigureAwait(false))
             {
-                if (result[i] is RowOutcome.Written or RowOutcome.AlreadyWritten)
-                {
-                    continue;
-                }
-
-                var record = records[i];
-                record.Fail(new DeadLetterReason("sink_rejected", result.ErrorFor(i) ?? "rejected by the sink", Name));
-                if (!await _deadLetters.SendAsync(record, cancellationToken).ConfigureAwait(false))
-                {
-                    // Declined only by a DLQ block that stopped (it faulted): the row would never complete, and its
-                    // partition would never commit past it. Faulting this lane stops the pipeline instead.
-                    ThrowDeadLetterClosed(record);
-                }
+                // Declined only by a DLQ block that stopped (it faulted): the row would never complete, and its
+                // partition would never commit past it. Faulting this lane stops the pipeline instead.
+                ThrowDeadLetterClosed(record);
             }
         }
 
         _metrics.RecordSunk(table, _sink.Name, written, replayed, oldest, acknowledged);
         _metrics.RecordBatch(table, _sink.Name, records.Count, writeDuration, _time.GetElapsedTime(started));
-    }
-
-    private static List<int> Partitions(IReadOnlyList<IngestRecord> records)
-    {
-        var partitions = new List<int>();
-        var last = -1;
-        foreach (var record in records)
-        {
-            // Rows come a chunk of one partition at a time, so comparing with the previous row skips most repeats.
-            if (record.Partition != last && !partitions.Contains(record.Partition))
-            {
-                partitions.Add(record.Partition);
-            }
-
-            last = record.Partition;
-        }
-
-        return partitions;
-    }
-
-    private Dictionary<int, long> DoneBelow(string topic, List<int> partitions)
-    {
-        var done = new Dictionary<int, long>(partitions.Count);
-        foreach (var partition in partitions)
-        {
-            if (_completion.DoneBelow(topic, partition) is { } offset)
-            {
-                done[partition] = offset;
-            }
-        }
-
-        return done;
     }
 
     [DoesNotReturn]

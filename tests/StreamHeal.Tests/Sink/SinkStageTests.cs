@@ -49,7 +49,7 @@ public sealed class SinkStageTests
         var doneBelow = new List<long>();
         var sink = new ScriptedSink(batch =>
         {
-            doneBelow.Add(batch.DoneBelow![0]);
+            doneBelow.Add(batch.DoneBelow!(0)!.Value);
             if (batch.Attempt == 0)
             {
                 completion.Complete(before);

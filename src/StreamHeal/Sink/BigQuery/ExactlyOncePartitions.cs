@@ -37,8 +37,8 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
     /// and skipped; if the partition was claimed again meanwhile, they are resent from the checkpoint and the stream's
     /// end is found by suffix search, so the rows sent always start where the checkpoint says.
     /// </summary>
-    /// <param name="doneBelow">This try's <see cref="SinkBatch.DoneBelow"/> (the progress keeps the first try's batch).</param>
-    public async Task WriteAsync(BatchProgress progress, IReadOnlyDictionary<int, long>? doneBelow, CancellationToken cancellationToken)
+    /// <param name="doneBelow">This try's <see cref="SinkBatch.DoneBelow"/>: the progress keeps the first try's batch.</param>
+    public async Task WriteAsync(BatchProgress progress, Func<int, long?>? doneBelow, CancellationToken cancellationToken)
     {
         var byPartition = new Dictionary<int, List<int>>();
         for (var index = 0; index < progress.Batch.Rows.Count; index++)
@@ -122,7 +122,7 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
     }
 
     private async Task WritePartitionAsync(
-        PartitionStream state, BatchProgress progress, List<int> rows, IReadOnlyDictionary<int, long>? doneBelow, CancellationToken cancellationToken)
+        PartitionStream state, BatchProgress progress, List<int> rows, Func<int, long?>? doneBelow, CancellationToken cancellationToken)
     {
         var batch = progress.Batch;
         if (state.Fenced)
@@ -131,7 +131,8 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
             return;
         }
 
-        if (doneBelow is not null && doneBelow.TryGetValue(state.Partition, out var done))
+        // Asked at every try: the records may have become done while an earlier try waited.
+        if (doneBelow?.Invoke(state.Partition) is { } done)
         {
             state.ForgetRejectedBelow(done);
         }
