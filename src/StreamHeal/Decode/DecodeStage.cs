@@ -9,8 +9,9 @@ using StreamHeal.Tables;
 namespace StreamHeal.Decode;
 
 /// <summary>
-/// Decode: tells JSON from Confluent wire-format Avro per message. A JSON value must be one object within the limits;
-/// an Avro value is decoded into its row here. A tombstone needs no row and is done here; a bad value goes to the DLQ
+/// Decode: tells JSON from Confluent wire-format Avro per message. A JSON value must be non-empty UTF-8 within the
+/// size limit here; flatten's one pass over it checks the rest of <see cref="JsonDecoder"/>'s rules and takes its
+/// reasons from it. An Avro value is decoded into its row here. A tombstone needs no row and is done here; a bad value goes to the DLQ
 /// with its reason, and the rest of its chunk goes on.
 /// </summary>
 internal static class DecodeStage
@@ -87,8 +88,8 @@ internal static class DecodeStage
             return;
         }
 
-        var result = decoder.Validate(record.Value);
-        record.FieldCountHint = result.FieldCount;
+        // Only the checks that need no parse: flatten reads the JSON once and holds it to the rest of the rules.
+        var result = decoder.CheckEnvelope(record.Value);
         if (!result.IsSuccess)
         {
             record.Fail(new DeadLetterReason(result.ErrorType!, result.ErrorMessage!, Name));

@@ -1,14 +1,14 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using StreamHeal.Records;
 
 namespace StreamHeal.Decode;
 
 /// <summary>
 /// Checks that a Kafka value is one UTF-8 JSON object within the configured limits, in a single
-/// <see cref="Utf8JsonReader"/> pass. Stateless after construction, so one instance serves all workers.
-/// Tombstones (null values) are the caller's concern.
+/// <see cref="Utf8JsonReader"/> pass, and names the first rule it breaks. Stateless after construction, so one
+/// instance serves all workers. Tombstones (null values) are the caller's concern.
 /// </summary>
 public sealed class JsonDecoder(DecodeOptions options)
 {
@@ -16,8 +16,37 @@ public sealed class JsonDecoder(DecodeOptions options)
     private readonly int _maxDepth = options.MaxDepth;
     private readonly int _maxFields = options.MaxFields;
 
+    /// <summary>The deepest nesting accepted (<see cref="DecodeOptions.MaxDepth"/>).</summary>
+    public int MaxDepth => _maxDepth;
+
+    /// <summary>The most leaf fields accepted (<see cref="DecodeOptions.MaxFields"/>).</summary>
+    public int MaxFields => _maxFields;
+
     /// <summary>Validates <paramref name="value"/>; allocates only when it fails.</summary>
     public DecodeResult Validate(ReadOnlySpan<byte> value)
+    {
+        var envelope = CheckEnvelope(value);
+        if (!envelope.IsSuccess)
+        {
+            return envelope;
+        }
+
+        try
+        {
+            return Scan(value);
+        }
+        catch (JsonException ex)
+        {
+            return DecodeResult.Failure(DecodeErrors.InvalidJson, $"Invalid JSON: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The checks that need no JSON reader: not empty, within <see cref="DecodeOptions.MaxPayloadBytes"/>, valid
+    /// UTF-8. The pipeline's decode stage runs only these; flatten reads the JSON once and holds it to the rest of
+    /// <see cref="Validate"/>'s rules, asking <see cref="Validate"/> for the reason when a value breaks one.
+    /// </summary>
+    public DecodeResult CheckEnvelope(ReadOnlySpan<byte> value)
     {
         if (value.IsEmpty)
         {
@@ -34,14 +63,7 @@ public sealed class JsonDecoder(DecodeOptions options)
             return DecodeResult.Failure(DecodeErrors.InvalidUtf8, $"The value is not valid UTF-8 (first bad byte at offset {FirstInvalidUtf8(value)}).");
         }
 
-        try
-        {
-            return Scan(value);
-        }
-        catch (JsonException ex)
-        {
-            return DecodeResult.Failure(DecodeErrors.InvalidJson, $"Invalid JSON: {ex.Message}");
-        }
+        return DecodeResult.Success(0);
     }
 
     private DecodeResult Scan(ReadOnlySpan<byte> value)
@@ -87,7 +109,7 @@ public sealed class JsonDecoder(DecodeOptions options)
                     break;
                 case JsonTokenType.PropertyName:
                 case JsonTokenType.String:
-                    if (reader.ValueIsEscaped && !EscapesAreValidUtf16(reader.ValueSpan))
+                    if (reader.ValueIsEscaped && !JsonEscapes.AreValidUtf16(reader.ValueSpan))
                     {
                         return DecodeResult.Failure(DecodeErrors.InvalidJson, $"A string at byte offset {reader.TokenStartIndex} escapes an unpaired UTF-16 surrogate.");
                     }
@@ -116,51 +138,6 @@ public sealed class JsonDecoder(DecodeOptions options)
         }
 
         return DecodeResult.Success(fields);
-    }
-
-    /// <summary>
-    /// The reader accepts <c>\uD800</c> without its pair, but such a string cannot become .NET text,
-    /// so it is rejected here rather than failing later in flatten.
-    /// </summary>
-    internal static bool EscapesAreValidUtf16(ReadOnlySpan<byte> escaped)
-    {
-        var expectLow = false;
-        for (var i = 0; i < escaped.Length; i++)
-        {
-            if (escaped[i] != (byte)'\\')
-            {
-                if (expectLow)
-                {
-                    return false;
-                }
-
-                continue;
-            }
-
-            var kind = escaped[++i];
-            if (kind != (byte)'u')
-            {
-                if (expectLow)
-                {
-                    return false;
-                }
-
-                continue;
-            }
-
-            Utf8Parser.TryParse(escaped.Slice(i + 1, 4), out ushort unit, out _, 'X');
-            i += 4;
-            var isHigh = unit is >= 0xD800 and <= 0xDBFF;
-            var isLow = unit is >= 0xDC00 and <= 0xDFFF;
-            if (isLow != expectLow)
-            {
-                return false;
-            }
-
-            expectLow = isHigh;
-        }
-
-        return !expectLow;
     }
 
     private static int FirstInvalidUtf8(ReadOnlySpan<byte> value)

@@ -5,35 +5,44 @@ using StreamHeal.Flow;
 namespace StreamHeal.Flatten;
 
 /// <summary>
-/// Flatten: turns each decoded event into named leaf columns, keeping partition order. An event the flattener
-/// refuses (<see cref="FlattenException"/>) goes to the DLQ; any other exception is a bug and faults the block,
-/// and with it the pipeline, before that record or any after it can be committed.
+/// Flatten: reads each JSON event once, turning it into named leaf columns and holding it to the decoder's rules as
+/// it goes, keeping partition order. A value that breaks a rule goes to the DLQ with the reason
+/// its refusal function gives (the decoder's, so the error type and stage are what a separate validation pass
+/// would have said). Any exception is a bug and faults the block, and with it the pipeline, before that record or any
+/// after it can be committed. Avro events arrive with their row already made by decode.
 /// </summary>
 internal static class FlattenStage
 {
     public const string Name = "flatten";
 
+    /// <param name="refusal">Why a value the flattener refused breaks the rules; null if it does not.</param>
     public static TransformBlock<RecordChunk, RecordChunk> Create(
-        Flattener flattener, ITargetBlock<IngestRecord> deadLetters, int parallelism, int capacity, CancellationToken cancellationToken) =>
-        Create((value, hint) => flattener.Flatten(value, hint), deadLetters, parallelism, capacity, cancellationToken);
+        Flattener flattener, JsonLimits limits, Func<byte[], DeadLetterReason?> refusal, ITargetBlock<IngestRecord> deadLetters,
+        int parallelism, int capacity, CancellationToken cancellationToken) =>
+        Create(value => flattener.TryFlatten(value, limits), refusal, deadLetters, parallelism, capacity, cancellationToken);
 
-    /// <param name="flatten">The value and its field-count hint to a row; a seam for tests.</param>
+    /// <param name="flatten">A value to its row, or null when it breaks the rules; a seam for tests.</param>
     internal static TransformBlock<RecordChunk, RecordChunk> Create(
-        Func<byte[]?, int, FlatRow> flatten, ITargetBlock<IngestRecord> deadLetters, int parallelism, int capacity, CancellationToken cancellationToken) =>
+        Func<byte[], FlatRow?> flatten, Func<byte[], DeadLetterReason?> refusal, ITargetBlock<IngestRecord> deadLetters,
+        int parallelism, int capacity, CancellationToken cancellationToken) =>
         new(
             chunk =>
             {
                 for (var i = 0; i < chunk.Count; i++)
                 {
                     var record = chunk[i];
-                    try
+                    if (record.Row is not null)
                     {
-                        // Avro values were decoded into their row already.
-                        record.Row ??= flatten(record.Value, record.FieldCountHint);
+                        continue;
                     }
-                    catch (FlattenException e)
+
+                    // Decode completed the tombstones and dead-lettered empty values, so each value here has bytes.
+                    var value = record.Value!;
+                    record.Row = flatten(value);
+                    if (record.Row is null)
                     {
-                        record.Fail(new DeadLetterReason("flatten_failed", e.Message, Name));
+                        record.Fail(refusal(value) ?? new DeadLetterReason(
+                            "flatten_failed", "The flattener could not read a value the decoder accepts.", Name));
                     }
                 }
 

@@ -19,8 +19,9 @@ namespace StreamHeal.Flatten;
 /// (<c>name_collision</c>); reserved names go there as <c>reserved_name</c>, empty keys as <c>invalid_name</c>.</para>
 /// <para>A leaf that later arrives as an object flattens to new names (<c>a</c> becomes <c>a__b</c>): new columns,
 /// not a type flip of <c>a</c>.</para>
-/// <para>Thread-safe: one instance serves all workers. The input must have passed <c>JsonDecoder</c>;
-/// other input may throw <see cref="FlattenException"/>.</para>
+/// <para>Thread-safe: one instance serves all workers. <see cref="TryFlatten"/> reads values nothing has parsed
+/// yet (the pipeline's one pass over each JSON event); <see cref="Flatten(ReadOnlySpan{byte}, int)"/> throws
+/// <see cref="FlattenException"/> for input that did not pass <c>JsonDecoder</c>.</para>
 /// </remarks>
 public sealed class Flattener
 {
@@ -56,19 +57,39 @@ public sealed class Flattener
 
     /// <param name="utf8JsonObject">A JSON object that passed <c>JsonDecoder</c>.</param>
     /// <param name="fieldCountHint">Expected number of fields (e.g. <c>DecodeResult.FieldCount</c>) to size the row.</param>
+    /// <exception cref="FlattenException">The value is not one JSON object the flattener can read.</exception>
     public FlatRow Flatten(ReadOnlySpan<byte> utf8JsonObject, int fieldCountHint)
+    {
+        string? why = null;
+        var row = Read(utf8JsonObject, fieldCountHint, new JsonLimits(ReaderMaxDepth, int.MaxValue), ref why);
+        return row ?? throw new FlattenException($"The value is not a JSON object the flattener can read: {why}");
+    }
+
+    /// <summary>
+    /// Reads a value nothing has parsed yet, in one pass: flattens it while holding it to the decoder's rules (one
+    /// object with nothing after it, nesting and leaf fields within <paramref name="limits"/>, every escaped
+    /// surrogate paired). Null when it breaks any of them; <c>JsonDecoder.Validate</c> names which. The bytes must be
+    /// valid UTF-8.
+    /// </summary>
+    public FlatRow? TryFlatten(ReadOnlySpan<byte> utf8Json, JsonLimits limits)
+    {
+        string? why = null;
+        // About one field per 16 bytes of event; the row grows if there are more.
+        return Read(utf8Json, Math.Clamp(utf8Json.Length / 16, 4, 256), limits, ref why);
+    }
+
+    private FlatRow? Read(ReadOnlySpan<byte> json, int fieldCountHint, JsonLimits limits, ref string? why)
     {
         var row = new FlatRow(Math.Max(fieldCountHint, 1), _pool);
         var seen = _threadNames ??= new HashSet<string>(StringComparer.Ordinal);
         var path = new PathBuffer();
         try
         {
-            Walk(utf8JsonObject, row, seen, ref path);
+            why = Walk(json, row, seen, ref path, limits);
         }
         catch (JsonException e)
         {
-            row.Release();
-            throw new FlattenException($"The value is not a JSON object the flattener can read: {e.Message}", e);
+            why = e.Message;
         }
         finally
         {
@@ -84,24 +105,42 @@ public sealed class Flattener
             }
         }
 
-        return row;
+        if (why is null)
+        {
+            return row;
+        }
+
+        row.Release();
+        return null;
     }
 
-    private void Walk(ReadOnlySpan<byte> json, FlatRow row, HashSet<string> seen, ref PathBuffer path)
+    /// <returns>Null when the whole value became <paramref name="row"/>; otherwise the rule it breaks.</returns>
+    private string? Walk(ReadOnlySpan<byte> json, FlatRow row, HashSet<string> seen, ref PathBuffer path, JsonLimits limits)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ReaderMaxDepth });
-        reader.Read();
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return "the root is not an object";
+        }
+
+        var fields = 0;
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.EndObject)
             {
                 if (reader.CurrentDepth == 0)
                 {
-                    return;
+                    // Anything but whitespace after the object makes the reader throw.
+                    return reader.Read() ? "more than one JSON value" : null;
                 }
 
                 path.Pop();
                 continue;
+            }
+
+            if (reader.ValueIsEscaped && !JsonEscapes.AreValidUtf16(reader.ValueSpan))
+            {
+                return UnpairedSurrogate;
             }
 
             path.Push(ref reader);
@@ -121,7 +160,15 @@ public sealed class Flattener
                     Emit(row, seen, ref path, Resolve(ref path), FieldValue.FromJson("{}"));
                     break;
                 case JsonTokenType.StartArray:
-                    var array = FieldValue.FromJson(CompactArray(json, ref reader));
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    var raw = json[start..(int)reader.BytesConsumed];
+                    if (raw.IndexOf((byte)'\\') >= 0 && !ArrayEscapesAreValid(raw))
+                    {
+                        return UnpairedSurrogate;
+                    }
+
+                    var array = FieldValue.FromJson(CompactArray(raw));
                     if (_arrayMode == ArrayMode.Quarantine)
                     {
                         row.AddQuarantine(new QuarantinedField(path.ToDisplayPath(), array.AsText!, QuarantineReasons.ArrayValue));
@@ -133,6 +180,11 @@ public sealed class Flattener
 
                     break;
                 default:
+                    if (reader.ValueIsEscaped && !JsonEscapes.AreValidUtf16(reader.ValueSpan))
+                    {
+                        return UnpairedSurrogate;
+                    }
+
                     // Named first, so a string value can come from its column's value table.
                     var column = Resolve(ref path);
                     Emit(row, seen, ref path, column, ReadScalar(ref reader, column.Values));
@@ -140,7 +192,30 @@ public sealed class Flattener
             }
 
             path.Pop();
+            if (++fields > limits.MaxFields)
+            {
+                return $"more than {limits.MaxFields} leaf fields";
+            }
         }
+
+        return "the object is not closed";
+    }
+
+    private const string UnpairedSurrogate = "a string escapes an unpaired UTF-16 surrogate";
+
+    /// <summary>Strings inside an array are kept as JSON text, but the decoder's rule holds for them too.</summary>
+    private static bool ArrayEscapesAreValid(ReadOnlySpan<byte> array)
+    {
+        var reader = new Utf8JsonReader(array, new JsonReaderOptions { MaxDepth = ReaderMaxDepth });
+        while (reader.Read())
+        {
+            if (reader.ValueIsEscaped && !JsonEscapes.AreValidUtf16(reader.ValueSpan))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private CachedPath Resolve(ref PathBuffer path) => _names.Resolve(path.Span);
@@ -196,12 +271,9 @@ public sealed class Flattener
         }
     }
 
-    /// <summary>Skips the array the reader is on and returns its text without insignificant whitespace.</summary>
-    private static string CompactArray(ReadOnlySpan<byte> json, ref Utf8JsonReader reader)
+    /// <summary>An array's text without insignificant whitespace.</summary>
+    private static string CompactArray(ReadOnlySpan<byte> raw)
     {
-        var start = (int)reader.TokenStartIndex;
-        reader.Skip();
-        var raw = json[start..(int)reader.BytesConsumed];
         if (raw.IndexOfAny(" \t\r\n"u8) < 0)
         {
             return Encoding.UTF8.GetString(raw);

@@ -245,8 +245,12 @@ public sealed class IngestionPipeline : IAsyncDisposable
             completion, Metrics, _logger, options.DeadLetterParallelism, capacity, token);
         _deadLetterStage = deadLetters.Completion;
         var chunks = ChunkCapacity(capacity);
-        var decode = DecodeStage.Create(new JsonDecoder(_settings.Decode), avro, completion, deadLetters, Metrics, options.DecodeParallelism, chunks, token);
-        var flatten = FlattenStage.Create(new Flattener(_settings.Flatten, rowPool), deadLetters, options.FlattenParallelism, chunks, token);
+        var decoder = new JsonDecoder(_settings.Decode);
+        var decode = DecodeStage.Create(decoder, avro, completion, deadLetters, Metrics, options.DecodeParallelism, chunks, token);
+        var flatten = FlattenStage.Create(
+            new Flattener(_settings.Flatten, rowPool), new JsonLimits(decoder.MaxDepth, decoder.MaxFields),
+            value => decoder.Validate(value) is { IsSuccess: false } refused ? refused.ToDeadLetter(DecodeStage.Name) : null,
+            deadLetters, options.FlattenParallelism, chunks, token);
         var compat = CompatFilterStage.Create(
             new CompatFilter.CompatFilter(_settings.Schema), _settings.Schema.Policy, _catalog, _registrar, QuarantineCounts, deadLetters, Metrics, _logger,
             options.CompatFilterParallelism, chunks, token, _observer is null ? null : ReportTypeFlip);

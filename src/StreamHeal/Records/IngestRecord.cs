@@ -45,9 +45,6 @@ public sealed class IngestRecord
     /// <summary>Destination table (set by decode; one table per topic by default).</summary>
     public string Table { get; set; } = "";
 
-    /// <summary>Leaf fields decode counted, so flatten sizes the row once instead of growing it.</summary>
-    public int FieldCountHint { get; set; }
-
     /// <summary>The flattened event, once flatten has run.</summary>
     public FlatRow? Row { get; set; }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Threading.Tasks.Dataflow;
+using StreamHeal.Decode;
 using StreamHeal.Flatten;
 using StreamHeal.Flow;
 using StreamHeal.Records;
@@ -36,8 +37,8 @@ public sealed class FlattenStageTests
     {
         var deadLetters = new BufferBlock<IngestRecord>();
         var stage = FlattenStage.Create(
-            (value, _) => value![0] == (byte)'!' ? throw new InvalidOperationException("invariant broken") : new FlatRow(),
-            deadLetters, parallelism: 1, capacity: 8, CancellationToken.None);
+            value => value[0] == (byte)'!' ? throw new InvalidOperationException("invariant broken") : new FlatRow(),
+            _ => null, deadLetters, parallelism: 1, capacity: 8, CancellationToken.None);
         var output = new BufferBlock<RecordChunk>();
         stage.LinkTo(output);
 
@@ -55,20 +56,58 @@ public sealed class FlattenStageTests
         Assert.Equal(0, deadLetters.Count);
     }
 
-    [Fact]
-    public async Task Input_the_flattener_refuses_leaves_its_chunk_for_the_dlq_and_the_rest_goes_on_in_order()
+    private static TransformBlock<RecordChunk, RecordChunk> Stage(ITargetBlock<IngestRecord> deadLetters, DecodeOptions? options = null)
+    {
+        var decoder = new JsonDecoder(options ?? new DecodeOptions());
+        return FlattenStage.Create(
+            new Flattener(new FlattenOptions()), new JsonLimits(decoder.MaxDepth, decoder.MaxFields),
+            value => decoder.Validate(value) is { IsSuccess: false } refused ? refused.ToDeadLetter(DecodeStage.Name) : null,
+            deadLetters, parallelism: 1, capacity: 8, CancellationToken.None);
+    }
+
+    [Theory]
+    [InlineData("{\"a\": tru", DecodeErrors.InvalidJson, "Invalid JSON")]
+    [InlineData("[1]", DecodeErrors.NotAnObject, "The root JSON value is an array, not an object.")]
+    [InlineData("{\"a\":{\"b\":{\"c\":1}}}", DecodeErrors.TooDeep, "Nesting depth 3 at byte offset 10 exceeds decode.maxDepth (2).")]
+    [InlineData("{\"a\":1,\"b\":2,\"c\":3}", DecodeErrors.TooManyFields, "More than decode.maxFields (2) leaf fields")]
+    [InlineData("{\"a\":[\"\\ud800\"]}", DecodeErrors.InvalidJson, "unpaired UTF-16 surrogate")]
+    public async Task A_value_breaking_a_decode_rule_leaves_its_chunk_for_the_dlq_with_the_decoders_reason_and_the_rest_goes_on_in_order(
+        string bad, string errorType, string message)
     {
         var deadLetters = new BufferBlock<IngestRecord>();
-        var stage = FlattenStage.Create(new Flattener(new FlattenOptions()), deadLetters, parallelism: 1, capacity: 8, CancellationToken.None);
+        var stage = Stage(deadLetters, new DecodeOptions { MaxDepth = 2, MaxFields = 2 });
 
-        await stage.SendAsync(Chunk(Record(0, "{\"a\": 1}"), Record(1, "{\"a\": tru"), Record(2, "{\"a\": 2}")));
+        await stage.SendAsync(Chunk(Record(0, "{\"a\": 1}"), Record(1, bad), Record(2, "{\"a\": {\"b\": \"x\"}}")));
         var chunk = await stage.ReceiveAsync(TimeSpan.FromSeconds(60));
         var record = await deadLetters.ReceiveAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal([0L, 2L], Enumerable.Range(0, chunk.Count).Select(i => chunk[i].Offset));
+        Assert.Equal(FieldValue.FromInt64(1), chunk[0].Row!.Fields.Single(f => f.Name == "a").Value);
+        Assert.Equal(FieldValue.FromString("x"), chunk[1].Row!.Fields.Single(f => f.Name == "a__b").Value);
+        Assert.Equal(1, record.Offset);
+        Assert.Null(record.Row);
+        Assert.Equal(errorType, record.Failure?.Type);
+        Assert.Equal("decode", record.Failure?.Stage);
+        Assert.Contains(message, record.Failure!.Message, StringComparison.Ordinal);
+        stage.Complete();
+        await stage.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task A_value_only_the_flattener_refuses_still_reaches_the_dlq_as_a_flatten_failure()
+    {
+        var deadLetters = new BufferBlock<IngestRecord>();
+        var stage = FlattenStage.Create(
+            value => value[0] == (byte)'!' ? null : new FlatRow(), _ => null, deadLetters, parallelism: 1, capacity: 8, CancellationToken.None);
+
+        await stage.SendAsync(Chunk(Record(0, "{}"), Record(1, "!"), Record(2, "{}")));
+        var chunk = await stage.ReceiveAsync(TimeSpan.FromSeconds(60));
+        var record = await deadLetters.ReceiveAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, chunk.Count);
         Assert.Equal(1, record.Offset);
         Assert.Equal("flatten_failed", record.Failure?.Type);
-        Assert.Contains("not a JSON object the flattener can read", record.Failure!.Message, StringComparison.Ordinal);
+        Assert.Equal("flatten", record.Failure?.Stage);
         stage.Complete();
         await stage.Completion.WaitAsync(TimeSpan.FromSeconds(60));
     }

@@ -50,12 +50,12 @@ public sealed class ChunkStageTests
     private static long[] Offsets(RecordChunk chunk) => [.. Enumerable.Range(0, chunk.Count).Select(i => chunk[i].Offset)];
 
     [Fact]
-    public async Task Decode_completes_a_tombstone_sends_bad_json_to_the_dlq_and_passes_the_rest_in_order()
+    public async Task Decode_completes_a_tombstone_sends_an_empty_value_to_the_dlq_and_passes_the_rest_in_order()
     {
         var tracker = new OffsetTracker();
         var generation = tracker.Assign(Partition);
         var budget = new InFlightBudget(1L << 30, 1_000, 50);
-        var records = new[] { Record(0, "{\"a\":1}"), Record(1, null), Record(2, "{\"a\":"), Record(3, "{\"a\":2}") };
+        var records = new[] { Record(0, "{\"a\":1}"), Record(1, null), Record(2, ""), Record(3, "{\"a\":2}") };
         foreach (var record in records)
         {
             tracker.Register(Partition, generation, record.Offset);
@@ -74,6 +74,7 @@ public sealed class ChunkStageTests
         Assert.Equal([0L, 3L], Offsets(chunk));
         Assert.Equal(2, dead.Offset);
         Assert.Equal("decode", dead.Failure?.Stage);
+        Assert.Equal(DecodeErrors.EmptyValue, dead.Failure?.Type);
         // Only the tombstone is complete: the others are done when their row is written or their dead letter acknowledged.
         Assert.Equal(3, tracker.TotalPending);
         Assert.Equal(3, budget.Records);
