@@ -9,8 +9,8 @@ internal sealed record BacklogRun(string Topic, ProducedCorpus Corpus, BacklogRe
 
 /// <summary>
 /// Bounded memory shown rather than argued: for each backlog size, a topic of its own is produced on the mock cluster
-/// (every partition's low watermark checked to be 0), then run (b) — the pipeline into a null sink — works through it
-/// in a fresh child process (<see cref="BacklogPipelineServer"/>), whose peak RSS is then the pipeline's alone. Every
+/// (every partition's low watermark checked to be 0), then run (b) — the pipeline into a null sink — or run (c), into
+/// DuckDB, works through it in a fresh child process (<see cref="BacklogPipelineServer"/>), whose peak RSS is then the pipeline's alone. Every
 /// size uses the same partition count, so the backlog is the only thing that differs between the runs.
 /// </summary>
 /// <param name="pipeline">Only its in-flight budgets, DLQ parallelism and stage capacity reach the child; everything else is the shipped default.</param>
@@ -21,6 +21,9 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
 
     /// <summary>librdkafka settings for the child's consumer, each <c>key=value</c> (as <c>kafka.properties</c>).</summary>
     public IReadOnlyList<string> KafkaProperties { get; init; } = [];
+
+    /// <summary>Null: run (b), into the null sink. Otherwise run (c), into DuckDB with this <c>sink.duckdb.memoryLimitMb</c>.</summary>
+    public int? DuckDbMemoryLimitMb { get; init; }
 
     public static string TopicFor(long size) => string.Create(CultureInfo.InvariantCulture, $"backlog-{size}");
 
@@ -41,28 +44,30 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
             var highs = string.Join(',', watermarks.Partitions.Select(static w => w.High.ToString(CultureInfo.InvariantCulture)));
 
             var loadBefore = ResourceMeter.LoadAverages();
-            Say($"(b) over a backlog of {size:N0} events in a child process ...");
-            var result = await RunChildAsync(bootstrap, topic, "backlog-b-" + size.ToString(CultureInfo.InvariantCulture), highs, pipeline, scrape: false, Say, cancellationToken, KafkaProperties);
+            var run = DuckDbMemoryLimitMb is null ? "b" : "c";
+            Say($"({run}) over a backlog of {size:N0} events in a child process ...");
+            var result = await RunChildAsync(
+                bootstrap, topic, $"backlog-{run}-" + size.ToString(CultureInfo.InvariantCulture), highs, pipeline, scrape: false, Say, cancellationToken, KafkaProperties, DuckDbMemoryLimitMb);
             var loadAfter = ResourceMeter.LoadAverages();
 
             // The ceiling on this very topic: with many partitions and a deep backlog the client alone may deliver less than on the comparison's corpus.
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var (messages, _) = await RawConsumer.ConsumeAsync(bootstrap, topic, "backlog-a-" + size.ToString(CultureInfo.InvariantCulture), corpus.Count, RunTimeout, new(), cancellationToken);
-            var run = new BacklogRun(topic, corpus, result, messages / clock.Elapsed.TotalSeconds, loadBefore, loadAfter);
+            var measured = new BacklogRun(topic, corpus, result, messages / clock.Elapsed.TotalSeconds, loadBefore, loadAfter);
             Say(ThroughputReport.Format(
-                $"backlog {size:N0}: peak RSS {result.Usage.PeakRssBytes / 1e6:N0} MB, {result.EventsPerSecond:N0} events/s (raw consumer {run.CeilingEventsPerSecond:N0}), load average {result.Usage.LoadAverage:N1}, lost {result.Verdict.Missing}, duplicated {result.Verdict.Duplicates}"));
-            runs.Add(run);
+                $"backlog {size:N0}: peak RSS {result.Usage.PeakRssBytes / 1e6:N0} MB, {result.EventsPerSecond:N0} events/s (raw consumer {measured.CeilingEventsPerSecond:N0}), load average {result.Usage.LoadAverage:N1}, lost {result.Verdict.Missing}, duplicated {result.Verdict.Duplicates}"));
+            runs.Add(measured);
         }
 
         return runs;
     }
 
-    /// <summary>Runs (b) over <paramref name="topic"/> in a fresh child process (<see cref="BacklogPipelineServer"/>) and returns its report.</summary>
+    /// <summary>Runs (b), or (c) with <paramref name="duckDbMemoryLimitMb"/>, over <paramref name="topic"/> in a fresh child process (<see cref="BacklogPipelineServer"/>) and returns its report.</summary>
     /// <param name="highs">The topic's high watermarks joined by commas.</param>
     /// <param name="scrape">Serve <c>/metrics</c> in the child and scrape it every second from this process.</param>
     public static async Task<BacklogResult> RunChildAsync(
         string bootstrap, string topic, string groupId, string highs, PipelineOptions pipeline, bool scrape, Action<string> say, CancellationToken cancellationToken,
-        IReadOnlyList<string>? kafkaProperties = null)
+        IReadOnlyList<string>? kafkaProperties = null, int? duckDbMemoryLimitMb = null)
     {
         await using var child = ChildProcess.Start(
             typeof(BacklogCheck).Assembly.Location,
@@ -70,7 +75,8 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
              pipeline.InFlightRecords.ToString(CultureInfo.InvariantCulture), pipeline.InFlightBytes.ToString(CultureInfo.InvariantCulture),
              pipeline.DeadLetterParallelism.ToString(CultureInfo.InvariantCulture), pipeline.StageCapacity.ToString(CultureInfo.InvariantCulture),
              .. scrape ? [BacklogPipelineServer.ScrapeArgument] : Array.Empty<string>(),
-             .. (kafkaProperties ?? []).Select(static p => BacklogPipelineServer.KafkaPropertyPrefix + p)],
+             .. (kafkaProperties ?? []).Select(static p => BacklogPipelineServer.KafkaPropertyPrefix + p),
+             .. duckDbMemoryLimitMb is { } limit ? [BacklogPipelineServer.DuckDbPrefix + limit.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>()],
             "the pipeline child");
         say($"  {await child.ReadLineAsync(PidTimeout, "pid", cancellationToken)}");
         MetricsScraper? scraper = null;

@@ -4,12 +4,16 @@ using StreamHeal.DeadLetter;
 using StreamHeal.Dev.Demo;
 using StreamHeal.Hosting;
 using StreamHeal.Pipeline;
+using StreamHeal.Sink;
+using StreamHeal.Sink.DuckDb;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Throughput;
 
 /// <summary>
 /// The child side of the backlog check: this harness re-invoked with <see cref="Switch"/> runs (b), the pipeline into a
-/// <see cref="NullSink"/>, over a pre-produced topic and nothing else, so its peak RSS is the pipeline's and not the
+/// <see cref="NullSink"/> (or (c), into DuckDB in a temporary file, with <c>duckdb:MEMORY_LIMIT_MB</c>), over a
+/// pre-produced topic and nothing else, so its peak RSS is the pipeline's and not the
 /// harness's (which holds the produced positions, 16 B per event). Arguments: bootstrap servers, topic, group id, DLQ
 /// topic, the topic's high watermarks joined by commas (every low watermark was checked to be 0), and
 /// <c>pipeline.inFlightRecords</c>, <c>pipeline.inFlightBytes</c>, <c>pipeline.deadLetterParallelism</c> and
@@ -22,6 +26,7 @@ internal static class BacklogPipelineServer
     public const string Switch = "--serve-backlog-pipeline";
     public const string ScrapeArgument = "scrape";
     public const string KafkaPropertyPrefix = "kafka:";
+    public const string DuckDbPrefix = "duckdb:";
 
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(60);
     private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(100);
@@ -30,14 +35,18 @@ internal static class BacklogPipelineServer
     public static async Task<int> RunAsync(string[] args, TextWriter output)
     {
         if (args is not [var bootstrap, var topic, var groupId, var deadLetterTopic, var highList, var records, var bytes, var deadLetterSends, var stageCapacity, .. var rest]
-            || !Array.TrueForAll(rest, static r => r == ScrapeArgument || (r.StartsWith(KafkaPropertyPrefix, StringComparison.Ordinal) && r.IndexOf('=', StringComparison.Ordinal) > KafkaPropertyPrefix.Length)))
+            || !Array.TrueForAll(rest, static r => r == ScrapeArgument
+                || (r.StartsWith(KafkaPropertyPrefix, StringComparison.Ordinal) && r.IndexOf('=', StringComparison.Ordinal) > KafkaPropertyPrefix.Length)
+                || (r.StartsWith(DuckDbPrefix, StringComparison.Ordinal) && int.TryParse(r.AsSpan(DuckDbPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out _))))
         {
-            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY [{ScrapeArgument}] [{KafkaPropertyPrefix}KEY=VALUE ...]");
+            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY [{ScrapeArgument}] [{DuckDbPrefix}MEMORY_LIMIT_MB] [{KafkaPropertyPrefix}KEY=VALUE ...]");
             return 2;
         }
 
         var scrape = rest.Contains(ScrapeArgument);
-        var kafkaProperties = rest.Where(static r => r != ScrapeArgument)
+        var duckDbMemoryLimitMb = rest.Where(static r => r.StartsWith(DuckDbPrefix, StringComparison.Ordinal))
+            .Select(static r => (int?)int.Parse(r.AsSpan(DuckDbPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture)).LastOrDefault();
+        var kafkaProperties = rest.Where(static r => r.StartsWith(KafkaPropertyPrefix, StringComparison.Ordinal))
             .Select(static r => r[KafkaPropertyPrefix.Length..].Split('=', 2))
             .ToDictionary(static kv => kv[0], static kv => kv[1], StringComparer.Ordinal);
 
@@ -55,7 +64,9 @@ internal static class BacklogPipelineServer
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"pid {Environment.ProcessId}"));
         await output.FlushAsync();
 
-        var sink = new NullSink(highs);
+        var nullSink = duckDbMemoryLimitMb is null ? new NullSink(highs) : null;
+        var databasePath = Path.Combine(Path.GetTempPath(), $"streamheal-backlog-{Environment.ProcessId}.duckdb");
+        ISink sink = (ISink?)nullSink ?? new DuckDbSink(new DuckDbSinkOptions { Path = databasePath, MemoryLimitMb = duckDbMemoryLimitMb!.Value }, TimeProvider.System);
         var samples = new BacklogSamples(expected);
         ResourceUsage usage;
         await using (sink)
@@ -104,7 +115,23 @@ internal static class BacklogPipelineServer
             }
         }
 
-        var verdict = IngestionVerdict.Compute(produced, sink.Positions(), deadLetters);
+        IEnumerable<(int Partition, long Offset)> rows;
+        if (nullSink is not null)
+        {
+            rows = nullSink.Positions();
+        }
+        else
+        {
+            using (var reader = new DuckDbTableReader(databasePath))
+            {
+                rows = reader.ReadPositions(TableNames.ForTopic(topic));
+            }
+
+            File.Delete(databasePath);
+            File.Delete(databasePath + ".wal");
+        }
+
+        var verdict = IngestionVerdict.Compute(produced, rows, deadLetters);
         await output.WriteLineAsync(new BacklogResult(expected, usage, samples, verdict).Format());
         await output.FlushAsync();
         return verdict.Ok ? 0 : 1;

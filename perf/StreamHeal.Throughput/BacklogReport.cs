@@ -17,8 +17,12 @@ internal static class BacklogReport
 
     /// <summary>The shipped settings get the plain heading; others a section of their own, so a tuning run does not replace it.</summary>
     /// <param name="kafkaProperties">The <c>--kafka-property</c> settings of the pipeline child, each <c>key=value</c>.</param>
-    public static string HeadingFor(PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties) =>
-        Changed(pipeline, kafkaProperties) is { Count: > 0 } changed ? Heading + ", with " + string.Join(" and ", changed) : Heading;
+    /// <param name="duckDbMemoryLimitMb">Set for run (c), into DuckDB with this memory limit, which gets a section of its own.</param>
+    public static string HeadingFor(PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, int? duckDbMemoryLimitMb = null)
+    {
+        var heading = duckDbMemoryLimitMb is { } limit ? Format($"{Heading}, into DuckDB (memoryLimitMb {limit:N0})") : Heading;
+        return Changed(pipeline, kafkaProperties) is { Count: > 0 } changed ? heading + ", with " + string.Join(" and ", changed) : heading;
+    }
 
     /// <summary>The settings the backlog check can change, where they differ from the shipped defaults.</summary>
     private static List<string> Changed(PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties)
@@ -49,22 +53,27 @@ internal static class BacklogReport
     }
 
     public static string Render(
-        IReadOnlyList<BacklogRun> runs, int partitions, PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, string commandLine, string loadBefore, string loadAfter)
+        IReadOnlyList<BacklogRun> runs, int partitions, PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, int? duckDbMemoryLimitMb,
+        string commandLine, string loadBefore, string loadAfter)
     {
         var text = new StringBuilder();
-        text.AppendLine(HeadingFor(pipeline, kafkaProperties));
+        text.AppendLine(HeadingFor(pipeline, kafkaProperties, duckDbMemoryLimitMb));
         text.AppendLine();
         var settings = Changed(pipeline, kafkaProperties) is { Count: > 0 } changed
             ? "the default `PipelineOptions` except " + string.Join(" and ", changed)
             : "the default `PipelineOptions` (as every run above)";
-        text.AppendLine(Format($"Run (b), StreamHeal into the null sink with {settings}, over backlogs of different sizes: for each, a topic of its own ({partitions} partitions, lz4, the same event mix) was produced in full before the pipeline started, and every partition's low watermark was 0 afterwards (nothing dropped by the mock's 5 MiB retention). The pipeline ran in a fresh child process (the harness re-invoked with `{BacklogPipelineServer.Switch}`), with no corpus, no producer and no warm-up in it, so its peak RSS is the pipeline's own: the Kafka client with its prefetch, the stages, the in-flight records, the DLQ producer, and the null sink's one bit per offset. The partition count is the same for every size, so the backlog is the only difference."));
+        var described = duckDbMemoryLimitMb is { } limit
+            ? Format($"Run (c), StreamHeal into DuckDB (a file in the temporary directory, `sink.duckdb.memoryLimitMb` {limit:N0}; the rows were read back from it after the run to check them)")
+            : "Run (b), StreamHeal into the null sink";
+        var sinkHolds = duckDbMemoryLimitMb is null ? "the null sink's one bit per offset" : "DuckDB's buffer manager and appender";
+        text.AppendLine(Format($"{described} with {settings}, over backlogs of different sizes: for each, a topic of its own ({partitions} partitions, lz4, the same event mix) was produced in full before the pipeline started, and every partition's low watermark was 0 afterwards (nothing dropped by the mock's 5 MiB retention). The pipeline ran in a fresh child process (the harness re-invoked with `{BacklogPipelineServer.Switch}`), with no corpus, no producer and no warm-up in it, so its peak RSS is the pipeline's own: the Kafka client with its prefetch, the stages, the in-flight records, the DLQ producer, and {sinkHolds}. The partition count is the same for every size, so the backlog is the only difference."));
         text.AppendLine();
         text.AppendLine(Format($"- Command: `{commandLine}`"));
         text.AppendLine(Format($"- Run at {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores ({CpuModel()}, shared); {RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC; machine load average (1, 5, 15 min) {loadBefore} when the check started, {loadAfter} when it finished"));
-        text.AppendLine("- (a) is the raw consumer of the comparison (default prefetch, counting only), run in the harness's process over the same topic right after (b) finished, with a group of its own.");
+        text.AppendLine("- (a) is the raw consumer of the comparison (default prefetch, counting only), run in the harness's process over the same topic right after the pipeline finished, with a group of its own.");
         text.AppendLine("- Peak RSS is the child's VmHWM from the start of its run (after a full collection and a `clear_refs` reset; the runtime's start-up is below it), in MB of 10^6 bytes as the target. The child sampled its resident set, the in-flight records and bytes and the paused flag every 100 ms; \"peak RSS by quarter\" is the largest sample in each quarter of the run by records done: a footprint that grew with what was already consumed would rise from quarter to quarter.");
         text.AppendLine();
-        text.AppendLine("| backlog | events/s | (a) on the same topic, events/s | b/a | CPU s per 1M events | peak RSS (MB) | peak RSS by quarter (MB) | RSS at start (MB) | most in flight | samples with partitions paused | GC gen0 / gen1 / gen2, pause | load average (1 min) at the end | lost | duplicated |");
+        text.AppendLine("| backlog | events/s | (a) on the same topic, events/s | ratio to (a) | CPU s per 1M events | peak RSS (MB) | peak RSS by quarter (MB) | RSS at start (MB) | most in flight | samples with partitions paused | GC gen0 / gen1 / gen2, pause | load average (1 min) at the end | lost | duplicated |");
         text.AppendLine("|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---:|---:|---:|");
         foreach (var run in runs)
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Pipeline;
+using StreamHeal.Sink.DuckDb;
 using StreamHeal.Throughput;
 
 // The harness's own child: the BigQuery fake, kept out of the measured process (FakeBigQueryProcess starts it).
@@ -32,6 +33,10 @@ var kafkaProperty = new Option<string[]>("--kafka-property")
 {
     Description = "With --backlog-check: a librdkafka setting for the pipeline child's consumer, key=value, as kafka.properties in the service's configuration (repeat it for more); the raw consumer keeps the defaults.",
 };
+var backlogDuckDb = new Option<int?>("--backlog-duckdb")
+{
+    Description = "With --backlog-check: run (c), into DuckDB in a temporary file with this sink.duckdb.memoryLimitMb, instead of (b).",
+};
 var sustainedRate = new Option<double>("--sustained-rate")
 {
     Description = "Instead of the comparison: only the fixed-rate latency run into DuckDB at this many events/s for --sustained-seconds; prints the result, writes no report.",
@@ -52,7 +57,7 @@ var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
     + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
-    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, scrapeCheck, partitionScaling, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, kafkaProperty, output,
+    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, scrapeCheck, partitionScaling, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, kafkaProperty, backlogDuckDb, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -76,18 +81,20 @@ root.SetAction(async (parse, cancellationToken) =>
         };
         var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         var properties = parse.GetValue(kafkaProperty) ?? [];
+        var duckDb = parse.GetValue(backlogDuckDb);
         if (sizes.Any(static s => s < 1)
+            || duckDb < DuckDbSinkOptions.MinMemoryLimitMb
             || !System.ComponentModel.DataAnnotations.Validator.TryValidateObject(pipeline, new(pipeline), problems, validateAllProperties: true)
             || !Array.TrueForAll(properties, static p => p.IndexOf('=', StringComparison.Ordinal) > 0))
         {
-            await Console.Error.WriteLineAsync("--backlog-check takes event counts of at least 1, --kafka-property key=value; " + string.Join(' ', problems.Select(static p => p.ErrorMessage)));
+            await Console.Error.WriteLineAsync($"--backlog-check takes event counts of at least 1, --kafka-property key=value, --backlog-duckdb at least {DuckDbSinkOptions.MinMemoryLimitMb} (MiB); " + string.Join(' ', problems.Select(static p => p.ErrorMessage)));
             return 2;
         }
 
         var loadBefore = ResourceMeter.LoadAverages();
-        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out) { KafkaProperties = properties }.RunAsync(cancellationToken);
-        var section = BacklogReport.Render(runs, options.Partitions, pipeline, properties, options.CommandLine, loadBefore, ResourceMeter.LoadAverages());
-        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline, properties), section, cancellationToken);
+        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out) { KafkaProperties = properties, DuckDbMemoryLimitMb = duckDb }.RunAsync(cancellationToken);
+        var section = BacklogReport.Render(runs, options.Partitions, pipeline, properties, duckDb, options.CommandLine, loadBefore, ResourceMeter.LoadAverages());
+        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline, properties, duckDb), section, cancellationToken);
         Console.WriteLine($"bounded-memory section written into {options.Output}");
         return runs.All(static r => r.Result.Verdict.Ok) ? 0 : 1;
     }

@@ -48,9 +48,14 @@ public sealed class PipelineOptions : IValidatableObject
     [Range(1, 256)]
     public int CompatFilterParallelism { get; set; } = 1;
 
-    /// <summary>Batches queued in front of the sink. Default 4.</summary>
+    /// <summary>
+    /// Batches queued in front of the sink, in its router and in each table's lane. Default 1: with one batch written,
+    /// one waiting in the lane, one in the router and one being built, a sink that is the bottleneck never waits for
+    /// work, and every further batch is records held in memory (DuckDB ran as fast with 1 as with 4, with ~30,000
+    /// fewer records in flight).
+    /// </summary>
     [Range(1, 1_000)]
-    public int SinkQueueBatches { get; set; } = 4;
+    public int SinkQueueBatches { get; set; } = 1;
 
     /// <summary>
     /// Concurrent DLQ sends. Default 64: each send waits for acks=all, so at 0.5% poison and ~150,000 events/s 8 sends

@@ -182,6 +182,7 @@ public sealed class DuckDbSink : ISink
         try
         {
             DuckDbSql.Execute(connection, $"SET threads = {_options.Threads}");
+            DuckDbSql.Execute(connection, $"SET memory_limit = '{_options.MemoryLimitMb}MiB'");
             var schema = new DuckDbSchema(connection);
             schema.Initialize();
             _schema = schema;

@@ -8,6 +8,8 @@ public sealed class DuckDbSinkOptions
     public const string DefaultPath = "streamheal.duckdb";
     public const int DefaultThreads = 1;
     public const int MaxThreads = 64;
+    public const int DefaultMemoryLimitMb = 256;
+    public const int MinMemoryLimitMb = 64;
 
     /// <summary>
     /// The database file; created when missing. DuckDB lets one process at a time open it.
@@ -23,4 +25,13 @@ public sealed class DuckDbSinkOptions
     /// </summary>
     [Range(1, MaxThreads)]
     public int Threads { get; set; } = DefaultThreads;
+
+    /// <summary>
+    /// The most memory DuckDB's buffer manager may hold, in MiB (its <c>memory_limit</c>). DuckDB's own default is 80 %
+    /// of the machine's RAM, and it keeps the table's pages cached up to that, so without a bound the sink's memory
+    /// grows with the table rather than with the batch; written pages are in the file, so evicting them costs reads
+    /// only. Default: 256.
+    /// </summary>
+    [Range(MinMemoryLimitMb, int.MaxValue)]
+    public int MemoryLimitMb { get; set; } = DefaultMemoryLimitMb;
 }
