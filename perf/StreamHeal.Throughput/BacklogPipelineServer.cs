@@ -65,7 +65,7 @@ internal static class BacklogPipelineServer
         await output.FlushAsync();
 
         var nullSink = duckDbMemoryLimitMb is null ? new NullSink(highs) : null;
-        var databasePath = Path.Combine(Path.GetTempPath(), $"streamheal-backlog-{Environment.ProcessId}.duckdb");
+        var databasePath = ThroughputHarness.TempDatabase("backlog");
         ISink sink = (ISink?)nullSink ?? new DuckDbSink(new DuckDbSinkOptions { Path = databasePath, MemoryLimitMb = duckDbMemoryLimitMb!.Value }, TimeProvider.System);
         var samples = new BacklogSamples(expected);
         ResourceUsage usage;
@@ -115,20 +115,10 @@ internal static class BacklogPipelineServer
             }
         }
 
-        IEnumerable<(int Partition, long Offset)> rows;
-        if (nullSink is not null)
+        var rows = nullSink?.Positions() ?? ThroughputHarness.ReadPositions(databasePath, TableNames.ForTopic(topic));
+        if (nullSink is null)
         {
-            rows = nullSink.Positions();
-        }
-        else
-        {
-            using (var reader = new DuckDbTableReader(databasePath))
-            {
-                rows = reader.ReadPositions(TableNames.ForTopic(topic));
-            }
-
-            File.Delete(databasePath);
-            File.Delete(databasePath + ".wal");
+            ThroughputHarness.DeleteDatabase(databasePath);
         }
 
         var verdict = IngestionVerdict.Compute(produced, rows, deadLetters);

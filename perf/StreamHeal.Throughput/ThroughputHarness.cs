@@ -349,16 +349,16 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             () => DeadLetterReader.ReadAll(bootstrap, topic, DeadLetterReadTimeout).Select(static d => (d.OriginalPartition, d.OriginalOffset)).ToList(),
             cancellationToken);
 
-    private static IReadOnlyList<(int Partition, long Offset)> ReadPositions(string path, string table)
+    internal static IReadOnlyList<(int Partition, long Offset)> ReadPositions(string path, string table)
     {
         using var reader = new DuckDbTableReader(path);
         return reader.ReadPositions(table);
     }
 
-    private static string TempDatabase(string run) =>
+    internal static string TempDatabase(string run) =>
         Path.Combine(Path.GetTempPath(), $"streamheal-throughput-{run}-{Environment.ProcessId}.duckdb");
 
-    private static void DeleteDatabase(string path)
+    internal static void DeleteDatabase(string path)
     {
         File.Delete(path);
         File.Delete(path + ".wal");

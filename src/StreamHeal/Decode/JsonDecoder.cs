@@ -42,6 +42,12 @@ public sealed class JsonDecoder(DecodeOptions options)
     }
 
     /// <summary>
+    /// Why <paramref name="value"/> goes to the DLQ from decode's rules (stage <c>decode</c>), or null when it keeps
+    /// them. Flatten asks when its one pass refused a value; only such values pay for this second read.
+    /// </summary>
+    public DeadLetterReason? Refusal(byte[] value) => Validate(value) is { IsSuccess: false } refused ? refused.ToDeadLetter(DecodeStage.Name) : null;
+
+    /// <summary>
     /// The checks that need no JSON reader: not empty, within <see cref="DecodeOptions.MaxPayloadBytes"/>, valid
     /// UTF-8. The pipeline's decode stage runs only these; flatten reads the JSON once and holds it to the rest of
     /// <see cref="Validate"/>'s rules, asking <see cref="Validate"/> for the reason when a value breaks one.

@@ -60,8 +60,7 @@ public sealed class Flattener
     /// <exception cref="FlattenException">The value is not one JSON object the flattener can read.</exception>
     public FlatRow Flatten(ReadOnlySpan<byte> utf8JsonObject, int fieldCountHint)
     {
-        string? why = null;
-        var row = Read(utf8JsonObject, fieldCountHint, new JsonLimits(ReaderMaxDepth, int.MaxValue), ref why);
+        var row = Read(utf8JsonObject, fieldCountHint, new JsonLimits(ReaderMaxDepth, int.MaxValue), out var why);
         return row ?? throw new FlattenException($"The value is not a JSON object the flattener can read: {why}");
     }
 
@@ -71,14 +70,12 @@ public sealed class Flattener
     /// surrogate paired). Null when it breaks any of them; <c>JsonDecoder.Validate</c> names which. The bytes must be
     /// valid UTF-8.
     /// </summary>
-    public FlatRow? TryFlatten(ReadOnlySpan<byte> utf8Json, JsonLimits limits)
-    {
-        string? why = null;
+    public FlatRow? TryFlatten(ReadOnlySpan<byte> utf8Json, JsonLimits limits) =>
         // About one field per 16 bytes of event; the row grows if there are more.
-        return Read(utf8Json, Math.Clamp(utf8Json.Length / 16, 4, 256), limits, ref why);
-    }
+        Read(utf8Json, Math.Clamp(utf8Json.Length / 16, 4, FlatFieldPool.MaxPooledFields), limits, out _);
 
-    private FlatRow? Read(ReadOnlySpan<byte> json, int fieldCountHint, JsonLimits limits, ref string? why)
+    /// <param name="why">Null when the whole value became the row; otherwise the rule it breaks.</param>
+    private FlatRow? Read(ReadOnlySpan<byte> json, int fieldCountHint, JsonLimits limits, out string? why)
     {
         var row = new FlatRow(Math.Max(fieldCountHint, 1), _pool);
         var seen = _threadNames ??= new HashSet<string>(StringComparer.Ordinal);

@@ -249,7 +249,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var decode = DecodeStage.Create(decoder, avro, completion, deadLetters, Metrics, options.DecodeParallelism, chunks, token);
         var flatten = FlattenStage.Create(
             new Flattener(_settings.Flatten, rowPool), new JsonLimits(decoder.MaxDepth, decoder.MaxFields),
-            value => decoder.Validate(value) is { IsSuccess: false } refused ? refused.ToDeadLetter(DecodeStage.Name) : null,
+            decoder.Refusal,
             deadLetters, options.FlattenParallelism, chunks, token);
         var compat = CompatFilterStage.Create(
             new CompatFilter.CompatFilter(_settings.Schema), _settings.Schema.Policy, _catalog, _registrar, QuarantineCounts, deadLetters, Metrics, _logger,

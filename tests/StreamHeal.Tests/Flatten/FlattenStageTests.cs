@@ -61,7 +61,7 @@ public sealed class FlattenStageTests
         var decoder = new JsonDecoder(options ?? new DecodeOptions());
         return FlattenStage.Create(
             new Flattener(new FlattenOptions()), new JsonLimits(decoder.MaxDepth, decoder.MaxFields),
-            value => decoder.Validate(value) is { IsSuccess: false } refused ? refused.ToDeadLetter(DecodeStage.Name) : null,
+            decoder.Refusal,
             deadLetters, parallelism: 1, capacity: 8, CancellationToken.None);
     }
 
