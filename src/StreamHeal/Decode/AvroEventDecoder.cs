@@ -38,7 +38,8 @@ public sealed class AvroEventDecoder(SchemaCache schemas, AvroDecoders decoders,
         try
         {
             var decoder = decoders.GetOrAdd(schemaId, schema.SchemaString);
-            record.Row = decoder.Flatten(record.Value.AsSpan(ConfluentWireFormat.HeaderLength));
+            // Strings may stay in the record's value array: it is returned to its pool only once the record is done.
+            record.Row = decoder.Flatten(record.Value!, ConfluentWireFormat.HeaderLength);
         }
         catch (AvroDecodeException e)
         {

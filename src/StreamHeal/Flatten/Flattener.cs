@@ -19,7 +19,7 @@ namespace StreamHeal.Flatten;
 /// (<c>name_collision</c>); reserved names go there as <c>reserved_name</c>, empty keys as <c>invalid_name</c>.</para>
 /// <para>A leaf that later arrives as an object flattens to new names (<c>a</c> becomes <c>a__b</c>): new columns,
 /// not a type flip of <c>a</c>.</para>
-/// <para>Thread-safe: one instance serves all workers. <see cref="TryFlatten"/> reads values nothing has parsed
+/// <para>Thread-safe: one instance serves all workers. The <c>TryFlatten</c> overloads read values nothing has parsed
 /// yet (the pipeline's one pass over each JSON event); <see cref="Flatten(ReadOnlySpan{byte}, int)"/> throws
 /// <see cref="FlattenException"/> for input that did not pass <c>JsonDecoder</c>.</para>
 /// </remarks>
@@ -60,7 +60,7 @@ public sealed class Flattener
     /// <exception cref="FlattenException">The value is not one JSON object the flattener can read.</exception>
     public FlatRow Flatten(ReadOnlySpan<byte> utf8JsonObject, int fieldCountHint)
     {
-        var row = Read(utf8JsonObject, fieldCountHint, new JsonLimits(ReaderMaxDepth, int.MaxValue), out var why);
+        var row = Read(utf8JsonObject, null, fieldCountHint, new JsonLimits(ReaderMaxDepth, int.MaxValue), out var why);
         return row ?? throw new FlattenException($"The value is not a JSON object the flattener can read: {why}");
     }
 
@@ -70,19 +70,33 @@ public sealed class Flattener
     /// surrogate paired). Null when it breaks any of them; <c>JsonDecoder.Validate</c> names which. The bytes must be
     /// valid UTF-8.
     /// </summary>
-    public FlatRow? TryFlatten(ReadOnlySpan<byte> utf8Json, JsonLimits limits) =>
-        // About one field per 16 bytes of event; the row grows if there are more.
-        Read(utf8Json, Math.Clamp(utf8Json.Length / 16, 4, FlatFieldPool.MaxPooledFields), limits, out _);
+    public FlatRow? TryFlatten(ReadOnlySpan<byte> utf8Json, JsonLimits limits) => Read(utf8Json, null, RowSize(utf8Json), limits, out _);
 
+    /// <summary>
+    /// As <see cref="TryFlatten(ReadOnlySpan{byte}, JsonLimits)"/>, but a string no column shares (an id, a long text)
+    /// stays in <paramref name="value"/> (<see cref="FieldValue.FromUtf8"/>) instead of becoming a new string. The
+    /// caller guarantees the array is neither changed nor reused while the row is read: the pipeline passes a record's
+    /// value array, which goes back to its pool only when the record is done.
+    /// </summary>
+    public FlatRow? TryFlatten(byte[] value, JsonLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return Read(value, value, RowSize(value), limits, out _);
+    }
+
+    // About one field per 16 bytes of event; the row grows if there are more.
+    private static int RowSize(ReadOnlySpan<byte> json) => Math.Clamp(json.Length / 16, 4, FlatFieldPool.MaxPooledFields);
+
+    /// <param name="owner">The array <paramref name="json"/> is, when strings may stay in it; otherwise null.</param>
     /// <param name="why">Null when the whole value became the row; otherwise the rule it breaks.</param>
-    private FlatRow? Read(ReadOnlySpan<byte> json, int fieldCountHint, JsonLimits limits, out string? why)
+    private FlatRow? Read(ReadOnlySpan<byte> json, byte[]? owner, int fieldCountHint, JsonLimits limits, out string? why)
     {
         var row = new FlatRow(Math.Max(fieldCountHint, 1), _pool);
         var seen = _threadNames ??= new HashSet<string>(StringComparer.Ordinal);
         var path = new PathBuffer();
         try
         {
-            why = Walk(json, row, seen, ref path, limits);
+            why = Walk(json, owner, row, seen, ref path, limits);
         }
         catch (JsonException e)
         {
@@ -112,7 +126,7 @@ public sealed class Flattener
     }
 
     /// <returns>Null when the whole value became <paramref name="row"/>; otherwise the rule it breaks.</returns>
-    private string? Walk(ReadOnlySpan<byte> json, FlatRow row, HashSet<string> seen, ref PathBuffer path, JsonLimits limits)
+    private string? Walk(ReadOnlySpan<byte> json, byte[]? owner, FlatRow row, HashSet<string> seen, ref PathBuffer path, JsonLimits limits)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -184,7 +198,7 @@ public sealed class Flattener
 
                     // Named first, so a string value can come from its column's value table.
                     var column = Resolve(ref path);
-                    Emit(row, seen, ref path, column, ReadScalar(ref reader, column.Values));
+                    Emit(row, seen, ref path, column, ReadScalar(ref reader, column.Values, owner));
                     break;
             }
 
@@ -237,13 +251,27 @@ public sealed class Flattener
         }
     }
 
-    private static FieldValue ReadScalar(ref Utf8JsonReader reader, ValueTextCache.Column? values)
+    private static FieldValue ReadScalar(ref Utf8JsonReader reader, ValueTextCache.Column? values, byte[]? owner)
     {
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                // An unescaped value's bytes are its UTF-8 text (the decoder validated them).
-                return FieldValue.FromString(values is null || reader.ValueIsEscaped ? reader.GetString()! : values.Get(reader.ValueSpan));
+                if (reader.ValueIsEscaped)
+                {
+                    return FieldValue.FromString(reader.GetString()!);
+                }
+
+                // An unescaped value's bytes are its UTF-8 text (the envelope check validated them): a column's shared
+                // string, else those bytes where they are (the value span starts one byte past the opening quote).
+                var utf8 = reader.ValueSpan;
+                if (values?.Find(utf8) is { } shared)
+                {
+                    return FieldValue.FromString(shared);
+                }
+
+                return owner is null
+                    ? FieldValue.FromString(Encoding.UTF8.GetString(utf8))
+                    : FieldValue.FromUtf8(owner, (int)reader.TokenStartIndex + 1, utf8.Length);
             case JsonTokenType.True:
                 return FieldValue.FromBool(true);
             case JsonTokenType.False:

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace StreamHeal.Records;
 
@@ -22,7 +23,9 @@ public enum FieldKind : byte
 /// </summary>
 /// <remarks>
 /// Sixteen bytes, one reference and one long, so a row's field with its name takes 24 bytes instead of 32: the
-/// reference is the text of a text kind (whose kind then sits in the long), or a shared tag naming a scalar's kind.
+/// reference is the text of a text kind (whose kind then sits in the long), a shared tag naming a scalar's kind, or,
+/// for a string read straight from an event, the event's own UTF-8 bytes (where it starts and how long it is then sit
+/// in the long). A string of an id column is then no allocation at all until a sink needs it as text.
 /// </remarks>
 public readonly struct FieldValue : IEquatable<FieldValue>
 {
@@ -46,10 +49,17 @@ public readonly struct FieldValue : IEquatable<FieldValue>
         _bits = (long)kind;
     }
 
+    private FieldValue(byte[] utf8, int start, int length)
+    {
+        _ref = utf8;
+        _bits = (long)length << 32 | (uint)start;
+    }
+
     public FieldKind Kind => _ref switch
     {
         null => FieldKind.Null,
         KindTag tag => tag.Kind,
+        byte[] => FieldKind.String,
         _ => (FieldKind)_bits,
     };
 
@@ -65,6 +75,21 @@ public readonly struct FieldValue : IEquatable<FieldValue>
 
     public static FieldValue FromString(string value) => new(FieldKind.String, value);
 
+    /// <summary>
+    /// A string whose text is <paramref name="length"/> bytes of valid UTF-8 at <paramref name="start"/> in
+    /// <paramref name="utf8"/>, kept there rather than copied. The caller guarantees the array is neither changed nor
+    /// reused while the value is read: the pipeline passes a record's own value array, which goes back to its pool only
+    /// once the record is done, after the last read of its row.
+    /// </summary>
+    public static FieldValue FromUtf8(byte[] utf8, int start, int length)
+    {
+        ArgumentNullException.ThrowIfNull(utf8);
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, utf8.Length - start);
+        return new FieldValue(utf8, start, length);
+    }
+
     public static FieldValue FromJson(string json) => new(FieldKind.Json, json);
 
     public bool IsNull => _ref is null;
@@ -75,11 +100,32 @@ public readonly struct FieldValue : IEquatable<FieldValue>
 
     public double AsDouble => BitConverter.Int64BitsToDouble(Bits);
 
-    /// <summary>The text of a String, BigInteger or Json value; null for other kinds.</summary>
-    public string? AsText => _ref as string;
+    /// <summary>
+    /// The text of a String, BigInteger or Json value; null for other kinds. A string kept as UTF-8
+    /// (<see cref="FromUtf8"/>) becomes a new string on every call: hot paths use <see cref="TryGetUtf8"/>.
+    /// </summary>
+    public string? AsText => _ref switch
+    {
+        string text => text,
+        byte[] utf8 => Encoding.UTF8.GetString(utf8, (int)_bits, (int)(_bits >>> 32)),
+        _ => null,
+    };
 
-    // A text kind keeps its kind in the long; its numeric views read 0 as they always have.
-    private long Bits => _ref is string ? 0 : _bits;
+    /// <summary>The UTF-8 bytes of a string kept as UTF-8 (<see cref="FromUtf8"/>); false for every other value.</summary>
+    public bool TryGetUtf8(out ReadOnlySpan<byte> utf8)
+    {
+        if (_ref is byte[] bytes)
+        {
+            utf8 = bytes.AsSpan((int)_bits, (int)(_bits >>> 32));
+            return true;
+        }
+
+        utf8 = default;
+        return false;
+    }
+
+    // A text kind keeps its kind (or where its bytes are) in the long; its numeric views read 0 as they always have.
+    private long Bits => _ref is string or byte[] ? 0 : _bits;
 
     /// <summary>The value as a JSON literal, for the <c>_quarantine</c> column and DLQ context.</summary>
     public string ToJsonLiteral() => Kind switch
@@ -96,6 +142,7 @@ public readonly struct FieldValue : IEquatable<FieldValue>
         _ => "null",
     };
 
+    // By text, however it is kept: a string read from an event's bytes equals the same string made from text.
     public bool Equals(FieldValue other) => Kind == other.Kind && Bits == other.Bits && string.Equals(AsText, other.AsText, StringComparison.Ordinal);
 
     public override bool Equals(object? obj) => obj is FieldValue other && Equals(other);

@@ -42,12 +42,18 @@ internal sealed class ValueTextCache(int maxValues)
         public bool IsCaching => Volatile.Read(ref _texts) is not null;
 
         /// <summary>The string of <paramref name="utf8"/> (valid UTF-8): the cached instance, or a new one.</summary>
-        public string Get(ReadOnlySpan<byte> utf8)
+        public string Get(ReadOnlySpan<byte> utf8) => Find(utf8) ?? Encoding.UTF8.GetString(utf8);
+
+        /// <summary>
+        /// The shared string of <paramref name="utf8"/> (valid UTF-8), cached now if the column still caches and there is
+        /// room; null when it is not cached, so a caller that can keep the bytes instead allocates nothing.
+        /// </summary>
+        public string? Find(ReadOnlySpan<byte> utf8)
         {
             var texts = Volatile.Read(ref _texts);
             if (texts is null || utf8.Length > MaxValueBytes)
             {
-                return Encoding.UTF8.GetString(utf8);
+                return null;
             }
 
             var lookup = texts.GetAlternateLookup<ReadOnlySpan<byte>>();
@@ -56,10 +62,9 @@ internal sealed class ValueTextCache(int maxValues)
                 return cached;
             }
 
-            var text = Encoding.UTF8.GetString(utf8);
             if (Volatile.Read(ref _owner._count) >= _owner.MaxValues)
             {
-                return text;
+                return null;
             }
 
             var distinct = Interlocked.Increment(ref _distinct);
@@ -71,9 +76,10 @@ internal sealed class ValueTextCache(int maxValues)
                     Interlocked.Add(ref _owner._count, -dropped.Count);
                 }
 
-                return text;
+                return null;
             }
 
+            var text = Encoding.UTF8.GetString(utf8);
             if (lookup.TryAdd(utf8, text))
             {
                 Interlocked.Increment(ref _owner._count);

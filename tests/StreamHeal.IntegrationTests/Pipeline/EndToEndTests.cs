@@ -1,9 +1,12 @@
+using System.Globalization;
 using System.Text;
+using DuckDB.NET.Data;
 using Confluent.Kafka;
 using StreamHeal.DeadLetter;
 using StreamHeal.Dev.Demo;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.Sink.DuckDb;
+using StreamHeal.Tables;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -29,6 +32,7 @@ public sealed class EndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper o
         var verdict = await scenario.VerifyAsync(produced);
         PipelineScenario.AssertOk(verdict);
         Assert.InRange(verdict.DeadLettered, 500, 1_500);
+        AssertRowsHoldTheirOwnEvents(scenario, produced, seed: 7);
 
         // A clean stop commits everything that was sunk.
         var committed = scenario.Committed();
@@ -37,6 +41,36 @@ public sealed class EndToEndTests(KafkaClusterFixture kafka, ITestOutputHelper o
         {
             Assert.True(committed[partition] >= next, $"partition {partition}: committed {committed[partition]} < sunk up to {next}");
         }
+    }
+
+    /// <summary>
+    /// Each row's unique strings are its own event's. They are not copied out of the event (they stay in the record's
+    /// pooled value array until the row is written), so a row read after its array went to a later event would show
+    /// that event's id here, at this row's offset.
+    /// </summary>
+    private static void AssertRowsHoldTheirOwnEvents(PipelineScenario scenario, (int Partition, long Offset)[] produced, int seed)
+    {
+        var index = new Dictionary<(int, long), long>(produced.Length);
+        for (var i = 0; i < produced.Length; i++)
+        {
+            index[produced[i]] = i;
+        }
+
+        using var connection = new DuckDBConnection($"Data Source={scenario.DatabasePath};ACCESS_MODE=READ_ONLY");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {ReservedColumns.KafkaPartition}, {ReservedColumns.KafkaOffset}, event_id, ts FROM \"{scenario.Table}\"";
+        using var reader = command.ExecuteReader();
+        var rows = 0;
+        while (reader.Read())
+        {
+            var i = index[(reader.GetInt32(0), reader.GetInt64(1))];
+            Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"{seed:x}-{i:x}"), reader.GetString(2));
+            Assert.Equal(1_700_000_000_000 + i, reader.GetInt64(3));
+            rows++;
+        }
+
+        Assert.True(rows > produced.Length / 2, $"only {rows} rows read back");
     }
 
     [Fact]

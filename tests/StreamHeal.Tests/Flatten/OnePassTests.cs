@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
@@ -11,7 +13,7 @@ using Xunit;
 namespace StreamHeal.Tests.Flatten;
 
 /// <summary>
-/// The pipeline reads a JSON event once, in flatten, so <see cref="Flattener.TryFlatten"/> must accept exactly what
+/// The pipeline reads a JSON event once, in flatten, so <see cref="Flattener.TryFlatten(byte[], JsonLimits)"/> must accept exactly what
 /// <see cref="JsonDecoder.Validate"/> accepts: a value it let through that the decoder refuses would be bad data in the
 /// table, and one it refused that the decoder accepts would be a good event in the DLQ.
 /// </summary>
@@ -43,6 +45,61 @@ public sealed class OnePassTests
         Prop.ForAll(
             Gen.Zip(JsonTrees.Object(5), Gen.Zip(Gen.Choose(1, 6), Gen.Choose(1, 12))).ToArbitrary(),
             static input => Agree(input.Item1.ToUtf8(), input.Item2.Item1, input.Item2.Item2));
+
+    [Property(MaxTest = 300)]
+    public Property Strings_kept_in_the_events_bytes_read_as_the_copied_ones() =>
+        Prop.ForAll(JsonTrees.Object(4).ToArbitrary(), static tree =>
+        {
+            var value = tree.ToUtf8();
+            var limits = new JsonLimits(DecodeOptions.DefaultMaxDepth, DecodeOptions.DefaultMaxFields);
+            var kept = new Flattener(new FlattenOptions { MaxCachedValues = 0 }).TryFlatten(value, limits);
+            var copied = new Flattener(new FlattenOptions { MaxCachedValues = 0 }).TryFlatten(value.AsSpan(), limits);
+            return kept is not null && copied is not null
+                && kept.Select(static f => (f.Name, f.Value.Kind, f.Value.AsText, f.Value.AsInt64)).SequenceEqual(
+                    copied.Select(static f => (f.Name, f.Value.Kind, f.Value.AsText, f.Value.AsInt64)))
+                && kept.Quarantine.SequenceEqual(copied.Quarantine);
+        });
+
+    [Fact]
+    public void An_unshared_string_stays_in_the_events_bytes_and_a_shared_or_escaped_one_is_text()
+    {
+        var flattener = new Flattener(new FlattenOptions());
+        var limits = new JsonLimits(DecodeOptions.DefaultMaxDepth, DecodeOptions.DefaultMaxFields);
+        var long_ = new string('x', 100);
+        var value = Encoding.UTF8.GetBytes($$$"""{"platform":"ios","id":"{{{long_}}}","e":"a\u00e9","nested":{"s":"ü"}}""");
+
+        var row = flattener.TryFlatten(value, limits)!;
+
+        // A short value the column shares is its cached string; a long one cannot be cached and stays where it is.
+        Assert.False(row[0].Value.TryGetUtf8(out _));
+        Assert.Equal("ios", row[0].Value.AsText);
+        Assert.True(row[1].Value.TryGetUtf8(out var id));
+        Assert.True(Unsafe.AreSame(ref MemoryMarshal.GetReference(id), ref value[Encoding.UTF8.GetString(value).IndexOf(long_, StringComparison.Ordinal)]));
+        Assert.Equal(long_, row[1].Value.AsText);
+        Assert.False(row[2].Value.TryGetUtf8(out _));
+        Assert.Equal("aé", row[2].Value.AsText);
+        Assert.Equal("ü", row[3].Value.AsText);
+
+        // Without an array to keep them in, every string is text.
+        var copied = flattener.TryFlatten(value.AsSpan(), limits)!;
+        Assert.All(copied, static f => Assert.False(f.Value.TryGetUtf8(out _)));
+    }
+
+    [Fact]
+    public void A_column_that_stopped_caching_keeps_its_strings_in_the_events_bytes()
+    {
+        var flattener = new Flattener(new FlattenOptions());
+        var limits = new JsonLimits(DecodeOptions.DefaultMaxDepth, DecodeOptions.DefaultMaxFields);
+        for (var i = 0; i <= ValueTextCache.MaxPerColumn; i++)
+        {
+            flattener.TryFlatten(Encoding.UTF8.GetBytes($$"""{"id":"u{{i}}"}"""), limits);
+        }
+
+        var row = flattener.TryFlatten("""{"id":"u1"}"""u8.ToArray(), limits)!;
+
+        Assert.True(row[0].Value.TryGetUtf8(out _));
+        Assert.Equal("u1", row[0].Value.AsText);
+    }
 
     [Property(MaxTest = 200)]
     public Property Every_proper_prefix_of_an_object_is_refused() =>

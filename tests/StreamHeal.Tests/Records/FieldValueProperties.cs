@@ -1,3 +1,4 @@
+using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -19,6 +20,8 @@ public sealed class FieldValueProperties
             ArbMap.Default.GeneratorFor<double>().Select(static d => (FieldValue.FromDouble(d), new Model(FieldKind.Float64, BitConverter.DoubleToInt64Bits(d), null))),
             Gen.Elements("", "x", "12345678901234567890").Select(static s => (FieldValue.FromBigInteger(s), new Model(FieldKind.BigInteger, 0, s))),
             Gen.Elements("", "x", "ios").Select(static s => (FieldValue.FromString(s), new Model(FieldKind.String, 0, s))),
+            // The same strings (and non-ASCII ones) kept as UTF-8 inside a larger array, as a flattened event keeps them.
+            Gen.Zip(Gen.Elements("", "x", "ios", "café ✓"), Gen.Choose(0, 5)).Select(static p => (InBytes(p.Item1, p.Item2), new Model(FieldKind.String, 0, p.Item1))),
             Gen.Elements("[]", "{}", "[1]").Select(static s => (FieldValue.FromJson(s), new Model(FieldKind.Json, 0, s))));
 
     [Property(MaxTest = 300)]
@@ -42,6 +45,38 @@ public sealed class FieldValueProperties
             var expected = ma.Kind == mb.Kind && ma.Bits == mb.Bits && ma.Text == mb.Text;
             return a.Equals(b) == expected && (a == b) == expected && (!expected || a.GetHashCode() == b.GetHashCode());
         });
+
+    private static FieldValue InBytes(string text, int start)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(text);
+        var array = new byte[start + utf8.Length + 3];
+        array.AsSpan().Fill((byte)'#');
+        utf8.CopyTo(array, start);
+        return FieldValue.FromUtf8(array, start, utf8.Length);
+    }
+
+    [Fact]
+    public void Only_a_string_kept_as_utf8_gives_its_bytes()
+    {
+        Assert.True(InBytes("café", 2).TryGetUtf8(out var utf8));
+        Assert.Equal(Encoding.UTF8.GetBytes("café"), utf8.ToArray());
+        Assert.Equal(FieldValue.FromString("café").ToJsonLiteral(), InBytes("café", 2).ToJsonLiteral());
+
+        Assert.False(FieldValue.FromString("café").TryGetUtf8(out _));
+        Assert.False(FieldValue.FromJson("[]").TryGetUtf8(out _));
+        Assert.False(FieldValue.FromInt64(7).TryGetUtf8(out _));
+        Assert.False(FieldValue.Null.TryGetUtf8(out _));
+    }
+
+    [Fact]
+    public void A_utf8_slice_must_lie_inside_its_array()
+    {
+        Assert.Throws<ArgumentNullException>(static () => FieldValue.FromUtf8(null!, 0, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(static () => FieldValue.FromUtf8(new byte[4], -1, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(static () => FieldValue.FromUtf8(new byte[4], 0, -1));
+        Assert.Throws<ArgumentOutOfRangeException>(static () => FieldValue.FromUtf8(new byte[4], 2, 3));
+        Assert.Equal("", FieldValue.FromUtf8(new byte[4], 4, 0).AsText);
+    }
 
     [Fact]
     public void A_text_value_needs_text() =>

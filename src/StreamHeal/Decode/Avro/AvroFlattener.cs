@@ -1,3 +1,4 @@
+using System.Text;
 using Avro;
 using StreamHeal.Records;
 using StreamHeal.Tables;
@@ -71,15 +72,32 @@ public sealed class AvroFlattener
 
     /// <summary>Decodes one record written with this flattener's schema (the bare Avro body, no framing).</summary>
     /// <exception cref="AvroDecodeException">The payload is truncated, corrupt, or has bytes after the record.</exception>
-    public FlatRow Flatten(ReadOnlySpan<byte> avroBinary)
+    public FlatRow Flatten(ReadOnlySpan<byte> avroBinary) => Read(avroBinary, null, 0);
+
+    /// <summary>
+    /// As <see cref="Flatten(ReadOnlySpan{byte})"/> for the body from <paramref name="start"/> to the end of
+    /// <paramref name="value"/>, but a string no column shares stays in the array (<see cref="FieldValue.FromUtf8"/>)
+    /// instead of becoming a new string. The caller guarantees the array is neither changed nor reused while the row is
+    /// read: the pipeline passes a record's value array, which goes back to its pool only when the record is done.
+    /// </summary>
+    /// <exception cref="AvroDecodeException">The payload is truncated, corrupt, or has bytes after the record.</exception>
+    public FlatRow Flatten(byte[] value, int start)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return Read(value.AsSpan(start), value, start);
+    }
+
+    /// <param name="owner">The array <paramref name="avroBinary"/> lies in from <paramref name="origin"/>, when strings may stay in it.</param>
+    private FlatRow Read(ReadOnlySpan<byte> avroBinary, byte[]? owner, int origin)
     {
         var reader = new AvroReader(avroBinary);
+        var text = new TextSource(owner, origin);
         var row = new FlatRow(_rowCapacity, _pool);
         var seen = _slotCount <= StackallocSlots ? stackalloc bool[StackallocSlots] : new bool[_slotCount];
         seen.Clear();
         foreach (var field in _fields)
         {
-            Walk(ref reader, field, row, seen);
+            Walk(ref reader, field, row, seen, text);
         }
 
         if (reader.Remaining != 0)
@@ -90,25 +108,23 @@ public sealed class AvroFlattener
         return row;
     }
 
-    private void Walk(ref AvroReader reader, AvroStep step, FlatRow row, scoped Span<bool> seen)
+    private void Walk(ref AvroReader reader, AvroStep step, FlatRow row, scoped Span<bool> seen, TextSource text)
     {
         switch (step.Kind)
         {
             case AvroStepKind.Record:
                 foreach (var field in step.Children)
                 {
-                    Walk(ref reader, field, row, seen);
+                    Walk(ref reader, field, row, seen, text);
                 }
 
                 break;
             case AvroStepKind.Union:
                 var branch = reader.ReadIndex(step.Children.Length, "union branch");
-                Walk(ref reader, step.Children[branch], row, seen);
+                Walk(ref reader, step.Children[branch], row, seen, text);
                 break;
             default:
-                var value = step.Values is { } values
-                    ? FieldValue.FromString(values.Get(AvroValues.ReadUtf8(ref reader)))
-                    : AvroValues.Read(ref reader, step.Type);
+                var value = step.Type.Kind == AvroKind.String ? ReadString(ref reader, step.Values, text) : AvroValues.Read(ref reader, step.Type);
                 if (step.Type.Kind == AvroKind.Array && _arrayMode == ArrayMode.Quarantine)
                 {
                     row.AddQuarantine(new QuarantinedField(step.DisplayPath, value.AsText!, QuarantineReasons.ArrayValue));
@@ -121,6 +137,24 @@ public sealed class AvroFlattener
                 break;
         }
     }
+
+    /// <summary>A string column's value: the column's shared string, else its bytes where they are, else a new string.</summary>
+    private static FieldValue ReadString(ref AvroReader reader, ValueTextCache.Column? values, TextSource text)
+    {
+        var utf8 = AvroValues.ReadUtf8(ref reader);
+        if (values?.Find(utf8) is { } shared)
+        {
+            return FieldValue.FromString(shared);
+        }
+
+        // The reader stands just past the string's bytes.
+        return text.Owner is { } owner
+            ? FieldValue.FromUtf8(owner, text.Origin + reader.Position - utf8.Length, utf8.Length)
+            : FieldValue.FromString(Encoding.UTF8.GetString(utf8));
+    }
+
+    /// <summary>Where the body being read lies, when strings may stay in it.</summary>
+    private readonly record struct TextSource(byte[]? Owner, int Origin);
 
     private static void Emit(AvroStep step, FieldValue value, FlatRow row, scoped Span<bool> seen)
     {

@@ -67,17 +67,26 @@ internal sealed class BigQueryRowEncoder(BigQueryRowLayout layout)
             case (ColumnType.BigNumeric, FieldKind.BigInteger):
             case (ColumnType.Numeric, FieldKind.BigInteger):
             case (ColumnType.Json, FieldKind.Json):
-                ProtoWire.WriteString(output, number, value.AsText!);
+                // A protobuf string is its UTF-8 bytes: a string still in its event's bytes is copied as it is.
+                if (value.TryGetUtf8(out var utf8))
+                {
+                    ProtoWire.WriteBytes(output, number, utf8);
+                }
+                else
+                {
+                    ProtoWire.WriteString(output, number, value.AsText!);
+                }
+
                 return true;
             case (ColumnType.BigNumeric or ColumnType.Numeric, FieldKind.String):
                 // Sent as the producer's own text so no digit is lost; only checked to be a number.
-                if (!decimal.TryParse(value.AsText, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
-                    && !IsIntegerText(value.AsText!))
+                var digits = value.AsText!;
+                if (!decimal.TryParse(digits, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && !IsIntegerText(digits))
                 {
                     return false;
                 }
 
-                ProtoWire.WriteString(output, number, value.AsText!);
+                ProtoWire.WriteString(output, number, digits);
                 return true;
             case (ColumnType.BigNumeric or ColumnType.Numeric, FieldKind.Int64):
                 ProtoWire.WriteString(output, number, value.AsInt64.ToString(CultureInfo.InvariantCulture));

@@ -37,4 +37,29 @@ public sealed class AvroAllocationTests
         // FlatRow (~40 B) + 7 fields of 24 B in its array (~190 B); the string value is shared from the column's cache.
         Assert.InRange(perDecode, 1, 260);
     }
+
+    [Fact]
+    public void A_string_no_column_shares_stays_in_the_records_array()
+    {
+        var schema = Record("""{"name":"id","type":"string"},{"name":"kind","type":"string"}""");
+        var flattener = new AvroFlattener(schema, new FlattenOptions());
+        var id = new string('x', 100);
+        var payload = Encode(schema, Build(schema, ("id", id), ("kind", "click")));
+        var framed = new byte[5 + payload.Length];
+        payload.CopyTo(framed, 5);
+
+        var row = flattener.Flatten(framed, 5);
+
+        // Too long to share: its bytes in the array (after the header and its two-byte length), read back as its text.
+        Assert.True(row[0].Value.TryGetUtf8(out var utf8));
+        Assert.True(System.Runtime.CompilerServices.Unsafe.AreSame(
+            ref System.Runtime.InteropServices.MemoryMarshal.GetReference(utf8), ref framed[5 + 2]));
+        Assert.Equal(id, row[0].Value.AsText);
+        // Short, so shared by the column: a string.
+        Assert.False(row[1].Value.TryGetUtf8(out _));
+        Assert.Equal("click", row[1].Value.AsText);
+
+        // Copied when read from a span: nothing may outlive it.
+        Assert.False(flattener.Flatten(payload.AsSpan())[0].Value.TryGetUtf8(out _));
+    }
 }

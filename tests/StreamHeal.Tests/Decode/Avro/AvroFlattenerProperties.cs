@@ -27,6 +27,25 @@ public sealed class AvroFlattenerProperties
             return first.Fields.SequenceEqual(expected) && row.Fields.SequenceEqual(expected) && row.Quarantine.Count == 0;
         });
 
+    [Property(MaxTest = 200)]
+    public Property A_body_inside_a_larger_array_reads_the_same_with_its_strings_kept_there() =>
+        Prop.ForAll(AvroShapes.Case.ToArbitrary(), static c =>
+        {
+            var schema = (RecordSchema)Schema.Parse(AvroShapes.SchemaJson(c.Shape));
+            var payload = AvroTestData.Encode(schema, AvroShapes.ToGeneric(schema, c.Value));
+            var expected = new List<FlatField>();
+            Naive(AvroTestData.ReferenceDecode(schema, payload), "", expected);
+            // As the pipeline passes it: the body after a five-byte header, in the record's own array.
+            var framed = new byte[5 + payload.Length];
+            payload.CopyTo(framed, 5);
+
+            // No shared strings, so every plain string value stays in the array.
+            var flattener = new AvroFlattener(schema, new FlattenOptions { MaxCachedValues = 0 });
+            var row = flattener.Flatten(framed, 5);
+            var cached = new AvroFlattener(schema, new FlattenOptions()).Flatten(framed, 5);
+            return row.Fields.SequenceEqual(expected) && cached.Fields.SequenceEqual(expected) && row.Quarantine.Count == 0;
+        });
+
     [Property(MaxTest = 100)]
     public Property Every_truncation_of_a_valid_payload_is_truncated_avro() =>
         Prop.ForAll(AvroShapes.Case.ToArbitrary(), static c =>

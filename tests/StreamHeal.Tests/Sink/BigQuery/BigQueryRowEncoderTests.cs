@@ -1,3 +1,4 @@
+using System.Text;
 using Google.Protobuf.Reflection;
 using StreamHeal.Records;
 using StreamHeal.Sink;
@@ -65,20 +66,34 @@ public sealed class BigQueryRowEncoderTests
     public void Layout_refuses_names_protobuf_or_the_reserved_columns_cannot_take(string name) =>
         Assert.Throws<ArgumentException>(() => new BigQueryRowLayout([new TableColumn(name, ColumnType.String)]));
 
-    [Fact]
-    public void Row_encodes_every_type_and_decodes_to_the_same_values()
+    /// <param name="inEventBytes">Strings kept as UTF-8 inside a larger array, as the flattener keeps an event's ids.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Row_encodes_every_type_and_decodes_to_the_same_values(bool inEventBytes)
     {
+        FieldValue Text(string text)
+        {
+            if (!inEventBytes)
+            {
+                return FieldValue.FromString(text);
+            }
+
+            var utf8 = Encoding.UTF8.GetBytes("{\"k\":\"" + text + "\"}");
+            return FieldValue.FromUtf8(utf8, 6, utf8.Length - 8);
+        }
+
         var encoder = new BigQueryRowEncoder(new BigQueryRowLayout(Columns));
         var row = new FlatRow();
-        row.Add("name", FieldValue.FromString("zoë"));
+        row.Add("name", Text("zoë"));
         row.Add("n", FieldValue.FromInt64(-5));
         row.Add("ratio", FieldValue.FromDouble(0.25));
-        row.Add("price", FieldValue.FromString("12345678901234567890.123456789"));
+        row.Add("price", Text("12345678901234567890.123456789"));
         row.Add("big", FieldValue.FromBigInteger("123456789012345678901234567890123456789"));
         row.Add("ok", FieldValue.FromBool(false));
-        row.Add("blob", FieldValue.FromString(Convert.ToBase64String([1, 2, 255])));
-        row.Add("day", FieldValue.FromString("1969-12-31"));
-        row.Add("at", FieldValue.FromString("2026-11-25T10:00:00.000001Z"));
+        row.Add("blob", Text(Convert.ToBase64String([1, 2, 255])));
+        row.Add("day", Text("1969-12-31"));
+        row.Add("at", Text("2026-11-25T10:00:00.000001Z"));
         row.Add("doc", FieldValue.FromJson("{\"a\":[1,2]}"));
         row.AddQuarantine(new QuarantinedField("x", "1", QuarantineReasons.TypeFlip, "STRING", "INT64"));
 
