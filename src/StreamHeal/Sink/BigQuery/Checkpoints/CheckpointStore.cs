@@ -14,22 +14,29 @@ namespace StreamHeal.Sink.BigQuery.Checkpoints;
 /// partition's Kafka offset is stored. A reader assigned to the whole topic keeps the latest checkpoint per
 /// (table, partition) and catches up to the topic's end whenever a partition is (re)assigned.
 /// <para>
-/// Owners are fenced by epoch. A member taking a partition over claims the next epoch (<see cref="ClaimAsync"/>); every
-/// record is keyed <c>{group}/{table}/{partition}#e{epoch}</c> (epoch 0: <c>{group}/{table}/{partition}</c>, as written
-/// before epochs), so compaction keeps one record per epoch and a late write of a member that lost the partition cannot
-/// replace the new owner's record. Readers take the highest epoch; a writer that sees a higher epoch than its own gets
-/// <see cref="PartitionFencedException"/>. The topic has one partition, so "before" and "after" are its offsets.
+/// Owners are fenced by epoch. A member taking a partition over claims the next epoch (<see cref="ClaimAsync"/>) with a
+/// claim record keyed <c>{group}/{table}/{partition}#c{epoch}@{member}</c>; the first claim of an epoch in the topic
+/// wins it, so of two members that read the same highest epoch and claimed the next one at once, exactly one owns the
+/// partition. The winner then writes its state under <c>{group}/{table}/{partition}#e{epoch}</c> (epoch 0:
+/// <c>{group}/{table}/{partition}</c>, as written before epochs), so compaction keeps one state record per epoch and a
+/// late write of a member that lost the partition cannot replace the new owner's record. Readers take the highest
+/// epoch; a writer that sees a higher epoch than its own gets <see cref="PartitionFencedException"/>. The topic has one
+/// partition, so "before" and "after" are its offsets.
 /// </para>
 /// Thread-safe: reads, claims and checks share one lock around the reader.
 /// </summary>
 internal sealed class CheckpointStore : IDisposable
 {
     private const string EpochSeparator = "#e";
+    private const string ClaimSeparator = "#c";
+    private const char MemberSeparator = '@';
     private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
 
     private readonly KafkaOptions _kafka;
     private readonly string _group;
+    // Names this store's claims; a restarted member is a new claimant.
+    private readonly string _member = Guid.NewGuid().ToString("N");
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly IConsumer<byte[], byte[]> _reader;
     private readonly SemaphoreSlim _readLock = new(1, 1);
@@ -84,10 +91,12 @@ internal sealed class CheckpointStore : IDisposable
     }
 
     /// <summary>
-    /// Takes (table, partition) over for each of <paramref name="partitions"/>: reads the topic to its end, writes each
-    /// latest state again under its next epoch, and reads up to those claims (one round trip for them all). A write of
-    /// the previous owner that landed before a claim is taken over with it; one that lands after it has a lower epoch
-    /// and is ignored.
+    /// Takes (table, partition) over for each of <paramref name="partitions"/>: reads the topic to its end, claims each
+    /// partition's next epoch, and reads up to those claims (one round trip for them all). A partition is this member's
+    /// when its claim is the first of that epoch; it then writes the state the previous epoch ended with under its own
+    /// epoch. A write of the previous owner that landed before the claim is taken over with it; one that lands after it
+    /// has a lower epoch and is ignored. A partition another member claimed first, or at a higher epoch, comes back
+    /// <see cref="CheckpointClaim.Fenced"/>.
     /// </summary>
     public async Task<IReadOnlyDictionary<int, CheckpointClaim>> ClaimAsync(string table, IReadOnlyList<int> partitions, CancellationToken cancellationToken)
     {
@@ -95,47 +104,36 @@ internal sealed class CheckpointStore : IDisposable
         try
         {
             await Task.Run(() => CatchUp(untilOffset: null, cancellationToken), cancellationToken).ConfigureAwait(false);
-            // A key's state object changes as records are read: take what each claim starts from now.
-            var starts = new List<(int Partition, string Key, long Epoch, string? Unreadable, StreamCheckpoint State)>(partitions.Count);
+            var starts = new List<(int Partition, string Key, long Epoch)>(partitions.Count);
             var claims = new List<Task<long>>(partitions.Count);
             foreach (var partition in partitions)
             {
                 var key = BaseKey(table, partition);
-                var known = State(key);
-                var state = known.Latest ?? new StreamCheckpoint("", 0, -1, []);
-                starts.Add((partition, key, known.MaxEpoch + 1, known.Unreadable, state));
-                claims.Add(ProduceAsync(key, state with { Epoch = known.MaxEpoch + 1 }, cancellationToken));
+                var epoch = State(key).MaxEpoch + 1;
+                starts.Add((partition, key, epoch));
+                claims.Add(ProduceClaimAsync(key, epoch, cancellationToken));
             }
 
             var last = (await Task.WhenAll(claims).ConfigureAwait(false)).DefaultIfEmpty(-1).Max();
             await Task.Run(() => CatchUp(last, cancellationToken), cancellationToken).ConfigureAwait(false);
 
             var result = new Dictionary<int, CheckpointClaim>(partitions.Count);
-            foreach (var (partition, key, epoch, unreadable, state) in starts)
+            foreach (var (partition, key, epoch) in starts)
             {
                 var after = State(key);
-                if (after.MaxEpoch > epoch)
+                if (after.MaxEpoch != epoch || !string.Equals(after.Claimant, _member, StringComparison.Ordinal))
                 {
                     result[partition] = new CheckpointClaim(null, null, epoch, Fenced: true);
                     continue;
                 }
 
-                if (epoch > 0)
-                {
-                    // The previous epoch's record is superseded; a tombstone lets compaction drop it.
-                    _producer.Produce(Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(EpochKey(key, epoch - 1)), Value = null! });
-                }
-
-                var latest = after.Latest;
-                if (after.Superseded is { } between && !ReferenceEquals(between, state))
-                {
-                    // The previous owner wrote between our read and our claim: that is where its stream stands now.
-                    latest = between with { Epoch = epoch };
-                    await ProduceAsync(key, latest, cancellationToken).ConfigureAwait(false);
-                    after.Latest = latest;
-                }
-
-                result[partition] = new CheckpointClaim(IsEmpty(latest) ? null : latest, after.Superseded is null ? unreadable : null, epoch);
+                // Where the previous epoch ended when this claim arrived: later writes of its owner are ignored.
+                var latest = (after.Superseded ?? new StreamCheckpoint("", 0, -1, [])) with { Epoch = epoch };
+                await ProduceAsync(key, latest, cancellationToken).ConfigureAwait(false);
+                after.Latest = latest;
+                after.Unreadable = null;
+                RemoveSuperseded(key, after, epoch);
+                result[partition] = new CheckpointClaim(IsEmpty(latest) ? null : latest, after.SupersededUnreadable, epoch);
             }
 
             return result;
@@ -149,6 +147,27 @@ internal sealed class CheckpointStore : IDisposable
             _readLock.Release();
         }
     }
+
+    /// <summary>Tombstones let compaction drop the previous epoch's state and the claims of earlier epochs.</summary>
+    private void RemoveSuperseded(string key, KeyState state, long epoch)
+    {
+        if (epoch > 0)
+        {
+            Tombstone(EpochKey(key, epoch - 1));
+        }
+
+        for (var i = state.Claims.Count - 1; i >= 0; i--)
+        {
+            if (state.Claims[i].Epoch < epoch)
+            {
+                Tombstone(state.Claims[i].Key);
+                state.Claims.RemoveAt(i);
+            }
+        }
+    }
+
+    private void Tombstone(string recordKey) =>
+        _producer.Produce(Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(recordKey), Value = null! });
 
     /// <summary>
     /// Writes a checkpoint (its <see cref="StreamCheckpoint.Epoch"/> is the writer's) and waits for the brokers to
@@ -194,6 +213,15 @@ internal sealed class CheckpointStore : IDisposable
         {
             _readLock.Release();
         }
+    }
+
+    private async Task<long> ProduceClaimAsync(string key, long epoch, CancellationToken cancellationToken)
+    {
+        var claimKey = string.Create(CultureInfo.InvariantCulture, $"{key}{ClaimSeparator}{epoch}{MemberSeparator}{_member}");
+        // Not null: a null value is a tombstone. The key says everything.
+        var delivered = await _producer.ProduceAsync(
+            Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(claimKey), Value = [] }, cancellationToken).ConfigureAwait(false);
+        return delivered.Offset.Value;
     }
 
     private async Task<long> ProduceAsync(string key, StreamCheckpoint checkpoint, CancellationToken cancellationToken)
@@ -285,15 +313,27 @@ internal sealed class CheckpointStore : IDisposable
         return result;
     }
 
-    /// <summary>Folds one record into its key's state: the highest epoch wins, and within an epoch the later record.</summary>
+    /// <summary>
+    /// Folds one record into its key's state: the highest epoch wins; within an epoch the first claim wins it and the
+    /// later state record is the newer one.
+    /// </summary>
     private void Take(string recordKey, byte[]? value)
     {
+        // The partition number after the last '/' carries the epoch (and a claim's member); group and table may hold anything.
+        var tail = recordKey.LastIndexOf('/') + 1;
+        var claim = recordKey.IndexOf(ClaimSeparator, tail, StringComparison.Ordinal);
+        if (claim >= 0)
+        {
+            TakeClaim(recordKey, claim, value is null);
+            return;
+        }
+
         if (value is null)
         {
             return; // A tombstone of a superseded epoch.
         }
 
-        var separator = recordKey.LastIndexOf(EpochSeparator, StringComparison.Ordinal);
+        var separator = recordKey.IndexOf(EpochSeparator, tail, StringComparison.Ordinal);
         var keyEpoch = separator >= 0 && long.TryParse(recordKey.AsSpan(separator + EpochSeparator.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0;
         var state = State(separator >= 0 ? recordKey[..separator] : recordKey);
         if (keyEpoch < state.MaxEpoch)
@@ -303,10 +343,10 @@ internal sealed class CheckpointStore : IDisposable
 
         if (keyEpoch > state.MaxEpoch)
         {
-            state.Superseded = state.Latest;
+            // Claimed the way members did before claim records: by writing the state under the new epoch.
+            state.Supersede(keyEpoch, claimant: null);
         }
 
-        state.MaxEpoch = keyEpoch;
         try
         {
             state.Latest = StreamCheckpoint.Parse(value);
@@ -320,6 +360,30 @@ internal sealed class CheckpointStore : IDisposable
         }
     }
 
+    private void TakeClaim(string recordKey, int separator, bool tombstone)
+    {
+        var state = State(recordKey[..separator]);
+        var text = recordKey.AsSpan(separator + ClaimSeparator.Length);
+        var at = text.IndexOf(MemberSeparator);
+        if (at < 0 || !long.TryParse(text[..at], NumberStyles.None, CultureInfo.InvariantCulture, out var epoch))
+        {
+            return; // Not a key this store writes.
+        }
+
+        if (tombstone)
+        {
+            state.Claims.RemoveAll(c => string.Equals(c.Key, recordKey, StringComparison.Ordinal));
+            return;
+        }
+
+        state.Claims.Add((recordKey, epoch));
+        if (epoch > state.MaxEpoch)
+        {
+            state.Supersede(epoch, text[(at + 1)..].ToString());
+        }
+
+        // A claim of an epoch already claimed came second: it wins nothing.
+    }
     private static bool IsEmpty(StreamCheckpoint? checkpoint) => checkpoint is null || (checkpoint.Stream.Length == 0 && checkpoint.NextKafka < 0 && checkpoint.Rejected.Count == 0);
 
     private string BaseKey(string table, int partition) => $"{_group}/{table}/{partition}";
@@ -337,14 +401,39 @@ internal sealed class CheckpointStore : IDisposable
 
     private sealed class KeyState
     {
-        public long MaxEpoch { get; set; } = -1;
+        public long MaxEpoch { get; private set; } = -1;
 
+        /// <summary>The member whose claim was the first of <see cref="MaxEpoch"/>; null when a state record raised it.</summary>
+        public string? Claimant { get; private set; }
+
+        /// <summary>The state of <see cref="MaxEpoch"/>; null before its owner wrote one, or when it did not parse.</summary>
         public StreamCheckpoint? Latest { get; set; }
 
-        /// <summary>The latest record of the epoch before <see cref="MaxEpoch"/>, as it stood when the new epoch arrived.</summary>
-        public StreamCheckpoint? Superseded { get; set; }
-
         public string? Unreadable { get; set; }
+
+        /// <summary>The latest state of the epochs before <see cref="MaxEpoch"/>, as it stood when the new epoch arrived.</summary>
+        public StreamCheckpoint? Superseded { get; private set; }
+
+        /// <summary>Why that state could not be read, if it could not.</summary>
+        public string? SupersededUnreadable { get; private set; }
+
+        /// <summary>Claim records seen and not yet tombstoned, so a later owner can remove them.</summary>
+        public List<(string Key, long Epoch)> Claims { get; } = [];
+
+        public void Supersede(long epoch, string? claimant)
+        {
+            // An epoch whose claimant wrote no state of its own (it stopped first) hands on what it started from.
+            if (Latest is not null || Unreadable is not null)
+            {
+                Superseded = Latest;
+                SupersededUnreadable = Unreadable;
+            }
+
+            MaxEpoch = epoch;
+            Claimant = claimant;
+            Latest = null;
+            Unreadable = null;
+        }
     }
 }
 
