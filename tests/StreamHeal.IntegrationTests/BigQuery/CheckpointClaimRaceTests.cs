@@ -21,10 +21,7 @@ public sealed class CheckpointClaimRaceTests(KafkaClusterFixture kafka, ITestOut
     [Fact]
     public async Task Of_two_members_claiming_a_partition_at_once_exactly_one_owns_it()
     {
-        var group = KafkaClusterFixture.NewGroupId("claim-race");
-        var topic = group + ".checkpoints";
-        kafka.Cluster.CreateTopic(topic, 1);
-        var options = new KafkaOptions { BootstrapServers = kafka.BootstrapServers, GroupId = group, Topics = [Table] };
+        var (_, topic, options) = NewCheckpointTopic("claim-race");
         using var a = new CheckpointStore(options, topic, NullLogger.Instance);
         using var b = new CheckpointStore(options, topic, NullLogger.Instance);
         // Both readers assigned and caught up first, so each claim is a read, a write and a read back, nothing more.
@@ -63,10 +60,7 @@ public sealed class CheckpointClaimRaceTests(KafkaClusterFixture kafka, ITestOut
     [Fact]
     public async Task A_claim_whose_member_stopped_before_writing_hands_on_the_state_before_it()
     {
-        var group = KafkaClusterFixture.NewGroupId("claim-handover");
-        var topic = group + ".checkpoints";
-        kafka.Cluster.CreateTopic(topic, 1);
-        var options = new KafkaOptions { BootstrapServers = kafka.BootstrapServers, GroupId = group, Topics = [Table] };
+        var (group, topic, options) = NewCheckpointTopic("claim-handover");
         using (var first = new CheckpointStore(options, topic, NullLogger.Instance))
         {
             var claim = (await first.ClaimAsync(Table, [0], CancellationToken.None))[0];
@@ -92,6 +86,15 @@ public sealed class CheckpointClaimRaceTests(KafkaClusterFixture kafka, ITestOut
         Assert.Equal(3, again.Epoch);
         Assert.Equal("stream-a", again.Checkpoint!.Stream);
         Assert.Equal(1_000, again.Checkpoint.NextKafka);
+    }
+
+    /// <summary>A group of its own and its one-partition checkpoint topic.</summary>
+    private (string Group, string Topic, KafkaOptions Options) NewCheckpointTopic(string prefix)
+    {
+        var group = KafkaClusterFixture.NewGroupId(prefix);
+        var topic = group + ".checkpoints";
+        kafka.Cluster.CreateTopic(topic, 1);
+        return (group, topic, new KafkaOptions { BootstrapServers = kafka.BootstrapServers, GroupId = group, Topics = [Table] });
     }
 
     private sealed class CheckpointComparer : IEqualityComparer<StreamCheckpoint>
