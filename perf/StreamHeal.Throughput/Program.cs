@@ -48,7 +48,7 @@ var scrapeCheck = new Option<int>("--scrape-check")
 };
 var partitionScaling = new Option<int[]>("--partition-scaling")
 {
-    Description = "Instead of the comparison: run (b) and the raw consumer over --events events on each partition count given (e.g. 16 64 256 1024; "
+    Description = "Instead of the comparison: run (b) and (c), each followed by the raw consumer, over --events events on each partition count given (e.g. 16 64 256 1024; "
         + "the corpus must fit 5 MiB per partition at the smallest) and write the report to perf/results/partition-scaling.md.",
     AllowMultipleArgumentsPerToken = true,
 };
