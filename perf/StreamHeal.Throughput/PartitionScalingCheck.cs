@@ -76,7 +76,7 @@ internal sealed class PartitionScalingCheck(long events, IReadOnlyList<int> coun
     {
         var ratio = largest.Result.EventsPerSecond / reference.Result.EventsPerSecond;
         report.AppendLine(ThroughputReport.Format(
-            $"Target, {name}: the {partitions:N0}-partition rate within 25 % of the 64-partition rate. Measured: {ratio:0.00} of it ({(ratio >= 0.75 ? "met" : $"missed by {0.75 - ratio:0.00}")})."));
+            $"Target, {name}: the {partitions:N0}-partition rate within 25 % of the 64-partition rate. Measured: {ratio:0.000} of it ({(ratio >= 0.75 ? "met" : $"missed by {0.75 - ratio:0.000}")})."));
         report.AppendLine();
     }
 }
