@@ -1,5 +1,9 @@
 using System.Globalization;
+using StreamHeal.DeadLetter;
+using StreamHeal.Dev.Demo;
 using StreamHeal.Pipeline;
+using StreamHeal.Sink.BigQuery;
+using StreamHeal.Tables;
 
 namespace StreamHeal.Throughput;
 
@@ -25,6 +29,20 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
     /// <summary>Null: run (b), into the null sink. Otherwise run (c), into DuckDB with this <c>sink.duckdb.memoryLimitMb</c>.</summary>
     public int? DuckDbMemoryLimitMb { get; init; }
 
+    /// <summary>Run (d) instead of (b): into the BigQuery fake, which the check runs in a child process of its own.</summary>
+    public bool BigQuery { get; init; }
+
+    /// <summary>The sink's options for the fake at these endpoints (write, REST, project, dataset), as run (d) of the comparison uses it.</summary>
+    public static BigQuerySinkOptions FakeSinkOptions(IReadOnlyList<string> endpoints) => new()
+    {
+        WriteEndpoint = new Uri(endpoints[0]),
+        RestEndpoint = new Uri(endpoints[1]),
+        ProjectId = endpoints[2],
+        Dataset = endpoints[3],
+        Auth = "none",
+        Delivery = ThroughputHarness.BigQueryDelivery,
+    };
+
     public static string TopicFor(long size) => string.Create(CultureInfo.InvariantCulture, $"backlog-{size}");
 
     public async Task<IReadOnlyList<BacklogRun>> RunAsync(CancellationToken cancellationToken)
@@ -33,6 +51,8 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
         await using var kafka = await DevKafkaProcess.StartAsync(topics, cancellationToken);
         var bootstrap = kafka.BootstrapServers;
         Say($"dev-kafka (pid {kafka.Id}) at {bootstrap}");
+        await using var fake = BigQuery ? await FakeBigQueryProcess.StartAsync(cancellationToken) : null;
+        var endpoints = fake?.Endpoints;
         var runs = new List<BacklogRun>();
         foreach (var size in sizes)
         {
@@ -44,11 +64,19 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
             var highs = string.Join(',', watermarks.Partitions.Select(static w => w.High.ToString(CultureInfo.InvariantCulture)));
 
             var loadBefore = ResourceMeter.LoadAverages();
-            var run = DuckDbMemoryLimitMb is null ? "b" : "c";
+            var run = BigQuery ? "d" : DuckDbMemoryLimitMb is null ? "b" : "c";
             Say($"({run}) over a backlog of {size:N0} events in a child process ...");
             var result = await RunChildAsync(
-                bootstrap, topic, $"backlog-{run}-" + size.ToString(CultureInfo.InvariantCulture), highs, pipeline, scrape: false, Say, cancellationToken, KafkaProperties, DuckDbMemoryLimitMb);
+                bootstrap, topic, $"backlog-{run}-" + size.ToString(CultureInfo.InvariantCulture), highs, pipeline, scrape: false, Say, cancellationToken, KafkaProperties, DuckDbMemoryLimitMb, endpoints);
             var loadAfter = ResourceMeter.LoadAverages();
+            if (fake is not null)
+            {
+                // The child cannot see the fake's rows: read them here, with the DLQ, for the verdict.
+                var rows = await fake.ReadPositionsAsync(FakeSinkOptions(endpoints!).TablePath(TableNames.ForTopic(topic)), cancellationToken);
+                var deadLetters = DeadLetterReader.ReadAll(bootstrap, topic + ".dlq", TimeSpan.FromSeconds(120)).Select(static d => (d.OriginalPartition, d.OriginalOffset));
+                result = result with { Verdict = IngestionVerdict.Compute(corpus.Positions, rows, deadLetters) };
+            }
+
 
             // The ceiling on this very topic: with many partitions and a deep backlog the client alone may deliver less than on the comparison's corpus.
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -67,7 +95,7 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
     /// <param name="scrape">Serve <c>/metrics</c> in the child and scrape it every second from this process.</param>
     public static async Task<BacklogResult> RunChildAsync(
         string bootstrap, string topic, string groupId, string highs, PipelineOptions pipeline, bool scrape, Action<string> say, CancellationToken cancellationToken,
-        IReadOnlyList<string>? kafkaProperties = null, int? duckDbMemoryLimitMb = null)
+        IReadOnlyList<string>? kafkaProperties = null, int? duckDbMemoryLimitMb = null, IReadOnlyList<string>? bigQueryEndpoints = null)
     {
         await using var child = ChildProcess.Start(
             typeof(BacklogCheck).Assembly.Location,
@@ -76,7 +104,8 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
              pipeline.DeadLetterParallelism.ToString(CultureInfo.InvariantCulture), pipeline.StageCapacity.ToString(CultureInfo.InvariantCulture),
              .. scrape ? [BacklogPipelineServer.ScrapeArgument] : Array.Empty<string>(),
              .. (kafkaProperties ?? []).Select(static p => BacklogPipelineServer.KafkaPropertyPrefix + p),
-             .. duckDbMemoryLimitMb is { } limit ? [BacklogPipelineServer.DuckDbPrefix + limit.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>()],
+             .. duckDbMemoryLimitMb is { } limit ? [BacklogPipelineServer.DuckDbPrefix + limit.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>(),
+             .. bigQueryEndpoints is { } at ? [BacklogPipelineServer.BigQueryPrefix + string.Join('|', at)] : Array.Empty<string>()],
             "the pipeline child");
         say($"  {await child.ReadLineAsync(PidTimeout, "pid", cancellationToken)}");
         MetricsScraper? scraper = null;

@@ -2,9 +2,11 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StreamHeal.DeadLetter;
 using StreamHeal.Dev.Demo;
+using StreamHeal.Flow;
 using StreamHeal.Hosting;
 using StreamHeal.Pipeline;
 using StreamHeal.Sink;
+using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
 using StreamHeal.Tables;
 
@@ -12,7 +14,8 @@ namespace StreamHeal.Throughput;
 
 /// <summary>
 /// The child side of the backlog check: this harness re-invoked with <see cref="Switch"/> runs (b), the pipeline into a
-/// <see cref="NullSink"/> (or (c), into DuckDB in a temporary file, with <c>duckdb:MEMORY_LIMIT_MB</c>), over a
+/// <see cref="NullSink"/> (or (c), into DuckDB in a temporary file, with <c>duckdb:MEMORY_LIMIT_MB</c>, or (d), into the
+/// BigQuery fake the harness runs in another child, with <c>bigquery:WRITE|REST|PROJECT|DATASET</c>), over a
 /// pre-produced topic and nothing else, so its peak RSS is the pipeline's and not the
 /// harness's (which holds the produced positions, 16 B per event). Arguments: bootstrap servers, topic, group id, DLQ
 /// topic, the topic's high watermarks joined by commas (every low watermark was checked to be 0), and
@@ -27,6 +30,7 @@ internal static class BacklogPipelineServer
     public const string ScrapeArgument = "scrape";
     public const string KafkaPropertyPrefix = "kafka:";
     public const string DuckDbPrefix = "duckdb:";
+    public const string BigQueryPrefix = "bigquery:";
 
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(60);
     private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(100);
@@ -37,9 +41,10 @@ internal static class BacklogPipelineServer
         if (args is not [var bootstrap, var topic, var groupId, var deadLetterTopic, var highList, var records, var bytes, var deadLetterSends, var stageCapacity, .. var rest]
             || !Array.TrueForAll(rest, static r => r == ScrapeArgument
                 || (r.StartsWith(KafkaPropertyPrefix, StringComparison.Ordinal) && r.IndexOf('=', StringComparison.Ordinal) > KafkaPropertyPrefix.Length)
-                || (r.StartsWith(DuckDbPrefix, StringComparison.Ordinal) && int.TryParse(r.AsSpan(DuckDbPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out _))))
+                || (r.StartsWith(DuckDbPrefix, StringComparison.Ordinal) && int.TryParse(r.AsSpan(DuckDbPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                || (r.StartsWith(BigQueryPrefix, StringComparison.Ordinal) && r[BigQueryPrefix.Length..].Split('|').Length == 4)))
         {
-            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY [{ScrapeArgument}] [{DuckDbPrefix}MEMORY_LIMIT_MB] [{KafkaPropertyPrefix}KEY=VALUE ...]");
+            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY [{ScrapeArgument}] [{DuckDbPrefix}MEMORY_LIMIT_MB | {BigQueryPrefix}WRITE|REST|PROJECT|DATASET] [{KafkaPropertyPrefix}KEY=VALUE ...]");
             return 2;
         }
 
@@ -64,9 +69,15 @@ internal static class BacklogPipelineServer
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"pid {Environment.ProcessId}"));
         await output.FlushAsync();
 
-        var nullSink = duckDbMemoryLimitMb is null ? new NullSink(highs) : null;
+        var bigQuery = rest.Where(static r => r.StartsWith(BigQueryPrefix, StringComparison.Ordinal))
+            .Select(static r => BacklogCheck.FakeSinkOptions(r[BigQueryPrefix.Length..].Split('|'))).LastOrDefault();
+        var holds = new TopicHolds();
+        var nullSink = duckDbMemoryLimitMb is null && bigQuery is null ? new NullSink(highs) : null;
         var databasePath = ThroughputHarness.TempDatabase("backlog");
-        ISink sink = (ISink?)nullSink ?? new DuckDbSink(new DuckDbSinkOptions { Path = databasePath, MemoryLimitMb = duckDbMemoryLimitMb!.Value }, TimeProvider.System);
+        ISink sink = (ISink?)nullSink
+            ?? (bigQuery is not null
+                ? await BigQuerySinkFactory.CreateAsync(bigQuery, RunningPipeline.Kafka(bootstrap, topic, groupId), holds, TimeProvider.System, loggerFactory, CancellationToken.None)
+                : new DuckDbSink(new DuckDbSinkOptions { Path = databasePath, MemoryLimitMb = duckDbMemoryLimitMb!.Value }, TimeProvider.System));
         var samples = new BacklogSamples(expected);
         ResourceUsage usage;
         await using (sink)
@@ -82,7 +93,7 @@ internal static class BacklogPipelineServer
             }
 
             await using var meter = ResourceMeter.Start();
-            await using var pipeline = RunningPipeline.Start(bootstrap, topic, groupId, deadLetterTopic, sink, loggerFactory, pipeline: options, kafkaProperties: kafkaProperties);
+            await using var pipeline = RunningPipeline.Start(bootstrap, topic, groupId, deadLetterTopic, sink, loggerFactory, holds, pipeline: options, kafkaProperties: kafkaProperties);
             running = pipeline;
             if (metrics is not null)
             {
@@ -102,6 +113,14 @@ internal static class BacklogPipelineServer
             }
 
             await pipeline.StopAsync();
+        }
+
+        if (bigQuery is not null)
+        {
+            // The rows are in the fake's process: the harness, which runs it, reads them back and gives the verdict.
+            await output.WriteLineAsync(new BacklogResult(expected, usage, samples, new IngestionVerdict(expected, 0, 0, 0, 0)).Format());
+            await output.FlushAsync();
+            return 0;
         }
 
         // After the measurement: the verdict's sets weigh far more than the pipeline did.

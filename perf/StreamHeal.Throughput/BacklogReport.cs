@@ -18,9 +18,11 @@ internal static class BacklogReport
     /// <summary>The shipped settings get the plain heading; others a section of their own, so a tuning run does not replace it.</summary>
     /// <param name="kafkaProperties">The <c>--kafka-property</c> settings of the pipeline child, each <c>key=value</c>.</param>
     /// <param name="duckDbMemoryLimitMb">Set for run (c), into DuckDB with this memory limit, which gets a section of its own.</param>
-    public static string HeadingFor(PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, int? duckDbMemoryLimitMb = null)
+    /// <param name="bigQuery">Set for run (d), into the BigQuery fake, which gets a section of its own.</param>
+    public static string HeadingFor(PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, int? duckDbMemoryLimitMb = null, bool bigQuery = false)
     {
-        var heading = duckDbMemoryLimitMb is { } limit ? Format($"{Heading}, into DuckDB (memoryLimitMb {limit:N0})") : Heading;
+        var heading = bigQuery ? Heading + ", into the BigQuery fake"
+            : duckDbMemoryLimitMb is { } limit ? Format($"{Heading}, into DuckDB (memoryLimitMb {limit:N0})") : Heading;
         return Changed(pipeline, kafkaProperties) is { Count: > 0 } changed ? heading + ", with " + string.Join(" and ", changed) : heading;
     }
 
@@ -54,18 +56,21 @@ internal static class BacklogReport
 
     public static string Render(
         IReadOnlyList<BacklogRun> runs, int partitions, PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, int? duckDbMemoryLimitMb,
-        string commandLine, string loadBefore, string loadAfter)
+        string commandLine, string loadBefore, string loadAfter, bool bigQuery = false)
     {
         var text = new StringBuilder();
-        text.AppendLine(HeadingFor(pipeline, kafkaProperties, duckDbMemoryLimitMb));
+        text.AppendLine(HeadingFor(pipeline, kafkaProperties, duckDbMemoryLimitMb, bigQuery));
         text.AppendLine();
         var settings = Changed(pipeline, kafkaProperties) is { Count: > 0 } changed
             ? "the default `PipelineOptions` except " + string.Join(" and ", changed)
             : "the default `PipelineOptions` (as every run above)";
-        var described = duckDbMemoryLimitMb is { } limit
-            ? Format($"Run (c), StreamHeal into DuckDB (a file in the temporary directory, `sink.duckdb.memoryLimitMb` {limit:N0}; the rows were read back from it after the run to check them)")
-            : "Run (b), StreamHeal into the null sink";
-        var sinkHolds = duckDbMemoryLimitMb is null ? "the null sink's one bit per offset" : "DuckDB's buffer manager and appender";
+        var described = bigQuery
+            ? Format($"Run (d), StreamHeal into the BigQuery fake ({ThroughputHarness.BigQueryDelivery}; the fake in a child process of its own, whose memory is not in these figures; the rows were read back from it after the run to check them)")
+            : duckDbMemoryLimitMb is { } limit
+                ? Format($"Run (c), StreamHeal into DuckDB (a file in the temporary directory, `sink.duckdb.memoryLimitMb` {limit:N0}; the rows were read back from it after the run to check them)")
+                : "Run (b), StreamHeal into the null sink";
+        var sinkHolds = bigQuery ? "the BigQuery sink's gRPC channel, encoded requests and appends in flight"
+            : duckDbMemoryLimitMb is null ? "the null sink's one bit per offset" : "DuckDB's buffer manager and appender";
         text.AppendLine(Format($"{described} with {settings}, over backlogs of different sizes: for each, a topic of its own ({partitions} partitions, lz4, the same event mix) was produced in full before the pipeline started, and every partition's low watermark was 0 afterwards (nothing dropped by the mock's 5 MiB retention). The pipeline ran in a fresh child process (the harness re-invoked with `{BacklogPipelineServer.Switch}`), with no corpus, no producer and no warm-up in it, so its peak RSS is the pipeline's own: the Kafka client with its prefetch, the stages, the in-flight records, the DLQ producer, and {sinkHolds}. The partition count is the same for every size, so the backlog is the only difference."));
         text.AppendLine();
         text.AppendLine(Format($"- Command: `{commandLine}`"));

@@ -31,6 +31,9 @@ internal sealed class FakeBigQueryProcess : IAsyncDisposable
 
     public string Dataset { get; }
 
+    /// <summary>Write endpoint, REST endpoint, project and dataset, as <see cref="BacklogCheck.FakeSinkOptions"/> takes them.</summary>
+    public IReadOnlyList<string> Endpoints => [WriteEndpoint.ToString(), RestEndpoint.ToString(), ProjectId, Dataset];
+
     public int Id => _child.Id;
 
     public TimeSpan Cpu => _child.Cpu;

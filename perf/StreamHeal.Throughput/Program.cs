@@ -37,6 +37,10 @@ var backlogDuckDb = new Option<int?>("--backlog-duckdb")
 {
     Description = "With --backlog-check: run (c), into DuckDB in a temporary file with this sink.duckdb.memoryLimitMb, instead of (b).",
 };
+var backlogBigQuery = new Option<bool>("--backlog-bigquery")
+{
+    Description = "With --backlog-check: run (d), into the BigQuery fake (started in a child process of its own), instead of (b).",
+};
 var sustainedRate = new Option<double>("--sustained-rate")
 {
     Description = "Instead of the comparison: only the fixed-rate latency run into DuckDB at this many events/s for --sustained-seconds; prints the result, writes no report.",
@@ -57,7 +61,7 @@ var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
     + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
-    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, scrapeCheck, partitionScaling, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, kafkaProperty, backlogDuckDb, output,
+    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, scrapeCheck, partitionScaling, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, kafkaProperty, backlogDuckDb, backlogBigQuery, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -82,19 +86,21 @@ root.SetAction(async (parse, cancellationToken) =>
         var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
         var properties = parse.GetValue(kafkaProperty) ?? [];
         var duckDb = parse.GetValue(backlogDuckDb);
+        var bigQuery = parse.GetValue(backlogBigQuery);
         if (sizes.Any(static s => s < 1)
             || duckDb < DuckDbSinkOptions.MinMemoryLimitMb
+            || (bigQuery && duckDb is not null)
             || !System.ComponentModel.DataAnnotations.Validator.TryValidateObject(pipeline, new(pipeline), problems, validateAllProperties: true)
             || !Array.TrueForAll(properties, static p => p.IndexOf('=', StringComparison.Ordinal) > 0))
         {
-            await Console.Error.WriteLineAsync($"--backlog-check takes event counts of at least 1, --kafka-property key=value, --backlog-duckdb at least {DuckDbSinkOptions.MinMemoryLimitMb} (MiB); " + string.Join(' ', problems.Select(static p => p.ErrorMessage)));
+            await Console.Error.WriteLineAsync($"--backlog-check takes event counts of at least 1, --kafka-property key=value, --backlog-duckdb at least {DuckDbSinkOptions.MinMemoryLimitMb} (MiB) or --backlog-bigquery, not both; " + string.Join(' ', problems.Select(static p => p.ErrorMessage)));
             return 2;
         }
 
         var loadBefore = ResourceMeter.LoadAverages();
-        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out) { KafkaProperties = properties, DuckDbMemoryLimitMb = duckDb }.RunAsync(cancellationToken);
-        var section = BacklogReport.Render(runs, options.Partitions, pipeline, properties, duckDb, options.CommandLine, loadBefore, ResourceMeter.LoadAverages());
-        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline, properties, duckDb), section, cancellationToken);
+        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out) { KafkaProperties = properties, DuckDbMemoryLimitMb = duckDb, BigQuery = bigQuery }.RunAsync(cancellationToken);
+        var section = BacklogReport.Render(runs, options.Partitions, pipeline, properties, duckDb, options.CommandLine, loadBefore, ResourceMeter.LoadAverages(), bigQuery);
+        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline, properties, duckDb, bigQuery), section, cancellationToken);
         Console.WriteLine($"bounded-memory section written into {options.Output}");
         return runs.All(static r => r.Result.Verdict.Ok) ? 0 : 1;
     }

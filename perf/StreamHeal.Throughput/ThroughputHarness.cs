@@ -224,15 +224,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         await BigQuerySinkFactory.CreateAsync(
             SinkOptions(bigQuery), RunningPipeline.Kafka(bootstrap, topic, groupId), holds, TimeProvider.System, loggerFactory, cancellationToken);
 
-    private static BigQuerySinkOptions SinkOptions(FakeBigQueryProcess bigQuery) => new()
-    {
-        ProjectId = bigQuery.ProjectId,
-        Dataset = bigQuery.Dataset,
-        WriteEndpoint = bigQuery.WriteEndpoint,
-        RestEndpoint = bigQuery.RestEndpoint,
-        Auth = "none",
-        Delivery = BigQueryDelivery,
-    };
+    private static BigQuerySinkOptions SinkOptions(FakeBigQueryProcess bigQuery) => BacklogCheck.FakeSinkOptions(bigQuery.Endpoints);
 
     /// <summary>How long at least one table was held, to the nearest <see cref="HeldSampleInterval"/>.</summary>
     private static async Task<TimeSpan> SampleHeldAsync(BigQuerySinkStats stats, CancellationToken cancellationToken)

@@ -88,12 +88,42 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_backlog_check_into_the_bigquery_fake_reads_the_rows_back_for_its_verdict()
+    {
+        var folder = Directory.CreateTempSubdirectory("streamheal-harness-").FullName;
+        string text;
+        try
+        {
+            var report = Path.Combine(folder, "backlog.md");
+            var (exitCode, stdout, stderr) = await RunHarnessAsync("--backlog-check", "20000", "--partitions", "8", "--backlog-bigquery", "--output", report);
+            output.WriteLine(stdout + stderr);
+            Assert.Equal(0, exitCode);
+            text = await File.ReadAllTextAsync(report);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Assert.StartsWith("## Bounded memory: peak RSS against the backlog, into the BigQuery fake\n", text, StringComparison.Ordinal);
+        Assert.Contains("Run (d), StreamHeal into the BigQuery fake", text, StringComparison.Ordinal);
+        // The row ends with 0 lost and 0 duplicated, and the verdict counts rows the fake holds, not a placeholder.
+        Assert.Matches(@"\| 20,000 \| [\d,]+ \| .* \| 0 \| 0 \|", text);
+        Assert.Matches(@"verdict ok: (?!0 in the sink)[\d,]+ in the sink \+ [\d,]+ in the DLQ of 20,000\.", text);
+    }
+
+    [Fact]
     public async Task Bad_options_exit_2_with_what_is_wrong()
     {
         var (exitCode, _, stderr) = await RunHarnessAsync("--events", "0");
 
         Assert.Equal(2, exitCode);
         Assert.Contains("--events must be at least 1", stderr, StringComparison.Ordinal);
+
+        (exitCode, _, stderr) = await RunHarnessAsync("--backlog-check", "1000", "--backlog-duckdb", "256", "--backlog-bigquery");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("or --backlog-bigquery, not both", stderr, StringComparison.Ordinal);
     }
 
     private static Task<(int ExitCode, string Stdout, string Stderr)> RunHarnessAsync(params string[] arguments) =>
