@@ -37,7 +37,8 @@ public sealed class IngestRecord
 
     /// <summary>
     /// Bytes this record holds against the in-flight budget: an estimate of its real memory, not only its payload.
-    /// The flattened row keeps the values again as UTF-16 strings plus per-field entries, roughly twice the payload.
+    /// The flattened row adds its per-field entries and the strings it could not leave in the value's bytes (escaped
+    /// ones), counted as twice the payload: an upper bound now that unshared strings stay in the value.
     /// </summary>
     /// <remarks>Fixed at its first reading (admission), so returning the value afterwards does not change it.</remarks>
     public int Bytes => _bytes >= 0 ? _bytes : _bytes = (Key?.Length ?? 0) + (_value?.Length ?? 0) * PayloadFactor + Overhead;
