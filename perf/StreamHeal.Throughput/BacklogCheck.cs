@@ -2,7 +2,6 @@ using System.Globalization;
 using StreamHeal.DeadLetter;
 using StreamHeal.Dev.Demo;
 using StreamHeal.Pipeline;
-using StreamHeal.Sink.BigQuery;
 using StreamHeal.Tables;
 
 namespace StreamHeal.Throughput;
@@ -31,17 +30,6 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
 
     /// <summary>Run (d) instead of (b): into the BigQuery fake, which the check runs in a child process of its own.</summary>
     public bool BigQuery { get; init; }
-
-    /// <summary>The sink's options for the fake at these endpoints (write, REST, project, dataset), as run (d) of the comparison uses it.</summary>
-    public static BigQuerySinkOptions FakeSinkOptions(IReadOnlyList<string> endpoints) => new()
-    {
-        WriteEndpoint = new Uri(endpoints[0]),
-        RestEndpoint = new Uri(endpoints[1]),
-        ProjectId = endpoints[2],
-        Dataset = endpoints[3],
-        Auth = "none",
-        Delivery = ThroughputHarness.BigQueryDelivery,
-    };
 
     public static string TopicFor(long size) => string.Create(CultureInfo.InvariantCulture, $"backlog-{size}");
 
@@ -72,7 +60,7 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
             if (fake is not null)
             {
                 // The child cannot see the fake's rows: read them here, with the DLQ, for the verdict.
-                var rows = await fake.ReadPositionsAsync(FakeSinkOptions(endpoints!).TablePath(TableNames.ForTopic(topic)), cancellationToken);
+                var rows = await fake.ReadPositionsAsync(fake.SinkOptions().TablePath(TableNames.ForTopic(topic)), cancellationToken);
                 var deadLetters = DeadLetterReader.ReadAll(bootstrap, topic + ".dlq", TimeSpan.FromSeconds(120)).Select(static d => (d.OriginalPartition, d.OriginalOffset));
                 result = result with { Verdict = IngestionVerdict.Compute(corpus.Positions, rows, deadLetters) };
             }

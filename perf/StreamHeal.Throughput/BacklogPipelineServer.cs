@@ -70,7 +70,7 @@ internal static class BacklogPipelineServer
         await output.FlushAsync();
 
         var bigQuery = rest.Where(static r => r.StartsWith(BigQueryPrefix, StringComparison.Ordinal))
-            .Select(static r => BacklogCheck.FakeSinkOptions(r[BigQueryPrefix.Length..].Split('|'))).LastOrDefault();
+            .Select(static r => FakeBigQueryProcess.SinkOptionsFor(r[BigQueryPrefix.Length..].Split('|'))).LastOrDefault();
         var holds = new TopicHolds();
         var nullSink = duckDbMemoryLimitMb is null && bigQuery is null ? new NullSink(highs) : null;
         var databasePath = ThroughputHarness.TempDatabase("backlog");

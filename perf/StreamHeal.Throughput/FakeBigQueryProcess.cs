@@ -1,4 +1,5 @@
 using System.Globalization;
+using StreamHeal.Sink.BigQuery;
 
 namespace StreamHeal.Throughput;
 
@@ -31,8 +32,22 @@ internal sealed class FakeBigQueryProcess : IAsyncDisposable
 
     public string Dataset { get; }
 
-    /// <summary>Write endpoint, REST endpoint, project and dataset, as <see cref="BacklogCheck.FakeSinkOptions"/> takes them.</summary>
+    /// <summary>Write endpoint, REST endpoint, project and dataset, as <see cref="SinkOptionsFor"/> takes them.</summary>
     public IReadOnlyList<string> Endpoints => [WriteEndpoint.ToString(), RestEndpoint.ToString(), ProjectId, Dataset];
+
+    /// <summary>The sink's options for this fake, as run (d) uses it: no auth, <see cref="ThroughputHarness.BigQueryDelivery"/>.</summary>
+    public BigQuerySinkOptions SinkOptions() => SinkOptionsFor(Endpoints);
+
+    /// <summary>The same for a fake known only by its <see cref="Endpoints"/> (in the backlog check's pipeline child).</summary>
+    public static BigQuerySinkOptions SinkOptionsFor(IReadOnlyList<string> endpoints) => new()
+    {
+        WriteEndpoint = new Uri(endpoints[0]),
+        RestEndpoint = new Uri(endpoints[1]),
+        ProjectId = endpoints[2],
+        Dataset = endpoints[3],
+        Auth = "none",
+        Delivery = ThroughputHarness.BigQueryDelivery,
+    };
 
     public int Id => _child.Id;
 

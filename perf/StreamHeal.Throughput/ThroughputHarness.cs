@@ -214,7 +214,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         await sampling.CancelAsync();
         var details = new BigQueryDetails(BigQueryDelivery, fakeCpu, bigQuery.PeakRssBytes, await held, stats.ToString());
         var dlq = await ReadDeadLettersAsync(bootstrap, Topic + ".dlq-d", cancellationToken);
-        var rows = await bigQuery.ReadPositionsAsync(SinkOptions(bigQuery).TablePath(TableNames.ForTopic(Topic)), cancellationToken);
+        var rows = await bigQuery.ReadPositionsAsync(bigQuery.SinkOptions().TablePath(TableNames.ForTopic(Topic)), cancellationToken);
         var verdict = IngestionVerdict.Compute(corpus.Positions, rows, dlq);
         return (new RunResult("d", title, corpus.Count, corpus.ValueBytes, usage, verdict), details);
     }
@@ -222,9 +222,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     private async Task<BigQuerySink> OpenBigQuerySinkAsync(
         string bootstrap, FakeBigQueryProcess bigQuery, string topic, string groupId, TopicHolds holds, CancellationToken cancellationToken) =>
         await BigQuerySinkFactory.CreateAsync(
-            SinkOptions(bigQuery), RunningPipeline.Kafka(bootstrap, topic, groupId), holds, TimeProvider.System, loggerFactory, cancellationToken);
-
-    private static BigQuerySinkOptions SinkOptions(FakeBigQueryProcess bigQuery) => BacklogCheck.FakeSinkOptions(bigQuery.Endpoints);
+            bigQuery.SinkOptions(), RunningPipeline.Kafka(bootstrap, topic, groupId), holds, TimeProvider.System, loggerFactory, cancellationToken);
 
     /// <summary>How long at least one table was held, to the nearest <see cref="HeldSampleInterval"/>.</summary>
     private static async Task<TimeSpan> SampleHeldAsync(BigQuerySinkStats stats, CancellationToken cancellationToken)
@@ -323,7 +321,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             var dlq = await ReadDeadLettersAsync(bootstrap, topic + ".dlq", cancellationToken);
             var rows = bigQuery is null
                 ? await Task.Run(() => ReadPositions(path, TableNames.ForTopic(topic)), cancellationToken)
-                : await bigQuery.ReadPositionsAsync(SinkOptions(bigQuery).TablePath(TableNames.ForTopic(topic)), cancellationToken);
+                : await bigQuery.ReadPositionsAsync(bigQuery.SinkOptions().TablePath(TableNames.ForTopic(topic)), cancellationToken);
             var verdict = IngestionVerdict.Compute(positions, rows, dlq);
             var (writes, rowsPerBatch) = sink.WritePercentiles();
             var result = new SustainedResult(basis, topic, SustainedPartitions, perSecond, produced, sink.Percentiles(), sink.BeforeWritePercentiles(), writes, rowsPerBatch, verdict, drain, usage) { Into = into };

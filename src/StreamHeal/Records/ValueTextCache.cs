@@ -41,9 +41,6 @@ internal sealed class ValueTextCache(int maxValues)
         /// <summary>False once the column turned out to hold ids; it then neither looks up nor stores.</summary>
         public bool IsCaching => Volatile.Read(ref _texts) is not null;
 
-        /// <summary>The string of <paramref name="utf8"/> (valid UTF-8): the cached instance, or a new one.</summary>
-        public string Get(ReadOnlySpan<byte> utf8) => Find(utf8) ?? Encoding.UTF8.GetString(utf8);
-
         /// <summary>
         /// The shared string of <paramref name="utf8"/> (valid UTF-8), cached now if the column still caches and there is
         /// room; null when it is not cached, so a caller that can keep the bytes instead allocates nothing.
