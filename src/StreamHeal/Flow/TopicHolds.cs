@@ -8,17 +8,30 @@ public sealed class TopicHolds
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _holds = new(StringComparer.Ordinal);
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _version;
 
     /// <summary>Changes whenever the set of held topics changes.</summary>
     public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Completes at the next change of the set of held topics (ask again after it completes).</summary>
+    public Task Changed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _changed.Task;
+            }
+        }
+    }
 
     public void Hold(string topic)
     {
         lock (_gate)
         {
             _holds[topic] = _holds.GetValueOrDefault(topic) + 1;
-            Interlocked.Increment(ref _version);
+            SignalChange();
         }
     }
 
@@ -40,7 +53,7 @@ public sealed class TopicHolds
                 _holds[topic] = count - 1;
             }
 
-            Interlocked.Increment(ref _version);
+            SignalChange();
         }
     }
 
@@ -50,5 +63,14 @@ public sealed class TopicHolds
         {
             return _holds.ContainsKey(topic);
         }
+    }
+
+    private void SignalChange()
+    {
+        Interlocked.Increment(ref _version);
+        // Continuations run asynchronously, so nothing waiting on the change runs under the lock.
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.SetResult();
     }
 }

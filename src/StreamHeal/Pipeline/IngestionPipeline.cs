@@ -257,7 +257,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         await using var batch = new BatchStage(_settings.Batch, _timeProvider, chunks, token);
         var sink = new SinkStage(
             _sink, _catalog, sinkRetry,
-            completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token, _timeProvider, _observer is null ? null : ReportAddedColumns);
+            completion, deadLetters, Metrics, _logger, options.SinkQueueBatches, token, _timeProvider, _observer is null ? null : ReportAddedColumns, _holds);
 
         // Failed records leave each stage for the DLQ block on their own (see ChunkRouting); the links carry chunks.
         ChunkRouting.LinkOn(decode, flatten);

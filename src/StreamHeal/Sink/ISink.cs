@@ -38,7 +38,10 @@ public interface ISink : IAsyncDisposable
     // The members below have no default body on purpose: a wrapper that forgot one would silently answer the default
     // instead of its inner sink's (a serialised sink, a blank status, positions never re-read after a rebalance).
 
-    /// <summary>True when batches of different tables may be written at the same time (one table waiting never stalls another).</summary>
+    /// <summary>
+    /// True when batches of different tables may be written at the same time: each table gets a lane of its own, and a
+    /// table held on its topic (see <see cref="Flow.TopicHolds"/>) never stalls another.
+    /// </summary>
     bool WritesTablesConcurrently { get; }
 
     /// <summary>What the sink is doing beyond rows written (throttling, held tables), for the status line; null if nothing.</summary>

@@ -16,9 +16,12 @@ namespace StreamHeal.Sink;
 /// backs up, Kafka is paused). New columns are added before the first row that uses them. Confirmed rows complete;
 /// rows the destination refused go to the DLQ with its message. Schema conflicts and duplicates fault the pipeline.
 /// <para>
-/// Batches are routed to one lane per table (a bounded block, one batch at a time, so a table's rows keep their
-/// order), when the sink can write tables concurrently; otherwise one lane takes every table. A table that waits —
-/// for a new column to become visible, or for good because the destination refuses it — then holds up only itself.
+/// Batches are routed to one lane per table (one batch at a time, so a table's rows keep their order), when the sink
+/// can write tables concurrently; otherwise one lane takes every table. A lane holds at most <c>capacity</c> batches,
+/// the one being written included, and the router waits for room, which is what bounds the records in the sink. A
+/// table that waits on a hold of its topic — for a new column to become visible, or for good because the destination
+/// refuses it — takes its batches past that bound instead, so it holds up only itself: its partitions are paused while
+/// it is held, so what it takes is bounded by what was already polled (the in-flight budget).
 /// </para>
 /// </summary>
 internal sealed class SinkStage
@@ -37,7 +40,8 @@ internal sealed class SinkStage
     private readonly int _capacity;
     private readonly CancellationToken _cancellationToken;
     private readonly ActionBlock<RowBatch<IngestRecord>> _router;
-    private readonly Dictionary<string, ActionBlock<RowBatch<IngestRecord>>> _lanes = new(StringComparer.Ordinal);
+    private readonly TopicHolds? _holds;
+    private readonly Dictionary<string, SinkLane> _lanes = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -45,6 +49,7 @@ internal sealed class SinkStage
     /// Told, on the table's lane, each time the sink confirmed a table with the schema state's columns (at the first
     /// batch, then after each new column); must return at once.
     /// </param>
+    /// <param name="holds">The holds the sink places on topics; a held table's lane is not bounded (see above).</param>
     public SinkStage(
         ISink sink,
         SchemaCatalog catalog,
@@ -56,8 +61,11 @@ internal sealed class SinkStage
         int capacity,
         CancellationToken cancellationToken,
         TimeProvider? timeProvider = null,
-        Action<string, IReadOnlyList<TableColumn>>? tableReady = null)
+        Action<string, IReadOnlyList<TableColumn>>? tableReady = null,
+        TopicHolds? holds = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _holds = holds;
         _time = timeProvider ?? TimeProvider.System;
         _tableReady = tableReady;
         _sink = sink;
@@ -98,8 +106,11 @@ internal sealed class SinkStage
 
     private async Task RouteAsync(RowBatch<IngestRecord> batch)
     {
-        var lane = Lane(_sink.WritesTablesConcurrently ? batch.Key : "");
-        if (!await lane.SendAsync(batch, _cancellationToken).ConfigureAwait(false))
+        var concurrent = _sink.WritesTablesConcurrently;
+        var lane = Lane(concurrent ? batch.Key : "");
+        // One lane for every table cannot step around a held table: there the bound always applies.
+        await lane.WaitForRoomAsync(_capacity, concurrent ? _holds : null, _cancellationToken).ConfigureAwait(false);
+        if (!lane.Post(batch))
         {
             // The lane faulted (its fault is reported through Completion) or was cancelled.
             _cancellationToken.ThrowIfCancellationRequested();
@@ -107,7 +118,7 @@ internal sealed class SinkStage
         }
     }
 
-    private ActionBlock<RowBatch<IngestRecord>> Lane(string key)
+    private SinkLane Lane(string key)
     {
         lock (_gate)
         {
@@ -117,11 +128,7 @@ internal sealed class SinkStage
             }
 
             var knownVersions = new Dictionary<string, long>(StringComparer.Ordinal);
-            // Lanes of a concurrent sink take what the router gives them: a lane held for its table must not block the
-            // router and so the other tables. Their content is still bounded, by the in-flight budget and by the
-            // poll loop pausing a held table's partitions.
-            var capacity = _sink.WritesTablesConcurrently ? DataflowBlockOptions.Unbounded : _capacity;
-            lane = new ActionBlock<RowBatch<IngestRecord>>(batch => WriteAsync(batch, knownVersions), BlockOptions.Ordered(capacity, 1, _cancellationToken));
+            lane = new SinkLane(batch => WriteAsync(batch, knownVersions), _cancellationToken);
             lane.Completion.ContinueWith(
                 static (t, s) =>
                 {

@@ -5,6 +5,7 @@ using StreamHeal.Records;
 using StreamHeal.Retry;
 using StreamHeal.Sink;
 using StreamHeal.Telemetry;
+using StreamHeal.TestSupport;
 using Xunit;
 using StreamHeal.Tables;
 using StreamHeal.Flow;
@@ -70,19 +71,110 @@ public sealed class SinkStageTests
         Assert.Equal(8, tracker.CommittableOffset(tp));
     }
 
-    private static IngestRecord Record(long offset, long generation = 1)
+    [Fact]
+    public async Task A_table_lane_holds_at_most_its_capacity_and_the_router_then_waits_even_for_another_table()
+    {
+        var sink = new GatedSink();
+        using var metrics = new PipelineMetrics();
+        var stage = ConcurrentStage(sink, metrics, new TopicHolds());
+
+        var first = stage.Target.SendAsync(Batch("a", 1));
+        var second = stage.Target.SendAsync(Batch("a", 2));
+        await Eventually.Until(() => sink.Started.Count == 1 && first.IsCompleted && second.IsCompleted, Wait, "a1 written and a2 taken by the router");
+
+        // a1 fills a's lane (capacity 1) and is not held, so the router keeps a2 until a1 is written, and takes nothing
+        // more, not even b's batch. Unbounded lanes took every batch the moment it came.
+        Assert.True(await first);
+        Assert.True(await second);
+        Assert.False(stage.Target.Post(Batch("b", 3)));
+        Assert.Equal(0, stage.InputCount);
+
+        sink.Open("a");
+        sink.Open("b");
+        await stage.Target.SendAsync(Batch("b", 3));
+        stage.Target.Complete();
+        await stage.Completion.WaitAsync(Wait);
+        Assert.Equal(["a@1", "a@2", "b@3"], sink.Written);
+    }
+
+    [Fact]
+    public async Task A_held_table_takes_its_batches_past_the_bound_in_order_and_the_other_tables_keep_flowing()
+    {
+        var holds = new TopicHolds();
+        var sink = new GatedSink(holds);
+        using var metrics = new PipelineMetrics();
+        var stage = ConcurrentStage(sink, metrics, holds);
+
+        await stage.Target.SendAsync(Batch("a", 1));
+        await Eventually.Until(() => sink.Started.Count == 1, Wait, "a1 written");
+        holds.Hold("topic-a");
+        foreach (var offset in new[] { 2, 3, 4 })
+        {
+            await stage.Target.SendAsync(Batch("a", offset)).WaitAsync(Wait);
+        }
+
+        await stage.Target.SendAsync(Batch("b", 5)).WaitAsync(Wait);
+        sink.Open("b");
+        await Eventually.Until(() => sink.Written.Contains("b@5"), Wait, "b's batch written while a is held");
+        Assert.DoesNotContain("a@1", sink.Written);
+
+        holds.Release("topic-a");
+        sink.Open("a");
+        stage.Target.Complete();
+        await stage.Completion.WaitAsync(Wait);
+        Assert.Equal(["a@1", "a@2", "a@3", "a@4"], sink.Written.Where(w => w.StartsWith('a')));
+    }
+
+    [Fact]
+    public async Task One_lane_for_every_table_keeps_its_bound_while_a_topic_is_held()
+    {
+        var holds = new TopicHolds();
+        var sink = new GatedSink(holds, concurrent: false);
+        using var metrics = new PipelineMetrics();
+        var stage = ConcurrentStage(sink, metrics, holds);
+
+        await stage.Target.SendAsync(Batch("a", 1));
+        await stage.Target.SendAsync(Batch("a", 2));
+        await Eventually.Until(() => sink.Started.Count == 1, Wait, "a1 written");
+        holds.Hold("topic-a");
+
+        // A sink writing one table at a time cannot let another table pass a held one, so nothing past the bound.
+        Assert.False(stage.Target.Post(Batch("b", 3)));
+        holds.Release("topic-a");
+        sink.Open("a");
+        sink.Open("b");
+        await stage.Target.SendAsync(Batch("b", 3));
+        stage.Target.Complete();
+        await stage.Completion.WaitAsync(Wait);
+        Assert.Equal(["a@1", "a@2", "b@3"], sink.Written);
+    }
+
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    private static SinkStage ConcurrentStage(ISink sink, PipelineMetrics metrics, TopicHolds holds) =>
+        new(
+            sink, new SchemaCatalog(), new DependencyRetry(new RetryOptions(), static _ => false, static (_, _, _) => { }, TimeProvider.System, static () => 0),
+            new RecordCompletion(new OffsetTracker(), new InFlightBudget(1 << 20, 100, 50)), new ActionBlock<IngestRecord>(static _ => { }), metrics,
+            NullLogger.Instance, 1, CancellationToken.None, holds: holds);
+
+    private static RowBatch<IngestRecord> Batch(string table, long offset)
+    {
+        return new RowBatch<IngestRecord>(table, [Record(offset, topic: "topic-" + table, table: table)], 100);
+    }
+
+    private static IngestRecord Record(long offset, long generation = 1, string topic = "events", string table = "events")
     {
         var row = new FlatRow();
         row.Add("a", FieldValue.FromInt64(1));
         return new IngestRecord
         {
-            Topic = "events",
+            Topic = topic,
             Partition = 0,
             Offset = offset,
             Timestamp = DateTimeOffset.UnixEpoch,
             Value = [1],
             AssignmentGeneration = generation,
-            Table = "events",
+            Table = table,
             Row = row,
         };
     }
@@ -121,5 +213,90 @@ public sealed class SinkStageTests
             ValueTask.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// A sink whose writes of a table wait until the test opens the table; records the batches it started and wrote
+    /// (as <c>table@offset</c>).
+    /// </summary>
+    private sealed class GatedSink(TopicHolds? holds = null, bool concurrent = true) : ISink
+    {
+        private readonly Dictionary<string, TaskCompletionSource> _gates = new(StringComparer.Ordinal);
+        private readonly Lock _lock = new();
+        private readonly List<string> _started = [];
+        private readonly List<string> _written = [];
+
+        public IReadOnlyList<string> Started
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _started];
+                }
+            }
+        }
+
+        public IReadOnlyList<string> Written
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _written];
+                }
+            }
+        }
+
+        public string Name => "gated";
+
+        public bool WritesTablesConcurrently => concurrent;
+
+        public string? StatusLine => holds is null ? null : "gated";
+
+        public void Open(string table) => Gate(table).TrySetResult();
+
+        public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
+        {
+        }
+
+        public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(columns);
+
+        public async ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)
+        {
+            var name = $"{batch.Table}@{batch.Rows[0].Offset}";
+            lock (_lock)
+            {
+                _started.Add(name);
+            }
+
+            await Gate(batch.Table).Task.WaitAsync(cancellationToken);
+            lock (_lock)
+            {
+                _written.Add(name);
+            }
+
+            return SinkBatchResult.AllWritten(batch.Rows.Count);
+        }
+
+        public ValueTask<IReadOnlyDictionary<int, long>> GetResumeOffsetsAsync(string table, string topic, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private TaskCompletionSource Gate(string table)
+        {
+            lock (_lock)
+            {
+                if (!_gates.TryGetValue(table, out var gate))
+                {
+                    gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _gates[table] = gate;
+                }
+
+                return gate;
+            }
+        }
     }
 }
