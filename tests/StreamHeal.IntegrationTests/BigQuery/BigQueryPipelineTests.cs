@@ -9,7 +9,9 @@ using StreamHeal.Hosting;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Observability;
 using StreamHeal.IntegrationTests.Pipeline;
+using StreamHeal.Batch;
 using StreamHeal.Kafka;
+using StreamHeal.Pipeline;
 using StreamHeal.Sink.BigQuery;
 using Xunit;
 using Xunit.Abstractions;
@@ -48,6 +50,50 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
         Assert.All(refused, d => Assert.Contains((d.OriginalPartition, d.OriginalOffset), expected));
         Assert.InRange(refused.Count, expected.Count - 5, expected.Count);
         PipelineScenario.AssertOk(verdict);
+    }
+
+    [Fact]
+    public async Task A_slow_bigquery_keeps_in_flight_only_what_the_stages_hold_not_the_backlog_and_loses_nothing()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "bq-slow", partitions: 4);
+        await using var fake = await FakeBigQuery.StartAsync();
+        fake.Faults.AppendLatency = TimeSpan.FromMilliseconds(250);
+        var produced = await scenario.ProduceAsync(40_000, seed: 25);
+        var settings = scenario.Settings() with
+        {
+            Pipeline = new PipelineOptions { DrainTimeout = TimeSpan.FromSeconds(20), RevokeDrainTimeout = TimeSpan.FromSeconds(3), StageCapacity = 128 },
+            Batch = new BatchOptions { MaxRows = 1_000, Linger = TimeSpan.FromMilliseconds(100) },
+        };
+        var holds = new TopicHolds();
+        var mostInFlight = 0L;
+        await using (var sink = await OpenSinkAsync(scenario, fake, settings.Kafka, holds, BigQuerySinkOptions.AtLeastOnce))
+        {
+            var (pipeline, running, stop) = scenario.Start(sink, settings, holds: holds);
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+                while (await timer.WaitForNextTickAsync(CancellationToken.None) && !sampling.IsCancellationRequested)
+                {
+                    mostInFlight = Math.Max(mostInFlight, pipeline.Status.InFlightRecords);
+                }
+            });
+            await PipelineScenario.WaitForDoneAsync(produced.Length, TimeSpan.FromMinutes(2), pipeline);
+            await sampling.CancelAsync();
+            await sampler;
+            await stop.CancelAsync();
+            await running;
+            await pipeline.DisposeAsync();
+        }
+
+        // The sink takes ~4,000 rows a second here and the poll loop far more, so without a bound in front of the sink the
+        // backlog moves into memory, up to the in-flight budget, which 40,000 of these events do not reach (36,799 were
+        // in flight with unbounded lanes). Bounded, what is in flight is what the stages hold: 4 chunks of up to 256
+        // records in each of decode, flatten, compat-filter and batch (4,096), 128 held by the poll loop, a chunk in
+        // each worker, and the sink's batches: one written, one in the router and one being built (3,000).
+        output.WriteLine($"most records in flight: {mostInFlight:N0} of {produced.Length:N0}");
+        Assert.InRange(mostInFlight, 1, 9_000);
+        PipelineScenario.AssertOk(await VerifyAsync(scenario, fake, produced));
     }
 
     [Fact]

@@ -89,12 +89,7 @@ public sealed class SinkStageTests
         Assert.False(stage.Target.Post(Batch("b", 3)));
         Assert.Equal(0, stage.InputCount);
 
-        sink.Open("a");
-        sink.Open("b");
-        await stage.Target.SendAsync(Batch("b", 3));
-        stage.Target.Complete();
-        await stage.Completion.WaitAsync(Wait);
-        Assert.Equal(["a@1", "a@2", "b@3"], sink.Written);
+        Assert.Equal(["a@1", "a@2", "b@3"], await OpenAndFinishAsync(stage, sink, Batch("b", 3)));
     }
 
     [Fact]
@@ -141,15 +136,21 @@ public sealed class SinkStageTests
         // A sink writing one table at a time cannot let another table pass a held one, so nothing past the bound.
         Assert.False(stage.Target.Post(Batch("b", 3)));
         holds.Release("topic-a");
-        sink.Open("a");
-        sink.Open("b");
-        await stage.Target.SendAsync(Batch("b", 3));
-        stage.Target.Complete();
-        await stage.Completion.WaitAsync(Wait);
-        Assert.Equal(["a@1", "a@2", "b@3"], sink.Written);
+        Assert.Equal(["a@1", "a@2", "b@3"], await OpenAndFinishAsync(stage, sink, Batch("b", 3)));
     }
 
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
+    /// <summary>Lets every write through, gives the stage its last batch and returns what was written, in order.</summary>
+    private static async Task<IReadOnlyList<string>> OpenAndFinishAsync(SinkStage stage, GatedSink sink, RowBatch<IngestRecord> last)
+    {
+        sink.Open("a");
+        sink.Open("b");
+        await stage.Target.SendAsync(last).WaitAsync(Wait);
+        stage.Target.Complete();
+        await stage.Completion.WaitAsync(Wait);
+        return sink.Written;
+    }
 
     private static SinkStage ConcurrentStage(ISink sink, PipelineMetrics metrics, TopicHolds holds) =>
         new(
