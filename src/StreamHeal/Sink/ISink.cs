@@ -40,7 +40,7 @@ public interface ISink : IAsyncDisposable
 
     /// <summary>
     /// True when batches of different tables may be written at the same time: each table gets a lane of its own, and a
-    /// table held on its topic (see <see cref="Flow.TopicHolds"/>) never stalls another.
+    /// table held on its topic (see <see cref="Flow.TopicHolds"/>) or retrying its write never stalls another.
     /// </summary>
     bool WritesTablesConcurrently { get; }
 

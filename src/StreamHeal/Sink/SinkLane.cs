@@ -7,31 +7,43 @@ namespace StreamHeal.Sink;
 /// <summary>
 /// One lane of the sink stage: an ordered block that writes one batch at a time, and the count of batches in it
 /// (queued or being written), which the router bounds. The block itself is unbounded: the router decides what may wait
-/// in it, so that a lane whose table is held takes its batches without the router, and every other table, waiting
-/// behind it.
+/// in it, so that a lane stalled on trouble of its own table takes its batches without the router, and every other
+/// table, waiting behind it.
 /// </summary>
 internal sealed class SinkLane
 {
     private readonly ActionBlock<RowBatch<IngestRecord>> _block;
-    private TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TopicHolds? _holds;
+    private readonly bool _stallsPassBound;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _batches;
+    private int _retrying;
     private string? _writingTopic;
 
-    public SinkLane(Func<RowBatch<IngestRecord>, Task> write, CancellationToken cancellationToken)
+    /// <param name="write">Writes a batch; told the lane, to report that it retries (<see cref="Retrying"/>).</param>
+    /// <param name="stallsPassBound">
+    /// True when a stalled lane (see <see cref="IsStalled"/>) takes batches past the bound: only where other tables
+    /// have lanes of their own to keep flowing.
+    /// </param>
+    /// <param name="holds">The holds the sink places on topics; null when it places none.</param>
+    public SinkLane(Func<RowBatch<IngestRecord>, SinkLane, Task> write, bool stallsPassBound, TopicHolds? holds, CancellationToken cancellationToken)
     {
+        _stallsPassBound = stallsPassBound;
+        _holds = holds;
         _block = new ActionBlock<RowBatch<IngestRecord>>(
             async batch =>
             {
                 Volatile.Write(ref _writingTopic, batch.Items[0].Topic);
+                Volatile.Write(ref _retrying, 0);
                 try
                 {
-                    await write(batch).ConfigureAwait(false);
+                    await write(batch, this).ConfigureAwait(false);
                 }
                 finally
                 {
-                    // Counted down before the signal, so a router that saw the old signal sees the room.
+                    // Counted down before the signal, so a router that took the old signal sees the room.
                     Interlocked.Decrement(ref _batches);
-                    Interlocked.Exchange(ref _written, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+                    Signal();
                 }
             },
             BlockOptions.Ordered(DataflowBlockOptions.Unbounded, 1, cancellationToken));
@@ -45,26 +57,40 @@ internal sealed class SinkLane
     /// <summary>Batches given to the lane and not yet written, the one being written included.</summary>
     public int Batches => Volatile.Read(ref _batches);
 
-    /// <summary>True when the batch being written waits on a hold of its topic (a new column, a refused table).</summary>
-    public bool IsHeld(TopicHolds? holds) => holds is not null && Volatile.Read(ref _writingTopic) is { } topic && holds.IsHeld(topic);
+    /// <summary>
+    /// True while the batch being written waits on trouble of its own table: a hold of its topic (a new column becoming
+    /// visible, a table the destination refuses) or the destination failing its write, which is being retried.
+    /// </summary>
+    public bool IsStalled =>
+        Volatile.Read(ref _retrying) == 1
+        || (_holds is not null && Volatile.Read(ref _writingTopic) is { } topic && _holds.IsHeld(topic));
+
+    /// <summary>The batch being written failed and is tried again.</summary>
+    public void Retrying()
+    {
+        if (Interlocked.Exchange(ref _retrying, 1) == 0)
+        {
+            Signal();
+        }
+    }
 
     /// <summary>
-    /// Returns once the lane has fewer than <paramref name="capacity"/> batches, or the batch it writes is held (see
-    /// <paramref name="holds"/>; null when holds must not lift the bound), or the lane has ended.
+    /// Returns once the lane has fewer than <paramref name="capacity"/> batches, or is stalled and may take more, or
+    /// has ended.
     /// </summary>
-    public async Task WaitForRoomAsync(int capacity, TopicHolds? holds, CancellationToken cancellationToken)
+    public async Task WaitForRoomAsync(int capacity, CancellationToken cancellationToken)
     {
         while (true)
         {
-            // Both signals are taken before the checks: a change between a check and the wait completes them.
-            var written = Volatile.Read(ref _written).Task;
-            var changed = holds?.Changed;
-            if (Batches < capacity || IsHeld(holds) || _block.Completion.IsCompleted)
+            // The signals are taken before the checks: a change between a check and the wait completes them.
+            var changed = Volatile.Read(ref _changed).Task;
+            var holdsChanged = _stallsPassBound ? _holds?.Changed : null;
+            if (Batches < capacity || (_stallsPassBound && IsStalled) || _block.Completion.IsCompleted)
             {
                 return;
             }
 
-            var next = changed is null ? Task.WhenAny(written, _block.Completion) : Task.WhenAny(written, changed, _block.Completion);
+            var next = holdsChanged is null ? Task.WhenAny(changed, _block.Completion) : Task.WhenAny(changed, holdsChanged, _block.Completion);
             await next.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -84,4 +110,7 @@ internal sealed class SinkLane
     }
 
     public void Complete() => _block.Complete();
+
+    private void Signal() =>
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
 }

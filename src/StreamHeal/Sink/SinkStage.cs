@@ -19,9 +19,9 @@ namespace StreamHeal.Sink;
 /// Batches are routed to one lane per table (one batch at a time, so a table's rows keep their order), when the sink
 /// can write tables concurrently; otherwise one lane takes every table. A lane holds at most <c>capacity</c> batches,
 /// the one being written included, and the router waits for room, which is what bounds the records in the sink. A
-/// table that waits on a hold of its topic — for a new column to become visible, or for good because the destination
-/// refuses it — takes its batches past that bound instead, so it holds up only itself: its partitions are paused while
-/// it is held, so what it takes is bounded by what was already polled (the in-flight budget).
+/// table's lane that is stalled on trouble of its own — a hold of its topic (a new column becoming visible, a table
+/// the destination refuses for good) or a write being retried — takes its batches past that bound instead, so it holds
+/// up only itself; what it takes is still bounded by the in-flight budget (and a held topic's partitions are paused).
 /// </para>
 /// </summary>
 internal sealed class SinkStage
@@ -49,7 +49,7 @@ internal sealed class SinkStage
     /// Told, on the table's lane, each time the sink confirmed a table with the schema state's columns (at the first
     /// batch, then after each new column); must return at once.
     /// </param>
-    /// <param name="holds">The holds the sink places on topics; a held table's lane is not bounded (see above).</param>
+    /// <param name="holds">The holds the sink places on topics; a held table's lane takes batches past the bound (see above).</param>
     public SinkStage(
         ISink sink,
         SchemaCatalog catalog,
@@ -106,10 +106,8 @@ internal sealed class SinkStage
 
     private async Task RouteAsync(RowBatch<IngestRecord> batch)
     {
-        var concurrent = _sink.WritesTablesConcurrently;
-        var lane = Lane(concurrent ? batch.Key : "");
-        // One lane for every table cannot step around a held table: there the bound always applies.
-        await lane.WaitForRoomAsync(_capacity, concurrent ? _holds : null, _cancellationToken).ConfigureAwait(false);
+        var lane = Lane(_sink.WritesTablesConcurrently ? batch.Key : "");
+        await lane.WaitForRoomAsync(_capacity, _cancellationToken).ConfigureAwait(false);
         if (!lane.Post(batch))
         {
             // The lane faulted (its fault is reported through Completion) or was cancelled.
@@ -128,7 +126,9 @@ internal sealed class SinkStage
             }
 
             var knownVersions = new Dictionary<string, long>(StringComparer.Ordinal);
-            lane = new SinkLane(batch => WriteAsync(batch, knownVersions), _cancellationToken);
+            // One lane for every table cannot step around a stalled table: there the bound always applies.
+            var concurrent = _sink.WritesTablesConcurrently;
+            lane = new SinkLane((batch, self) => WriteAsync(batch, self, knownVersions), concurrent, concurrent ? _holds : null, _cancellationToken);
             lane.Completion.ContinueWith(
                 static (t, s) =>
                 {
@@ -176,7 +176,7 @@ internal sealed class SinkStage
             this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task WriteAsync(RowBatch<IngestRecord> batch, Dictionary<string, long> knownVersions)
+    private async Task WriteAsync(RowBatch<IngestRecord> batch, SinkLane lane, Dictionary<string, long> knownVersions)
     {
         var cancellationToken = _cancellationToken;
         var started = _time.GetTimestamp();
@@ -184,9 +184,14 @@ internal sealed class SinkStage
         var snapshot = _catalog.Get(table).Current;
         if (!knownVersions.TryGetValue(table, out var known) || known < snapshot.Version)
         {
+            var ensureAttempts = new StrongBox<int>(-1);
             await _retry.ExecuteAsync(
-                static (s, ct) => s.sink.EnsureTableAsync(s.table, s.columns, ct),
-                (sink: _sink, table, columns: snapshot.Columns),
+                static (s, ct) =>
+                {
+                    Attempted(s.lane, s.attempts);
+                    return s.sink.EnsureTableAsync(s.table, s.columns, ct);
+                },
+                (sink: _sink, table, columns: snapshot.Columns, lane, attempts: ensureAttempts),
                 cancellationToken);
             Log.TableReady(_logger, table, snapshot.Columns.Count, snapshot.Version);
             knownVersions[table] = snapshot.Version;
@@ -214,7 +219,7 @@ internal sealed class SinkStage
         var attempts = new StrongBox<int>(-1);
         var writeStarted = _time.GetTimestamp();
         var result = await _retry.ExecuteAsync(
-            static (s, ct) => s.sink.WriteAsync(s.sinkBatch with { Attempt = ++s.attempts.Value }, ct), (sink: _sink, sinkBatch, attempts), cancellationToken);
+            static (s, ct) => s.sink.WriteAsync(s.sinkBatch with { Attempt = Attempted(s.lane, s.attempts) }, ct), (sink: _sink, sinkBatch, lane, attempts), cancellationToken);
         var writeDuration = _time.GetElapsedTime(writeStarted);
         var acknowledged = _time.GetUtcNow();
         ArrayPool<SinkRow>.Shared.Return(rows, clearArray: true);
@@ -264,6 +269,17 @@ internal sealed class SinkStage
 
         _metrics.RecordSunk(table, _sink.Name, written, replayed, oldest, acknowledged);
         _metrics.RecordBatch(table, _sink.Name, records.Count, writeDuration, _time.GetElapsedTime(started));
+    }
+
+    /// <summary>Counts a try; from the second one on, the lane is stalled on its own table's trouble.</summary>
+    private static int Attempted(SinkLane lane, StrongBox<int> attempts)
+    {
+        if (++attempts.Value > 0)
+        {
+            lane.Retrying();
+        }
+
+        return attempts.Value;
     }
 
     [DoesNotReturn]

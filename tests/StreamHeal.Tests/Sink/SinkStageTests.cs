@@ -121,6 +121,36 @@ public sealed class SinkStageTests
     }
 
     [Fact]
+    public async Task A_table_whose_write_is_retried_takes_its_batches_past_the_bound_in_order_and_the_other_tables_keep_flowing()
+    {
+        var sink = new GatedSink();
+        sink.Open("a");
+        sink.Open("b");
+        sink.Fail("a");
+        using var metrics = new PipelineMetrics();
+        // The breaker stays closed: it would otherwise stop b's writes too, which is the breaker's business, not the lanes'.
+        var retry = new DependencyRetry(
+            new RetryOptions { BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(20), BreakAfterFailures = 1_000 },
+            static e => e is SinkUnavailableException, static (_, _, _) => { }, TimeProvider.System, static () => 0.5);
+        var stage = ConcurrentStage(sink, metrics, new TopicHolds(), retry);
+
+        foreach (var offset in new[] { 1, 2, 3 })
+        {
+            await stage.Target.SendAsync(Batch("a", offset)).WaitAsync(Wait);
+        }
+
+        await stage.Target.SendAsync(Batch("b", 4)).WaitAsync(Wait);
+        await Eventually.Until(() => sink.Written.Contains("b@4"), Wait, "b's batch written while a's write is retried");
+        Assert.DoesNotContain(sink.Written, w => w.StartsWith('a'));
+
+        sink.Heal("a");
+        stage.Target.Complete();
+        await stage.Completion.WaitAsync(Wait);
+        Assert.Equal(["a@1", "a@2", "a@3"], sink.Written.Where(w => w.StartsWith('a')));
+        Assert.True(sink.Failures > 0);
+    }
+
+    [Fact]
     public async Task One_lane_for_every_table_keeps_its_bound_while_a_topic_is_held()
     {
         var holds = new TopicHolds();
@@ -152,9 +182,9 @@ public sealed class SinkStageTests
         return sink.Written;
     }
 
-    private static SinkStage ConcurrentStage(ISink sink, PipelineMetrics metrics, TopicHolds holds) =>
+    private static SinkStage ConcurrentStage(ISink sink, PipelineMetrics metrics, TopicHolds holds, DependencyRetry? retry = null) =>
         new(
-            sink, new SchemaCatalog(), new DependencyRetry(new RetryOptions(), static _ => false, static (_, _, _) => { }, TimeProvider.System, static () => 0),
+            sink, new SchemaCatalog(), retry ?? new DependencyRetry(new RetryOptions(), static _ => false, static (_, _, _) => { }, TimeProvider.System, static () => 0),
             new RecordCompletion(new OffsetTracker(), new InFlightBudget(1 << 20, 100, 50)), new ActionBlock<IngestRecord>(static _ => { }), metrics,
             NullLogger.Instance, 1, CancellationToken.None, holds: holds);
 
@@ -226,6 +256,7 @@ public sealed class SinkStageTests
         private readonly Lock _lock = new();
         private readonly List<string> _started = [];
         private readonly List<string> _written = [];
+        private readonly HashSet<string> _failing = new(StringComparer.Ordinal);
 
         public IReadOnlyList<string> Started
         {
@@ -255,7 +286,26 @@ public sealed class SinkStageTests
 
         public string? StatusLine => holds is null ? null : "gated";
 
+        public int Failures { get; private set; }
+
         public void Open(string table) => Gate(table).TrySetResult();
+
+        /// <summary>Writes of <paramref name="table"/> fail as an unavailable destination's do, until <see cref="Heal"/>.</summary>
+        public void Fail(string table)
+        {
+            lock (_lock)
+            {
+                _failing.Add(table);
+            }
+        }
+
+        public void Heal(string table)
+        {
+            lock (_lock)
+            {
+                _failing.Remove(table);
+            }
+        }
 
         public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
         {
@@ -269,6 +319,12 @@ public sealed class SinkStageTests
             var name = $"{batch.Table}@{batch.Rows[0].Offset}";
             lock (_lock)
             {
+                if (_failing.Contains(batch.Table))
+                {
+                    Failures++;
+                    throw new SinkUnavailableException($"{batch.Table} is unavailable");
+                }
+
                 _started.Add(name);
             }
 
