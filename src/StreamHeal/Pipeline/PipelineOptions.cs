@@ -51,10 +51,11 @@ public sealed class PipelineOptions : IValidatableObject
     /// <summary>
     /// Batches queued in front of the sink: in its router, and in each table's lane, the one being written included (a
     /// lane stalled on its own table — held for a new column or a refused table, or retrying a failed write — takes its
-    /// batches past this bound, so that it does not hold up the other tables). Default 1: with one batch written per lane, one in the router waiting for
-    /// its lane and one being built, a sink that is the bottleneck never waits for work, and every further batch is
-    /// records held in memory (DuckDB ran as fast with 1 as with 4, with ~30,000 fewer records in flight; the
-    /// BigQuery sink held ~100,000 records in flight with its lanes unbounded, ~25,000 with this bound).
+    /// batches past this bound, so that it does not hold up the other tables). Default 1: with one batch written per
+    /// lane, one in the router waiting for its lane and one being built, a sink that is the bottleneck never waits for
+    /// work, and every further batch is records held in memory (DuckDB ran as fast with 1 as with 4, with ~30,000 fewer
+    /// records in flight; the BigQuery sink held ~100,000 records in flight with its lanes unbounded, ~25,000 with this
+    /// bound).
     /// </summary>
     [Range(1, 1_000)]
     public int SinkQueueBatches { get; set; } = 1;
