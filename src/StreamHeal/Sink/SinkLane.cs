@@ -75,6 +75,12 @@ internal sealed class SinkLane
     }
 
     /// <summary>
+    /// The retried call succeeded: the lane is bounded again for the rest of the batch (its dead letters may still
+    /// wait on the DLQ, which is no trouble of this table's).
+    /// </summary>
+    public void Recovered() => Volatile.Write(ref _retrying, 0);
+
+    /// <summary>
     /// Returns once the lane has fewer than <paramref name="capacity"/> batches, or is stalled and may take more, or
     /// has ended.
     /// </summary>

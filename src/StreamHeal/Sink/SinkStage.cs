@@ -193,6 +193,7 @@ internal sealed class SinkStage
                 },
                 (sink: _sink, table, columns: snapshot.Columns, lane, attempts: ensureAttempts),
                 cancellationToken);
+            lane.Recovered();
             Log.TableReady(_logger, table, snapshot.Columns.Count, snapshot.Version);
             knownVersions[table] = snapshot.Version;
             _tableReady?.Invoke(table, snapshot.Columns);
@@ -220,6 +221,7 @@ internal sealed class SinkStage
         var writeStarted = _time.GetTimestamp();
         var result = await _retry.ExecuteAsync(
             static (s, ct) => s.sink.WriteAsync(s.sinkBatch with { Attempt = Attempted(s.lane, s.attempts) }, ct), (sink: _sink, sinkBatch, lane, attempts), cancellationToken);
+        lane.Recovered();
         var writeDuration = _time.GetElapsedTime(writeStarted);
         var acknowledged = _time.GetUtcNow();
         ArrayPool<SinkRow>.Shared.Return(rows, clearArray: true);

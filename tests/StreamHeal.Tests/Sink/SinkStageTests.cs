@@ -151,6 +151,46 @@ public sealed class SinkStageTests
     }
 
     [Fact]
+    public async Task A_lane_is_bounded_again_once_its_retried_write_went_through_even_while_its_dead_letters_wait()
+    {
+        var sink = new GatedSink();
+        sink.Open("a");
+        sink.FailOnce("a");
+        sink.Refuse("a");
+        // The DLQ takes one dead letter and then waits, so a1's second one keeps a's lane busy after its write succeeded.
+        var deadLetterTaken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var deadLettersMove = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var deadLetters = new ActionBlock<IngestRecord>(
+            async _ =>
+            {
+                deadLetterTaken.TrySetResult();
+                await deadLettersMove.Task;
+            },
+            new ExecutionDataflowBlockOptions { BoundedCapacity = 1 });
+        using var metrics = new PipelineMetrics();
+        var retry = new DependencyRetry(
+            new RetryOptions { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(2), BreakAfterFailures = 1_000 },
+            static e => e is SinkUnavailableException, static (_, _, _) => { }, TimeProvider.System, static () => 0.5);
+        var stage = new SinkStage(
+            sink, new SchemaCatalog(), retry, new RecordCompletion(new OffsetTracker(), new InFlightBudget(1 << 20, 100, 50)), deadLetters, metrics,
+            NullLogger.Instance, 1, CancellationToken.None, holds: new TopicHolds());
+
+        var twoRows = new RowBatch<IngestRecord>("a", [Record(1, topic: "topic-a", table: "a"), Record(2, topic: "topic-a", table: "a")], 200);
+        await stage.Target.SendAsync(twoRows).WaitAsync(Wait);
+        await deadLetterTaken.Task.WaitAsync(Wait);
+        Assert.Equal(1, sink.Failures);
+
+        // a1 was retried, but its write is done: what keeps the lane now is the DLQ, so the bound holds again and the
+        // router keeps a2 without taking a3.
+        Assert.True(await stage.Target.SendAsync(Batch("a", 3)).WaitAsync(Wait));
+        Assert.False(stage.Target.Post(Batch("a", 4)));
+
+        deadLettersMove.SetResult();
+        sink.Open("b");
+        Assert.Equal(["a@1", "a@3", "b@5"], await OpenAndFinishAsync(stage, sink, Batch("b", 5)));
+    }
+
+    [Fact]
     public async Task One_lane_for_every_table_keeps_its_bound_while_a_topic_is_held()
     {
         var holds = new TopicHolds();
@@ -257,6 +297,8 @@ public sealed class SinkStageTests
         private readonly List<string> _started = [];
         private readonly List<string> _written = [];
         private readonly HashSet<string> _failing = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _failOnce = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
 
         public IReadOnlyList<string> Started
         {
@@ -307,6 +349,24 @@ public sealed class SinkStageTests
             }
         }
 
+        /// <summary>The next write of <paramref name="table"/> fails once; later ones go through.</summary>
+        public void FailOnce(string table)
+        {
+            lock (_lock)
+            {
+                _failOnce.Add(table);
+            }
+        }
+
+        /// <summary>Every row of <paramref name="table"/> is refused for good (it goes to the DLQ).</summary>
+        public void Refuse(string table)
+        {
+            lock (_lock)
+            {
+                _refused.Add(table);
+            }
+        }
+
         public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
         {
         }
@@ -319,7 +379,7 @@ public sealed class SinkStageTests
             var name = $"{batch.Table}@{batch.Rows[0].Offset}";
             lock (_lock)
             {
-                if (_failing.Contains(batch.Table))
+                if (_failing.Contains(batch.Table) || _failOnce.Remove(batch.Table))
                 {
                     Failures++;
                     throw new SinkUnavailableException($"{batch.Table} is unavailable");
@@ -332,6 +392,10 @@ public sealed class SinkStageTests
             lock (_lock)
             {
                 _written.Add(name);
+                if (_refused.Contains(batch.Table))
+                {
+                    return RefuseAll(batch);
+                }
             }
 
             return SinkBatchResult.AllWritten(batch.Rows.Count);
