@@ -65,7 +65,6 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
                 result = result with { Verdict = IngestionVerdict.Compute(corpus.Positions, rows, deadLetters) };
             }
 
-
             // The ceiling on this very topic: with many partitions and a deep backlog the client alone may deliver less than on the comparison's corpus.
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var (messages, _) = await RawConsumer.ConsumeAsync(bootstrap, topic, "backlog-a-" + size.ToString(CultureInfo.InvariantCulture), corpus.Count, RunTimeout, new(), cancellationToken);

@@ -25,7 +25,7 @@ internal sealed class SinkLane
     /// True when a stalled lane (see <see cref="IsStalled"/>) takes batches past the bound: only where other tables
     /// have lanes of their own to keep flowing.
     /// </param>
-    /// <param name="holds">The holds the sink places on topics; null when it places none.</param>
+    /// <param name="holds">The holds the sink places on topics; null when it places none. Read only when stalls pass the bound.</param>
     public SinkLane(Func<RowBatch<IngestRecord>, SinkLane, Task> write, bool stallsPassBound, TopicHolds? holds, CancellationToken cancellationToken)
     {
         _stallsPassBound = stallsPassBound;
@@ -61,7 +61,7 @@ internal sealed class SinkLane
     /// True while the batch being written waits on trouble of its own table: a hold of its topic (a new column becoming
     /// visible, a table the destination refuses) or the destination failing its write, which is being retried.
     /// </summary>
-    public bool IsStalled =>
+    private bool IsStalled =>
         Volatile.Read(ref _retrying) == 1
         || (_holds is not null && Volatile.Read(ref _writingTopic) is { } topic && _holds.IsHeld(topic));
 

@@ -127,8 +127,7 @@ internal sealed class SinkStage
 
             var knownVersions = new Dictionary<string, long>(StringComparer.Ordinal);
             // One lane for every table cannot step around a stalled table: there the bound always applies.
-            var concurrent = _sink.WritesTablesConcurrently;
-            lane = new SinkLane((batch, self) => WriteAsync(batch, self, knownVersions), concurrent, concurrent ? _holds : null, _cancellationToken);
+            lane = new SinkLane((batch, self) => WriteAsync(batch, self, knownVersions), _sink.WritesTablesConcurrently, _holds, _cancellationToken);
             lane.Completion.ContinueWith(
                 static (t, s) =>
                 {

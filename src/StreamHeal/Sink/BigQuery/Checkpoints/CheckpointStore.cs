@@ -384,6 +384,7 @@ internal sealed class CheckpointStore : IDisposable
 
         // A claim of an epoch already claimed came second: it wins nothing.
     }
+
     private static bool IsEmpty(StreamCheckpoint? checkpoint) => checkpoint is null || (checkpoint.Stream.Length == 0 && checkpoint.NextKafka < 0 && checkpoint.Rejected.Count == 0);
 
     private string BaseKey(string table, int partition) => $"{_group}/{table}/{partition}";
