@@ -22,8 +22,8 @@ public sealed class CheckpointClaimRaceTests(KafkaClusterFixture kafka, ITestOut
     public async Task Of_two_members_claiming_a_partition_at_once_exactly_one_owns_it()
     {
         var (_, topic, options) = NewCheckpointTopic("claim-race");
-        using var a = new CheckpointStore(options, topic, NullLogger.Instance);
-        using var b = new CheckpointStore(options, topic, NullLogger.Instance);
+        await using var a = new CheckpointStore(options, topic, NullLogger.Instance);
+        await using var b = new CheckpointStore(options, topic, NullLogger.Instance);
         // Both readers assigned and caught up first, so each claim is a read, a write and a read back, nothing more.
         await a.ClaimAsync(Table, [0], CancellationToken.None);
         await b.ClaimAsync(Table, [0], CancellationToken.None);
@@ -61,7 +61,7 @@ public sealed class CheckpointClaimRaceTests(KafkaClusterFixture kafka, ITestOut
     public async Task A_claim_whose_member_stopped_before_writing_hands_on_the_state_before_it()
     {
         var (group, topic, options) = NewCheckpointTopic("claim-handover");
-        using (var first = new CheckpointStore(options, topic, NullLogger.Instance))
+        await using (var first = new CheckpointStore(options, topic, NullLogger.Instance))
         {
             var claim = (await first.ClaimAsync(Table, [0], CancellationToken.None))[0];
             await first.WriteAsync(Table, 0, new StreamCheckpoint("stream-a", 42, 1_000, [7], claim.Epoch), readBack: true, CancellationToken.None);
@@ -73,7 +73,7 @@ public sealed class CheckpointClaimRaceTests(KafkaClusterFixture kafka, ITestOut
             await producer.ProduceAsync(topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes($"{group}/{Table}/0#c1@stopped"), Value = [] });
         }
 
-        using var next = new CheckpointStore(options, topic, NullLogger.Instance);
+        await using var next = new CheckpointStore(options, topic, NullLogger.Instance);
         var taken = (await next.ClaimAsync(Table, [0], CancellationToken.None))[0];
 
         Assert.False(taken.Fenced);
@@ -81,7 +81,7 @@ public sealed class CheckpointClaimRaceTests(KafkaClusterFixture kafka, ITestOut
         Assert.Equal(new StreamCheckpoint("stream-a", 42, 1_000, [7], 2), taken.Checkpoint!, new CheckpointComparer());
 
         // And a restart after that reads what the owner of epoch 2 wrote.
-        using var restarted = new CheckpointStore(options, topic, NullLogger.Instance);
+        await using var restarted = new CheckpointStore(options, topic, NullLogger.Instance);
         var again = (await restarted.ClaimAsync(Table, [0], CancellationToken.None))[0];
         Assert.Equal(3, again.Epoch);
         Assert.Equal("stream-a", again.Checkpoint!.Stream);

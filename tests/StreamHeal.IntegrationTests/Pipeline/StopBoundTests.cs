@@ -121,9 +121,10 @@ public sealed class StopBoundTests(KafkaClusterFixture kafka, ITestOutputHelper 
         }
         finally
         {
-            control?.Release();
-            await Eventually.Until(() => control is null || control.Inner.Flush(TimeSpan.FromSeconds(1)) == 0, TimeSpan.FromSeconds(60), "released DLQ sends delivered");
-            control?.Inner.Dispose();
+            if (control is not null)
+            {
+                await control.CloseAsync(TimeSpan.FromSeconds(60));
+            }
         }
     }
 

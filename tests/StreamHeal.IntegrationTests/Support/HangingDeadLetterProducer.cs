@@ -1,5 +1,6 @@
 using System.Reflection;
 using Confluent.Kafka;
+using StreamHeal.TestSupport;
 
 namespace StreamHeal.IntegrationTests.Support;
 
@@ -7,11 +8,19 @@ namespace StreamHeal.IntegrationTests.Support;
 /// A DLQ producer whose sends, once <see cref="Hang"/> is set, ignore cancellation and wait for <see cref="Release"/>,
 /// as a client stuck on an unresponsive broker would; it records whether anyone disposed it in the meantime.
 /// </summary>
+/// <remarks>
+/// The stage that was left sending through it keeps running after the test, so the test closes the real producer with
+/// <see cref="CloseAsync"/> and never with <c>Inner.Dispose()</c>: librdkafka's produce call does not check for a
+/// destroyed handle, and a send that reached it after the destroy wrote into freed memory and crashed the test host later.
+/// </remarks>
 public class HangingDeadLetterProducer : DispatchProxy
 {
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
     private IProducer<byte[]?, byte[]?> _inner = null!;
     private int _hanging;
+    private int _forwarding;
+    private bool _closed;
     private volatile bool _hang;
     private volatile bool _disposed;
 
@@ -21,7 +30,8 @@ public class HangingDeadLetterProducer : DispatchProxy
     /// <summary>Whether the pipeline disposed the producer.</summary>
     public bool Disposed => _disposed;
 
-    public IProducer<byte[]?, byte[]?> Inner => _inner;
+    /// <summary>Calls refused because they came after <see cref="CloseAsync"/>.</summary>
+    public int RefusedAfterClose { get; private set; }
 
     public static (IProducer<byte[]?, byte[]?> Producer, HangingDeadLetterProducer Control) Wrap(IProducer<byte[]?, byte[]?> inner)
     {
@@ -35,6 +45,24 @@ public class HangingDeadLetterProducer : DispatchProxy
 
     /// <summary>Lets the waiting sends go through to the real producer.</summary>
     public void Release() => _released.TrySetResult();
+
+    /// <summary>
+    /// Refuses every later call as a disposed producer would, the waiting sends included (they are released and refused),
+    /// and once no call is inside the real producer, flushes and disposes it.
+    /// </summary>
+    public async Task CloseAsync(TimeSpan timeout)
+    {
+        lock (_gate)
+        {
+            _closed = true;
+        }
+
+        Release();
+
+        await Eventually.Until(() => Volatile.Read(ref _forwarding) == 0, timeout, "no call inside the real DLQ producer");
+        _inner.Flush(timeout);
+        _inner.Dispose();
+    }
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
@@ -50,19 +78,59 @@ public class HangingDeadLetterProducer : DispatchProxy
             return SendAfterReleaseAsync(topic, message);
         }
 
+        Enter();
+        var leaveWhenDone = false;
         try
         {
-            return targetMethod.Invoke(_inner, args);
+            var result = targetMethod.Invoke(_inner, args);
+            if (result is Task task)
+            {
+                leaveWhenDone = true;
+                task.ContinueWith(_ => Leave(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            return result;
         }
         catch (TargetInvocationException e) when (e.InnerException is not null)
         {
             throw e.InnerException;
+        }
+        finally
+        {
+            if (!leaveWhenDone)
+            {
+                Leave();
+            }
         }
     }
 
     private async Task<DeliveryResult<byte[]?, byte[]?>> SendAfterReleaseAsync(string topic, Message<byte[]?, byte[]?> message)
     {
         await _released.Task;
-        return await _inner.ProduceAsync(topic, message, CancellationToken.None);
+        Enter();
+        try
+        {
+            return await _inner.ProduceAsync(topic, message, CancellationToken.None);
+        }
+        finally
+        {
+            Leave();
+        }
     }
+
+    private void Enter()
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                RefusedAfterClose++;
+                throw new ObjectDisposedException(nameof(HangingDeadLetterProducer), "the test closed the DLQ producer");
+            }
+
+            Interlocked.Increment(ref _forwarding);
+        }
+    }
+
+    private void Leave() => Interlocked.Decrement(ref _forwarding);
 }

@@ -115,6 +115,11 @@ public sealed class BigQuerySink : ISink
             await writer.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_checkpoints is not null)
+        {
+            await _checkpoints.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (var owned in _owned)
         {
             owned.Dispose();

@@ -27,14 +27,17 @@ public static class BigQuerySinkFactory
                 await checkpoints.EnsureTopicAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            IDisposable[] owned = checkpoints is null ? [writeClient, tableClient] : [writeClient, tableClient, checkpoints];
             return new BigQuerySink(
                 options, new BigQueryTableManager(tableClient, options), writeClient, checkpoints, holds, timeProvider,
-                loggerFactory.CreateLogger("StreamHeal.Sink.BigQuery"), owned);
+                loggerFactory.CreateLogger("StreamHeal.Sink.BigQuery"), writeClient, tableClient);
         }
         catch
         {
-            checkpoints?.Dispose();
+            if (checkpoints is not null)
+            {
+                await checkpoints.DisposeAsync().ConfigureAwait(false);
+            }
+
             tableClient.Dispose();
             writeClient.Dispose();
             throw;

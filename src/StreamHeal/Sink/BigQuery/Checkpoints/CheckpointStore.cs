@@ -5,6 +5,7 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Kafka;
+using StreamHeal.Telemetry;
 
 namespace StreamHeal.Sink.BigQuery.Checkpoints;
 
@@ -25,7 +26,7 @@ namespace StreamHeal.Sink.BigQuery.Checkpoints;
 /// </para>
 /// Thread-safe: reads, claims and checks share one lock around the reader.
 /// </summary>
-internal sealed class CheckpointStore : IDisposable
+internal sealed class CheckpointStore : IAsyncDisposable
 {
     private const string EpochSeparator = "#e";
     private const string ClaimSeparator = "#c";
@@ -40,6 +41,9 @@ internal sealed class CheckpointStore : IDisposable
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly IConsumer<byte[], byte[]> _reader;
     private readonly SemaphoreSlim _readLock = new(1, 1);
+    private readonly ClientCalls _calls = new();
+    private readonly ILogger _logger;
+    private int _disposed;
     private readonly Dictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
     private bool _assigned;
 
@@ -47,6 +51,7 @@ internal sealed class CheckpointStore : IDisposable
     {
         _kafka = kafka;
         _group = kafka.GroupId;
+        _logger = logger;
         Topic = topic;
         _producer = new ProducerBuilder<byte[], byte[]>(KafkaConfigBuilder.CheckpointProducer(kafka)).SetLogHandler((_, m) => KafkaClientLog.Log(logger, "checkpoint-producer", m)).SetErrorHandler((_, e) => KafkaClientLog.Error(logger, "checkpoint-producer", e)).Build();
         var reader = KafkaConfigBuilder.CheckpointReader(kafka);
@@ -56,6 +61,9 @@ internal sealed class CheckpointStore : IDisposable
     }
 
     public string Topic { get; }
+
+    /// <summary>How long closing waits for a claim or write still inside the Kafka clients: 10 s. Tests shorten it.</summary>
+    internal TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Creates the topic compacted with one partition when it is missing; an existing topic is left as it is.</summary>
     public async Task EnsureTopicAsync(CancellationToken cancellationToken)
@@ -100,6 +108,7 @@ internal sealed class CheckpointStore : IDisposable
     /// </summary>
     public async Task<IReadOnlyDictionary<int, CheckpointClaim>> ClaimAsync(string table, IReadOnlyList<int> partitions, CancellationToken cancellationToken)
     {
+        using var call = _calls.Enter(nameof(CheckpointStore));
         await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -178,6 +187,7 @@ internal sealed class CheckpointStore : IDisposable
     /// <exception cref="PartitionFencedException">Another member owns the partition with a higher epoch.</exception>
     public async Task WriteAsync(string table, int partition, StreamCheckpoint checkpoint, bool readBack, CancellationToken cancellationToken)
     {
+        using var call = _calls.Enter(nameof(CheckpointStore));
         var key = BaseKey(table, partition);
         long offset;
         try
@@ -391,8 +401,25 @@ internal sealed class CheckpointStore : IDisposable
 
     private static string EpochKey(string key, long epoch) => epoch == 0 ? key : string.Create(CultureInfo.InvariantCulture, $"{key}{EpochSeparator}{epoch}");
 
-    public void Dispose()
+    /// <summary>
+    /// Destroys the Kafka clients once no claim or write is inside them, waiting at most <see cref="CloseTimeout"/>; new
+    /// calls are refused from the start. A call still inside past that (a pipeline abandoned at its stop bound) keeps
+    /// the clients, which are then left to the process; a later call to this method, once it has left, still closes them.
+    /// </summary>
+    public async ValueTask DisposeAsync()
     {
+        if (!await _calls.CloseAsync(CloseTimeout, TimeProvider.System).ConfigureAwait(false))
+        {
+            Log.DisposalAbandoned(_logger, "exactly-once checkpoint store", string.Create(CultureInfo.InvariantCulture,
+                $"a claim or write was still inside its Kafka clients {CloseTimeout.TotalSeconds} s after the sink was closed; they stay open until the process exits"));
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _producer.Flush(TimeSpan.FromSeconds(5));
         _producer.Dispose();
         _reader.Close();
