@@ -35,8 +35,11 @@ case "${1:-}" in
   test)
     ensure_test_tools
     rm -rf TestResults
-    mkdir -p TestResults
+    mkdir -p TestResults/crash
     dotnet build StreamHeal.sln -c Release
+    # A test host that dies in native code says nothing; the runtime then writes a crash report, printed at the end.
+    export DOTNET_DbgEnableMiniDump=1 DOTNET_DbgMiniDumpType=1 DOTNET_EnableCrashReport=1 \
+      DOTNET_DbgMiniDumpName="$PWD/TestResults/crash/%e.%p.dmp"
     if [ $# -gt 1 ]; then
       # Arguments (e.g. --filter) go to one run of the whole suite.
       exec dotnet test StreamHeal.sln -c Release --no-build --logger "trx" --results-directory TestResults \
@@ -58,6 +61,9 @@ case "${1:-}" in
     set -e
     echo "--- fault matrix (Category=FaultMatrix)"
     cat TestResults/fault-matrix.log
+    shopt -s nullglob
+    reports=(TestResults/crash/*.crashreport.json)
+    [ ${#reports[@]} -eq 0 ] || python3 build/crash-summary.py "${reports[@]}"
     [ "$rest" -eq 0 ] && [ "$matrix_status" -eq 0 ]
     ;;
   reliability)
