@@ -30,7 +30,13 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     // per partition is ~7M events of the demo's mix. Their DLQ topics get as many: 0.5% poison at ~90,000 events/s
     // for 60 s, a seventh of it 70 KiB values, overran 64 DLQ partitions and the verdict counted the dropped dead
     // letters as lost.
-    private const int SustainedPartitions = 512;
+    // A latency run's topic gets one partition per this many events (rounded up to a power of two, 64 to 512): the 2M
+    // corpus (31,250 events a partition) fits the mock's 5 MiB per partition, so this leaves half as much again. More
+    // partitions than the run needs make every poll return a record or two per partition, which costs CPU per event
+    // that the rate it is half of (measured on 64 partitions) never paid.
+    private const int SustainedEventsPerPartition = 20_000;
+    private const int MinSustainedPartitions = 64;
+    private const int MaxSustainedPartitions = 512;
     private const string WarmUpTopic = "warmup";
     public const long WarmUpEvents = 20_000;
     public const string BigQueryDelivery = BigQuerySinkOptions.AtLeastOnce;
@@ -45,7 +51,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         var loadBefore = ResourceMeter.LoadAverages();
         var p = options.Partitions;
         await using var kafka = await DevKafkaProcess.StartAsync(
-            [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (Topic + ".dlq-d", p), (SustainedTopic, SustainedPartitions), (SustainedTopic + ".dlq", SustainedPartitions), (SustainedAtDuckDbRateTopic, SustainedPartitions), (SustainedAtDuckDbRateTopic + ".dlq", SustainedPartitions), (SustainedIntoBigQueryTopic, SustainedPartitions), (SustainedIntoBigQueryTopic + ".dlq", SustainedPartitions), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
+            [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (Topic + ".dlq-d", p), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
         var bootstrap = kafka.BootstrapServers;
         await using var bigQuery = await FakeBigQueryProcess.StartAsync(cancellationToken);
         Say($"BigQuery fake (pid {bigQuery.Id}) at {bigQuery.WriteEndpoint} (Storage Write, gRPC) and {bigQuery.RestEndpoint} (REST)");
@@ -79,22 +85,26 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         if (options.SustainedSeconds > 0)
         {
             // As the targets define it: half of what the pipeline takes into the null sink.
-            sustained = await MeasureSustainedAsync(bootstrap, "(b)", " at 50% of (b)", SustainedTopic, nullSink.EventsPerSecond / 2, cancellationToken);
+            sustained = await MeasureSustainedAsync("(b)", " at 50% of (b)", SustainedTopic, nullSink.EventsPerSecond / 2, cancellationToken);
             // Half of what DuckDB itself took: the latency of a sink that is not saturated.
-            sustainedAtDuckDbRate = await MeasureSustainedAsync(bootstrap, "(c)", " at 50% of (c)", SustainedAtDuckDbRateTopic, duckDb.EventsPerSecond / 2, cancellationToken);
+            sustainedAtDuckDbRate = await MeasureSustainedAsync("(c)", " at 50% of (c)", SustainedAtDuckDbRateTopic, duckDb.EventsPerSecond / 2, cancellationToken);
             // The BigQuery target's load: half of what the pipeline took into the fake.
-            sustainedIntoBigQuery = await MeasureSustainedAsync(bootstrap, "(d)", " at 50% of (d)", SustainedIntoBigQueryTopic, bigQueryRun.EventsPerSecond / 2, cancellationToken, bigQuery);
+            sustainedIntoBigQuery = await MeasureSustainedAsync("(d)", " at 50% of (d)", SustainedIntoBigQueryTopic, bigQueryRun.EventsPerSecond / 2, cancellationToken, bigQuery);
         }
 
         return new HarnessResult(
             options, corpus, Brokers, ceiling, ceilingAgain, nullSink, duckDb, bigQueryRun, bigQueryDetails, sustained, sustainedAtDuckDbRate, sustainedIntoBigQuery, loadBefore, ResourceMeter.LoadAverages());
     }
 
-    /// <summary>Only the fixed-rate latency run, at <paramref name="perSecond"/>, on a dev-kafka of its own.</summary>
-    public async Task<SustainedResult> RunSustainedOnlyAsync(double perSecond, CancellationToken cancellationToken)
+    /// <summary>Only the fixed-rate latency run, at <paramref name="perSecond"/>.</summary>
+    public Task<SustainedResult> RunSustainedOnlyAsync(double perSecond, CancellationToken cancellationToken) =>
+        MeasureSustainedAsync($"{perSecond:N0} events/s", "", SustainedTopic, perSecond, cancellationToken);
+
+    /// <summary>Partitions for a latency run of <paramref name="events"/> events (see <see cref="SustainedEventsPerPartition"/>).</summary>
+    internal static int SustainedPartitionsFor(long events)
     {
-        await using var kafka = await DevKafkaProcess.StartAsync([(SustainedTopic, SustainedPartitions), (SustainedTopic + ".dlq", SustainedPartitions)], cancellationToken);
-        return await MeasureSustainedAsync(kafka.BootstrapServers, $"{perSecond:N0} events/s", "", SustainedTopic, perSecond, cancellationToken);
+        var needed = (int)Math.Min(MaxSustainedPartitions, (events + SustainedEventsPerPartition - 1) / SustainedEventsPerPartition);
+        return Math.Clamp((int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, needed)), MinSustainedPartitions, MaxSustainedPartitions);
     }
 
     /// <summary>
@@ -270,11 +280,15 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     /// <param name="label">How progress lines name the run (empty for a run at a given rate).</param>
     /// <param name="bigQuery">The fake to write into; null writes into a fresh DuckDB file.</param>
     private async Task<SustainedResult> MeasureSustainedAsync(
-        string bootstrap, string basis, string label, string topic, double perSecond, CancellationToken cancellationToken, FakeBigQueryProcess? bigQuery = null)
+        string basis, string label, string topic, double perSecond, CancellationToken cancellationToken, FakeBigQueryProcess? bigQuery = null)
     {
         var count = Math.Max(1, (long)(perSecond * options.SustainedSeconds));
         var into = bigQuery is null ? "DuckDB" : "the BigQuery fake";
-        Say($"sustained{label}: {perSecond:N0} events/s for {options.SustainedSeconds} s ({count:N0} events) into {into} ...");
+        var partitions = SustainedPartitionsFor(count + TableWarmUpEvents);
+        // A dev-kafka of its own: the corpus' brokers hold 2M events in memory and would share them with this run.
+        await using var kafka = await DevKafkaProcess.StartAsync([(topic, partitions), (topic + ".dlq", partitions)], cancellationToken);
+        var bootstrap = kafka.BootstrapServers;
+        Say($"sustained{label}: {perSecond:N0} events/s for {options.SustainedSeconds} s ({count:N0} events, {partitions} partitions) into {into} ...");
         var path = TempDatabase(topic);
         var groupId = "throughput-" + topic;
         try
@@ -292,21 +306,21 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             {
                 await using var pipeline = RunningPipeline.Start(bootstrap, topic, groupId, topic + ".dlq", sink, loggerFactory, holds);
                 // Produce only once the group has its partitions, so the first events do not carry the join in their latency.
-                await pipeline.WaitUntilAsync(p => p.Status.AssignedPartitions == SustainedPartitions, TimeSpan.FromSeconds(60), "all partitions were assigned", null, cancellationToken);
+                await pipeline.WaitUntilAsync(p => p.Status.AssignedPartitions == partitions, TimeSpan.FromSeconds(60), "all partitions were assigned", null, cancellationToken);
                 var allowance = TimeSpan.FromSeconds(Math.Max(120, 2 * options.SustainedSeconds));
                 if (bigQuery is not null)
                 {
                     // A fresh BigQuery table holds rows with new columns until the service reports the columns (the fake
                     // delays them as the service does): a one-off per column that would be most of a 60 s run's tail. The
                     // table gets its columns first, from a burst of the same mix, and those rows are not sampled.
-                    warmUp = await CorpusProducer.ProduceAsync(bootstrap, topic, SustainedPartitions, TableWarmUpEvents, null, cancellationToken);
+                    warmUp = await CorpusProducer.ProduceAsync(bootstrap, topic, partitions, TableWarmUpEvents, null, cancellationToken);
                     await pipeline.WaitUntilAsync(p => p.Done >= warmUp.Count, allowance, "the table's warm-up rows were done", null, cancellationToken);
                     sink.Reset();
                 }
 
                 var before = warmUp?.Count ?? 0;
                 await using var meter = ResourceMeter.Start(() => pipeline.Done - before);
-                produced = await CorpusProducer.ProduceAsync(bootstrap, topic, SustainedPartitions, count, perSecond, cancellationToken);
+                produced = await CorpusProducer.ProduceAsync(bootstrap, topic, partitions, count, perSecond, cancellationToken);
                 var drained = System.Diagnostics.Stopwatch.StartNew();
                 await pipeline.WaitUntilAsync(p => p.Done >= before + count, allowance, $"all {count:N0} sustained records were done", progress, cancellationToken);
                 drain = drained.Elapsed;
@@ -324,7 +338,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
                 : await bigQuery.ReadPositionsAsync(bigQuery.SinkOptions().TablePath(TableNames.ForTopic(topic)), cancellationToken);
             var verdict = IngestionVerdict.Compute(positions, rows, dlq);
             var (writes, rowsPerBatch) = sink.WritePercentiles();
-            var result = new SustainedResult(basis, topic, SustainedPartitions, perSecond, produced, sink.Percentiles(), sink.BeforeWritePercentiles(), writes, rowsPerBatch, verdict, drain, usage) { Into = into };
+            var result = new SustainedResult(basis, topic, partitions, perSecond, produced, sink.Percentiles(), sink.BeforeWritePercentiles(), writes, rowsPerBatch, verdict, drain, usage) { Into = into };
             Say($"sustained{label}: {result.Produced.EventsPerSecond:N0}/s produced, latency p50 {result.Latency.P50:N0} ms, p95 {result.Latency.P95:N0} ms, p99 {result.Latency.P99:N0} ms");
             return result;
         }

@@ -144,7 +144,7 @@ internal static class ThroughputReport
             return;
         }
 
-        text.AppendLine(Format($"Each run produces at a fixed rate for {result.Options.SustainedSeconds} s into a topic of its own ({SustainedPartitionsText(result)} partitions, so the mock's retention holds the whole run even if the pipeline falls behind; lz4, the same event mix), while StreamHeal ingests it into a fresh DuckDB file or, in the last run, a fresh table of the BigQuery fake (at-least-once, as in (d); the table first gets its columns from 20,000 events of the same mix, unsampled, because the fake holds new columns for 3 s as the service does and that one-off would be most of the tail). Production starts once the group has all partitions. Latency per row = the moment the sink's `WriteAsync` returned (a decorator `ISink` stamps it) − the Kafka message timestamp (producer create time); it includes the producer's 20 ms linger and the batch stage's {StreamHeal.Batch.BatchOptions.DefaultLinger.TotalMilliseconds:N0} ms linger. Dead-lettered records have no sink ack and are not in the percentiles. The first run is the targets' load, 50% of (b); when that is more than DuckDB can take, its latency is the growing backlog's, so a second run at 50% of (c) shows the latency of a sink that keeps up."));
+        text.AppendLine(Format($"Each run produces at a fixed rate for {result.Options.SustainedSeconds} s into a topic of its own on a dev-kafka of its own (lz4, the same event mix; one partition per 20,000 events of the run, rounded up to a power of two, 64 to 512, so the mock's 5 MiB per partition holds the whole run even if the pipeline falls behind; each table gives its count), while StreamHeal ingests it into a fresh DuckDB file or, in the last run, a fresh table of the BigQuery fake (at-least-once, as in (d); the table first gets its columns from 20,000 events of the same mix, unsampled, because the fake holds new columns for 3 s as the service does and that one-off would be most of the tail). Production starts once the group has all partitions. Latency per row = the moment the sink's `WriteAsync` returned (a decorator `ISink` stamps it) − the Kafka message timestamp (producer create time); it includes the producer's 20 ms linger and the batch stage's {StreamHeal.Batch.BatchOptions.DefaultLinger.TotalMilliseconds:N0} ms linger. Dead-lettered records have no sink ack and are not in the percentiles. The first run is the targets' load, 50% of (b); when that is more than DuckDB can take, its latency is the growing backlog's, so a second run at 50% of (c) shows the latency of a sink that keeps up."));
         text.AppendLine();
         text.AppendLine(Format($"![end-to-end latency against offered load]({Path.GetFileName(ThroughputCharts.PathFor(result.Options.Output, ThroughputCharts.LatencySuffix))})"));
         text.AppendLine();
@@ -159,9 +159,6 @@ internal static class ThroughputReport
             SustainedRun(text, intoBigQuery, "### At 50% of (d)'s maximum, into the BigQuery fake");
         }
     }
-
-    private static string SustainedPartitionsText(HarnessResult result) =>
-        (result.Sustained ?? result.SustainedAtDuckDbRate)?.Partitions.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) ?? "–";
 
     private static void GcDetailRows(StringBuilder text, ResourceUsage usage)
     {
@@ -184,6 +181,7 @@ internal static class ThroughputReport
         text.AppendLine("| metric | value |");
         text.AppendLine("|---|---:|");
         text.AppendLine(Format($"| target rate | {s.TargetPerSecond:N0} events/s |"));
+        text.AppendLine(Format($"| partitions | {s.Partitions:N0} |"));
         text.AppendLine(Format($"| achieved production | {s.Produced.Count:N0} events in {s.Produced.Elapsed.TotalSeconds:N1} s = {s.Produced.EventsPerSecond:N0} events/s |"));
         text.AppendLine(Format($"| rows with a latency sample | {s.Latency.Samples:N0} |"));
         text.AppendLine(Format($"| latency p50 | {s.Latency.P50:N0} ms |"));
