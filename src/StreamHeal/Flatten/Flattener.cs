@@ -27,10 +27,9 @@ public sealed class Flattener
 {
     // Above JsonDecoder's largest allowed depth, so validated input never hits the reader's limit.
     private const int ReaderMaxDepth = 1024;
-    private const int MaxRetainedScratchNames = 1024;
 
     [ThreadStatic]
-    private static HashSet<string>? _threadNames;
+    private static RowNames? _threadNames;
 
     private readonly PathNameCache _names;
     private readonly ValueTextCache _values;
@@ -92,7 +91,8 @@ public sealed class Flattener
     private FlatRow? Read(ReadOnlySpan<byte> json, byte[]? owner, int fieldCountHint, JsonLimits limits, out string? why)
     {
         var row = new FlatRow(Math.Max(fieldCountHint, 1), _pool);
-        var seen = _threadNames ??= new HashSet<string>(StringComparer.Ordinal);
+        var seen = _threadNames ??= new RowNames();
+        seen.Begin();
         var path = new PathBuffer();
         try
         {
@@ -105,15 +105,6 @@ public sealed class Flattener
         finally
         {
             path.Dispose();
-            if (seen.Count > MaxRetainedScratchNames)
-            {
-                // Clear() costs the set's capacity, so don't let one huge event slow every later one.
-                _threadNames = null;
-            }
-            else
-            {
-                seen.Clear();
-            }
         }
 
         if (why is null)
@@ -126,7 +117,7 @@ public sealed class Flattener
     }
 
     /// <returns>Null when the whole value became <paramref name="row"/>; otherwise the rule it breaks.</returns>
-    private string? Walk(ReadOnlySpan<byte> json, byte[]? owner, FlatRow row, HashSet<string> seen, ref PathBuffer path, JsonLimits limits)
+    private string? Walk(ReadOnlySpan<byte> json, byte[]? owner, FlatRow row, RowNames seen, ref PathBuffer path, JsonLimits limits)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -231,14 +222,14 @@ public sealed class Flattener
 
     private CachedPath Resolve(ref PathBuffer path) => _names.Resolve(path.Span);
 
-    private static void Emit(FlatRow row, HashSet<string> seen, ref PathBuffer path, CachedPath column, FieldValue value)
+    private static void Emit(FlatRow row, RowNames seen, ref PathBuffer path, CachedPath column, FieldValue value)
     {
         var name = column.Name;
         var reason = name.Status switch
         {
             ColumnNameStatus.Reserved => QuarantineReasons.ReservedName,
             ColumnNameStatus.Invalid => QuarantineReasons.InvalidName,
-            _ => seen.Add(name.Name!) ? null : QuarantineReasons.NameCollision,
+            _ => seen.TryAdd(name.Name!, column.NameId) ? null : QuarantineReasons.NameCollision,
         };
 
         if (reason is null)

@@ -5,11 +5,17 @@ using StreamHeal.Records;
 namespace StreamHeal.Flatten;
 
 /// <summary>A field path's column name and, while values are cached, the table of that column's values.</summary>
-internal sealed class CachedPath(ColumnName name, ValueTextCache.Column? values)
+internal sealed class CachedPath(ColumnName name, ValueTextCache.Column? values, int nameId)
 {
     public ColumnName Name { get; } = name;
 
     public ValueTextCache.Column? Values { get; } = values;
+
+    /// <summary>
+    /// The same number for every path whose valid name is the same (<c>a-b</c> and <c>a_b</c>), so a row can tell that
+    /// two of its fields collide without hashing the name; −1 when the name is not valid or was never cached.
+    /// </summary>
+    public int NameId { get; } = nameId;
 }
 
 /// <summary>
@@ -21,11 +27,13 @@ internal sealed class PathNameCache
 {
     private readonly ConcurrentDictionary<byte[], CachedPath> _names;
     private readonly ConcurrentDictionary<byte[], CachedPath>.AlternateLookup<ReadOnlySpan<byte>> _bySpan;
+    private readonly ConcurrentDictionary<string, int> _nameIds = new(StringComparer.Ordinal);
     private readonly ValueTextCache _values;
     private readonly string _separator;
     private readonly int _maxNameLength;
     private readonly int _capacity;
     private int _count;
+    private int _nextNameId = -1;
 
     public PathNameCache(string separator, int maxNameLength, int capacity, ValueTextCache values)
     {
@@ -50,7 +58,8 @@ internal sealed class PathNameCache
         // The count may overshoot by the number of racing threads; the bound only needs to be approximate.
         if (Volatile.Read(ref _count) < _capacity)
         {
-            var entry = new CachedPath(name, name.Status == ColumnNameStatus.Valid ? _values.NewColumn() : null);
+            var valid = name.Status == ColumnNameStatus.Valid;
+            var entry = new CachedPath(name, valid ? _values.NewColumn() : null, valid ? _nameIds.GetOrAdd(name.Name!, NewNameId) : -1);
             if (_bySpan.TryAdd(path, entry))
             {
                 Interlocked.Increment(ref _count);
@@ -61,6 +70,10 @@ internal sealed class PathNameCache
             return _bySpan.TryGetValue(path, out cached) ? cached : entry;
         }
 
-        return new CachedPath(name, null);
+        // Past the bound: a name a cached path already has keeps its number, so the two still collide.
+        return new CachedPath(name, null, name.Status == ColumnNameStatus.Valid && _nameIds.TryGetValue(name.Name!, out var id) ? id : -1);
     }
+
+    /// <summary>Name numbers run from 0 up to about the cache's capacity (a race may skip one): a row's scratch array is that long.</summary>
+    private int NewNameId(string name) => Interlocked.Increment(ref _nextNameId);
 }
