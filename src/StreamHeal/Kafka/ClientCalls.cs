@@ -17,7 +17,11 @@ internal sealed class ClientCalls
     {
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_closing, client);
+            if (_closing)
+            {
+                throw new ObjectDisposedException(client, $"The {client} is closed: the sink is shutting down.");
+            }
+
             _inside++;
         }
 

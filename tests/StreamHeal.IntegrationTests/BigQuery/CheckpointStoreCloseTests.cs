@@ -35,7 +35,8 @@ public sealed class CheckpointStoreCloseTests(KafkaClusterFixture kafka)
 
             var closing = store.DisposeAsync().AsTask();
             Assert.False(closing.IsCompleted, "closed with a write still inside the clients");
-            await Assert.ThrowsAsync<ObjectDisposedException>(() => store.ClaimAsync(Table, [1], CancellationToken.None));
+            var refused = await Assert.ThrowsAsync<ObjectDisposedException>(() => store.ClaimAsync(Table, [1], CancellationToken.None));
+            Assert.Contains("exactly-once checkpoint store is closed", refused.Message, StringComparison.Ordinal);
 
             await stop.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write);

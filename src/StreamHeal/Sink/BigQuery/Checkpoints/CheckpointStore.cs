@@ -28,6 +28,7 @@ namespace StreamHeal.Sink.BigQuery.Checkpoints;
 /// </summary>
 internal sealed class CheckpointStore : IAsyncDisposable
 {
+    private const string Name = "exactly-once checkpoint store";
     private const string EpochSeparator = "#e";
     private const string ClaimSeparator = "#c";
     private const char MemberSeparator = '@';
@@ -108,7 +109,7 @@ internal sealed class CheckpointStore : IAsyncDisposable
     /// </summary>
     public async Task<IReadOnlyDictionary<int, CheckpointClaim>> ClaimAsync(string table, IReadOnlyList<int> partitions, CancellationToken cancellationToken)
     {
-        using var call = _calls.Enter(nameof(CheckpointStore));
+        using var call = _calls.Enter(Name);
         await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -187,7 +188,7 @@ internal sealed class CheckpointStore : IAsyncDisposable
     /// <exception cref="PartitionFencedException">Another member owns the partition with a higher epoch.</exception>
     public async Task WriteAsync(string table, int partition, StreamCheckpoint checkpoint, bool readBack, CancellationToken cancellationToken)
     {
-        using var call = _calls.Enter(nameof(CheckpointStore));
+        using var call = _calls.Enter(Name);
         var key = BaseKey(table, partition);
         long offset;
         try
@@ -410,7 +411,7 @@ internal sealed class CheckpointStore : IAsyncDisposable
     {
         if (!await _calls.CloseAsync(CloseTimeout, TimeProvider.System).ConfigureAwait(false))
         {
-            Log.DisposalAbandoned(_logger, "exactly-once checkpoint store", string.Create(CultureInfo.InvariantCulture,
+            Log.DisposalAbandoned(_logger, Name, string.Create(CultureInfo.InvariantCulture,
                 $"a claim or write was still inside its Kafka clients {CloseTimeout.TotalSeconds} s after the sink was closed; they stay open until the process exits"));
             return;
         }
