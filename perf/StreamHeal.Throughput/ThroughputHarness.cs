@@ -34,9 +34,9 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     // corpus (31,250 events a partition) fits the mock's 5 MiB per partition, so this leaves half as much again. More
     // partitions than the run needs make every poll return a record or two per partition, which costs CPU per event
     // that the rate it is half of (measured on 64 partitions) never paid.
-    private const int SustainedEventsPerPartition = 20_000;
-    private const int MinSustainedPartitions = 64;
-    private const int MaxSustainedPartitions = 512;
+    internal const int SustainedEventsPerPartition = 20_000;
+    internal const int MinSustainedPartitions = 64;
+    internal const int MaxSustainedPartitions = 512;
     private const string WarmUpTopic = "warmup";
     public const long WarmUpEvents = 20_000;
     public const string BigQueryDelivery = BigQuerySinkOptions.AtLeastOnce;
@@ -101,10 +101,11 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         MeasureSustainedAsync($"{perSecond:N0} events/s", "", SustainedTopic, perSecond, cancellationToken);
 
     /// <summary>Partitions for a latency run of <paramref name="events"/> events (see <see cref="SustainedEventsPerPartition"/>).</summary>
-    internal static int SustainedPartitionsFor(long events)
+    private static int SustainedPartitionsFor(long events)
     {
-        var needed = (int)Math.Min(MaxSustainedPartitions, (events + SustainedEventsPerPartition - 1) / SustainedEventsPerPartition);
-        return Math.Clamp((int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, needed)), MinSustainedPartitions, MaxSustainedPartitions);
+        // The bounds are powers of two, so rounding up after clamping stays within them.
+        var needed = Math.Clamp((events + SustainedEventsPerPartition - 1) / SustainedEventsPerPartition, MinSustainedPartitions, MaxSustainedPartitions);
+        return (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)needed);
     }
 
     /// <summary>

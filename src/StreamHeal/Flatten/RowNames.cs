@@ -3,7 +3,7 @@ namespace StreamHeal.Flatten;
 /// <summary>
 /// One worker's record of the column names the row being flattened already has. A name the path cache numbered is
 /// marked in an array with the row's stamp, so the check is an index and a compare, not a hash of the name; the few
-/// names it never numbered (past its bound, or not valid) fall back to a set.
+/// names it never numbered (those past its bound) fall back to a set.
 /// </summary>
 internal sealed class RowNames
 {
