@@ -21,6 +21,8 @@ internal sealed class AckLatencySink(ISink inner, long capacity) : ISink
 
     public bool WritesTablesConcurrently => inner.WritesTablesConcurrently;
 
+    public int BatchesInFlightPerTable => inner.BatchesInFlightPerTable;
+
     public string? StatusLine => inner.StatusLine;
 
     public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions) => inner.PartitionsAssigned(topic, partitions);

@@ -31,6 +31,8 @@ internal sealed class NullSink : ISink
 
     public bool WritesTablesConcurrently => false;
 
+    public int BatchesInFlightPerTable => 1;
+
     public string? StatusLine => null;
 
     public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)

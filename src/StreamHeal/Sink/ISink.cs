@@ -22,7 +22,8 @@ public interface ISink : IAsyncDisposable
     ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes <paramref name="batch"/>. Rows of one partition arrive in offset order. A sink that stores offsets
+    /// Writes <paramref name="batch"/>. Rows of one partition arrive in offset order (across batches too, unless
+    /// <see cref="BatchesInFlightPerTable"/> is above 1). A sink that stores offsets
     /// (exactly-once) skips rows at or below what it already holds and reports them as <see cref="RowOutcome.AlreadyWritten"/>.
     /// Once it returns, the sink keeps no reference to the batch or its rows: the caller reuses the row array and
     /// releases confirmed rows (<see cref="FlatRow.Release"/>), whose fields then belong to other events.
@@ -43,6 +44,13 @@ public interface ISink : IAsyncDisposable
     /// table held on its topic (see <see cref="Flow.TopicHolds"/>) or retrying its write never stalls another.
     /// </summary>
     bool WritesTablesConcurrently { get; }
+
+    /// <summary>
+    /// How many batches of one table the sink takes at the same time (1: one at a time). Above 1, batches of a table
+    /// are written concurrently, so rows of one partition are in offset order within a batch but not across batches:
+    /// only for a sink that keeps no per-partition position (the BigQuery sink's at-least-once <c>_default</c> stream).
+    /// </summary>
+    int BatchesInFlightPerTable { get; }
 
     /// <summary>What the sink is doing beyond rows written (throttling, held tables), for the status line; null if nothing.</summary>
     string? StatusLine { get; }

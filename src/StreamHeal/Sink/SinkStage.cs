@@ -16,9 +16,10 @@ namespace StreamHeal.Sink;
 /// backs up, Kafka is paused). New columns are added before the first row that uses them. Confirmed rows complete;
 /// rows the destination refused go to the DLQ with its message. Schema conflicts and duplicates fault the pipeline.
 /// <para>
-/// Batches are routed to one lane per table (one batch at a time, so a table's rows keep their order), when the sink
-/// can write tables concurrently; otherwise one lane takes every table. A lane holds at most <c>capacity</c> batches,
-/// the one being written included, and the router waits for room, which is what bounds the records in the sink. A
+/// Batches are routed to one lane per table (one batch at a time, so a table's rows keep their order, or as many as the
+/// sink's <see cref="ISink.BatchesInFlightPerTable"/>), when the sink can write tables concurrently; otherwise one lane
+/// takes every table. A lane holds at most <c>capacity</c> batches, the one being written included (plus one for each
+/// further batch it writes at once), and the router waits for room, which is what bounds the records in the sink. A
 /// table's lane that is stalled on trouble of its own — a hold of its topic (a new column becoming visible, a table
 /// the destination refuses for good) or a write being retried — takes its batches past that bound instead, so it holds
 /// up only itself; what it takes is still bounded by the in-flight budget (and a held topic's partitions are paused).
@@ -125,9 +126,15 @@ internal sealed class SinkStage
                 return lane;
             }
 
-            var knownVersions = new Dictionary<string, long>(StringComparer.Ordinal);
+            var tables = new LaneTables();
+            var writers = _sink.BatchesInFlightPerTable;
+            if (writers < 1)
+            {
+                throw new InvalidOperationException($"Sink '{_sink.Name}' says it takes {writers} batches of a table at once; it must take at least 1.");
+            }
+
             // One lane for every table cannot step around a stalled table: there the bound always applies.
-            lane = new SinkLane((batch, self) => WriteAsync(batch, self, knownVersions), _sink.WritesTablesConcurrently, _holds, _cancellationToken);
+            lane = new SinkLane((batch, self) => WriteAsync(batch, self, tables), _sink.WritesTablesConcurrently, _holds, writers, _cancellationToken);
             lane.Completion.ContinueWith(
                 static (t, s) =>
                 {
@@ -175,27 +182,30 @@ internal sealed class SinkStage
             this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    private async Task WriteAsync(RowBatch<IngestRecord> batch, SinkLane lane, Dictionary<string, long> knownVersions)
+    private async Task WriteAsync(RowBatch<IngestRecord> batch, SinkLane lane, LaneTables tables)
     {
         var cancellationToken = _cancellationToken;
         var started = _time.GetTimestamp();
         var table = batch.Key;
         var snapshot = _catalog.Get(table).Current;
-        if (!knownVersions.TryGetValue(table, out var known) || known < snapshot.Version)
+        if (!tables.IsReady(table, snapshot.Version))
         {
-            var ensureAttempts = new StrongBox<int>(-1);
-            await _retry.ExecuteAsync(
-                static (s, ct) =>
+            // Batches a lane writes at once ensure a table one at a time: the sink adds a column once, and the schema
+            // state hears of each version once, in order.
+            await tables.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                snapshot = _catalog.Get(table).Current;
+                if (!tables.IsReady(table, snapshot.Version))
                 {
-                    Attempted(s.lane, s.attempts);
-                    return s.sink.EnsureTableAsync(s.table, s.columns, ct);
-                },
-                (sink: _sink, table, columns: snapshot.Columns, lane, attempts: ensureAttempts),
-                cancellationToken);
-            lane.Recovered();
-            Log.TableReady(_logger, table, snapshot.Columns.Count, snapshot.Version);
-            knownVersions[table] = snapshot.Version;
-            _tableReady?.Invoke(table, snapshot.Columns);
+                    await EnsureAsync(table, snapshot, lane, cancellationToken).ConfigureAwait(false);
+                    tables.Ready(table, snapshot.Version);
+                }
+            }
+            finally
+            {
+                tables.Gate.Release();
+            }
         }
 
         var records = batch.Items;
@@ -218,9 +228,17 @@ internal sealed class SinkStage
         };
         var attempts = new StrongBox<int>(-1);
         var writeStarted = _time.GetTimestamp();
-        var result = await _retry.ExecuteAsync(
-            static (s, ct) => s.sink.WriteAsync(s.sinkBatch with { Attempt = Attempted(s.lane, s.attempts) }, ct), (sink: _sink, sinkBatch, lane, attempts), cancellationToken);
-        lane.Recovered();
+        SinkBatchResult result;
+        try
+        {
+            result = await _retry.ExecuteAsync(
+                static (s, ct) => s.sink.WriteAsync(s.sinkBatch with { Attempt = Attempted(s.lane, s.attempts) }, ct), (sink: _sink, sinkBatch, lane, attempts), cancellationToken);
+        }
+        finally
+        {
+            EndAttempts(lane, attempts);
+        }
+
         var writeDuration = _time.GetElapsedTime(writeStarted);
         var acknowledged = _time.GetUtcNow();
         ArrayPool<SinkRow>.Shared.Return(rows, clearArray: true);
@@ -272,15 +290,72 @@ internal sealed class SinkStage
         _metrics.RecordBatch(table, _sink.Name, records.Count, writeDuration, _time.GetElapsedTime(started));
     }
 
+    private async Task EnsureAsync(string table, SchemaSnapshot snapshot, SinkLane lane, CancellationToken cancellationToken)
+    {
+        var attempts = new StrongBox<int>(-1);
+        try
+        {
+            await _retry.ExecuteAsync(
+                static (s, ct) =>
+                {
+                    Attempted(s.lane, s.attempts);
+                    return s.sink.EnsureTableAsync(s.table, s.columns, ct);
+                },
+                (sink: _sink, table, columns: snapshot.Columns, lane, attempts),
+                cancellationToken);
+        }
+        finally
+        {
+            EndAttempts(lane, attempts);
+        }
+
+        Log.TableReady(_logger, table, snapshot.Columns.Count, snapshot.Version);
+        _tableReady?.Invoke(table, snapshot.Columns);
+    }
+
     /// <summary>Counts a try; from the second one on, the lane is stalled on its own table's trouble.</summary>
     private static int Attempted(SinkLane lane, StrongBox<int> attempts)
     {
-        if (++attempts.Value > 0)
+        if (++attempts.Value == 1)
         {
             lane.Retrying();
         }
 
         return attempts.Value;
+    }
+
+    /// <summary>The tries of one call ended (done, or given up): a call that retried no longer stalls its lane.</summary>
+    private static void EndAttempts(SinkLane lane, StrongBox<int> attempts)
+    {
+        if (attempts.Value > 0)
+        {
+            lane.Recovered();
+        }
+    }
+
+    /// <summary>The schema versions a lane's sink confirmed per table, and the gate its concurrent batches ensure through.</summary>
+    private sealed class LaneTables
+    {
+        private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
+        private readonly Lock _lock = new();
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public bool IsReady(string table, long version)
+        {
+            lock (_lock)
+            {
+                return _versions.TryGetValue(table, out var known) && known >= version;
+            }
+        }
+
+        public void Ready(string table, long version)
+        {
+            lock (_lock)
+            {
+                _versions[table] = version;
+            }
+        }
     }
 
     [DoesNotReturn]

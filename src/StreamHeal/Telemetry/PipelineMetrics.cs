@@ -115,6 +115,7 @@ public sealed class PipelineMetrics : IDisposable
         m.CreateObservableCounter("streamheal.sink.row_errors", () => BigQuery(static s => s.RowErrorsByTable.Observe()), "{row}", "Rows BigQuery refused (row_errors), sent to the DLQ.");
         m.CreateObservableCounter("streamheal.exactly_once_lost", () => BigQuery(static s => s.GuaranteeLossesByTable.Observe()), "{range}", "Ranges written to a new stream because the old one was gone: exactly-once not guaranteed for them.");
         m.CreateObservableGauge("streamheal.sink.inflight_appends_limit", () => BigQuery(static s => [new Measurement<long>(s.ConcurrencyLimit)]), "{append}", "The adaptive limit of appends in flight.");
+        m.CreateObservableGauge("streamheal.sink.inflight_appends", () => BigQuery(static s => [new Measurement<long>(s.AppendsInFlight)]), "{append}", "Appends sent to BigQuery and not yet answered, over every stream.");
 
         // Schema.
         m.CreateObservableGauge("streamheal.schema.columns", () => Gauges(static g => g.Tables(), static t => new Measurement<int>(t.Columns, new KeyValuePair<string, object?>("table", t.Table))), "{column}", "Columns of the table's schema state.");

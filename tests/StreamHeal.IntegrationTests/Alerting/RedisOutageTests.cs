@@ -186,6 +186,8 @@ internal sealed class PacedSink(TimeSpan perRow) : StreamHeal.Sink.ISink
 
     public bool WritesTablesConcurrently => false;
 
+    public int BatchesInFlightPerTable => 1;
+
     public string? StatusLine => null;
 
     public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)

@@ -2,6 +2,7 @@ using StreamHeal.TestSupport;
 using Grpc.Core;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
+using StreamHeal.Records;
 using StreamHeal.Sink;
 using StreamHeal.Sink.BigQuery;
 using Microsoft.Extensions.Logging;
@@ -282,6 +283,48 @@ public sealed class BigQuerySinkTests(KafkaClusterFixture kafka, ITestOutputHelp
         Assert.All(Enumerable.Range(0, 50), i => Assert.Equal(RowOutcome.Written, result[i]));
         BigQuerySinkScope.AssertEachOnce(scope.Counts(), 0, 0, 100);
         Assert.Equal(0, sink.Stats.GuaranteeLosses);
+    }
+
+    [Fact]
+    public async Task Batches_of_one_table_written_at_once_with_old_and_new_columns_all_land_once_with_their_values()
+    {
+        await using var scope = await BigQuerySinkScope.StartAsync(kafka, _loggers, BigQuerySinkOptions.AtLeastOnce);
+        await using var sink = await scope.OpenAsync();
+        Assert.Equal(4, sink.BatchesInFlightPerTable);
+        await BigQuerySinkScope.WriteUntilDoneAsync(sink, BigQuerySinkScope.Batch(0, 100));
+        await sink.EnsureTableAsync(BigQuerySinkScope.Table, BigQueryTestRows.WideColumns, CancellationToken.None);
+        scope.Fake.Faults.AppendLatency = TimeSpan.FromMilliseconds(100);
+
+        // The wide batch waits for its column to become visible while the narrow ones around it go out; once it has,
+        // the narrow ones written after it share the wider connection, their rows a prefix of its schema.
+        var narrowBefore = BigQuerySinkScope.Batch(100, 100);
+        var wide = new SinkBatch(BigQuerySinkScope.Table, BigQuerySinkScope.Table, BigQueryTestRows.WideColumns, [.. Enumerable.Range(200, 100).Select(static offset => ColoredRow(offset))]);
+        var narrowAfter = BigQuerySinkScope.Batch(300, 100);
+        var writes = new[] { narrowBefore, wide, narrowAfter }.Select(batch => BigQuerySinkScope.WriteUntilDoneAsync(sink, batch)).ToList();
+        var laterNarrow = new List<Task<SinkBatchResult>>();
+        await Eventually.Until(() => writes[1].IsCompleted, TimeSpan.FromSeconds(60), "the wide batch written");
+        for (var first = 400; first < 800; first += 100)
+        {
+            laterNarrow.Add(BigQuerySinkScope.WriteUntilDoneAsync(sink, BigQuerySinkScope.Batch(first, 100)));
+        }
+
+        foreach (var result in await Task.WhenAll([.. writes, .. laterNarrow]))
+        {
+            Assert.All(Enumerable.Range(0, result.Count), i => Assert.Equal(RowOutcome.Written, result[i]));
+        }
+
+        BigQuerySinkScope.AssertEachOnce(scope.Counts(), 0, 0, 800);
+        var rows = scope.Fake.Store.RowsOf(scope.TablePath).ToDictionary(r => Convert.ToInt64(r[ReservedColumns.KafkaOffset]));
+        Assert.All(Enumerable.Range(0, 800), offset => Assert.Equal($"row{offset}", rows[offset]["name"]));
+        Assert.All(Enumerable.Range(200, 100), offset => Assert.Equal($"c{offset}", rows[offset]["color"]));
+        Assert.All(Enumerable.Range(0, 800).Where(static o => o is < 200 or >= 300), offset => Assert.Null(rows[offset].GetValueOrDefault("color")));
+    }
+
+    private static SinkRow ColoredRow(long offset)
+    {
+        var row = BigQuerySinkScope.Row(0, offset);
+        row.Row.Add("color", FieldValue.FromString($"c{offset}"));
+        return row;
     }
 
     [Fact]

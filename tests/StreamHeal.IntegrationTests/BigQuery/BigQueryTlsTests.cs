@@ -91,7 +91,7 @@ public sealed class BigQueryTlsTests
         using var client = new BigQueryWriteClient(new BigQueryWriteOptions { Endpoint = new Uri(endpoint) });
         await using var appender = new StreamAppender(client, "t", "projects/p/datasets/d/tables/t/streams/_default", BigQueryTestRows.Layout, new AdaptiveConcurrency(1), stats);
         using var batch = BigQueryTestRows.Encode(0, 1);
-        return await Assert.ThrowsAsync<SinkUnavailableException>(() => appender.AppendAsync(batch.RowsOf(batch.Chunks[0]), 1, null, CancellationToken.None));
+        return await Assert.ThrowsAsync<SinkUnavailableException>(() => appender.AppendAsync(BigQueryTestRows.Layout, batch.RowsOf(batch.Chunks[0]), 1, null, CancellationToken.None));
     }
 
     private static X509Certificate2 Certificate(Action<SubjectAlternativeNameBuilder> names)

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.BigQuery.Protos;
 using StreamHeal.Dev.BigQuery;
@@ -123,6 +124,26 @@ public sealed class BigQueryWriteClientTests : IAsyncLifetime
 
         Assert.True(batch.Chunks.Count > 1, "The batch should need several requests at a 2 KB limit.");
         Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), Fake.Store.RowsOf(Table).Select(row => (long)row[ReservedColumns.KafkaOffset]!));
+    }
+
+    [Fact]
+    public async Task Appends_still_unanswered_when_their_connection_closes_fail_as_an_outage_a_retry_resends()
+    {
+        // Answers slower than the close waits for them: the connection gives up on the appends in flight.
+        Fake.Faults.AppendLatency = TimeSpan.FromMinutes(1);
+        var connection = await Client.OpenAppendAsync(BigQueryWriteClient.DefaultStream(Table), BigQueryTestRows.Layout, CancellationToken.None);
+        using var batch = BigQueryTestRows.Encode(0, 2);
+        var first = await connection.SendAsync(batch.RowsOf(batch.Chunks[0]), 2, null, CancellationToken.None);
+        var second = await connection.SendAsync(batch.RowsOf(batch.Chunks[0]), 2, null, CancellationToken.None);
+
+        await connection.DisposeAsync();
+
+        foreach (var answer in new[] { first, second })
+        {
+            var failure = await Assert.ThrowsAsync<RpcException>(() => answer);
+            Assert.Equal(StatusCode.Unavailable, failure.StatusCode);
+            Assert.Equal(SinkErrorAction.Reconnect, SinkErrors.Classify(failure, onStream: true));
+        }
     }
 
     [Fact]

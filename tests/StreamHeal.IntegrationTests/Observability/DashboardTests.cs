@@ -30,7 +30,7 @@ public sealed partial class DashboardTests
         "streamheal_dependency_retries_total", "streamheal_circuit_breaker_state", "streamheal_degraded",
         "streamheal_sink_appends_total", "streamheal_sink_append_bytes_total", "streamheal_sink_throttled_total",
         "streamheal_sink_reconnects_total", "streamheal_sink_row_errors_total", "streamheal_exactly_once_lost_total",
-        "streamheal_sink_inflight_appends_limit",
+        "streamheal_sink_inflight_appends_limit", "streamheal_sink_inflight_appends",
         "streamheal_schema_columns", "streamheal_schema_columns_added_total", "streamheal_schema_registrations_total",
         "streamheal_build_info",
         "dotnet_process_cpu_time_seconds_total", "dotnet_process_memory_working_set_bytes",

@@ -27,7 +27,7 @@ public sealed class PipelineMetricsTests(KafkaClusterFixture kafka, ITestOutputH
         ["Appends by outcome"] = "BigQuery sink only; the run writes to DuckDB",
         ["Append throughput"] = "BigQuery sink only",
         ["Throttles and reconnects"] = "BigQuery sink only",
-        ["In-flight appends limit"] = "BigQuery sink only",
+        ["In-flight appends and their limit"] = "BigQuery sink only",
         ["Row errors"] = "BigQuery sink only",
         ["Exactly-once losses"] = "BigQuery sink only",
         ["Schema registrations"] = "only with a Schema Registry; the run keeps the schema state in process",

@@ -19,6 +19,8 @@ public sealed class ProgressSink(ISink inner, int partitions) : ISink
     // Default interface members are forwarded by hand: a decorator that relies on the defaults silently drops them.
     public bool WritesTablesConcurrently => inner.WritesTablesConcurrently;
 
+    public int BatchesInFlightPerTable => inner.BatchesInFlightPerTable;
+
     public string? StatusLine => inner.StatusLine;
 
     public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions) => inner.PartitionsAssigned(topic, partitions);

@@ -7,13 +7,15 @@ namespace StreamHeal.IntegrationTests.Support;
 /// Confirms every row at once and keeps nothing: where a test measures the pipeline's own pace, or only what a wrapper
 /// forwards. Records the partitions it was told of.
 /// </summary>
-public sealed class DiscardingSink(bool concurrent = false, string? status = null) : ISink
+public sealed class DiscardingSink(bool concurrent = false, string? status = null, int batchesInFlight = 1) : ISink
 {
     public List<(string Topic, IReadOnlyList<int> Partitions)> Assigned { get; } = [];
 
     public string Name => "discard";
 
     public bool WritesTablesConcurrently => concurrent;
+
+    public int BatchesInFlightPerTable => batchesInFlight;
 
     public string? StatusLine => status;
 

@@ -14,6 +14,8 @@ public sealed class FlakySink(ISink inner) : ISink
 
     public bool WritesTablesConcurrently => inner.WritesTablesConcurrently;
 
+    public int BatchesInFlightPerTable => inner.BatchesInFlightPerTable;
+
     public string? StatusLine => inner.StatusLine;
 
     public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions) => inner.PartitionsAssigned(topic, partitions);

@@ -25,6 +25,8 @@ public sealed class PacedSink(ISink inner) : ISink
 
     public bool WritesTablesConcurrently => true;
 
+    public int BatchesInFlightPerTable => 1;
+
     public string? StatusLine => inner.StatusLine;
 
     public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions) => inner.PartitionsAssigned(topic, partitions);

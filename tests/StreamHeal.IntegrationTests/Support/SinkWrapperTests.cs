@@ -18,9 +18,9 @@ public sealed class SinkWrapperTests
 
     [Theory]
     [MemberData(nameof(Wrappers))]
-    public async Task A_wrapper_forwards_concurrency_status_and_assignments_to_its_inner_sink(string wrapper)
+    public async Task A_wrapper_forwards_concurrency_batches_in_flight_status_and_assignments_to_its_inner_sink(string wrapper)
     {
-        var concurrent = new DiscardingSink(concurrent: true, status: "throttled: orders");
+        var concurrent = new DiscardingSink(concurrent: true, status: "throttled: orders", batchesInFlight: 4);
         var serial = new DiscardingSink(concurrent: false, status: null);
         await using var wrapsConcurrent = Wrap(wrapper, concurrent);
         await using var wrapsSerial = Wrap(wrapper, serial);
@@ -29,6 +29,8 @@ public sealed class SinkWrapperTests
 
         Assert.True(wrapsConcurrent.WritesTablesConcurrently);
         Assert.False(wrapsSerial.WritesTablesConcurrently);
+        Assert.Equal(4, wrapsConcurrent.BatchesInFlightPerTable);
+        Assert.Equal(1, wrapsSerial.BatchesInFlightPerTable);
         Assert.Equal("throttled: orders", wrapsConcurrent.StatusLine);
         Assert.Null(wrapsSerial.StatusLine);
         Assert.Equal([("events", new[] { 0, 2 })], concurrent.Assigned.Select(a => (a.Topic, a.Partitions.ToArray())));

@@ -94,6 +94,66 @@ public sealed class SinkStageTests
     }
 
     [Fact]
+    public async Task A_sink_that_takes_three_batches_of_a_table_at_once_gets_them_together_and_offsets_commit_only_below_the_oldest_unwritten()
+    {
+        var tracker = new OffsetTracker();
+        var budget = new InFlightBudget(1 << 20, 100, 50);
+        var tp = new Confluent.Kafka.TopicPartition("events", 0);
+        var generation = tracker.Assign(tp);
+        var sink = new OverlappingSink(batchesInFlight: 3);
+        using var metrics = new PipelineMetrics();
+        var stage = new SinkStage(
+            sink, new SchemaCatalog(), new DependencyRetry(new RetryOptions(), static _ => false, static (_, _, _) => { }, TimeProvider.System, static () => 0),
+            new RecordCompletion(tracker, budget), new ActionBlock<IngestRecord>(static _ => { }), metrics, NullLogger.Instance, 1, CancellationToken.None);
+
+        var sends = new List<Task<bool>>();
+        foreach (var offset in new long[] { 1, 2, 3, 4 })
+        {
+            var record = Record(offset, generation);
+            tracker.Register(tp, generation, offset);
+            budget.Admit(record.Bytes);
+            sends.Add(stage.Target.SendAsync(new RowBatch<IngestRecord>("events", [record], 100)));
+        }
+
+        // Capacity 1 plus two more writers: three batches written at once, the fourth kept back.
+        await Eventually.Until(() => sink.Started.Count == 3, Wait, "three batches of one table written at once");
+        Assert.Equal([1L, 2L, 3L], sink.Started.Order());
+        Assert.Equal(3, sink.MostAtOnce);
+
+        // Out of order: 3 and 2 are written, 1 is not, so nothing is committable past 1; 4 starts in a freed slot.
+        sink.Open(3);
+        sink.Open(2);
+        await Eventually.Until(() => sink.Started.Count == 4, Wait, "the fourth batch started once a slot was free");
+        Assert.Equal(1, tracker.CommittableOffset(tp));
+
+        sink.Open(1);
+        sink.Open(4);
+        stage.Target.Complete();
+        await stage.Completion.WaitAsync(Wait);
+        Assert.All(sends, send => Assert.True(send.IsCompletedSuccessfully && send.Result));
+        Assert.Equal(5, tracker.CommittableOffset(tp));
+        Assert.Equal(3, sink.MostAtOnce);
+    }
+
+    [Fact]
+    public async Task A_sink_that_takes_one_batch_of_a_table_at_a_time_never_gets_two()
+    {
+        var sink = new OverlappingSink(batchesInFlight: 1);
+        using var metrics = new PipelineMetrics();
+        var stage = ConcurrentStage(sink, metrics, new TopicHolds());
+
+        _ = stage.Target.SendAsync(Batch("a", 1));
+        _ = stage.Target.SendAsync(Batch("a", 2));
+        await Eventually.Until(() => sink.Started.Count == 1, Wait, "the first batch written");
+        sink.Open(1);
+        await Eventually.Until(() => sink.Started.Count == 2, Wait, "the second batch written after the first");
+        sink.Open(2);
+        stage.Target.Complete();
+        await stage.Completion.WaitAsync(Wait);
+        Assert.Equal(1, sink.MostAtOnce);
+    }
+
+    [Fact]
     public async Task A_held_table_takes_its_batches_past_the_bound_in_order_and_the_other_tables_keep_flowing()
     {
         var holds = new TopicHolds();
@@ -277,6 +337,8 @@ public sealed class SinkStageTests
 
         public bool WritesTablesConcurrently => false;
 
+        public int BatchesInFlightPerTable => 1;
+
         public string? StatusLine => null;
 
         public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
@@ -292,6 +354,85 @@ public sealed class SinkStageTests
             ValueTask.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>Takes up to <c>batchesInFlight</c> batches of a table at once; each waits until the test opens its offset. Counts the most written at once.</summary>
+    private sealed class OverlappingSink(int batchesInFlight) : ISink
+    {
+        private readonly Lock _lock = new();
+        private readonly Dictionary<long, TaskCompletionSource> _gates = [];
+        private readonly List<long> _started = [];
+        private int _writing;
+        private int _mostAtOnce;
+
+        public IReadOnlyList<long> Started
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _started];
+                }
+            }
+        }
+
+        public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
+
+        public string Name => "overlapping";
+
+        public bool WritesTablesConcurrently => true;
+
+        public int BatchesInFlightPerTable => batchesInFlight;
+
+        public string? StatusLine => null;
+
+        public void Open(long offset) => Gate(offset).TrySetResult();
+
+        public void PartitionsAssigned(string topic, IReadOnlyList<int> partitions)
+        {
+        }
+
+        public ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(columns);
+
+        public async ValueTask<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)
+        {
+            var writing = Interlocked.Increment(ref _writing);
+            lock (_lock)
+            {
+                _mostAtOnce = Math.Max(_mostAtOnce, writing);
+                _started.Add(batch.Rows[0].Offset);
+            }
+
+            try
+            {
+                await Gate(batch.Rows[0].Offset).Task.WaitAsync(cancellationToken);
+                return SinkBatchResult.AllWritten(batch.Rows.Count);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _writing);
+            }
+        }
+
+        public ValueTask<IReadOnlyDictionary<int, long>> GetResumeOffsetsAsync(string table, string topic, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private TaskCompletionSource Gate(long offset)
+        {
+            lock (_lock)
+            {
+                if (!_gates.TryGetValue(offset, out var gate))
+                {
+                    gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _gates[offset] = gate;
+                }
+
+                return gate;
+            }
+        }
     }
 
     /// <summary>
@@ -333,6 +474,8 @@ public sealed class SinkStageTests
         public string Name => "gated";
 
         public bool WritesTablesConcurrently => concurrent;
+
+        public int BatchesInFlightPerTable => 1;
 
         public string? StatusLine => holds is null ? null : "gated";
 

@@ -32,6 +32,18 @@ internal sealed class AdaptiveConcurrency
         }
     }
 
+    /// <summary>Appends holding a slot now.</summary>
+    public int InFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight;
+            }
+        }
+    }
+
     public Task AcquireAsync(CancellationToken cancellationToken)
     {
         TaskCompletionSource waiter;

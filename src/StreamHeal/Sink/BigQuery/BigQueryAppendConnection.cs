@@ -30,6 +30,9 @@ internal sealed class BigQueryAppendConnection : IAsyncDisposable
 
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a failed write waits for the call's final status before it settles for its own exception.</summary>
+    private static readonly TimeSpan EndedCallGrace = TimeSpan.FromSeconds(2);
+
     private readonly AsyncDuplexStreamingCall<AppendRowsFrame, AppendRowsResponse> _call;
     private readonly ReadOnlyMemory<byte> _writerSchema;
     private readonly string? _traceId;
@@ -70,6 +73,18 @@ internal sealed class BigQueryAppendConnection : IAsyncDisposable
     /// <exception cref="RpcException">The stream broke; classify with <see cref="SinkErrors.Classify(RpcException, bool)"/>.</exception>
     public async Task<AppendRowsResponse> AppendAsync(ReadOnlyMemory<byte> rows, int rowCount, long? offset, CancellationToken cancellationToken)
     {
+        var response = await SendAsync(rows, rowCount, offset, cancellationToken).ConfigureAwait(false);
+        return await response.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends the rows as <see cref="AppendAsync(ReadOnlyMemory{byte}, int, long?, CancellationToken)"/> does and returns
+    /// once the request is written, with BigQuery's answer still to come: the caller may send the next append meanwhile,
+    /// and the answers complete in the order the appends were sent.
+    /// </summary>
+    /// <exception cref="RpcException">The stream broke; classify with <see cref="SinkErrors.Classify(RpcException, bool)"/>.</exception>
+    public async Task<Task<AppendRowsResponse>> SendAsync(ReadOnlyMemory<byte> rows, int rowCount, long? offset, CancellationToken cancellationToken)
+    {
         Task<AppendRowsResponse> response;
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -103,8 +118,15 @@ internal sealed class BigQueryAppendConnection : IAsyncDisposable
             catch (Exception ex)
             {
                 // A write that did not finish leaves the stream in an unknown state: nothing after it can be matched.
-                Fail(ex as RpcException ?? new RpcException(new Status(StatusCode.Cancelled, "An AppendRows write did not complete.", ex)));
-                throw;
+                // Every append the stream's end fails gets the same exception, so the caller counts one outage, not
+                // one per append. Unless the caller gave up, the call has usually just ended: its status reaches the
+                // reader, and says why (a throttle is a throttle) where the write's exception only says it is over.
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    await _reader.WaitAsync(EndedCallGrace, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                throw Fail(EndedCall() ?? ex as RpcException ?? new RpcException(new Status(StatusCode.Cancelled, "An AppendRows write did not complete.", ex)));
             }
 
             _sentFirst = true;
@@ -115,7 +137,7 @@ internal sealed class BigQueryAppendConnection : IAsyncDisposable
             _sendLock.Release();
         }
 
-        return await response.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return response;
     }
 
     /// <summary>Sends one chunk of an encoded batch; a row error's index maps back with <see cref="BigQueryEncodedBatch.BatchIndexOf"/>.</summary>
@@ -136,7 +158,9 @@ internal sealed class BigQueryAppendConnection : IAsyncDisposable
         finally
         {
             _call.Dispose();
-            Fail(new ObjectDisposedException(nameof(BigQueryAppendConnection)));
+            // An append still unanswered here may or may not be in the table: a transient failure, so its batch is
+            // sent again (at-least-once allows the copy; explicit offsets find it).
+            Fail(new RpcException(new Status(StatusCode.Unavailable, $"The AppendRows connection to '{StreamName}' was closed before BigQuery answered this append.")));
             _sendLock.Dispose();
         }
     }
@@ -169,19 +193,38 @@ internal sealed class BigQueryAppendConnection : IAsyncDisposable
         }
     }
 
-    private void Fail(Exception failure)
+    /// <summary>Ends the connection with its first failure, which every append in flight gets; returns that failure.</summary>
+    private Exception Fail(Exception failure)
     {
         TaskCompletionSource<AppendRowsResponse>[] pending;
+        Exception first;
         lock (_gate)
         {
-            _failure ??= failure;
+            first = _failure ??= failure;
             pending = [.. _inFlight];
             _inFlight.Clear();
         }
 
         foreach (var completion in pending)
         {
-            completion.TrySetException(_failure);
+            completion.TrySetException(first);
+        }
+
+        return first;
+    }
+
+    /// <summary>The call's final status as an exception, once the call has ended with an error; else null.</summary>
+    private RpcException? EndedCall()
+    {
+        try
+        {
+            var status = _call.GetStatus();
+            return status.StatusCode == StatusCode.OK ? null : new RpcException(status, _call.GetTrailers());
+        }
+        catch (InvalidOperationException)
+        {
+            // Still running (or ended without a status yet): the write's own exception says what happened.
+            return null;
         }
     }
 }

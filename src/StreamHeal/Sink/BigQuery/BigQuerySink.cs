@@ -44,7 +44,7 @@ public sealed class BigQuerySink : ISink
         _logger = logger;
         _owned = owned;
         _concurrency = new AdaptiveConcurrency(options.MaxInFlightAppends);
-        Stats.ObserveConcurrency(() => _concurrency.Limit);
+        Stats.ObserveConcurrency(() => _concurrency.Limit, () => _concurrency.InFlight);
     }
 
     public string Name => "bigquery";
@@ -55,6 +55,9 @@ public sealed class BigQuerySink : ISink
 
     /// <summary>Each table has its own streams and writer: a table waiting for a new column never holds up another.</summary>
     public bool WritesTablesConcurrently => true;
+
+    /// <summary>At-least-once pipelines a table's batches on its <c>_default</c> stream; exactly-once keeps each partition's offsets in order.</summary>
+    public int BatchesInFlightPerTable => _options.IsExactlyOnce ? 1 : _options.BatchesInFlightPerTable;
 
     public async ValueTask<IReadOnlyList<TableColumn>> EnsureTableAsync(string table, IReadOnlyList<TableColumn> columns, CancellationToken cancellationToken)
     {

@@ -21,6 +21,7 @@ public sealed class BigQuerySinkStats
     private int _heldTables;
     private int _stoppedTables;
     private Func<int>? _concurrencyLimit;
+    private Func<int>? _appendsInFlight;
     private string? _configurationProblem;
 
     public long Appends => Interlocked.Read(ref _appends);
@@ -74,7 +75,14 @@ public sealed class BigQuerySinkStats
 
     public int ConcurrencyLimit => _concurrencyLimit?.Invoke() ?? 0;
 
-    internal void ObserveConcurrency(Func<int> limit) => _concurrencyLimit = limit;
+    /// <summary>Appends sent (or being sent) and not yet answered, over every stream.</summary>
+    public int AppendsInFlight => _appendsInFlight?.Invoke() ?? 0;
+
+    internal void ObserveConcurrency(Func<int> limit, Func<int> inFlight)
+    {
+        _concurrencyLimit = limit;
+        _appendsInFlight = inFlight;
+    }
 
     /// <summary>Starts the table's counters at 0, so a rate or an increase over them shows 0 rather than nothing.</summary>
     internal void Track(string table)

@@ -11,7 +11,8 @@ namespace StreamHeal.Sink.BigQuery;
 /// no row is bisected down to single rows; ALREADY_EXISTS on a COMMITTED stream starts a <see cref="StreamEndSearch"/>;
 /// transient answers surface as <see cref="SinkUnavailableException"/> for the sink stage's retry, which resumes the
 /// batch through its <see cref="BatchProgress"/>. Used by one table's writer; partition tasks each pass their own
-/// <see cref="PartitionStream"/>.
+/// <see cref="PartitionStream"/>. At-least-once, the table's writer may send several batches at once: they share the
+/// <c>_default</c> stream's appender, which pipelines their appends.
 /// </summary>
 internal sealed class ChunkSender(
     string table,
@@ -24,6 +25,7 @@ internal sealed class ChunkSender(
     TimeProvider timeProvider,
     ILogger logger)
 {
+    private readonly Lock _gate = new();
     private StreamAppender? _default;
 
     /// <summary>The <c>_default</c> stream's appender, once at-least-once rows were sent.</summary>
@@ -45,8 +47,10 @@ internal sealed class ChunkSender(
             }
 
             var sub = progress.Batch with { Rows = part.ConvertAll(i => progress.Batch.Rows[i]) };
-            var maxRowBytes = client.RowBudget(state?.Stream ?? BigQueryWriteClient.DefaultStream(tablePath), columns.Layout);
-            using var encoded = BigQueryBatchEncoder.Encode(columns.Encoder, sub, timeProvider.GetUtcNow(), maxRowBytes);
+            // Read once: a concurrent batch may widen the table's layout meanwhile, and these rows go out with this one.
+            var encoder = columns.Encoder;
+            var maxRowBytes = client.RowBudget(state?.Stream ?? BigQueryWriteClient.DefaultStream(tablePath), encoder.Layout);
+            using var encoded = BigQueryBatchEncoder.Encode(encoder, sub, timeProvider.GetUtcNow(), maxRowBytes);
             for (var j = 0; j < part.Count; j++)
             {
                 if (encoded.Result[j] == RowOutcome.Rejected)
@@ -65,7 +69,7 @@ internal sealed class ChunkSender(
                 AppendRowsResponse response;
                 try
                 {
-                    response = await appender.AppendAsync(encoded.RowsOf(chunk), chunk.RowCount, offset, cancellationToken).ConfigureAwait(false);
+                    response = await appender.AppendAsync(encoder.Layout, encoded.RowsOf(chunk), chunk.RowCount, offset, cancellationToken).ConfigureAwait(false);
                 }
                 catch (BigQueryStreamGoneException gone)
                 {
@@ -172,9 +176,10 @@ internal sealed class ChunkSender(
     {
         if (state is null)
         {
-            _default ??= new StreamAppender(client, table, BigQueryWriteClient.DefaultStream(tablePath), columns.Layout, concurrency, stats);
-            await _default.UseLayoutAsync(columns.Layout).ConfigureAwait(false);
-            return _default;
+            lock (_gate)
+            {
+                return _default ??= new StreamAppender(client, table, BigQueryWriteClient.DefaultStream(tablePath), columns.Layout, concurrency, stats);
+            }
         }
 
         if (state.Stream is null)
@@ -196,7 +201,6 @@ internal sealed class ChunkSender(
             state.Appender = new StreamAppender(client, table, state.Stream!, columns.Layout, concurrency, stats);
         }
 
-        await state.Appender.UseLayoutAsync(columns.Layout).ConfigureAwait(false);
         return state.Appender;
     }
 
@@ -212,9 +216,10 @@ internal sealed class ChunkSender(
         {
             var suffix = rows.GetRange(k, rows.Count - k);
             var sub = progress.Batch with { Rows = suffix.ConvertAll(i => progress.Batch.Rows[i]) };
-            using var encoded = BigQueryBatchEncoder.Encode(columns.Encoder, sub, timeProvider.GetUtcNow(), int.MaxValue / 2);
+            var encoder = columns.Encoder;
+            using var encoded = BigQueryBatchEncoder.Encode(encoder, sub, timeProvider.GetUtcNow(), int.MaxValue / 2);
             var appender = await AppenderAsync(state, cancellationToken).ConfigureAwait(false);
-            var response = await appender.AppendAsync(encoded.RowsOf(encoded.Chunks[0]), encoded.Chunks[0].RowCount, start + k, cancellationToken).ConfigureAwait(false);
+            var response = await appender.AppendAsync(encoder.Layout, encoded.RowsOf(encoded.Chunks[0]), encoded.Chunks[0].RowCount, start + k, cancellationToken).ConfigureAwait(false);
             return SinkErrors.Classify(response);
         }).ConfigureAwait(false);
 

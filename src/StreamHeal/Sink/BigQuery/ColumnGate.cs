@@ -8,9 +8,9 @@ namespace StreamHeal.Sink.BigQuery;
 
 /// <summary>
 /// The column-visibility gate of one table: new columns are used only once BigQuery reports them on the table's write
-/// streams, and meanwhile the table is held (its topic paused). Owns the table's current row layout and encoder.
-/// <see cref="AwaitColumns"/> may be called from another thread than the writes; the rest is called by the table's
-/// writer, one batch at a time.
+/// streams, and meanwhile the table is held (its topic paused). Owns the table's current row layout and encoder, which
+/// only grow: concurrent batches of a table may carry older column sets than the last one, and each of those is a
+/// prefix of it. Thread-safe: the table's writer may write several batches at once.
 /// </summary>
 internal sealed class ColumnGate(
     string table,
@@ -25,11 +25,12 @@ internal sealed class ColumnGate(
 {
     private readonly Lock _gate = new();
     private readonly HashSet<string> _awaited = new(StringComparer.OrdinalIgnoreCase);
-    private BigQueryRowLayout? _layout;
-    private BigQueryRowEncoder? _encoder;
+    private readonly SemaphoreSlim _switch = new(1, 1);
+    private volatile BigQueryRowEncoder? _encoder;
 
-    public BigQueryRowLayout Layout => _layout ?? throw new InvalidOperationException("No batch has set the columns yet.");
+    public BigQueryRowLayout Layout => Encoder.Layout;
 
+    /// <summary>The encoder of the current layout (<see cref="BigQueryRowEncoder.Layout"/>): read it once per encoding, so rows and layout agree.</summary>
     public BigQueryRowEncoder Encoder => _encoder ?? throw new InvalidOperationException("No batch has set the columns yet.");
 
     /// <summary>Columns were just added: rows using them are held until the write streams report them.</summary>
@@ -41,14 +42,32 @@ internal sealed class ColumnGate(
         }
     }
 
-    /// <summary>Switches to the batch's columns, waiting first for those just added that the batch uses.</summary>
+    /// <summary>Switches to the batch's columns unless the layout already covers them, waiting first for those just added that the batch uses.</summary>
     public async Task UseColumnsAsync(SinkBatch batch, CancellationToken cancellationToken)
     {
-        if (_layout is not null && _layout.Fields.Count == batch.Columns.Count + BigQueryRowLayout.ReservedCount)
+        if (Covers(batch))
         {
             return;
         }
 
+        await _switch.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!Covers(batch))
+            {
+                await SwitchAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _switch.Release();
+        }
+    }
+
+    private bool Covers(SinkBatch batch) => _encoder is { } encoder && encoder.Layout.Fields.Count >= batch.Columns.Count + BigQueryRowLayout.ReservedCount;
+
+    private async Task SwitchAsync(SinkBatch batch, CancellationToken cancellationToken)
+    {
         string[] awaited;
         lock (_gate)
         {
@@ -64,8 +83,7 @@ internal sealed class ColumnGate(
             }
         }
 
-        _layout = new BigQueryRowLayout(batch.Columns);
-        _encoder = new BigQueryRowEncoder(_layout);
+        _encoder = new BigQueryRowEncoder(new BigQueryRowLayout(batch.Columns));
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Sink.BigQuery.Checkpoints;
@@ -7,7 +8,8 @@ using StreamHeal.Flow;
 namespace StreamHeal.Sink.BigQuery;
 
 /// <summary>
-/// One table's writes. The sink stage calls it for one batch at a time and retries a batch in place after a transient
+/// One table's writes. The sink stage calls it for one batch at a time (at-least-once: up to
+/// <see cref="BigQuerySinkOptions.BatchesInFlightPerTable"/> at once) and retries a batch in place after a transient
 /// failure, saying so (<see cref="SinkBatch.Attempt"/>): the retry resumes the batch's <see cref="BatchProgress"/>, so
 /// no row is sent twice because of a retry and no rejection is forgotten. New columns pass the <see cref="ColumnGate"/>
 /// first; rows go out through the <see cref="ChunkSender"/>, to the <c>_default</c> stream (at-least-once) or to the
@@ -23,9 +25,10 @@ internal sealed class TableWriter : IAsyncDisposable
     private readonly ColumnGate _columns;
     private readonly ChunkSender _sender;
     private readonly ExactlyOncePartitions? _partitions;
-    private BatchProgress? _inProgress;
-    private BigQueryTableUnavailableException? _refused;
-    private bool _stopped;
+    // Keyed by the batch's row array, which a retry of it shares and no other batch in flight does.
+    private readonly ConcurrentDictionary<object, BatchProgress> _inProgress = new(ReferenceEqualityComparer.Instance);
+    private volatile BigQueryTableUnavailableException? _refused;
+    private volatile bool _stopped;
 
     public TableWriter(
         string table,
@@ -72,8 +75,9 @@ internal sealed class TableWriter : IAsyncDisposable
             await StopAsync(batch.Topic, refused, cancellationToken).ConfigureAwait(false);
         }
 
-        var progress = _inProgress is { } previous && previous.IsRetriedBy(batch) ? previous : new BatchProgress(batch);
-        _inProgress = progress;
+        var key = BatchKey(batch);
+        var progress = _inProgress.TryGetValue(key, out var previous) && previous.IsRetriedBy(batch) ? previous : new BatchProgress(batch);
+        _inProgress[key] = progress;
         try
         {
             await _columns.UseColumnsAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -101,9 +105,12 @@ internal sealed class TableWriter : IAsyncDisposable
             await StopAsync(batch.Topic, e, cancellationToken).ConfigureAwait(false);
         }
 
-        _inProgress = null;
+        _inProgress.TryRemove(key, out _);
         return progress.Result;
     }
+
+    /// <summary>What a batch and its retries have in common: the sink stage's row array (a list, for callers that pass one).</summary>
+    private static object BatchKey(SinkBatch batch) => batch.Rows is ArraySegment<SinkRow> { Array: { } rows } ? rows : batch.Rows;
 
     public async ValueTask DisposeAsync()
     {

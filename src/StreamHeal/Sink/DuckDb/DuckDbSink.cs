@@ -48,6 +48,8 @@ public sealed class DuckDbSink : ISink
     /// <summary>False: one connection serialises every call (<see cref="RunAsync"/>), so tables wait for each other anyway.</summary>
     public bool WritesTablesConcurrently => false;
 
+    public int BatchesInFlightPerTable => 1;
+
     public string? StatusLine => null;
 
     /// <summary>The database file, for a <see cref="DuckDbTableReader"/> in the same process.</summary>
