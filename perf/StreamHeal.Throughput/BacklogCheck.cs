@@ -31,6 +31,9 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
     /// <summary>Run (d) instead of (b): into the BigQuery fake, which the check runs in a child process of its own.</summary>
     public bool BigQuery { get; init; }
 
+    /// <summary>With <see cref="BigQuery"/>: <c>sink.bigquery.batchesInFlightPerTable</c> of the pipeline child.</summary>
+    public int BigQueryBatchesInFlight { get; init; } = new StreamHeal.Sink.BigQuery.BigQuerySinkOptions().BatchesInFlightPerTable;
+
     public static string TopicFor(long size) => string.Create(CultureInfo.InvariantCulture, $"backlog-{size}");
 
     public async Task<IReadOnlyList<BacklogRun>> RunAsync(CancellationToken cancellationToken)
@@ -40,6 +43,11 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
         var bootstrap = kafka.BootstrapServers;
         Say($"dev-kafka (pid {kafka.Id}) at {bootstrap}");
         await using var fake = BigQuery ? await FakeBigQueryProcess.StartAsync(cancellationToken) : null;
+        if (fake is not null)
+        {
+            fake.BatchesInFlightPerTable = BigQueryBatchesInFlight;
+        }
+
         var endpoints = fake?.Endpoints;
         var runs = new List<BacklogRun>();
         foreach (var size in sizes)

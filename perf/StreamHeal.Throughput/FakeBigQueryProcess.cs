@@ -32,8 +32,12 @@ internal sealed class FakeBigQueryProcess : IAsyncDisposable
 
     public string Dataset { get; }
 
-    /// <summary>Write endpoint, REST endpoint, project and dataset, as <see cref="SinkOptionsFor"/> takes them.</summary>
-    public IReadOnlyList<string> Endpoints => [WriteEndpoint.ToString(), RestEndpoint.ToString(), ProjectId, Dataset];
+    /// <summary>Write endpoint, REST endpoint, project, dataset and the sink's batches in flight per table, as <see cref="SinkOptionsFor"/> takes them.</summary>
+    public IReadOnlyList<string> Endpoints =>
+        [WriteEndpoint.ToString(), RestEndpoint.ToString(), ProjectId, Dataset, BatchesInFlightPerTable.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+
+    /// <summary><c>sink.bigquery.batchesInFlightPerTable</c> of the sinks that write to this fake.</summary>
+    public int BatchesInFlightPerTable { get; set; } = new BigQuerySinkOptions().BatchesInFlightPerTable;
 
     /// <summary>The sink's options for this fake, as run (d) uses it: no auth, <see cref="ThroughputHarness.BigQueryDelivery"/>.</summary>
     public BigQuerySinkOptions SinkOptions() => SinkOptionsFor(Endpoints);
@@ -47,6 +51,7 @@ internal sealed class FakeBigQueryProcess : IAsyncDisposable
         Dataset = endpoints[3],
         Auth = "none",
         Delivery = ThroughputHarness.BigQueryDelivery,
+        BatchesInFlightPerTable = int.Parse(endpoints[4], System.Globalization.CultureInfo.InvariantCulture),
     };
 
     public int Id => _child.Id;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using StreamHeal.Pipeline;
+using StreamHeal.Sink.BigQuery;
 using StreamHeal.Sink.DuckDb;
 using StreamHeal.Throughput;
 
@@ -45,6 +46,15 @@ var sustainedRate = new Option<double>("--sustained-rate")
 {
     Description = "Instead of the comparison: only the fixed-rate latency run into DuckDB at this many events/s for --sustained-seconds; prints the result, writes no report.",
 };
+var sustainedBigQuery = new Option<bool>("--sustained-bigquery")
+{
+    Description = "With --sustained-rate: the latency run goes into the BigQuery fake (started in a child process of its own) instead of DuckDB.",
+};
+var bigQueryBatchesInFlight = new Option<int>("--bigquery-batches-in-flight")
+{
+    Description = "sink.bigquery.batchesInFlightPerTable of every run into the BigQuery fake.",
+    DefaultValueFactory = _ => new BigQuerySinkOptions().BatchesInFlightPerTable,
+};
 var scrapeCheck = new Option<int>("--scrape-check")
 {
     Description = "Instead of the comparison: run (b) over --events events this many times without and as many with /metrics scraped every second, "
@@ -61,16 +71,20 @@ var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
     + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
-    events, partitions, sustainedSeconds, sustainedRate, backlogCheck, scrapeCheck, partitionScaling, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, kafkaProperty, backlogDuckDb, backlogBigQuery, output,
+    events, partitions, sustainedSeconds, sustainedRate, sustainedBigQuery, bigQueryBatchesInFlight, backlogCheck, scrapeCheck, partitionScaling, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, kafkaProperty, backlogDuckDb, backlogBigQuery, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
     var options = new HarnessOptions(
         parse.GetValue(events), parse.GetValue(partitions), parse.GetValue(sustainedSeconds), parse.GetValue(output)!,
-        "dotnet run --project perf/StreamHeal.Throughput -c Release" + (args.Length == 0 ? "" : " -- " + string.Join(' ', args)));
-    if (options.Events < 1 || options.Partitions is < 1 or > 1_000 || options.SustainedSeconds < 0 || string.IsNullOrWhiteSpace(options.Output))
+        "dotnet run --project perf/StreamHeal.Throughput -c Release" + (args.Length == 0 ? "" : " -- " + string.Join(' ', args)))
     {
-        await Console.Error.WriteLineAsync("--events must be at least 1, --partitions between 1 and 1000, --sustained-seconds at least 0, --output a file path.");
+        BigQueryBatchesInFlight = parse.GetValue(bigQueryBatchesInFlight),
+    };
+    if (options.Events < 1 || options.Partitions is < 1 or > 1_000 || options.SustainedSeconds < 0 || string.IsNullOrWhiteSpace(options.Output)
+        || options.BigQueryBatchesInFlight is < 1 or > 64)
+    {
+        await Console.Error.WriteLineAsync("--events must be at least 1, --partitions between 1 and 1000, --sustained-seconds at least 0, --bigquery-batches-in-flight between 1 and 64, --output a file path.");
         return 2;
     }
 
@@ -98,7 +112,7 @@ root.SetAction(async (parse, cancellationToken) =>
         }
 
         var loadBefore = ResourceMeter.LoadAverages();
-        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out) { KafkaProperties = properties, DuckDbMemoryLimitMb = duckDb, BigQuery = bigQuery }.RunAsync(cancellationToken);
+        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out) { KafkaProperties = properties, DuckDbMemoryLimitMb = duckDb, BigQuery = bigQuery, BigQueryBatchesInFlight = options.BigQueryBatchesInFlight }.RunAsync(cancellationToken);
         var section = BacklogReport.Render(runs, options.Partitions, pipeline, properties, duckDb, options.CommandLine, loadBefore, ResourceMeter.LoadAverages(), bigQuery);
         await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline, properties, duckDb, bigQuery), section, cancellationToken);
         Console.WriteLine($"bounded-memory section written into {options.Output}");
@@ -135,7 +149,7 @@ root.SetAction(async (parse, cancellationToken) =>
     {
         using var quiet = LoggerFactory.Create(static b => b.AddSimpleConsole(static o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error));
         var run = await new ThroughputHarness(options with { SustainedSeconds = Math.Max(1, options.SustainedSeconds) }, quiet, Console.Out)
-            .RunSustainedOnlyAsync(rate, cancellationToken);
+            .RunSustainedOnlyAsync(rate, parse.GetValue(sustainedBigQuery), cancellationToken);
         Console.WriteLine(ThroughputReport.SustainedOnly(run));
         return run.Verdict.Ok ? 0 : 1;
     }

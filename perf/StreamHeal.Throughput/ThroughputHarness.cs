@@ -54,6 +54,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (Topic + ".dlq-d", p), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
         var bootstrap = kafka.BootstrapServers;
         await using var bigQuery = await FakeBigQueryProcess.StartAsync(cancellationToken);
+        bigQuery.BatchesInFlightPerTable = options.BigQueryBatchesInFlight;
         Say($"BigQuery fake (pid {bigQuery.Id}) at {bigQuery.WriteEndpoint} (Storage Write, gRPC) and {bigQuery.RestEndpoint} (REST)");
         Say($"dev-kafka (pid {kafka.Id}) at {bootstrap}; producing {options.Events:N0} events to {Topic} ({p} partitions, lz4)");
 
@@ -96,9 +97,18 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             options, corpus, Brokers, ceiling, ceilingAgain, nullSink, duckDb, bigQueryRun, bigQueryDetails, sustained, sustainedAtDuckDbRate, sustainedIntoBigQuery, loadBefore, ResourceMeter.LoadAverages());
     }
 
-    /// <summary>Only the fixed-rate latency run, at <paramref name="perSecond"/>.</summary>
-    public Task<SustainedResult> RunSustainedOnlyAsync(double perSecond, CancellationToken cancellationToken) =>
-        MeasureSustainedAsync($"{perSecond:N0} events/s", "", SustainedTopic, perSecond, cancellationToken);
+    /// <summary>Only the fixed-rate latency run, at <paramref name="perSecond"/>, into DuckDB or the BigQuery fake.</summary>
+    public async Task<SustainedResult> RunSustainedOnlyAsync(double perSecond, bool intoBigQuery, CancellationToken cancellationToken)
+    {
+        if (!intoBigQuery)
+        {
+            return await MeasureSustainedAsync($"{perSecond:N0} events/s", "", SustainedTopic, perSecond, cancellationToken);
+        }
+
+        await using var bigQuery = await FakeBigQueryProcess.StartAsync(cancellationToken);
+        bigQuery.BatchesInFlightPerTable = options.BigQueryBatchesInFlight;
+        return await MeasureSustainedAsync($"{perSecond:N0} events/s", "", SustainedIntoBigQueryTopic, perSecond, cancellationToken, bigQuery);
+    }
 
     /// <summary>Partitions for a latency run of <paramref name="events"/> events (see <see cref="SustainedEventsPerPartition"/>).</summary>
     private static int SustainedPartitionsFor(long events)

@@ -288,7 +288,7 @@ public sealed class BigQuerySinkTests(KafkaClusterFixture kafka, ITestOutputHelp
     [Fact]
     public async Task Batches_of_one_table_written_at_once_with_old_and_new_columns_all_land_once_with_their_values()
     {
-        await using var scope = await BigQuerySinkScope.StartAsync(kafka, _loggers, BigQuerySinkOptions.AtLeastOnce);
+        await using var scope = await BigQuerySinkScope.StartAsync(kafka, _loggers, BigQuerySinkOptions.AtLeastOnce, o => o.BatchesInFlightPerTable = 4);
         await using var sink = await scope.OpenAsync();
         Assert.Equal(4, sink.BatchesInFlightPerTable);
         await BigQuerySinkScope.WriteUntilDoneAsync(sink, BigQuerySinkScope.Batch(0, 100));

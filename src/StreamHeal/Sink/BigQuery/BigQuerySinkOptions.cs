@@ -57,11 +57,12 @@ public sealed class BigQuerySinkOptions : IValidatableObject
     /// <summary>
     /// At-least-once: batches of one table written at the same time, their appends pipelined on the table's
     /// <c>_default</c> stream (BigQuery answers a connection's appends in order), so the next batch is encoded and sent
-    /// while the last one's answer is on its way. Default 4. Exactly-once writes one batch of a table at a time, whatever
-    /// this says: each partition's rows go to its stream in offset order.
+    /// while the last one's answer is on its way. Default 2: each further batch is records held in memory (see README's
+    /// tuning table). Exactly-once writes one batch of a table at a time, whatever this says: each partition's rows go to
+    /// its stream in offset order.
     /// </summary>
     [Range(1, 64)]
-    public int BatchesInFlightPerTable { get; set; } = 4;
+    public int BatchesInFlightPerTable { get; set; } = 2;
 
     /// <summary>The compacted topic holding exactly-once checkpoints; default <c>&lt;group&gt;.streamheal-checkpoints</c>.</summary>
     public string? CheckpointTopic { get; set; }

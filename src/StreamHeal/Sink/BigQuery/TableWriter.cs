@@ -29,6 +29,7 @@ internal sealed class TableWriter : IAsyncDisposable
     private readonly ConcurrentDictionary<object, BatchProgress> _inProgress = new(ReferenceEqualityComparer.Instance);
     private volatile BigQueryTableUnavailableException? _refused;
     private volatile bool _stopped;
+    private int _stopCounted;
 
     public TableWriter(
         string table,
@@ -144,10 +145,15 @@ internal sealed class TableWriter : IAsyncDisposable
     /// </summary>
     private async Task StopAsync(string topic, BigQueryTableUnavailableException e, CancellationToken cancellationToken)
     {
+        // Batches written at once can each find the table refused: it is held, counted and logged once.
+        if (Interlocked.Exchange(ref _stopCounted, 1) == 0)
+        {
+            _holds.Hold(topic);
+            _stats.AdjustStoppedTables(1);
+            Log.BigQueryTableStopped(_logger, _table, topic, e.Message);
+        }
+
         _stopped = true;
-        _holds.Hold(topic);
-        _stats.AdjustStoppedTables(1);
-        Log.BigQueryTableStopped(_logger, _table, topic, e.Message);
         await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
     }
 }
