@@ -19,9 +19,12 @@ internal static class BacklogReport
     /// <param name="kafkaProperties">The <c>--kafka-property</c> settings of the pipeline child, each <c>key=value</c>.</param>
     /// <param name="duckDbMemoryLimitMb">Set for run (c), into DuckDB with this memory limit, which gets a section of its own.</param>
     /// <param name="bigQuery">Set for run (d), into the BigQuery fake, which gets a section of its own.</param>
-    public static string HeadingFor(PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, int? duckDbMemoryLimitMb = null, bool bigQuery = false)
+    public static string HeadingFor(
+        PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, int? duckDbMemoryLimitMb = null, bool bigQuery = false, int? bigQueryBatchesInFlight = null)
     {
-        var heading = bigQuery ? Heading + ", into the BigQuery fake"
+        var shippedBatches = new StreamHeal.Sink.BigQuery.BigQuerySinkOptions().BatchesInFlightPerTable;
+        var heading = bigQuery
+            ? Heading + ", into the BigQuery fake" + (bigQueryBatchesInFlight is { } batches && batches != shippedBatches ? Format($" (batchesInFlightPerTable {batches})") : "")
             : duckDbMemoryLimitMb is { } limit ? Format($"{Heading}, into DuckDB (memoryLimitMb {limit:N0})") : Heading;
         return Changed(pipeline, kafkaProperties) is { Count: > 0 } changed ? heading + ", with " + string.Join(" and ", changed) : heading;
     }
@@ -56,10 +59,10 @@ internal static class BacklogReport
 
     public static string Render(
         IReadOnlyList<BacklogRun> runs, int partitions, PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, int? duckDbMemoryLimitMb,
-        string commandLine, string loadBefore, string loadAfter, bool bigQuery = false)
+        string commandLine, string loadBefore, string loadAfter, bool bigQuery = false, int? bigQueryBatchesInFlight = null)
     {
         var text = new StringBuilder();
-        text.AppendLine(HeadingFor(pipeline, kafkaProperties, duckDbMemoryLimitMb, bigQuery));
+        text.AppendLine(HeadingFor(pipeline, kafkaProperties, duckDbMemoryLimitMb, bigQuery, bigQueryBatchesInFlight));
         text.AppendLine();
         var settings = Changed(pipeline, kafkaProperties) is { Count: > 0 } changed
             ? "the default `PipelineOptions` except " + string.Join(" and ", changed)

@@ -113,8 +113,8 @@ root.SetAction(async (parse, cancellationToken) =>
 
         var loadBefore = ResourceMeter.LoadAverages();
         var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out) { KafkaProperties = properties, DuckDbMemoryLimitMb = duckDb, BigQuery = bigQuery, BigQueryBatchesInFlight = options.BigQueryBatchesInFlight }.RunAsync(cancellationToken);
-        var section = BacklogReport.Render(runs, options.Partitions, pipeline, properties, duckDb, options.CommandLine, loadBefore, ResourceMeter.LoadAverages(), bigQuery);
-        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline, properties, duckDb, bigQuery), section, cancellationToken);
+        var section = BacklogReport.Render(runs, options.Partitions, pipeline, properties, duckDb, options.CommandLine, loadBefore, ResourceMeter.LoadAverages(), bigQuery, options.BigQueryBatchesInFlight);
+        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline, properties, duckDb, bigQuery, options.BigQueryBatchesInFlight), section, cancellationToken);
         Console.WriteLine($"bounded-memory section written into {options.Output}");
         return runs.All(static r => r.Result.Verdict.Ok) ? 0 : 1;
     }
