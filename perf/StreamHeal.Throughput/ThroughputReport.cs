@@ -117,7 +117,7 @@ internal static class ThroughputReport
             var d = result.BigQueryDetails;
             text.AppendLine(Format($"| table held for a new column (sampled every 20 ms) | {d.Held.TotalSeconds:N1} s ({d.Held.TotalSeconds * 100 / Math.Max(u.Elapsed.TotalSeconds, 0.001):N0}% of wall time) |"));
             text.AppendLine(Format($"| the fake's CPU (child process, not in the figures above) | {d.FakeCpu.TotalSeconds:N1} s ({d.FakeCpu.TotalSeconds / (run.Events / 1e6):N2} s per 1M events) |"));
-            text.AppendLine(Format($"| the fake's peak RSS (child process, whole life; it keeps every row) | {Mb(d.FakePeakRssBytes):N0} MB |"));
+            text.AppendLine(Format($"| the fake's peak RSS (child process, whole life; it keeps every row's position, not its values) | {Mb(d.FakePeakRssBytes):N0} MB |"));
             text.AppendLine(Format($"| sink counters at the end | `{d.Stats}` |"));
         }
 

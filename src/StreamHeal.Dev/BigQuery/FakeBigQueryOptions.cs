@@ -21,4 +21,12 @@ internal sealed class FakeBigQueryOptions
 
     /// <summary>The dataset <see cref="FakeBigQuery.CreateTable(string, StreamHeal.Dev.BigQuery.Protos.TableSchema)"/> uses. Default <c>streamheal</c>.</summary>
     public string Dataset { get; init; } = "streamheal";
+
+    /// <summary>
+    /// True (default): a stored row keeps every decoded value. False: every row is still decoded and checked as
+    /// before, but only its <c>_kafka_partition</c> and <c>_kafka_offset</c> are kept (<see cref="FakeRowPosition"/>),
+    /// for a load run whose verdict needs no more: millions of rows of values made the fake's heap gigabytes, and its
+    /// collections stalls shared with whatever runs beside it.
+    /// </summary>
+    public bool KeepRowValues { get; init; } = true;
 }

@@ -267,7 +267,7 @@ internal sealed class FakeBigQueryStore(FakeBigQueryOptions options)
                 : Error(response, StatusCode.InvalidArgument, $"Input schema has more fields than BigQuery schema, extra fields: '{extra.Name}'; nothing was appended.", StorageCode.SchemaMismatchExtraFields, stream.Table);
         }
 
-        stream.Rows.AddRange(decoded);
+        stream.Rows.AddRange(options.KeepRowValues ? decoded : decoded.ConvertAll(static row => row with { Values = FakeRowPosition.Of(row.Values) }));
         response.AppendResult = new AppendRowsResponse.Types.AppendResult { Offset = stream.IsDefault ? null : end };
         return response;
     }
