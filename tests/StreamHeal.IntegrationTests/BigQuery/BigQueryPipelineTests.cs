@@ -131,11 +131,9 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
     public async Task At_least_once_pipelines_a_tables_batches_on_one_connection_and_every_row_lands_once()
     {
         await using var scenario = new PipelineScenario(kafka, output, "bq-pipelined", partitions: 4);
-        await using var fake = await FakeBigQuery.StartAsync();
-        // Slow answers, so batches queue up behind them: what the sink sends meanwhile is what it pipelines.
-        fake.Faults.AppendLatency = TimeSpan.FromMilliseconds(100);
+        await using var fake = await SlowAnswersAsync();
         var produced = await scenario.ProduceAsync(20_000, seed: 26);
-        var settings = scenario.Settings() with { Batch = new BatchOptions { MaxRows = 500, Linger = TimeSpan.FromMilliseconds(50) } };
+        var settings = SmallBatches(scenario);
         var holds = new TopicHolds();
         var mostInFlight = 0L;
         await using (var sink = await OpenSinkAsync(scenario, fake, settings.Kafka, holds, BigQuerySinkOptions.AtLeastOnce, o => o.BatchesInFlightPerTable = 3))
@@ -169,10 +167,9 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
     public async Task Connections_broken_with_several_appends_in_flight_lose_no_row_and_count_one_reconnect_each()
     {
         await using var scenario = new PipelineScenario(kafka, output, "bq-pipebreak", partitions: 4);
-        await using var fake = await FakeBigQuery.StartAsync();
-        fake.Faults.AppendLatency = TimeSpan.FromMilliseconds(100);
+        await using var fake = await SlowAnswersAsync();
         var produced = await scenario.ProduceAsync(20_000, seed: 27);
-        var settings = scenario.Settings() with { Batch = new BatchOptions { MaxRows = 500, Linger = TimeSpan.FromMilliseconds(50) } };
+        var settings = SmallBatches(scenario);
         var holds = new TopicHolds();
         await using (var sink = await OpenSinkAsync(scenario, fake, settings.Kafka, holds, BigQuerySinkOptions.AtLeastOnce, o => o.BatchesInFlightPerTable = 4))
         {
@@ -198,9 +195,7 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
 
         // At-least-once: an append the break left unanswered may be in the table and sent again, so a copy is allowed;
         // a missing row is not.
-        var verdict = await VerifyAsync(scenario, fake, produced);
-        Assert.Equal(0, verdict.Missing);
-        Assert.Equal(verdict.Produced, verdict.Sunk + verdict.DeadLettered);
+        AssertNoneMissing(await VerifyAsync(scenario, fake, produced));
     }
 
     [Fact]
@@ -258,9 +253,7 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
         }
 
         // The dropped streams' rows stay in the table (they were committed); what follows went to new streams.
-        var verdict = await VerifyAsync(scenario, fake, produced);
-        Assert.Equal(0, verdict.Missing);
-        Assert.Equal(verdict.Produced, verdict.Sunk + verdict.DeadLettered);
+        AssertNoneMissing(await VerifyAsync(scenario, fake, produced));
         Assert.True(fake.Store.RowRecordsOf(tablePath).Select(r => r.Stream).Distinct().Count() > 4);
     }
 
@@ -394,10 +387,29 @@ public sealed class BigQueryPipelineTests(KafkaClusterFixture kafka, ITestOutput
         return await BigQuerySinkFactory.CreateAsync(options, kafkaOptions, holds, TimeProvider.System, scenario.Loggers, CancellationToken.None);
     }
 
+    /// <summary>A fake that answers each append after 100 ms, so batches queue up behind the answers: what the sink sends meanwhile is what it pipelines.</summary>
+    private static async Task<FakeBigQuery> SlowAnswersAsync()
+    {
+        var fake = await FakeBigQuery.StartAsync();
+        fake.Faults.AppendLatency = TimeSpan.FromMilliseconds(100);
+        return fake;
+    }
+
+    /// <summary>The scenario's settings with batches of 500 rows: several to a second of the corpus, so several can be in flight.</summary>
+    private static PipelineSettings SmallBatches(PipelineScenario scenario) =>
+        scenario.Settings() with { Batch = new BatchOptions { MaxRows = 500, Linger = TimeSpan.FromMilliseconds(50) } };
+
     private static string TablePath(FakeBigQuery fake, string table) => $"projects/{fake.Options.ProjectId}/datasets/{fake.Options.Dataset}/tables/{table}";
 
     private static (int, long) Position(FakeRow row) =>
         ((int)Convert.ToInt64(row.Values[ReservedColumns.KafkaPartition]), Convert.ToInt64(row.Values[ReservedColumns.KafkaOffset]));
+
+    /// <summary>Every row in the table or the DLQ; a copy is allowed (a replay after a fault), a missing row is not.</summary>
+    private static void AssertNoneMissing(IngestionVerdict verdict)
+    {
+        Assert.Equal(0, verdict.Missing);
+        Assert.Equal(verdict.Produced, verdict.Sunk + verdict.DeadLettered);
+    }
 
     private static void AssertExactlyOnce(IReadOnlyCollection<(int, long)> produced, IEnumerable<(int, long)> rows)
     {
