@@ -142,7 +142,8 @@ public static class StreamHealServices
     private static void AddValidated<T>(this IServiceCollection services, string section)
         where T : class
     {
-        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<T>, EveryProblemValidation<T>>();
         services.AddSingleton(new SectionCheck(section.Replace(':', '.'), static sp => _ = sp.GetRequiredService<IOptions<T>>().Value));
     }
 

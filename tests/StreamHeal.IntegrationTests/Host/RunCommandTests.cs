@@ -60,7 +60,7 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
         var (exitCode, stdout, stderr) = await RunWithConfigAsync("""
         {
           "kafka": { "bootstrapServers": "127.0.0.1:1", "topics": ["t"] },
-          "sink": { "type": "bigquery", "bigquery": { "delivery": "twice", "auth": "file", "credentialsFile": "/nonexistent/key.json" } }
+          "sink": { "type": "bigquery", "bigquery": { "delivery": "twice", "auth": "file", "credentialsFile": "/nonexistent/key.json", "batchesInFlightPerTable": 0 } }
         }
         """);
         Assert.Equal(2, exitCode);
@@ -68,6 +68,7 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
         Assert.Contains("sink.bigquery.dataset is required", stderr, StringComparison.Ordinal);
         Assert.Contains("sink.bigquery.delivery 'twice' is not supported", stderr, StringComparison.Ordinal);
         Assert.Contains("sink.bigquery.credentialsFile", stderr, StringComparison.Ordinal);
+        Assert.Contains("BatchesInFlightPerTable", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
     }
 
