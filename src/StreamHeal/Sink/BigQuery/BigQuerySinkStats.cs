@@ -154,5 +154,5 @@ public sealed class BigQuerySinkStats
     internal void AdjustStoppedTables(int delta) => Interlocked.Add(ref _stoppedTables, delta);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"bigquery(appends={Appends} concurrency={ConcurrencyLimit} throttled={Throttles} reconnects={Reconnects} row-errors={RowErrors} held-tables={HeldTables} stopped-tables={StoppedTables}{(GuaranteeLosses > 0 ? $" EXACTLY-ONCE-LOST={GuaranteeLosses}" : "")}{(UnreadableCheckpoints > 0 ? $" unreadable-checkpoints={UnreadableCheckpoints}" : "")}{(FencedPartitions > 0 ? $" fenced-partitions={FencedPartitions}" : "")}{(ConfigurationProblem is { } problem ? $" CONFIGURATION PROBLEM (not an outage): {problem}" : "")})");
+        $"bigquery(appends={Appends} in-flight={AppendsInFlight} concurrency={ConcurrencyLimit} throttled={Throttles} reconnects={Reconnects} row-errors={RowErrors} held-tables={HeldTables} stopped-tables={StoppedTables}{(GuaranteeLosses > 0 ? $" EXACTLY-ONCE-LOST={GuaranteeLosses}" : "")}{(UnreadableCheckpoints > 0 ? $" unreadable-checkpoints={UnreadableCheckpoints}" : "")}{(FencedPartitions > 0 ? $" fenced-partitions={FencedPartitions}" : "")}{(ConfigurationProblem is { } problem ? $" CONFIGURATION PROBLEM (not an outage): {problem}" : "")})");
 }
