@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
@@ -336,26 +337,13 @@ internal sealed class SinkStage
     /// <summary>The schema versions a lane's sink confirmed per table, and the gate its concurrent batches ensure through.</summary>
     private sealed class LaneTables
     {
-        private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
-        private readonly Lock _lock = new();
+        private readonly ConcurrentDictionary<string, long> _versions = new(StringComparer.Ordinal);
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
-        public bool IsReady(string table, long version)
-        {
-            lock (_lock)
-            {
-                return _versions.TryGetValue(table, out var known) && known >= version;
-            }
-        }
+        public bool IsReady(string table, long version) => _versions.TryGetValue(table, out var known) && known >= version;
 
-        public void Ready(string table, long version)
-        {
-            lock (_lock)
-            {
-                _versions[table] = version;
-            }
-        }
+        public void Ready(string table, long version) => _versions[table] = version;
     }
 
     [DoesNotReturn]

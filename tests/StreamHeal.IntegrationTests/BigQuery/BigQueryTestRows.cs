@@ -54,4 +54,17 @@ internal static class BigQueryTestRows
     /// <summary>Appends the whole (single-chunk) batch.</summary>
     public static Task<Sink.BigQuery.Protos.AppendRowsResponse> AppendAsync(this BigQueryAppendConnection connection, BigQueryEncodedBatch batch, long? offset) =>
         connection.AppendAsync(batch, batch.Chunks.Single(), offset, CancellationToken.None);
+
+    /// <summary>Appends one chunk of the batch and waits for BigQuery's answer.</summary>
+    public static Task<Sink.BigQuery.Protos.AppendRowsResponse> AppendAsync(
+        this BigQueryAppendConnection connection, BigQueryEncodedBatch batch, AppendChunk chunk, long? offset, CancellationToken cancellationToken) =>
+        connection.AppendAsync(batch.RowsOf(chunk), chunk.RowCount, offset, cancellationToken);
+
+    /// <summary>Appends framed rows and waits for BigQuery's answer.</summary>
+    public static async Task<Sink.BigQuery.Protos.AppendRowsResponse> AppendAsync(
+        this BigQueryAppendConnection connection, ReadOnlyMemory<byte> rows, int rowCount, long? offset, CancellationToken cancellationToken)
+    {
+        var answer = await connection.SendAsync(rows, rowCount, offset, cancellationToken);
+        return await answer.WaitAsync(cancellationToken);
+    }
 }

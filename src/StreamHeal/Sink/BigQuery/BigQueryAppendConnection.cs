@@ -68,19 +68,9 @@ internal sealed class BigQueryAppendConnection : IAsyncDisposable
 
     /// <summary>
     /// Sends <paramref name="rowCount"/> framed rows at <paramref name="offset"/> (null: at the end, as the
-    /// <c>_default</c> stream requires) and returns BigQuery's answer, which may carry an error or row errors.
-    /// </summary>
-    /// <exception cref="RpcException">The stream broke; classify with <see cref="SinkErrors.Classify(RpcException, bool)"/>.</exception>
-    public async Task<AppendRowsResponse> AppendAsync(ReadOnlyMemory<byte> rows, int rowCount, long? offset, CancellationToken cancellationToken)
-    {
-        var response = await SendAsync(rows, rowCount, offset, cancellationToken).ConfigureAwait(false);
-        return await response.WaitAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Sends the rows as <see cref="AppendAsync(ReadOnlyMemory{byte}, int, long?, CancellationToken)"/> does and returns
-    /// once the request is written, with BigQuery's answer still to come: the caller may send the next append meanwhile,
-    /// and the answers complete in the order the appends were sent.
+    /// <c>_default</c> stream requires) and returns once the request is written, with BigQuery's answer still to come
+    /// (it may carry an error or row errors): the caller may send the next append meanwhile, and the answers complete in
+    /// the order the appends were sent.
     /// </summary>
     /// <exception cref="RpcException">The stream broke; classify with <see cref="SinkErrors.Classify(RpcException, bool)"/>.</exception>
     public async Task<Task<AppendRowsResponse>> SendAsync(ReadOnlyMemory<byte> rows, int rowCount, long? offset, CancellationToken cancellationToken)
@@ -139,10 +129,6 @@ internal sealed class BigQueryAppendConnection : IAsyncDisposable
 
         return response;
     }
-
-    /// <summary>Sends one chunk of an encoded batch; a row error's index maps back with <see cref="BigQueryEncodedBatch.BatchIndexOf"/>.</summary>
-    public Task<AppendRowsResponse> AppendAsync(BigQueryEncodedBatch batch, AppendChunk chunk, long? offset, CancellationToken cancellationToken) =>
-        AppendAsync(batch.RowsOf(chunk), chunk.RowCount, offset, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -28,8 +28,7 @@ internal sealed class TableWriter : IAsyncDisposable
     // Keyed by the batch's row array, which a retry of it shares and no other batch in flight does.
     private readonly ConcurrentDictionary<object, BatchProgress> _inProgress = new(ReferenceEqualityComparer.Instance);
     private volatile BigQueryTableUnavailableException? _refused;
-    private volatile bool _stopped;
-    private int _stopCounted;
+    private int _stopped;
 
     public TableWriter(
         string table,
@@ -65,7 +64,7 @@ internal sealed class TableWriter : IAsyncDisposable
 
     public async Task<SinkBatchResult> WriteAsync(SinkBatch batch, CancellationToken cancellationToken)
     {
-        if (_stopped)
+        if (Volatile.Read(ref _stopped) == 1)
         {
             // An earlier batch found the table refused; hold this one too (its partitions are paused) until shutdown.
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
@@ -146,14 +145,13 @@ internal sealed class TableWriter : IAsyncDisposable
     private async Task StopAsync(string topic, BigQueryTableUnavailableException e, CancellationToken cancellationToken)
     {
         // Batches written at once can each find the table refused: it is held, counted and logged once.
-        if (Interlocked.Exchange(ref _stopCounted, 1) == 0)
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
             _holds.Hold(topic);
             _stats.AdjustStoppedTables(1);
             Log.BigQueryTableStopped(_logger, _table, topic, e.Message);
         }
 
-        _stopped = true;
         await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
     }
 }
