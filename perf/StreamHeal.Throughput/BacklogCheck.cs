@@ -8,7 +8,8 @@ namespace StreamHeal.Throughput;
 
 /// <summary>A backlog measured by <see cref="BacklogCheck"/>: the corpus as produced, and the pipeline child's report.</summary>
 /// <param name="CeilingEventsPerSecond">(a), the raw consumer, over the same topic right after (b), in this process.</param>
-internal sealed record BacklogRun(string Topic, ProducedCorpus Corpus, BacklogResult Result, double CeilingEventsPerSecond, string LoadBefore, string LoadAfter);
+/// <param name="Appends">Into the BigQuery fake: the run's AppendRows requests.</param>
+internal sealed record BacklogRun(string Topic, ProducedCorpus Corpus, BacklogResult Result, double CeilingEventsPerSecond, string LoadBefore, string LoadAfter, AppendTotals? Appends = null);
 
 /// <summary>
 /// Bounded memory shown rather than argued: for each backlog size, a topic of its own is produced on the mock cluster
@@ -31,8 +32,8 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
     /// <summary>Run (d) instead of (b): into the BigQuery fake, which the check runs in a child process of its own.</summary>
     public bool BigQuery { get; init; }
 
-    /// <summary>With <see cref="BigQuery"/>: <c>sink.bigquery.batchesInFlightPerTable</c> of the pipeline child.</summary>
-    public int BigQueryBatchesInFlight { get; init; } = new StreamHeal.Sink.BigQuery.BigQuerySinkOptions().BatchesInFlightPerTable;
+    /// <summary>With <see cref="BigQuery"/>: the pipeline child's BigQuery sink settings.</summary>
+    public BigQueryRunSettings BigQuerySettings { get; init; } = BigQueryRunSettings.Shipped;
 
     public static string TopicFor(long size) => string.Create(CultureInfo.InvariantCulture, $"backlog-{size}");
 
@@ -42,11 +43,7 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
         await using var kafka = await DevKafkaProcess.StartAsync(topics, cancellationToken);
         var bootstrap = kafka.BootstrapServers;
         Say($"dev-kafka (pid {kafka.Id}) at {bootstrap}");
-        await using var fake = BigQuery ? await FakeBigQueryProcess.StartAsync(cancellationToken) : null;
-        if (fake is not null)
-        {
-            fake.BatchesInFlightPerTable = BigQueryBatchesInFlight;
-        }
+        await using var fake = BigQuery ? await FakeBigQueryProcess.StartAsync(BigQuerySettings, cancellationToken) : null;
 
         var endpoints = fake?.Endpoints;
         var runs = new List<BacklogRun>();
@@ -60,13 +57,16 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
             var highs = string.Join(',', watermarks.Partitions.Select(static w => w.High.ToString(CultureInfo.InvariantCulture)));
 
             var loadBefore = ResourceMeter.LoadAverages();
+            var appendsBefore = fake is null ? default : await fake.ReadAppendTotalsAsync(cancellationToken);
             var run = BigQuery ? "d" : DuckDbMemoryLimitMb is null ? "b" : "c";
             Say($"({run}) over a backlog of {size:N0} events in a child process ...");
             var result = await RunChildAsync(
                 bootstrap, topic, $"backlog-{run}-" + size.ToString(CultureInfo.InvariantCulture), highs, pipeline, scrape: false, Say, cancellationToken, KafkaProperties, DuckDbMemoryLimitMb, endpoints);
             var loadAfter = ResourceMeter.LoadAverages();
+            AppendTotals? appends = null;
             if (fake is not null)
             {
+                appends = await fake.ReadAppendTotalsAsync(cancellationToken) - appendsBefore;
                 // The child cannot see the fake's rows: read them here, with the DLQ, for the verdict.
                 var rows = await fake.ReadPositionsAsync(fake.SinkOptions().TablePath(TableNames.ForTopic(topic)), cancellationToken);
                 var deadLetters = DeadLetterReader.ReadAll(bootstrap, topic + ".dlq", TimeSpan.FromSeconds(120)).Select(static d => (d.OriginalPartition, d.OriginalOffset));
@@ -76,9 +76,9 @@ internal sealed class BacklogCheck(IReadOnlyList<long> sizes, int partitions, Pi
             // The ceiling on this very topic: with many partitions and a deep backlog the client alone may deliver less than on the comparison's corpus.
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var (messages, _) = await RawConsumer.ConsumeAsync(bootstrap, topic, "backlog-a-" + size.ToString(CultureInfo.InvariantCulture), corpus.Count, RunTimeout, new(), cancellationToken);
-            var measured = new BacklogRun(topic, corpus, result, messages / clock.Elapsed.TotalSeconds, loadBefore, loadAfter);
+            var measured = new BacklogRun(topic, corpus, result, messages / clock.Elapsed.TotalSeconds, loadBefore, loadAfter, appends);
             Say(ThroughputReport.Format(
-                $"backlog {size:N0}: peak RSS {result.Usage.PeakRssBytes / 1e6:N0} MB, {result.EventsPerSecond:N0} events/s (raw consumer {measured.CeilingEventsPerSecond:N0}), load average {result.Usage.LoadAverage:N1}, lost {result.Verdict.Missing}, duplicated {result.Verdict.Duplicates}"));
+                $"backlog {size:N0}: peak RSS {result.Usage.PeakRssBytes / 1e6:N0} MB, {result.EventsPerSecond:N0} events/s (raw consumer {measured.CeilingEventsPerSecond:N0}), load average {result.Usage.LoadAverage:N1}, lost {result.Verdict.Missing}, duplicated {result.Verdict.Duplicates}{(appends is { } sent ? "; " + sent : "")}"));
             runs.Add(measured);
         }
 

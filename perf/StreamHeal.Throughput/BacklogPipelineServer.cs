@@ -42,9 +42,9 @@ internal static class BacklogPipelineServer
             || !Array.TrueForAll(rest, static r => r == ScrapeArgument
                 || (r.StartsWith(KafkaPropertyPrefix, StringComparison.Ordinal) && r.IndexOf('=', StringComparison.Ordinal) > KafkaPropertyPrefix.Length)
                 || (r.StartsWith(DuckDbPrefix, StringComparison.Ordinal) && int.TryParse(r.AsSpan(DuckDbPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out _))
-                || (r.StartsWith(BigQueryPrefix, StringComparison.Ordinal) && r[BigQueryPrefix.Length..].Split('|').Length == 5)))
+                || (r.StartsWith(BigQueryPrefix, StringComparison.Ordinal) && r[BigQueryPrefix.Length..].Split('|').Length == 6)))
         {
-            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY [{ScrapeArgument}] [{DuckDbPrefix}MEMORY_LIMIT_MB | {BigQueryPrefix}WRITE|REST|PROJECT|DATASET|BATCHES_IN_FLIGHT] [{KafkaPropertyPrefix}KEY=VALUE ...]");
+            await output.WriteLineAsync($"error: expected {Switch} BOOTSTRAP TOPIC GROUP DLQ_TOPIC HIGH,HIGH,... IN_FLIGHT_RECORDS IN_FLIGHT_BYTES DLQ_PARALLELISM STAGE_CAPACITY [{ScrapeArgument}] [{DuckDbPrefix}MEMORY_LIMIT_MB | {BigQueryPrefix}WRITE|REST|PROJECT|DATASET|BATCHES_IN_FLIGHT|MAX_REQUEST_BYTES] [{KafkaPropertyPrefix}KEY=VALUE ...]");
             return 2;
         }
 

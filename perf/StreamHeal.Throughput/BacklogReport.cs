@@ -20,11 +20,10 @@ internal static class BacklogReport
     /// <param name="duckDbMemoryLimitMb">Set for run (c), into DuckDB with this memory limit, which gets a section of its own.</param>
     /// <param name="bigQuery">Set for run (d), into the BigQuery fake, which gets a section of its own.</param>
     public static string HeadingFor(
-        PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, int? duckDbMemoryLimitMb = null, bool bigQuery = false, int? bigQueryBatchesInFlight = null)
+        PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, int? duckDbMemoryLimitMb = null, bool bigQuery = false, BigQueryRunSettings? bigQuerySettings = null)
     {
-        var shippedBatches = new StreamHeal.Sink.BigQuery.BigQuerySinkOptions().BatchesInFlightPerTable;
         var heading = bigQuery
-            ? Heading + ", into the BigQuery fake" + (bigQueryBatchesInFlight is { } batches && batches != shippedBatches ? Format($" (batchesInFlightPerTable {batches})") : "")
+            ? Heading + ", into the BigQuery fake" + (bigQuerySettings?.Changed() is { Count: > 0 } tuned ? " (" + string.Join(", ", tuned) + ")" : "")
             : duckDbMemoryLimitMb is { } limit ? Format($"{Heading}, into DuckDB (memoryLimitMb {limit:N0})") : Heading;
         return Changed(pipeline, kafkaProperties) is { Count: > 0 } changed ? heading + ", with " + string.Join(" and ", changed) : heading;
     }
@@ -59,10 +58,10 @@ internal static class BacklogReport
 
     public static string Render(
         IReadOnlyList<BacklogRun> runs, int partitions, PipelineOptions pipeline, IReadOnlyList<string> kafkaProperties, int? duckDbMemoryLimitMb,
-        string commandLine, string loadBefore, string loadAfter, bool bigQuery = false, int? bigQueryBatchesInFlight = null)
+        string commandLine, string loadBefore, string loadAfter, bool bigQuery = false, BigQueryRunSettings? bigQuerySettings = null)
     {
         var text = new StringBuilder();
-        text.AppendLine(HeadingFor(pipeline, kafkaProperties, duckDbMemoryLimitMb, bigQuery, bigQueryBatchesInFlight));
+        text.AppendLine(HeadingFor(pipeline, kafkaProperties, duckDbMemoryLimitMb, bigQuery, bigQuerySettings));
         text.AppendLine();
         var settings = Changed(pipeline, kafkaProperties) is { Count: > 0 } changed
             ? "the default `PipelineOptions` except " + string.Join(" and ", changed)
@@ -98,7 +97,7 @@ internal static class BacklogReport
         {
             var r = run.Result;
             text.AppendLine(Format(
-                $"- {r.Events:N0} events: produced in {run.Corpus.Elapsed.TotalSeconds:N1} s ({run.Corpus.ValueBytes / 1e6:N0} MB of values), then consumed in {r.Usage.Elapsed.TotalSeconds:N1} s; load average {run.LoadBefore} before the pipeline started, {run.LoadAfter} after; verdict {(r.Verdict.Ok ? "ok" : "FAILED")}: {r.Verdict.Sunk:N0} in the sink + {r.Verdict.DeadLettered:N0} in the DLQ of {r.Verdict.Produced:N0}."));
+                $"- {r.Events:N0} events: produced in {run.Corpus.Elapsed.TotalSeconds:N1} s ({run.Corpus.ValueBytes / 1e6:N0} MB of values), then consumed in {r.Usage.Elapsed.TotalSeconds:N1} s; load average {run.LoadBefore} before the pipeline started, {run.LoadAfter} after; verdict {(r.Verdict.Ok ? "ok" : "FAILED")}: {r.Verdict.Sunk:N0} in the sink + {r.Verdict.DeadLettered:N0} in the DLQ of {r.Verdict.Produced:N0}{(run.Appends is { } appends ? "; " + appends : "")}."));
         }
 
         if (runs.Count >= 2)

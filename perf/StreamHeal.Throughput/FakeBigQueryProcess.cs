@@ -32,18 +32,18 @@ internal sealed class FakeBigQueryProcess : IAsyncDisposable
 
     public string Dataset { get; }
 
-    /// <summary>Write endpoint, REST endpoint, project, dataset and the sink's batches in flight per table, as <see cref="SinkOptionsFor"/> takes them.</summary>
+    /// <summary>Write endpoint, REST endpoint, project, dataset and the sink's <see cref="Settings"/>, as <see cref="SinkOptionsFor"/> takes them.</summary>
     public IReadOnlyList<string> Endpoints =>
-        [WriteEndpoint.ToString(), RestEndpoint.ToString(), ProjectId, Dataset, BatchesInFlightPerTable.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        [WriteEndpoint.ToString(), RestEndpoint.ToString(), ProjectId, Dataset, .. Settings.ToFields()];
 
-    /// <summary><c>sink.bigquery.batchesInFlightPerTable</c> of the sinks that write to this fake.</summary>
-    public int BatchesInFlightPerTable { get; set; } = new BigQuerySinkOptions().BatchesInFlightPerTable;
+    /// <summary>The tuning settings of the sinks that write to this fake.</summary>
+    public BigQueryRunSettings Settings { get; private init; } = BigQueryRunSettings.Shipped;
 
     /// <summary>The sink's options for this fake, as run (d) uses it: no auth, <see cref="ThroughputHarness.BigQueryDelivery"/>.</summary>
     public BigQuerySinkOptions SinkOptions() => SinkOptionsFor(Endpoints);
 
     /// <summary>The same for a fake known only by its <see cref="Endpoints"/> (in the backlog check's pipeline child).</summary>
-    public static BigQuerySinkOptions SinkOptionsFor(IReadOnlyList<string> endpoints) => new()
+    public static BigQuerySinkOptions SinkOptionsFor(IReadOnlyList<string> endpoints) => BigQueryRunSettings.FromFields(endpoints[4], endpoints[5]).ApplyTo(new()
     {
         WriteEndpoint = new Uri(endpoints[0]),
         RestEndpoint = new Uri(endpoints[1]),
@@ -51,8 +51,7 @@ internal sealed class FakeBigQueryProcess : IAsyncDisposable
         Dataset = endpoints[3],
         Auth = "none",
         Delivery = ThroughputHarness.BigQueryDelivery,
-        BatchesInFlightPerTable = int.Parse(endpoints[4], System.Globalization.CultureInfo.InvariantCulture),
-    };
+    });
 
     public int Id => _child.Id;
 
@@ -60,9 +59,14 @@ internal sealed class FakeBigQueryProcess : IAsyncDisposable
 
     public long PeakRssBytes => _child.PeakRssBytes;
 
-    public static async Task<FakeBigQueryProcess> StartAsync(CancellationToken cancellationToken)
+    /// <param name="settings">The sinks' settings, and the fake's network delay; default <see cref="BigQueryRunSettings.Shipped"/>.</param>
+    public static async Task<FakeBigQueryProcess> StartAsync(BigQueryRunSettings? settings, CancellationToken cancellationToken)
     {
-        var child = ChildProcess.Start(typeof(FakeBigQueryProcess).Assembly.Location, [FakeBigQueryServer.Switch], "the BigQuery fake");
+        settings ??= BigQueryRunSettings.Shipped;
+        var child = ChildProcess.Start(
+            typeof(FakeBigQueryProcess).Assembly.Location,
+            [FakeBigQueryServer.Switch, settings.FakeNetworkDelayMs.ToString(CultureInfo.InvariantCulture)],
+            "the BigQuery fake");
         try
         {
             var line = await child.ReadLineAsync(StartTimeout, "endpoints", cancellationToken);
@@ -73,13 +77,25 @@ internal sealed class FakeBigQueryProcess : IAsyncDisposable
                 throw new InvalidOperationException($"The BigQuery fake announced '{line}'; expected write=URI rest=URI project=P dataset=D.");
             }
 
-            return new FakeBigQueryProcess(child, new Uri(write), new Uri(rest), project, dataset);
+            return new FakeBigQueryProcess(child, new Uri(write), new Uri(rest), project, dataset) { Settings = settings };
         }
         catch
         {
             await child.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The AppendRows requests the fake has received so far, with their rows and bytes.</summary>
+    public async Task<AppendTotals> ReadAppendTotalsAsync(CancellationToken cancellationToken)
+    {
+        await _child.WriteLineAsync("appends");
+        var answer = await _child.ReadLineAsync(CountsTimeout, "append totals", cancellationToken);
+        return answer.Split(' ') is ["appends", var requests, var rows, var bytes]
+            ? new AppendTotals(
+                long.Parse(requests, NumberStyles.None, CultureInfo.InvariantCulture), long.Parse(rows, NumberStyles.None, CultureInfo.InvariantCulture),
+                long.Parse(bytes, NumberStyles.None, CultureInfo.InvariantCulture))
+            : throw new InvalidOperationException($"The BigQuery fake answered '{answer}' to an appends command.");
     }
 
     /// <summary>Every (partition, offset) row the fake holds for <paramref name="tablePath"/>, once per row held.</summary>
@@ -117,4 +133,15 @@ internal sealed class FakeBigQueryProcess : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _child.DisposeAsync();
+}
+
+/// <summary>AppendRows requests, their rows and bytes; subtract two readings for a run's own.</summary>
+internal readonly record struct AppendTotals(long Requests, long Rows, long Bytes)
+{
+    public static AppendTotals operator -(AppendTotals after, AppendTotals before) =>
+        new(after.Requests - before.Requests, after.Rows - before.Rows, after.Bytes - before.Bytes);
+
+    public override string ToString() => Requests == 0
+        ? "no AppendRows requests"
+        : string.Create(CultureInfo.InvariantCulture, $"{Requests:N0} AppendRows requests, {Rows / (double)Requests:N0} rows and {Bytes / (double)Requests / 1e6:N2} MB each on average");
 }

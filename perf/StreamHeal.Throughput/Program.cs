@@ -6,9 +6,9 @@ using StreamHeal.Sink.DuckDb;
 using StreamHeal.Throughput;
 
 // The harness's own child: the BigQuery fake, kept out of the measured process (FakeBigQueryProcess starts it).
-if (args is [FakeBigQueryServer.Switch])
+if (args is [FakeBigQueryServer.Switch, var networkDelayMs])
 {
-    return await FakeBigQueryServer.RunAsync(Console.In, Console.Out);
+    return await FakeBigQueryServer.RunAsync(TimeSpan.FromMilliseconds(int.Parse(networkDelayMs, System.Globalization.CultureInfo.InvariantCulture)), Console.In, Console.Out);
 }
 
 // The backlog check's child: run (b) alone over one pre-produced topic (BacklogCheck starts it).
@@ -55,6 +55,15 @@ var bigQueryBatchesInFlight = new Option<int>("--bigquery-batches-in-flight")
     Description = "sink.bigquery.batchesInFlightPerTable of every run into the BigQuery fake.",
     DefaultValueFactory = _ => new BigQuerySinkOptions().BatchesInFlightPerTable,
 };
+var bigQueryMaxRequestBytes = new Option<int>("--bigquery-max-request-bytes")
+{
+    Description = "sink.bigquery.maxRequestBytes of every run into the BigQuery fake.",
+    DefaultValueFactory = _ => new BigQuerySinkOptions().MaxRequestBytes,
+};
+var bigQueryNetworkDelay = new Option<int>("--bigquery-network-delay-ms")
+{
+    Description = "Held by the BigQuery fake before each append's answer, as a network between the sink and BigQuery would add (appends pipelined on a connection overlap theirs). Default 0.",
+};
 var scrapeCheck = new Option<int>("--scrape-check")
 {
     Description = "Instead of the comparison: run (b) over --events events this many times without and as many with /metrics scraped every second, "
@@ -71,7 +80,7 @@ var root = new RootCommand(
     "End-to-end throughput on the mock Kafka cluster: (a) raw consumer ceiling, (b) StreamHeal into a null sink, (c) StreamHeal into DuckDB, "
     + "(d) StreamHeal into the BigQuery fake over gRPC (in a child process), then end-to-end latency at 50% of (b)'s rate. Exits 1 when any run lost or duplicated records, 2 on usage errors.")
 {
-    events, partitions, sustainedSeconds, sustainedRate, sustainedBigQuery, bigQueryBatchesInFlight, backlogCheck, scrapeCheck, partitionScaling, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, kafkaProperty, backlogDuckDb, backlogBigQuery, output,
+    events, partitions, sustainedSeconds, sustainedRate, sustainedBigQuery, bigQueryBatchesInFlight, bigQueryMaxRequestBytes, bigQueryNetworkDelay, backlogCheck, scrapeCheck, partitionScaling, inFlightRecords, inFlightBytes, deadLetterParallelism, stageCapacity, kafkaProperty, backlogDuckDb, backlogBigQuery, output,
 };
 root.SetAction(async (parse, cancellationToken) =>
 {
@@ -79,12 +88,14 @@ root.SetAction(async (parse, cancellationToken) =>
         parse.GetValue(events), parse.GetValue(partitions), parse.GetValue(sustainedSeconds), parse.GetValue(output)!,
         "dotnet run --project perf/StreamHeal.Throughput -c Release" + (args.Length == 0 ? "" : " -- " + string.Join(' ', args)))
     {
-        BigQueryBatchesInFlight = parse.GetValue(bigQueryBatchesInFlight),
+        BigQuery = new BigQueryRunSettings(parse.GetValue(bigQueryBatchesInFlight), parse.GetValue(bigQueryMaxRequestBytes), parse.GetValue(bigQueryNetworkDelay)),
     };
     if (options.Events < 1 || options.Partitions is < 1 or > 1_000 || options.SustainedSeconds < 0 || string.IsNullOrWhiteSpace(options.Output)
-        || options.BigQueryBatchesInFlight is < 1 or > 64)
+        || options.BigQuery.BatchesInFlightPerTable is < 1 or > 64 || options.BigQuery.MaxRequestBytes is < 64 * 1024 or > 10_000_000
+        || options.BigQuery.FakeNetworkDelayMs is < 0 or > 10_000)
     {
-        await Console.Error.WriteLineAsync("--events must be at least 1, --partitions between 1 and 1000, --sustained-seconds at least 0, --bigquery-batches-in-flight between 1 and 64, --output a file path.");
+        await Console.Error.WriteLineAsync("--events must be at least 1, --partitions between 1 and 1000, --sustained-seconds at least 0, --bigquery-batches-in-flight between 1 and 64, "
+            + "--bigquery-max-request-bytes between 65536 and 10000000, --bigquery-network-delay-ms between 0 and 10000, --output a file path.");
         return 2;
     }
 
@@ -112,9 +123,9 @@ root.SetAction(async (parse, cancellationToken) =>
         }
 
         var loadBefore = ResourceMeter.LoadAverages();
-        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out) { KafkaProperties = properties, DuckDbMemoryLimitMb = duckDb, BigQuery = bigQuery, BigQueryBatchesInFlight = options.BigQueryBatchesInFlight }.RunAsync(cancellationToken);
-        var section = BacklogReport.Render(runs, options.Partitions, pipeline, properties, duckDb, options.CommandLine, loadBefore, ResourceMeter.LoadAverages(), bigQuery, options.BigQueryBatchesInFlight);
-        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline, properties, duckDb, bigQuery, options.BigQueryBatchesInFlight), section, cancellationToken);
+        var runs = await new BacklogCheck(sizes, options.Partitions, pipeline, Console.Out) { KafkaProperties = properties, DuckDbMemoryLimitMb = duckDb, BigQuery = bigQuery, BigQuerySettings = options.BigQuery }.RunAsync(cancellationToken);
+        var section = BacklogReport.Render(runs, options.Partitions, pipeline, properties, duckDb, options.CommandLine, loadBefore, ResourceMeter.LoadAverages(), bigQuery, options.BigQuery);
+        await BacklogReport.WriteIntoAsync(options.Output, BacklogReport.HeadingFor(pipeline, properties, duckDb, bigQuery, options.BigQuery), section, cancellationToken);
         Console.WriteLine($"bounded-memory section written into {options.Output}");
         return runs.All(static r => r.Result.Verdict.Ok) ? 0 : 1;
     }

@@ -79,6 +79,6 @@ internal sealed record HarnessResult(
 /// <summary>The command line, validated.</summary>
 internal sealed record HarnessOptions(long Events, int Partitions, int SustainedSeconds, string Output, string CommandLine)
 {
-    /// <summary><c>sink.bigquery.batchesInFlightPerTable</c> of the runs into the BigQuery fake.</summary>
-    public int BigQueryBatchesInFlight { get; init; } = new StreamHeal.Sink.BigQuery.BigQuerySinkOptions().BatchesInFlightPerTable;
+    /// <summary>The BigQuery sink settings of the runs into the BigQuery fake.</summary>
+    public BigQueryRunSettings BigQuery { get; init; } = BigQueryRunSettings.Shipped;
 }

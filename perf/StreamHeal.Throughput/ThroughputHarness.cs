@@ -53,8 +53,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
         await using var kafka = await DevKafkaProcess.StartAsync(
             [(Topic, p), (Topic + ".dlq-b", p), (Topic + ".dlq-c", p), (Topic + ".dlq-d", p), (WarmUpTopic, p), (WarmUpTopic + ".dlq", p)], cancellationToken);
         var bootstrap = kafka.BootstrapServers;
-        await using var bigQuery = await FakeBigQueryProcess.StartAsync(cancellationToken);
-        bigQuery.BatchesInFlightPerTable = options.BigQueryBatchesInFlight;
+        await using var bigQuery = await FakeBigQueryProcess.StartAsync(options.BigQuery, cancellationToken);
         Say($"BigQuery fake (pid {bigQuery.Id}) at {bigQuery.WriteEndpoint} (Storage Write, gRPC) and {bigQuery.RestEndpoint} (REST)");
         Say($"dev-kafka (pid {kafka.Id}) at {bootstrap}; producing {options.Events:N0} events to {Topic} ({p} partitions, lz4)");
 
@@ -105,8 +104,7 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
             return await MeasureSustainedAsync($"{perSecond:N0} events/s", "", SustainedTopic, perSecond, cancellationToken);
         }
 
-        await using var bigQuery = await FakeBigQueryProcess.StartAsync(cancellationToken);
-        bigQuery.BatchesInFlightPerTable = options.BigQueryBatchesInFlight;
+        await using var bigQuery = await FakeBigQueryProcess.StartAsync(options.BigQuery, cancellationToken);
         return await MeasureSustainedAsync($"{perSecond:N0} events/s", "", SustainedIntoBigQueryTopic, perSecond, cancellationToken, bigQuery);
     }
 
@@ -220,7 +218,8 @@ internal sealed class ThroughputHarness(HarnessOptions options, ILoggerFactory l
     private async Task<(RunResult Run, BigQueryDetails Details)> MeasureBigQueryAsync(
         string bootstrap, FakeBigQueryProcess bigQuery, ProducedCorpus corpus, CancellationToken cancellationToken)
     {
-        var title = $"(d) StreamHeal into the BigQuery fake (gRPC, {BigQueryDelivery})";
+        var tuned = bigQuery.Settings.Changed();
+        var title = $"(d) StreamHeal into the BigQuery fake (gRPC, {BigQueryDelivery}{(tuned.Count > 0 ? "; " + string.Join(", ", tuned) : "")})";
         Say($"{title} ...");
         const string groupId = "throughput-d";
         var holds = new TopicHolds();

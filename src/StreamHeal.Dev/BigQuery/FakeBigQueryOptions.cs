@@ -29,4 +29,11 @@ internal sealed class FakeBigQueryOptions
     /// collections stalls shared with whatever runs beside it.
     /// </summary>
     public bool KeepRowValues { get; init; } = true;
+
+    /// <summary>
+    /// Added to every AppendRows answer, as a network between the sink and the service would add it: answers still leave
+    /// in order, but the connection goes on reading requests meanwhile, so appends pipelined on one connection overlap
+    /// their delays (unlike <see cref="FakeBigQueryFaults.AppendLatency"/>, which holds the connection). Default zero.
+    /// </summary>
+    public TimeSpan NetworkDelay { get; init; }
 }

@@ -5,7 +5,7 @@ using StreamHeal.Dev.BigQuery.Protos;
 namespace StreamHeal.Dev.BigQuery;
 
 /// <summary>The BigQueryWrite gRPC service of the fake, over <see cref="FakeBigQueryStore"/>.</summary>
-internal sealed class FakeBigQueryWriteService(FakeBigQueryStore store, FakeBigQueryFaults faults, FakeCallLog calls, FakeAppendLog appends)
+internal sealed class FakeBigQueryWriteService(FakeBigQueryStore store, FakeBigQueryFaults faults, FakeCallLog calls, FakeAppendLog appends, FakeBigQueryOptions options)
     : BigQueryWrite.BigQueryWriteBase
 {
     public override Task<WriteStream> CreateWriteStream(CreateWriteStreamRequest request, ServerCallContext context)
@@ -33,7 +33,15 @@ internal sealed class FakeBigQueryWriteService(FakeBigQueryStore store, FakeBigQ
         var state = new FakeConnectionState(appends.NewConnection());
         try
         {
-            await ServeAsync(requestStream, responseStream, state, connection.Token);
+            if (options.NetworkDelay > TimeSpan.Zero)
+            {
+                await using var delayed = new DelayedAnswers(responseStream, appends, options.NetworkDelay, options.TimeProvider, connection.Token);
+                await ServeAsync(requestStream, delayed.SendAsync, state, connection.Token);
+            }
+            else
+            {
+                await ServeAsync(requestStream, (response, append, status, version, token) => WriteAnswerAsync(responseStream, response, append, status, version, token), state, connection.Token);
+            }
         }
         catch (OperationCanceledException) when (connection.Token.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
@@ -41,7 +49,14 @@ internal sealed class FakeBigQueryWriteService(FakeBigQueryStore store, FakeBigQ
         }
     }
 
-    private async Task ServeAsync(IAsyncStreamReader<AppendRowsRequest> requestStream, IServerStreamWriter<AppendRowsResponse> responseStream, FakeConnectionState state, CancellationToken cancellationToken)
+    private async Task WriteAnswerAsync(
+        IServerStreamWriter<AppendRowsResponse> responseStream, AppendRowsResponse response, FakeAppend append, StatusCode status, int? updatedSchemaVersion, CancellationToken cancellationToken)
+    {
+        await responseStream.WriteAsync(response, cancellationToken);
+        appends.End(append, status, updatedSchemaVersion);
+    }
+
+    private async Task ServeAsync(IAsyncStreamReader<AppendRowsRequest> requestStream, AppendAnswer answer, FakeConnectionState state, CancellationToken cancellationToken)
     {
         string? streamName = null;
         DescriptorProto? schema = null;
@@ -71,8 +86,7 @@ internal sealed class FakeBigQueryWriteService(FakeBigQueryStore store, FakeBigQ
                 schema ??= request.ProtoRows?.WriterSchema?.ProtoDescriptor
                     ?? throw new RpcException(new Status(StatusCode.InvalidArgument, "The first AppendRows request must carry writer_schema."));
                 var (response, updatedSchemaVersion) = store.Append(streamName, request.Offset, schema, rows, state);
-                await responseStream.WriteAsync(response, cancellationToken);
-                appends.End(append, response.Error is { } error ? (StatusCode)error.Code : StatusCode.OK, updatedSchemaVersion);
+                await answer(response, append, response.Error is { } error ? (StatusCode)error.Code : StatusCode.OK, updatedSchemaVersion, cancellationToken);
             }
             catch (RpcException ex)
             {

@@ -98,7 +98,9 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
         try
         {
             var report = Path.Combine(folder, "backlog.md");
-            var (exitCode, stdout, stderr) = await RunHarnessAsync("--backlog-check", "20000", "--partitions", "8", "--backlog-bigquery", "--output", report);
+            // The smallest request size allowed: the sink splits every batch, and the setting names the report's section.
+            var (exitCode, stdout, stderr) = await RunHarnessAsync(
+                "--backlog-check", "20000", "--partitions", "8", "--backlog-bigquery", "--bigquery-max-request-bytes", "65536", "--output", report);
             output.WriteLine(stdout + stderr);
             Assert.Equal(0, exitCode);
             text = await File.ReadAllTextAsync(report);
@@ -108,11 +110,16 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
             Directory.Delete(folder, recursive: true);
         }
 
-        Assert.StartsWith("## Bounded memory: peak RSS against the backlog, into the BigQuery fake\n", text, StringComparison.Ordinal);
+        Assert.StartsWith("## Bounded memory: peak RSS against the backlog, into the BigQuery fake (maxRequestBytes 65,536)\n", text, StringComparison.Ordinal);
         Assert.Contains("Run (d), StreamHeal into the BigQuery fake", text, StringComparison.Ordinal);
         // The row ends with 0 lost and 0 duplicated, and the verdict counts rows the fake holds, not a placeholder.
         Assert.Matches(@"\| 20,000 \| [\d,]+ \| .* \| 0 \| 0 \|", text);
-        Assert.Matches(@"verdict ok: (?!0 in the sink)[\d,]+ in the sink \+ [\d,]+ in the DLQ of 20,000\.", text);
+        Assert.Matches(@"verdict ok: (?!0 in the sink)[\d,]+ in the sink \+ [\d,]+ in the DLQ of 20,000; ", text);
+        // Unsplit, a batch here is hundreds of KB: requests this small show the setting reached the pipeline child's sink.
+        var requests = Regex.Match(text, @"([\d,]+) AppendRows requests, [\d,]+ rows and (\d+\.\d\d) MB each on average");
+        Assert.True(requests.Success, text);
+        Assert.True(int.Parse(requests.Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.InRange(double.Parse(requests.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 0.001, 0.066);
     }
 
     [Fact]
@@ -127,6 +134,11 @@ public sealed partial class ThroughputHarnessTests(ITestOutputHelper output)
 
         Assert.Equal(2, exitCode);
         Assert.Contains("or --backlog-bigquery, not both", stderr, StringComparison.Ordinal);
+
+        (exitCode, _, stderr) = await RunHarnessAsync("--bigquery-max-request-bytes", "1000");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--bigquery-max-request-bytes between 65536 and 10000000", stderr, StringComparison.Ordinal);
     }
 
     private static Task<(int ExitCode, string Stdout, string Stderr)> RunHarnessAsync(params string[] arguments) =>
