@@ -85,4 +85,13 @@ internal static class Corpus
         var flattener = new Flattener(FlattenOptions);
         return FilteredRows(Json.Select(e => flattener.Flatten(e)));
     }
+
+    /// <summary>As <see cref="FilteredJsonRows"/>, flattened as the pipeline does: strings no column shares stay in the event's bytes.</summary>
+    public static (FlatRow[] Rows, TableSchema Schema) FilteredJsonRowsInTheirBytes()
+    {
+        var flattener = new Flattener(FlattenOptions);
+        var decoder = new JsonDecoder(DecodeOptions);
+        var limits = new JsonLimits(decoder.MaxDepth, decoder.MaxFields);
+        return FilteredRows(Json.Select(e => flattener.TryFlatten(e, limits) ?? throw new InvalidOperationException("The corpus holds an event the flattener refuses.")));
+    }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Unicode;
 using DuckDB.NET.Data;
 using StreamHeal.Records;
 using StreamHeal.Tables;
@@ -13,6 +15,8 @@ internal enum CellKind : byte
     Decimal,
     Bool,
     Text,
+    /// <summary>Text still in the event's bytes (<see cref="FieldValue.FromUtf8"/>), handed to DuckDB as UTF-8.</summary>
+    Utf8,
     Bytes,
     Date,
     Timestamp,
@@ -31,6 +35,8 @@ internal struct DuckDbCell
     public CellKind Kind;
     /// <summary>Int64 value, Bool (0/1), Date day number, Timestamp UTC ticks, or the used length of <see cref="Ref"/> bytes.</summary>
     public long Bits;
+    /// <summary>The value of a <see cref="CellKind.Utf8"/> cell, whose bytes are its text.</summary>
+    public FieldValue Utf8Text;
     public double Double;
     public decimal Decimal;
     /// <summary>Text or the decoded byte buffer.</summary>
@@ -43,6 +49,7 @@ internal struct DuckDbCell
     public bool TrySet(in FieldValue value, ColumnType type)
     {
         Ref = null;
+        Utf8Text = default;
         Kind = CellKind.Null;
         if (value.IsNull)
         {
@@ -51,6 +58,9 @@ internal struct DuckDbCell
 
         switch (type, value.Kind)
         {
+            case (ColumnType.String, FieldKind.String) when value.TryGetUtf8(out var utf8):
+                // DuckDB stores bytes that are not UTF-8 as NULL without a word, so they must not reach it.
+                return Utf8.IsValid(utf8) && SetUtf8(value);
             case (ColumnType.String, FieldKind.String or FieldKind.BigInteger or FieldKind.Json):
             case (ColumnType.BigNumeric, FieldKind.String or FieldKind.BigInteger):
                 return SetText(value.AsText!);
@@ -94,6 +104,7 @@ internal struct DuckDbCell
         CellKind.Decimal => row.AppendValue((decimal?)Decimal),
         CellKind.Bool => row.AppendValue((bool?)(Bits != 0)),
         CellKind.Text => row.AppendValue((string)Ref!),
+        CellKind.Utf8 => AppendUtf8(row, Utf8Text),
         CellKind.Bytes => row.AppendValue(((byte[])Ref!).AsSpan(0, (int)Bits)),
         CellKind.Date => row.AppendValue((DateOnly?)DateOnly.FromDayNumber((int)Bits)),
         CellKind.Timestamp => row.AppendValue((DateTimeOffset?)new DateTimeOffset(Bits, TimeSpan.Zero)),
@@ -105,6 +116,25 @@ internal struct DuckDbCell
         Kind = CellKind.Text;
         Ref = text;
         return true;
+    }
+
+    // A new string per value, which DuckDB.NET then encodes back into UTF-8 memory of its own, for bytes that already
+    // are the text: the flattener keeps strings no column shares in the event's bytes.
+    private bool SetUtf8(in FieldValue value)
+    {
+        Kind = CellKind.Utf8;
+        Utf8Text = value;
+        return true;
+    }
+
+    private static IDuckDBAppenderRow AppendUtf8(IDuckDBAppenderRow row, in FieldValue value)
+    {
+        value.TryGetUtf8(out var utf8);
+        // DuckDB.NET appends an empty span with no memory behind it as NULL. The span is writable only in type: DuckDB
+        // copies the bytes into its VARCHAR vector and never writes to them.
+        return utf8.IsEmpty
+            ? row.AppendValue(string.Empty)
+            : row.AppendValue(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(utf8), utf8.Length));
     }
 
     private bool SetBits(CellKind kind, long bits)

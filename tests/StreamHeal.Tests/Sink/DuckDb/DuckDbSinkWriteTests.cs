@@ -98,6 +98,49 @@ public sealed class DuckDbSinkWriteTests : IDisposable
     }
 
     [Fact]
+    public async Task Strings_kept_in_the_events_bytes_are_stored_with_their_text()
+    {
+        TableColumn[] columns = [new("s", ColumnType.String)];
+        var bytes = System.Text.Encoding.UTF8.GetBytes("[héllo 😀][][plain]");
+        var rows = new[]
+        {
+            Row(0, 0, ("s", FieldValue.FromUtf8(bytes, 1, 11))),
+            Row(0, 1, ("s", FieldValue.FromUtf8(bytes, 14, 0))),
+            Row(0, 2, ("s", FieldValue.FromUtf8(bytes, 16, 5))),
+            Row(0, 3, ("s", FieldValue.FromString("a string"))),
+        };
+
+        await using (var sink = _file.OpenSink())
+        {
+            var result = await sink.WriteAsync(MakeBatch("utf8", rows, columns), CancellationToken.None);
+            Assert.All(Enumerable.Range(0, rows.Length), i => Assert.Equal(RowOutcome.Written, result[i]));
+        }
+
+        using var reader = _file.OpenReader();
+        var stored = reader.ReadRows("utf8").OrderBy(static r => (long)r["_kafka_offset"]!).Select(static r => r["s"]).ToArray();
+        Assert.Equal(["héllo 😀", "", "plain", "a string"], stored);
+    }
+
+    // DuckDB stores a VARCHAR that is not UTF-8 as NULL and says nothing: such bytes must be refused before it, loudly.
+    [Fact]
+    public async Task Bytes_that_are_not_utf8_are_rejected_not_stored_as_null()
+    {
+        TableColumn[] columns = [new("s", ColumnType.String)];
+        byte[] bytes = [0x61, 0xff, 0xfe, 0x62];
+        await using var sink = _file.OpenSink();
+
+        var result = await sink.WriteAsync(
+            MakeBatch("not_utf8", [Row(0, 0, ("s", FieldValue.FromUtf8(bytes, 0, 4))), Row(0, 1, ("s", FieldValue.FromUtf8(bytes, 0, 1)))], columns),
+            CancellationToken.None);
+
+        Assert.Equal(RowOutcome.Rejected, result[0]);
+        Assert.Contains("'s' (String", result.ErrorFor(0), StringComparison.Ordinal);
+        Assert.Equal(RowOutcome.Written, result[1]);
+        using var reader = _file.OpenReader();
+        Assert.Equal("a", Assert.Single(reader.ReadRows("not_utf8"))["s"]);
+    }
+
+    [Fact]
     public async Task A_value_that_cannot_convert_is_rejected_with_a_reason_and_the_rest_is_written()
     {
         TableColumn[] columns = [new("d", ColumnType.Date)];
