@@ -26,6 +26,8 @@ internal sealed class ColumnGate(
     private readonly Lock _gate = new();
     private readonly HashSet<string> _awaited = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _switch = new(1, 1);
+    // Batches written at once may all wait for columns; the table counts as held once, while any of them waits.
+    private int _waiting;
     private volatile BigQueryRowEncoder? _encoder;
 
     public BigQueryRowLayout Layout => Encoder.Layout;
@@ -95,8 +97,12 @@ internal sealed class ColumnGate(
     {
         var started = timeProvider.GetTimestamp();
         holds.Hold(topic);
-        stats.AdjustHeldTables(1);
-        Log.BigQueryHoldingForSchema(logger, table, string.Join(", ", columns));
+        if (Interlocked.Increment(ref _waiting) == 1)
+        {
+            stats.AdjustHeldTables(1);
+            Log.BigQueryHoldingForSchema(logger, table, string.Join(", ", columns));
+        }
+
         try
         {
             while (!ReportedByAStream(columns))
@@ -120,7 +126,10 @@ internal sealed class ColumnGate(
         finally
         {
             holds.Release(topic);
-            stats.AdjustHeldTables(-1);
+            if (Interlocked.Decrement(ref _waiting) == 0)
+            {
+                stats.AdjustHeldTables(-1);
+            }
         }
 
         Log.BigQuerySchemaVisible(logger, table, timeProvider.GetElapsedTime(started).TotalSeconds);
