@@ -327,6 +327,38 @@ public sealed class BigQuerySinkTests(KafkaClusterFixture kafka, ITestOutputHelp
         return row;
     }
 
+    // Two batches of a table in flight when BigQuery refuses it: the refusal ends the connection, and both batches
+    // get it. The table is stopped, held and counted once, not once per batch.
+    [Fact]
+    public async Task Batches_in_flight_when_the_table_is_refused_stop_it_and_count_it_once()
+    {
+        await using var scope = await BigQuerySinkScope.StartAsync(kafka, _loggers, BigQuerySinkOptions.AtLeastOnce);
+        await using var sink = await scope.OpenAsync();
+        Assert.Equal(2, sink.BatchesInFlightPerTable);
+        await BigQuerySinkScope.WriteUntilDoneAsync(sink, BigQuerySinkScope.Batch(0, 10));
+        Assert.Equal(0, sink.Stats.StoppedTables);
+        // The fake holds the first append while the second goes out on the same connection, then refuses the first.
+        scope.Fake.Faults.AppendLatency = TimeSpan.FromSeconds(2);
+        scope.Fake.Faults.FailNext(StatusCode.NotFound, 1);
+        using var cancel = new CancellationTokenSource();
+
+        var writes = new[] { BigQuerySinkScope.Batch(10, 10), BigQuerySinkScope.Batch(20, 10) }.Select(batch => sink.WriteAsync(batch, cancel.Token).AsTask()).ToArray();
+        await Eventually.Until(() => sink.Stats.AppendsInFlight == 2, TimeSpan.FromSeconds(10), "both batches' appends on the connection");
+        await Eventually.Until(() => sink.Stats.AppendsInFlight == 0 && scope.Holds.IsHeld(BigQuerySinkScope.Table), TimeSpan.FromSeconds(30), "both appends refused and the table held");
+
+        Assert.All(writes, static write => Assert.False(write.IsCompleted)); // held, not completed: nothing commits past them
+        await cancel.CancelAsync();
+        foreach (var write in writes)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write);
+        }
+
+        // Cancelled or not, a batch that got the refusal passes through the stop before it ends.
+        Assert.Equal(1, sink.Stats.StoppedTables);
+        Assert.Equal(10, scope.Counts().Count); // the first batch's rows only
+        BigQuerySinkScope.AssertEachOnce(scope.Counts(), 0, 0, 10);
+    }
+
     [Fact]
     public async Task A_missing_table_with_auto_create_off_stops_only_that_table_with_an_actionable_error()
     {
