@@ -93,9 +93,10 @@ internal sealed class StreamAppender(
                 case SinkErrorAction.Reconnect or SinkErrorAction.BackOff:
                     // A connection that breaks fails every append in flight on it with the same exception: one throttle
                     // (one halving of the limit) or one reconnect, not one per append it took down.
+                    // Its connection is closed above; when opening one failed, there is none of its own to close.
                     if (!ReferenceEquals(Interlocked.Exchange(ref _lastFailure, e), e))
                     {
-                        await OnTransientAsync(action, connection).ConfigureAwait(false);
+                        Count(action);
                     }
 
                     throw BigQueryCallFailure.Transient($"BigQuery append to {StreamName} failed", e, stats);
@@ -110,22 +111,27 @@ internal sealed class StreamAppender(
         }
     }
 
-    /// <summary>
-    /// Counts a transient failure; one that broke the connection closes it so the next append opens a new one.
-    /// <paramref name="failedOn"/>: the connection the failure came from, if known; a newer one another append already
-    /// opened is left open.
-    /// </summary>
-    public async ValueTask OnTransientAsync(SinkErrorAction action, BigQueryAppendConnection? failedOn = null)
+    /// <summary>A transient answer on a live connection: counts it; one that calls for a reconnect closes the connection, so the next append opens a new one.</summary>
+    public async ValueTask OnTransientAsync(SinkErrorAction action)
+    {
+        Count(action);
+        if (action != SinkErrorAction.BackOff)
+        {
+            await CloseAsync(null).ConfigureAwait(false);
+        }
+    }
+
+    private void Count(SinkErrorAction action)
     {
         if (action == SinkErrorAction.BackOff)
         {
             limiter.OnThrottled();
             stats.RecordThrottle(table);
-            return;
         }
-
-        stats.RecordReconnect(table);
-        await CloseAsync(failedOn).ConfigureAwait(false);
+        else
+        {
+            stats.RecordReconnect(table);
+        }
     }
 
     public ValueTask DisposeAsync() => CloseAsync(null);
