@@ -175,6 +175,13 @@ public sealed class FaultToleranceTests(KafkaClusterFixture kafka, ITestOutputHe
         await using (var child = ChildProcess.Start("dotnet", hostDll, "run", "--config", config))
         {
             await scenario.WaitForCommittedEndAsync(TimeSpan.FromMinutes(3));
+            // When the killed runs already committed everything, the end is reached before this run has started. A
+            // SIGTERM that early meets the runtime's default handler (exit 143), not the service's stop: wait for the
+            // service's first status line, which it prints once running.
+            await Eventually.Until(
+                () => child.HasExited || child.StandardOutput.Contains("status:", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(90),
+                $"the last run's first status line; stderr: {child.StandardError}");
             child.Terminate();
             Assert.Equal(0, await child.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             output.WriteLine(child.StandardOutput.Split('\n').LastOrDefault(l => l.Contains("status:", StringComparison.Ordinal)) ?? "");
