@@ -54,7 +54,7 @@ internal sealed class LagReader(
                 : 0;
             gauges.Add(new PartitionGauge(
                 partition.Topic, partition.Partition.Value, behind, lagSeconds, pending, isPaused(partition), progress.At.ToUnixTimeMilliseconds() / 1000.0,
-                next.Value >= 0 ? next.Value : -1, committable ?? -1));
+                next.Value >= 0 ? next.Value : -1, committable ?? -1, next == Offset.Beginning));
         }
 
         foreach (var gone in _progress.Keys.Where(p => !positions.Owns(p)).ToList())

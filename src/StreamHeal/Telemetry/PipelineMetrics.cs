@@ -85,7 +85,7 @@ public sealed class PipelineMetrics : IDisposable
         m.CreateObservableGauge("streamheal.inflight.bytes_limit", () => Budget(static b => b.MaxBytes), "{byte}", "pipeline.inFlightBytes: the poll loop pauses Kafka at this many bytes in flight.");
 
         // Kafka, per owned partition: the series of a revoked partition disappear with it.
-        m.CreateObservableGauge("streamheal.consumer.lag_messages", () => Partitions(static p => p.LagMessages), "{message}", "High watermark minus the next offset to poll.");
+        m.CreateObservableGauge("streamheal.consumer.lag_messages", () => Partitions(static p => p.LagMessages), "{message}", "High watermark minus the next offset to poll, from the consumer's cached watermarks: 0 for a partition not fetched yet (streamheal_watchdog_lag_messages asks the broker).");
         m.CreateObservableGauge("streamheal.consumer.lag", () => Partitions(static p => p.LagSeconds), "s", "While the partition has unread or uncommitted records: now minus the Kafka timestamp of the newest record polled; else 0.");
         m.CreateObservableGauge("streamheal.commit.lag_messages", () => Partitions(static p => p.CommitLagMessages), "{message}", "Records polled whose offsets cannot be committed yet (not yet in the sink or the DLQ, or behind one that is not).");
         m.CreateObservableGauge("streamheal.partition.paused", () => Partitions(static p => p.Paused ? 1 : 0), "{state}", "1 while the partition is paused (backpressure, or its table is held).");
@@ -364,10 +364,12 @@ public static class Dependency
 /// <summary>
 /// One owned partition's figures, published by the poll thread about once a second. <paramref name="NextOffset"/> is
 /// where its next fetch starts and <paramref name="CommittableOffset"/> what would be committed (−1 while unknown).
+/// <paramref name="FromLogStart"/>: nothing polled yet and the assignment starts at the log's beginning, so the next
+/// offset is the broker's log start offset, which the consumer learns only with its first fetch.
 /// </summary>
 public readonly record struct PartitionGauge(
     string Topic, int Partition, long LagMessages, double LagSeconds, long CommitLagMessages, bool Paused, double LastProgressUnixSeconds,
-    long NextOffset = -1, long CommittableOffset = -1);
+    long NextOffset = -1, long CommittableOffset = -1, bool FromLogStart = false);
 
 /// <summary>One partition's lag as the lag monitor read it (the broker's high watermark minus the position).</summary>
 public readonly record struct PartitionLag(string Topic, int Partition, long Messages);

@@ -5,9 +5,10 @@ using StreamHeal.Kafka;
 namespace StreamHeal.Watchdog;
 
 /// <summary>
-/// High watermarks read from the partition leaders by a client of its own. The consumer's cached watermarks only move
-/// with its fetches, so a consumer that stopped receiving would also stop seeing the lag it accumulates; and a request
-/// on its connections would queue behind the fetch that does not return.
+/// Watermarks read from the partition leaders by a client of its own. The consumer's cached watermarks only move
+/// with its fetches, so a consumer that stopped receiving would also stop seeing the lag it accumulates, and one that
+/// never fetched a partition knows neither of its watermarks; and a request on its connections would queue behind the
+/// fetch that does not return.
 /// </summary>
 public sealed class BrokerWatermarks : IDisposable
 {
@@ -22,10 +23,15 @@ public sealed class BrokerWatermarks : IDisposable
             .Build();
     }
 
-    /// <summary>The high watermark of each partition whose leader answered; throws <see cref="KafkaException"/> when none could be asked.</summary>
-    public async Task<IReadOnlyDictionary<(string Topic, int Partition), long>> QueryAsync(IReadOnlyList<(string Topic, int Partition)> partitions)
+    /// <summary>
+    /// The high watermark (or log start offset) of each partition whose leader answered; throws
+    /// <see cref="KafkaException"/> when none could be asked.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(string Topic, int Partition), long>> QueryAsync(
+        IReadOnlyList<(string Topic, int Partition)> partitions, BrokerOffset which = BrokerOffset.High)
     {
-        var specs = partitions.Select(static p => new TopicPartitionOffsetSpec { TopicPartition = new TopicPartition(p.Topic, p.Partition), OffsetSpec = OffsetSpec.Latest() });
+        var spec = which == BrokerOffset.LogStart ? OffsetSpec.Earliest() : OffsetSpec.Latest();
+        var specs = partitions.Select(p => new TopicPartitionOffsetSpec { TopicPartition = new TopicPartition(p.Topic, p.Partition), OffsetSpec = spec });
         ListOffsetsResult result;
         try
         {
@@ -56,4 +62,14 @@ public sealed class BrokerWatermarks : IDisposable
     }
 
     public void Dispose() => _admin.Dispose();
+}
+
+/// <summary>Which offset of a partition <see cref="BrokerWatermarks.QueryAsync"/> asks its leader for.</summary>
+public enum BrokerOffset
+{
+    /// <summary>The next offset to be written.</summary>
+    High,
+
+    /// <summary>The first offset still in the log (what "from the beginning" means).</summary>
+    LogStart,
 }

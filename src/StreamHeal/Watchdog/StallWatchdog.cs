@@ -21,7 +21,7 @@ public sealed class StallWatchdog
     private readonly PipelineMetrics _metrics;
     private readonly PipelineIncidents? _incidents;
     private readonly Func<Incident, bool> _raise;
-    private readonly Func<IReadOnlyList<(string Topic, int Partition)>, Task<IReadOnlyDictionary<(string Topic, int Partition), long>>>? _brokerHighs;
+    private readonly Func<IReadOnlyList<(string Topic, int Partition)>, BrokerOffset, Task<IReadOnlyDictionary<(string Topic, int Partition), long>>>? _brokerOffsets;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly StallDetector _detector;
@@ -33,10 +33,10 @@ public sealed class StallWatchdog
 
     /// <param name="incidents">Where <c>lag_high</c> is decided per topic; null raises none.</param>
     /// <param name="raise">Where <c>consumer_stalled</c> and <c>pipeline_restarted</c> go; must not block.</param>
-    /// <param name="brokerHighs">Reads the brokers' high watermarks (<see cref="BrokerWatermarks.QueryAsync"/>); null uses the consumer's cached ones only.</param>
+    /// <param name="brokerOffsets">Reads the brokers' high watermarks and log start offsets (<see cref="BrokerWatermarks.QueryAsync"/>); null uses the consumer's cached ones only.</param>
     public StallWatchdog(
         WatchdogOptions options, PipelineSupervisor supervisor, PipelineMetrics metrics, PipelineIncidents? incidents, Func<Incident, bool> raise,
-        Func<IReadOnlyList<(string Topic, int Partition)>, Task<IReadOnlyDictionary<(string Topic, int Partition), long>>>? brokerHighs,
+        Func<IReadOnlyList<(string Topic, int Partition)>, BrokerOffset, Task<IReadOnlyDictionary<(string Topic, int Partition), long>>>? brokerOffsets,
         TimeProvider time, ILogger logger)
     {
         _options = options;
@@ -44,7 +44,7 @@ public sealed class StallWatchdog
         _metrics = metrics;
         _incidents = incidents;
         _raise = raise;
-        _brokerHighs = brokerHighs;
+        _brokerOffsets = brokerOffsets;
         _time = time;
         _logger = logger;
         _detector = new StallDetector(options.StallAfter);
@@ -89,7 +89,10 @@ public sealed class StallWatchdog
         var pipeline = _supervisor.Current;
         var status = pipeline.Status;
         var gauges = pipeline.PartitionGauges;
-        var reading = LagReading.From(gauges, await BrokerHighsAsync(gauges), pipeline.Metrics.Finished);
+        var highs = await BrokerOffsetsAsync(gauges, BrokerOffset.High);
+        // A partition read from the beginning that has polled nothing has no position yet; its lag starts at the log start.
+        var logStarts = await BrokerOffsetsAsync([.. gauges.Where(static g => g.FromLogStart)], BrokerOffset.LogStart);
+        var reading = LagReading.From(gauges, highs, logStarts, pipeline.Metrics.Finished);
         LastReading = reading;
         _incidents?.CheckLag(reading.ByTopic);
         var now = _time.GetUtcNow();
@@ -119,16 +122,16 @@ public sealed class StallWatchdog
         Interlocked.Increment(ref _checks);
     }
 
-    private async Task<IReadOnlyDictionary<(string Topic, int Partition), long>> BrokerHighsAsync(IReadOnlyList<PartitionGauge> gauges)
+    private async Task<IReadOnlyDictionary<(string Topic, int Partition), long>> BrokerOffsetsAsync(IReadOnlyList<PartitionGauge> gauges, BrokerOffset which)
     {
-        if (_brokerHighs is null || gauges.Count == 0)
+        if (_brokerOffsets is null || gauges.Count == 0)
         {
             return new Dictionary<(string, int), long>();
         }
 
         try
         {
-            return await _brokerHighs([.. gauges.Select(static g => (g.Topic, g.Partition))]);
+            return await _brokerOffsets([.. gauges.Select(static g => (g.Topic, g.Partition))], which);
         }
         catch (Confluent.Kafka.KafkaException e)
         {
