@@ -27,6 +27,7 @@ public sealed class StallWatchdog
     private readonly StallDetector _detector;
     private readonly Escalation _escalation;
     private readonly Dictionary<(string Topic, int Partition), (IncidentCondition Condition, Stall Stall)> _stalled = [];
+    private readonly Dictionary<(string Topic, int Partition), long> _knownHighs = [];
     private DateTimeOffset _lastStep;
     private Dictionary<(string Topic, int Partition), PartitionSample> _atStep = [];
     private long _checks;
@@ -89,7 +90,7 @@ public sealed class StallWatchdog
         var pipeline = _supervisor.Current;
         var status = pipeline.Status;
         var gauges = pipeline.PartitionGauges;
-        var highs = await BrokerOffsetsAsync(gauges, BrokerOffset.High);
+        var highs = WithKnownHighs(gauges, await BrokerOffsetsAsync(gauges, BrokerOffset.High));
         // A partition read from the beginning that has polled nothing has no position yet; its lag starts at the log start.
         var logStarts = await BrokerOffsetsAsync([.. gauges.Where(static g => g.FromLogStart)], BrokerOffset.LogStart);
         var reading = LagReading.From(gauges, highs, logStarts, pipeline.Metrics.Finished);
@@ -122,6 +123,33 @@ public sealed class StallWatchdog
         Interlocked.Increment(ref _checks);
     }
 
+    /// <summary>
+    /// The brokers' answer, and for a partition they did not answer for, the last high watermark they gave. The
+    /// consumer's cached one stops with its fetches, so when the leader hangs both, it would read a stuck partition
+    /// as caught up; a high watermark only grows, so the last answer is still a true lower bound.
+    /// </summary>
+    private Dictionary<(string Topic, int Partition), long> WithKnownHighs(
+        IReadOnlyList<PartitionGauge> gauges, IReadOnlyDictionary<(string Topic, int Partition), long> answered)
+    {
+        var highs = new Dictionary<(string Topic, int Partition), long>(gauges.Count);
+        foreach (var gauge in gauges)
+        {
+            var key = (gauge.Topic, gauge.Partition);
+            if (answered.TryGetValue(key, out var high) || _knownHighs.TryGetValue(key, out high))
+            {
+                highs[key] = high;
+            }
+        }
+
+        _knownHighs.Clear();
+        foreach (var (key, high) in highs)
+        {
+            _knownHighs[key] = high;
+        }
+
+        return highs;
+    }
+
     private async Task<IReadOnlyDictionary<(string Topic, int Partition), long>> BrokerOffsetsAsync(IReadOnlyList<PartitionGauge> gauges, BrokerOffset which)
     {
         if (_brokerOffsets is null || gauges.Count == 0)
@@ -144,6 +172,8 @@ public sealed class StallWatchdog
     /// True when the partitions stalled at the last step moved since (their committable offset or their topic's
     /// finished records) or caught up. No stall alone is not enough: while a new consumer waits for its assignment,
     /// nothing is assigned and nothing can stall. A stalled partition now owned by another member no longer counts.
+    /// A partition assigned again that has committed nothing yet reads −1, which is not a move: a new consumer whose
+    /// fetches hang as well must escalate, not be taken for healed.
     /// </summary>
     private bool Progressed(IReadOnlyList<PartitionSample> samples)
     {
@@ -154,7 +184,7 @@ public sealed class StallWatchdog
 
         var now = samples.ToDictionary(static s => (s.Topic, s.Partition));
         return _atStep.All(before => !now.TryGetValue(before.Key, out var after)
-            || after.Lag <= 0 || after.Committable != before.Value.Committable || after.Finished != before.Value.Finished);
+            || after.Lag <= 0 || (after.Committable >= 0 && after.Committable != before.Value.Committable) || after.Finished != before.Value.Finished);
     }
 
     private void Escalate(IReadOnlyList<Stall> stalls, IngestionPipeline pipeline, DateTimeOffset now, IReadOnlyList<PartitionSample> samples)

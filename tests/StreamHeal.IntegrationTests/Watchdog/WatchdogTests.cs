@@ -46,6 +46,32 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
         };
     }
 
+    /// <summary>
+    /// A cluster of its own, for a test that holds a broker's requests: the topic's two partitions led by
+    /// <paramref name="leaders"/> (broker 1 for both by default) and the group's coordinator on another broker, so
+    /// heartbeats and commits do not queue behind a held fetch.
+    /// </summary>
+    private async Task OnOwnClusterAsync(
+        string name, Func<KafkaClusterFixture, PipelineScenario, Task> test, int[]? leaders = null, int coordinator = 2)
+    {
+        var cluster = new KafkaClusterFixture();
+        try
+        {
+            await using var scenario = new PipelineScenario(cluster, output, name, partitions: 2);
+            for (var partition = 0; partition < scenario.Partitions; partition++)
+            {
+                cluster.Cluster.SetPartitionLeader(scenario.Topic, partition, leaders?[partition] ?? 1);
+            }
+
+            cluster.Cluster.SetCoordinator("group", scenario.Group, coordinator);
+            await test(cluster, scenario);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task A_table_whose_writes_hang_for_good_escalates_to_a_failing_liveness_probe_and_the_other_table_is_written_exactly_once()
     {
@@ -97,17 +123,9 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
     public async Task A_consumer_whose_fetches_stop_answering_is_replaced_and_every_event_lands_once()
     {
         // A cluster of its own: the delayed Fetch goes to whichever consumer fetches from broker 1 next.
-        var cluster = new KafkaClusterFixture();
-        try
+        // The group's coordinator elsewhere: heartbeats and commits do not queue behind the stuck fetch.
+        await OnOwnClusterAsync("watchdog-fetch", async (cluster, scenario) =>
         {
-            await using var scenario = new PipelineScenario(cluster, output, "watchdog-fetch", partitions: 2);
-            for (var partition = 0; partition < scenario.Partitions; partition++)
-            {
-                cluster.Cluster.SetPartitionLeader(scenario.Topic, partition, 1);
-            }
-
-            // The group's coordinator elsewhere: heartbeats and commits do not queue behind the stuck fetch.
-            cluster.Cluster.SetCoordinator("group", scenario.Group, 2);
             var first = await scenario.ProduceAsync(1_000, seed: 43, poisonShare: 0);
             await using var sink = scenario.OpenSink();
             await using var run = new WatchdogRun(Quick(scenario.Settings()), sink, scenario.Loggers, Fast());
@@ -123,11 +141,69 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
             Assert.Contains(run.Incidents, i => i is { Kind: IncidentCatalog.ConsumerStalled } && i.Labels["topic"] == scenario.Topic);
             await run.StopAsync();
             PipelineScenario.AssertOk(await scenario.VerifyAsync([.. first, .. second]));
-        }
-        finally
+        });
+    }
+
+    /// <summary>
+    /// Regression: when the brokers stopped answering the lag monitor too, it fell back to the consumer's cached high
+    /// watermark, which had stopped with the hung fetch: the stuck partitions read lag 0 and were never healed.
+    /// </summary>
+    [Fact]
+    public async Task A_hung_fetch_is_still_healed_when_the_brokers_stop_answering_the_lag_monitor()
+    {
+        await OnOwnClusterAsync("watchdog-no-watermarks", async (cluster, scenario) =>
         {
-            await cluster.DisposeAsync();
-        }
+            var first = await scenario.ProduceAsync(500, seed: 50, poisonShare: 0);
+            await using var sink = scenario.OpenSink();
+            var options = Fast();
+            options.StallAfter = TimeSpan.FromSeconds(2);
+            await using var run = new WatchdogRun(Quick(scenario.Settings()), sink, scenario.Loggers, options);
+            await Eventually.Until(() => run.Done >= first.Length, Wait, "the first events written");
+
+            cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
+            var second = await scenario.ProduceAsync(500, seed: 51, poisonShare: 0);
+            await Eventually.Until(() => run.Watchdog.LastReading?.ByTopic.GetValueOrDefault(scenario.Topic) > 0, Wait, "the lag monitor to see the new events");
+            // The leader hangs the lag monitor's next request too, and with it everything behind it on that connection.
+            cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.ListOffsets, TimeSpan.FromMinutes(10));
+            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, $"every event written after the recovery ({run.Supervisor.Current.Describe()})");
+
+            Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
+            await run.StopAsync();
+            PipelineScenario.AssertOk(await scenario.VerifyAsync([.. first, .. second]));
+        });
+    }
+
+    /// <summary>
+    /// Regression: the new consumer's partitions read committable −1 until a record is written, which the watchdog took
+    /// for progress; so when the new consumer's fetches hung too, it declared the stall healed and began again with a
+    /// new consumer, for ever, never reaching a pipeline restart.
+    /// </summary>
+    [Fact]
+    public async Task A_new_consumer_whose_fetches_hang_as_well_escalates_to_a_pipeline_restart()
+    {
+        await OnOwnClusterAsync("watchdog-fetch-twice", async (cluster, scenario) =>
+        {
+            var first = await scenario.ProduceAsync(500, seed: 48, poisonShare: 0);
+            await using var sink = scenario.OpenSink();
+            var settings = Quick(scenario.Settings());
+            // Long enough that the group keeps the partitions through the hung fetch: the stall is then seen with the
+            // offsets the first consumer committed, and the new consumer's "nothing committed yet" must not pass for progress.
+            settings.Kafka.SessionTimeoutMs = 10_000;
+            await using var run = new WatchdogRun(settings, sink, scenario.Loggers, Fast());
+            await Eventually.Until(() => run.Done >= first.Length, Wait, "the first events written");
+
+            // One held fetch for the first consumer, one for the consumer that replaces it.
+            cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
+            cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
+            var second = await scenario.ProduceAsync(500, seed: 49, poisonShare: 0);
+            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, $"every event written after the restart ({run.Supervisor.Current.Describe()})");
+
+            Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
+            Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RestartPipeline.Label()));
+            Assert.Null(run.Supervisor.Status.GaveUp);
+            await run.StopAsync();
+            PipelineScenario.AssertOk(await scenario.VerifyAsync([.. first, .. second]));
+        });
     }
 
     /// <summary>
@@ -139,13 +215,8 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
     {
         // A cluster of its own: each partition on its own leader, the group's coordinator on the third broker, so
         // the stuck fetch holds one partition only and heartbeats and commits do not queue behind it.
-        var cluster = new KafkaClusterFixture();
-        try
+        await OnOwnClusterAsync("watchdog-first-fetch", async (cluster, scenario) =>
         {
-            await using var scenario = new PipelineScenario(cluster, output, "watchdog-first-fetch", partitions: 2);
-            cluster.Cluster.SetPartitionLeader(scenario.Topic, 0, 1);
-            cluster.Cluster.SetPartitionLeader(scenario.Topic, 1, 2);
-            cluster.Cluster.SetCoordinator("group", scenario.Group, 3);
             var produced = await scenario.ProduceAsync(1_000, seed: 47, poisonShare: 0);
             var onStuckPartition = produced.Count(static e => e.Partition == 1);
             Assert.True(onStuckPartition > 0, "no event on the partition whose fetch is held");
@@ -165,11 +236,7 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
             Assert.Contains(run.Incidents, i => i is { Kind: IncidentCatalog.LagHigh, IsResolution: false } && i.Labels["topic"] == scenario.Topic);
             await run.StopAsync();
             PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
-        }
-        finally
-        {
-            await cluster.DisposeAsync();
-        }
+        }, leaders: [1, 2], coordinator: 3);
     }
 
     [Fact]
