@@ -74,6 +74,7 @@ internal sealed partial class IngestionService(
             var watchdog = new StallWatchdog(
                 watchdogOptions, pipeline, metrics, incidents, alerts.Raise, watermarks.QueryAsync, timeProvider, loggerFactory.CreateLogger("StreamHeal.Watchdog"));
             var guarding = watchdog.RunAsync(statusStop.Token);
+            var registryWatch = registrar?.WatchAsync(statusStop.Token) ?? Task.CompletedTask;
             try
             {
                 await pipeline.RunAsync(stoppingToken);
@@ -89,6 +90,7 @@ internal sealed partial class IngestionService(
                 await status;
                 await watching;
                 await guarding;
+                await registryWatch;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -12,7 +12,8 @@ namespace StreamHeal.SchemaState;
 /// columns a replica reads, merges, registers, and on 409 reads and decides again. One registration runs per table at
 /// a time and callers whose columns appeared meanwhile return at once (single flight). When the registry cannot be
 /// reached the registrar is degraded: callers learn it at once (their new fields are quarantined, nothing waits) and it
-/// tries again after <see cref="SchemaStateOptions.RetryDegradedAfter"/>.
+/// tries again after <see cref="SchemaStateOptions.RetryDegradedAfter"/>; <see cref="WatchAsync"/> sees the registry
+/// back even when no new column comes to try it.
 /// </summary>
 public sealed class SchemaRegistrar : IDisposable
 {
@@ -27,6 +28,7 @@ public sealed class SchemaRegistrar : IDisposable
     private readonly ConcurrentDictionary<(string Subject, int Version), List<TableColumn>> _versions = new();
     private long _retryAt;
     private volatile bool _degraded;
+    private volatile string? _failedSubject;
 
     public SchemaRegistrar(ISchemaRegistryClient client, SchemaStateOptions options, ILogger logger, TimeProvider timeProvider)
     {
@@ -41,6 +43,48 @@ public sealed class SchemaRegistrar : IDisposable
 
     /// <summary>True while the registry cannot be reached; clears itself on the next successful call.</summary>
     public bool Degraded => _degraded;
+
+    /// <summary>
+    /// While degraded, asks the registry again every <see cref="SchemaStateOptions.RetryDegradedAfter"/> (the versions
+    /// of the subject whose call failed) and clears <see cref="Degraded"/> when it answers. Without it, a registrar
+    /// degraded at start-up stayed so until a new column came; and a degraded registry tells the stall watchdog that an
+    /// outage explains every stall, so it would never act.
+    /// </summary>
+    public async Task WatchAsync(CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.RetryDegradedAfter, _timeProvider, stop);
+                if (_degraded && _failedSubject is { } subject)
+                {
+                    await ProbeAsync(subject, stop);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ProbeAsync(string subject, CancellationToken stop)
+    {
+        try
+        {
+            await _client.GetVersionsAsync(subject, stop);
+            Healthy();
+        }
+        catch (SubjectNotFoundException)
+        {
+            Healthy(); // An answer: the subject was deleted meanwhile; the next registration creates it again.
+        }
+        catch (StreamHeal.SchemaRegistry.SchemaRegistryException e)
+        {
+            // Down, or answering but refusing (credentials, permissions): still unusable either way.
+            Degrade(subject, e);
+        }
+    }
 
     /// <summary>Registrations per table and outcome (registered, conflict, unavailable), for the metrics.</summary>
     internal Telemetry.Tally<(string Table, string Outcome)> Registrations { get; } = new(static k => [new("table", k.Table), new("outcome", k.Outcome)]);
@@ -60,7 +104,7 @@ public sealed class SchemaRegistrar : IDisposable
         }
         catch (SchemaRegistryUnavailableException e)
         {
-            Degrade(e);
+            Degrade(_options.SubjectFor(table), e);
             return await _file.LoadAsync(table, cancellationToken) ?? [];
         }
     }
@@ -97,7 +141,7 @@ public sealed class SchemaRegistrar : IDisposable
         catch (SchemaRegistryUnavailableException e)
         {
             Registrations.Add((schema.Table, "unavailable"));
-            Degrade(e);
+            Degrade(_options.SubjectFor(schema.Table), e);
             return false;
         }
         finally
@@ -188,8 +232,9 @@ public sealed class SchemaRegistrar : IDisposable
         return true;
     }
 
-    private void Degrade(Exception e)
+    private void Degrade(string subject, Exception e)
     {
+        _failedSubject = subject;
         Interlocked.Exchange(ref _retryAt, _timeProvider.GetTimestamp() + (long)(_options.RetryDegradedAfter.TotalSeconds * _timeProvider.TimestampFrequency));
         if (!_degraded)
         {

@@ -8,6 +8,7 @@ using StreamHeal.SchemaState;
 using StreamHeal.Dev.Registry;
 using Xunit;
 using StreamHeal.Tables;
+using StreamHeal.TestSupport;
 
 namespace StreamHeal.IntegrationTests.SchemaState;
 
@@ -119,6 +120,47 @@ public sealed class SchemaRegistrarTests : IAsyncLifetime
         client.Dispose();
         restarted.Dispose();
         restartedClient.Dispose();
+    }
+
+    /// <summary>
+    /// Regression: a registrar degraded at start-up was only cleared by a new column, so with a steady schema it stayed
+    /// degraded after the registry came back (and the stall watchdog took every stall for that outage).
+    /// </summary>
+    [Fact]
+    public async Task A_registry_down_at_start_up_is_seen_back_without_a_new_column()
+    {
+        var (registrar, client) = NewReplica("watch");
+        _registry.FailWith(HttpStatusCode.ServiceUnavailable);
+        Assert.Empty(await registrar.LoadAsync("events", CancellationToken.None));
+        Assert.True(registrar.Degraded);
+        using var stop = new CancellationTokenSource();
+        var watching = registrar.WatchAsync(stop.Token);
+        var probe = "GET /subjects/streamheal.events/versions";
+        var asked = _registry.RequestCount(probe);
+
+        // Still down: asked again, still degraded.
+        await Eventually.Until(
+            () =>
+            {
+                _clock.Advance(TimeSpan.FromMilliseconds(200));
+                return _registry.RequestCount(probe) >= asked + 2;
+            },
+            TimeSpan.FromSeconds(20), "the registrar to ask the registry again");
+        Assert.True(registrar.Degraded);
+
+        _registry.Heal();
+        await Eventually.Until(
+            () =>
+            {
+                _clock.Advance(TimeSpan.FromMilliseconds(200));
+                return !registrar.Degraded;
+            },
+            TimeSpan.FromSeconds(20), "the registrar to see the registry back");
+
+        await stop.CancelAsync();
+        await watching;
+        registrar.Dispose();
+        client.Dispose();
     }
 
     [Fact]
