@@ -36,6 +36,13 @@ internal sealed class OffsetResetHandler(
         }
 
         var partition = position.TopicPartition;
+        if (positions.WasResetFrom(partition, position.Offset.Value))
+        {
+            // Reported again for the position this partition was already reset from: an error queued before the
+            // assignment was set again (every partition's fetch fails at once when all committed offsets are gone).
+            return false;
+        }
+
         var watermarks = consumer.QueryWatermarkOffsets(partition, options.MetadataTimeout);
         var target = options.StartFrom == StartFrom.Earliest ? watermarks.Low.Value : watermarks.High.Value;
         var hasPolled = positions.TryGetLastPolled(partition, out var last);
@@ -47,6 +54,8 @@ internal sealed class OffsetResetHandler(
             tracker.Revoke(partition);
             positions.Begin(partition, new Offset(target));
         }
+
+        positions.RestartAt(partition, target, position.Offset.Value);
 
         if (target > requested)
         {

@@ -13,6 +13,7 @@ internal sealed class PartitionPositions(OffsetTracker tracker)
     private readonly Dictionary<TopicPartition, long> _lastPolled = [];
     private readonly Dictionary<TopicPartition, DateTimeOffset> _lastPolledTimestamps = [];
     private readonly Dictionary<TopicPartition, Offset> _starts = [];
+    private readonly Dictionary<TopicPartition, long> _resetFrom = [];
     private IReadOnlyList<TopicPartition> _snapshot = [];
 
     public IReadOnlyCollection<TopicPartition> Owned => _generations.Keys;
@@ -36,6 +37,7 @@ internal sealed class PartitionPositions(OffsetTracker tracker)
         _lastPolled.Remove(partition);
         _lastPolledTimestamps.Remove(partition);
         _starts[partition] = start;
+        _resetFrom.Remove(partition);
         Publish();
         return generation;
     }
@@ -44,7 +46,40 @@ internal sealed class PartitionPositions(OffsetTracker tracker)
     {
         _lastPolled[partition] = offset;
         _lastPolledTimestamps[partition] = timestamp;
+        if (_resetFrom.Count > 0)
+        {
+            // A record from the new position: errors queued before the reset have been delivered by now, and a later
+            // error at that offset (the log grew back and lost it again) is a new one.
+            _resetFrom.Remove(partition);
+        }
     }
+
+    /// <summary>
+    /// An offset reset: the partition's next fetch starts at <paramref name="next"/>, which is past everything polled
+    /// under this generation (or nothing was polled), because <paramref name="from"/> is gone from the broker. Setting
+    /// the assignment again, for this partition or another one's reset, then puts it there rather than back at the
+    /// offset the broker no longer has.
+    /// </summary>
+    public void RestartAt(TopicPartition partition, long next, long from)
+    {
+        if (_lastPolled.ContainsKey(partition))
+        {
+            _lastPolled[partition] = next - 1;
+        }
+        else
+        {
+            _starts[partition] = new Offset(next);
+        }
+
+        if (from >= 0)
+        {
+            _resetFrom[partition] = from;
+        }
+    }
+
+    /// <summary>True when this assignment of the partition was already reset away from <paramref name="offset"/>.</summary>
+    public bool WasResetFrom(TopicPartition partition, long offset) =>
+        offset >= 0 && _resetFrom.TryGetValue(partition, out var from) && from == offset;
 
     /// <summary>The Kafka timestamp of the last record polled from the partition.</summary>
     public bool TryGetLastPolledTimestamp(TopicPartition partition, out DateTimeOffset timestamp) => _lastPolledTimestamps.TryGetValue(partition, out timestamp);
@@ -59,6 +94,7 @@ internal sealed class PartitionPositions(OffsetTracker tracker)
         _lastPolled.Remove(partition);
         _lastPolledTimestamps.Remove(partition);
         _starts.Remove(partition);
+        _resetFrom.Remove(partition);
         Publish();
     }
 

@@ -35,6 +35,32 @@ public sealed class OffsetTests(KafkaClusterFixture kafka, ITestOutputHelper out
         PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
     }
 
+    /// <summary>
+    /// Every partition's committed offset gone at once, as after a long idle spell: resetting one sets the whole
+    /// assignment again, which must put each partition already reset at its new start, not at its old offset.
+    /// </summary>
+    [Fact]
+    public async Task Committed_offsets_gone_on_every_partition_at_once_are_each_reset_once()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "offset-reset-all", partitions: 4);
+        var produced = await scenario.ProduceAsync(2_000, seed: 35, poisonShare: 0);
+        using (var committer = new ConsumerBuilder<byte[], byte[]>(KafkaTestSettings.Consumer(scenario.BootstrapServers, scenario.Group)).Build())
+        {
+            committer.Commit([.. Enumerable.Range(0, scenario.Partitions).Select(p => new TopicPartitionOffset(scenario.Topic, p, 1_000_000))]);
+        }
+
+        await using (var sink = scenario.OpenSink())
+        {
+            var run = scenario.Start(sink);
+            await PipelineScenario.WaitForDoneAsync(produced.Length, TimeSpan.FromSeconds(60), run.Pipeline);
+            Assert.Equal(scenario.Partitions, run.Pipeline.Metrics.OffsetResets);
+            await run.Stop.CancelAsync();
+            await run.Running;
+        }
+
+        PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+    }
+
     [Fact]
     public async Task Records_dropped_by_retention_before_they_were_read_are_counted_as_skipped()
     {
