@@ -2,6 +2,7 @@ using System.Globalization;
 using StreamHeal.CompatFilter;
 using StreamHeal.Pipeline;
 using StreamHeal.Records;
+using StreamHeal.Telemetry;
 
 namespace StreamHeal.Alerting;
 
@@ -15,7 +16,10 @@ namespace StreamHeal.Alerting;
 /// </summary>
 public sealed class PipelineIncidents : IPipelineObserver
 {
-    /// <summary>An outage counts as cleared once no retry failed for this long (the pipeline's own degraded window).</summary>
+    /// <summary>
+    /// An outage counts as cleared once no retry failed for this long (the pipeline's own degraded window) and no call
+    /// to the dependency is still being retried.
+    /// </summary>
     public static readonly TimeSpan ClearAfter = TimeSpan.FromSeconds(10);
 
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(1);
@@ -111,8 +115,8 @@ public sealed class PipelineIncidents : IPipelineObserver
     public void Check(PipelineStatus status, QuarantineCounts? quarantine, bool registryDegraded, IReadOnlyDictionary<string, long>? deadLettersByErrorType = null)
     {
         var now = _timeProvider.GetUtcNow();
-        CheckOutage(_sink, _sinkDown, now, static (o, down, now) => IncidentCatalog.SinkDown(o.Name, down, o.LastError, o.Since));
-        CheckOutage(_deadLetters, _deadLettersDown, now, static (o, _, _) => IncidentCatalog.DeadLetterDown(o.LastError, o.Since));
+        CheckOutage(_sink, _sinkDown, now, status.Retrying.Contains(Dependency.Sink), static (o, down, now) => IncidentCatalog.SinkDown(o.Name, down, o.LastError, o.Since));
+        CheckOutage(_deadLetters, _deadLettersDown, now, status.Retrying.Contains(Dependency.DeadLetter), static (o, _, _) => IncidentCatalog.DeadLetterDown(o.LastError, o.Since));
         _registry.Update(registryDegraded, now, _raise, static since => IncidentCatalog.RegistryDegraded(since));
 
         if (status.Failure is { } failure)
@@ -168,10 +172,11 @@ public sealed class PipelineIncidents : IPipelineObserver
         }
     }
 
-    private void CheckOutage(Outage outage, IncidentCondition condition, DateTimeOffset now, Func<Outage.State, TimeSpan, DateTimeOffset, Incident> make)
+    private void CheckOutage(
+        Outage outage, IncidentCondition condition, DateTimeOffset now, bool retrying, Func<Outage.State, TimeSpan, DateTimeOffset, Incident> make)
     {
         var state = outage.Read();
-        var active = state is { } s && now - s.LastFailure < ClearAfter;
+        var active = state is { } s && (retrying || now - s.LastFailure < ClearAfter);
         if (!active)
         {
             outage.ClearIfUnchanged(state);

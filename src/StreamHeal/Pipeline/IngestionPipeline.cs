@@ -69,6 +69,8 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private CancellationToken _stop;
     // When each dependency (sink, DLQ, schema registry) last failed an attempt.
     private readonly long[] _lastFailure = [NeverFailed, NeverFailed, NeverFailed];
+    private readonly DependencyRetry?[] _retries = new DependencyRetry?[3];
+    private static readonly string[] DependencyNames = [Dependency.Sink, Dependency.DeadLetter, Dependency.SchemaRegistry];
     private readonly TableColumnsSeen _columnsSeen = new();
     private const int SinkDependency = 0;
     private const int DeadLetterDependency = 1;
@@ -135,6 +137,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         _failure)
     {
         Degraded = DependencyFailedRecently() || (_registrar?.Degraded ?? false) || (_poll?.KafkaConditions ?? 0) > 0,
+        Retrying = RetryingDependencies(),
         PollLoop = _polling switch
         {
             null => PollLoopState.NotStarted,
@@ -148,10 +151,27 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private bool DependencyFailedRecently() =>
         FailedRecently(SinkDependency) || FailedRecently(DeadLetterDependency) || FailedRecently(RegistryDependency);
 
+    /// <summary>A failure in the last seconds, or a call still retried after one (its backoff can be longer).</summary>
     private bool FailedRecently(int dependency)
     {
         var last = Interlocked.Read(ref _lastFailure[dependency]);
-        return last != NeverFailed && _timeProvider.GetElapsedTime(last) < DegradedAfterFailure;
+        return (last != NeverFailed && _timeProvider.GetElapsedTime(last) < DegradedAfterFailure) || IsRetrying(dependency);
+    }
+
+    private bool IsRetrying(int dependency) => Volatile.Read(ref _retries[dependency]) is { Retrying: > 0 };
+
+    private List<string> RetryingDependencies()
+    {
+        var retrying = new List<string>(0);
+        for (var dependency = 0; dependency < _retries.Length; dependency++)
+        {
+            if (IsRetrying(dependency))
+            {
+                retrying.Add(DependencyNames[dependency]);
+            }
+        }
+
+        return retrying;
     }
 
     /// <summary>Offsets polled and not yet finished on the partitions this member owns; what tests' leak checks read.</summary>
@@ -453,12 +473,16 @@ public sealed class IngestionPipeline : IAsyncDisposable
         }
     }
 
-    private DependencyRetry Retry(int dependency, Func<Exception, bool> isTransient, Action<int, TimeSpan, Exception> onRetry) =>
-        new(_settings.Retry, isTransient, (attempt, delay, e) =>
+    private DependencyRetry Retry(int dependency, Func<Exception, bool> isTransient, Action<int, TimeSpan, Exception> onRetry)
+    {
+        var retry = new DependencyRetry(_settings.Retry, isTransient, (attempt, delay, e) =>
         {
             Interlocked.Exchange(ref _lastFailure[dependency], _timeProvider.GetTimestamp());
             onRetry(attempt, delay, e);
         }, _timeProvider, _random);
+        Volatile.Write(ref _retries[dependency], retry);
+        return retry;
+    }
 
     private async Task WatchForFaultsAsync(Task[] blocks, CancellationTokenSource failed, CancellationTokenSource abort)
     {

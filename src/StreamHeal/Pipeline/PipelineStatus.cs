@@ -23,6 +23,13 @@ public sealed record PipelineStatus(
     public bool Degraded { get; init; }
 
     /// <summary>
+    /// The dependencies (<see cref="Telemetry.Dependency"/> names) with a call that failed and is still being retried.
+    /// Their failures can be a whole backoff apart (up to <c>retry.maxDelay</c>), so "failed in the last seconds" alone
+    /// would read an outage as over between two attempts.
+    /// </summary>
+    public IReadOnlyList<string> Retrying { get; init; } = [];
+
+    /// <summary>
     /// Where the task running the poll loop is. It starts once the DLQ probe and the sink reconciliation are done,
     /// so a service waiting on a dependency at start-up is <see cref="PollLoopState.NotStarted"/>, not dead.
     /// </summary>

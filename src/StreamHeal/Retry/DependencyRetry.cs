@@ -12,8 +12,10 @@ namespace StreamHeal.Retry;
 /// </summary>
 public sealed class DependencyRetry
 {
+    private static readonly ResiliencePropertyKey<bool> HasFailed = new("streamheal.has-failed");
     private readonly ResiliencePipeline _pipeline;
     private readonly CircuitBreakerStateProvider _breaker = new();
+    private int _retrying;
 
     /// <param name="isTransient">Which exceptions mean "the dependency is unavailable"; anything else propagates.</param>
     /// <param name="onRetry">Observes each failed attempt: zero-based attempt, the next delay and the error.</param>
@@ -34,6 +36,12 @@ public sealed class DependencyRetry
                     Backoff.FullJitter(args.AttemptNumber, options.BaseDelay, options.MaxDelay, random())),
                 OnRetry = args =>
                 {
+                    if (!args.Context.Properties.TryGetValue(HasFailed, out _))
+                    {
+                        args.Context.Properties.Set(HasFailed, true);
+                        Interlocked.Increment(ref _retrying);
+                    }
+
                     onRetry(args.AttemptNumber, args.RetryDelay, args.Outcome.Exception!);
                     return default;
                 },
@@ -58,6 +66,27 @@ public sealed class DependencyRetry
         _ => 2,
     };
 
-    public ValueTask<T> ExecuteAsync<T, TState>(Func<TState, CancellationToken, ValueTask<T>> call, TState state, CancellationToken cancellationToken) =>
-        _pipeline.ExecuteAsync(call, state, cancellationToken);
+    /// <summary>
+    /// Calls that failed at least once and have not ended yet: waiting out a backoff or in their next attempt. A
+    /// dependency with one is still down, however long the backoff between its failures.
+    /// </summary>
+    public int Retrying => Volatile.Read(ref _retrying);
+
+    public async ValueTask<T> ExecuteAsync<T, TState>(Func<TState, CancellationToken, ValueTask<T>> call, TState state, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            return await _pipeline.ExecuteAsync(static (c, s) => s.call(s.state, c.CancellationToken), context, (call, state));
+        }
+        finally
+        {
+            if (context.Properties.TryGetValue(HasFailed, out _))
+            {
+                Interlocked.Decrement(ref _retrying);
+            }
+
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
 }

@@ -3,6 +3,7 @@ using StreamHeal.Alerting;
 using StreamHeal.CompatFilter;
 using StreamHeal.Pipeline;
 using StreamHeal.Records;
+using StreamHeal.Telemetry;
 using Xunit;
 
 namespace StreamHeal.Tests.Alerting;
@@ -59,6 +60,39 @@ public sealed class PipelineIncidentsTests
         _raised.Clear();
         incidents.Check(Status(), null, false);
         Assert.Empty(_raised);
+    }
+
+    /// <summary>
+    /// Regression: with failures a backoff apart (up to retry.maxDelay, 30 s) the outage read as over between two of
+    /// them, so a sink down for good was never raised.
+    /// </summary>
+    [Fact]
+    public void A_sink_whose_failures_are_a_long_backoff_apart_is_down_while_its_batch_is_still_retried()
+    {
+        var incidents = Create();
+        var retrying = Status() with { Retrying = [Dependency.Sink] };
+        for (var i = 0; i < 55; i++)
+        {
+            if (i % 25 == 0)
+            {
+                incidents.SinkRetry("duckdb", "connection refused");
+            }
+
+            incidents.Check(retrying, null, false);
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var raised = _raised.Where(static i => i.Kind == IncidentCatalog.SinkUnavailable).ToList();
+        Assert.Equal(25, raised.Count); // from second 30 to 54, never resolved in between
+        Assert.All(raised, static i => Assert.False(i.IsResolution));
+        _raised.Clear();
+
+        // The batch went through: the outage clears once the last failure is ClearAfter old.
+        incidents.Check(Status(), null, false);
+        Assert.DoesNotContain(_raised, static i => i.IsResolution);
+        _clock.Advance(PipelineIncidents.ClearAfter);
+        incidents.Check(Status(), null, false);
+        Assert.Contains(_raised, static i => i is { Kind: IncidentCatalog.SinkUnavailable, IsResolution: true });
     }
 
     [Fact]

@@ -56,6 +56,39 @@ public sealed class BackoffTests
     }
 
     [Fact]
+    public async Task A_call_counts_as_retrying_from_its_first_failure_until_it_ends_however_long_the_backoff()
+    {
+        var time = new FakeTimeProvider();
+        var retry = new DependencyRetry(
+            new RetryOptions { BaseDelay = TimeSpan.FromSeconds(30), MaxDelay = TimeSpan.FromSeconds(30), BreakAfterFailures = 1000 },
+            static e => e is SinkUnavailableException, static (_, _, _) => { }, time, static () => 0.99);
+        var attempts = 0;
+        using var cancel = new CancellationTokenSource();
+        var healthy = await retry.ExecuteAsync(static (_, _) => ValueTask.FromResult(1), 0, CancellationToken.None);
+        Assert.Equal(0, retry.Retrying);
+
+        var succeeding = retry.ExecuteAsync(
+            (_, _) => ++attempts < 3 ? throw new SinkUnavailableException("down") : ValueTask.FromResult(attempts), 0, CancellationToken.None).AsTask();
+        var cancelled = retry.ExecuteAsync<int, int>((_, _) => throw new SinkUnavailableException("down"), 0, cancel.Token).AsTask();
+
+        Assert.Equal(2, retry.Retrying);
+        time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(2, retry.Retrying);
+        while (!succeeding.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromSeconds(30));
+            await Task.Yield();
+        }
+
+        Assert.Equal(3, await succeeding);
+        Assert.Equal(1, retry.Retrying);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(0, retry.Retrying);
+        Assert.Equal(1, healthy);
+    }
+
+    [Fact]
     public async Task Dependency_retry_lets_other_errors_through()
     {
         var retry = new DependencyRetry(new RetryOptions(), static e => e is SinkUnavailableException, (_, _, _) => { }, TimeProvider.System, static () => 0.0);
