@@ -120,6 +120,15 @@ public sealed class OffsetTracker
         return _partitions.TryGetValue(tp, out var assignment) && assignment.Offsets.TryTakeAdvanced(out offset);
     }
 
+    /// <summary>A taken offset that could not be stored: taken again at the next check, even if nothing advanced.</summary>
+    public void ReturnTaken(TopicPartition tp, long offset)
+    {
+        if (_partitions.TryGetValue(tp, out var assignment))
+        {
+            assignment.Offsets.ReturnTaken(offset);
+        }
+    }
+
     /// <summary>The committable offset of every assigned partition that has registered something.</summary>
     public IReadOnlyList<TopicPartitionOffset> CommittableOffsets()
     {

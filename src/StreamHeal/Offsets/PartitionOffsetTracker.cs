@@ -159,6 +159,18 @@ public sealed class PartitionOffsetTracker
         }
     }
 
+    /// <summary>The offset last taken was not stored after all: the next <see cref="TryTakeAdvanced"/> gives it again.</summary>
+    public void ReturnTaken(long offset)
+    {
+        lock (_gate)
+        {
+            if (_lastTaken == offset)
+            {
+                _lastTaken = null;
+            }
+        }
+    }
+
     /// <summary>Stops tracking (on revoke) and returns the final offset to commit; later completions are ignored.</summary>
     public long? Close()
     {

@@ -26,22 +26,27 @@ internal sealed class OffsetCommitter(
         _lastStore = now;
         foreach (var partition in positions.Owned)
         {
-            if (tracker.TryTakeAdvanced(partition, out var offset))
+            // A store that failed is tried again at the next check: a partition that goes quiet would otherwise keep
+            // its committed offset behind what it finished, and read that range again after a restart.
+            if (tracker.TryTakeAdvanced(partition, out var offset) && !TryStore(consumer, new TopicPartitionOffset(partition, offset)))
             {
-                TryStore(consumer, new TopicPartitionOffset(partition, offset));
+                tracker.ReturnTaken(partition, offset);
             }
         }
     }
 
-    public void TryStore(IConsumer<byte[]?, byte[]?> on, TopicPartitionOffset offset)
+    /// <returns>False when librdkafka refused it (logged).</returns>
+    public bool TryStore(IConsumer<byte[]?, byte[]?> on, TopicPartitionOffset offset)
     {
         try
         {
             on.StoreOffset(offset);
+            return true;
         }
         catch (KafkaException e)
         {
             Log.KafkaError(logger, e.Error.Code, $"storing offset {offset.Offset.Value} for {offset.TopicPartition}: {e.Error.Reason}");
+            return false;
         }
     }
 

@@ -27,6 +27,9 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>
 
     public ConcurrentQueue<List<TopicPartitionOffset>> Assigns { get; } = new();
 
+    /// <summary>Errors StoreOffset throws, in order, before stores succeed.</summary>
+    public ConcurrentQueue<ErrorCode> StoreErrors { get; } = new();
+
     /// <summary>Errors Commit throws, in order, before commits succeed.</summary>
     public ConcurrentQueue<ErrorCode> CommitErrors { get; } = new();
 
@@ -182,7 +185,15 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>
         Assigns.Enqueue(list);
     }
 
-    public void StoreOffset(TopicPartitionOffset offset) => Stored.Enqueue(offset);
+    public void StoreOffset(TopicPartitionOffset offset)
+    {
+        if (StoreErrors.TryDequeue(out var error))
+        {
+            throw new KafkaException(error);
+        }
+
+        Stored.Enqueue(offset);
+    }
 
     public void Commit(IEnumerable<TopicPartitionOffset> offsets)
     {
