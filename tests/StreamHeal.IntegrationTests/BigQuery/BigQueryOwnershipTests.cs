@@ -64,6 +64,43 @@ public sealed class BigQueryOwnershipTests(KafkaClusterFixture kafka, ITestOutpu
         Assert.Equal(350, scope.Fake.Store.RowRecordsOf(scope.TablePath).Count);
     }
 
+    /// <summary>
+    /// Regression: a member whose revoke timed out wrote a late batch of a partition it had never written, so it
+    /// claimed the partition afresh and fenced the new owner; the owner then marked its own rows written without
+    /// writing them, and committed them.
+    /// </summary>
+    [Fact]
+    public async Task An_owner_fenced_by_a_late_claim_of_a_former_owner_claims_again_and_loses_nothing()
+    {
+        await using var scope = await BigQuerySinkScope.StartAsync(kafka, Loggers(new CapturingLoggerProvider()), BigQuerySinkOptions.ExactlyOnce);
+        await using var former = await scope.OpenAsync();
+        await using var owner = await scope.OpenAsync();
+        former.PartitionsAssigned(BigQuerySinkScope.Table, [0]);
+        owner.PartitionsAssigned(BigQuerySinkScope.Table, [0]);
+        static long? Held(int partition) => 0;
+        static long? Gone(int partition) => null;
+        var first = await BigQuerySinkScope.WriteUntilDoneAsync(owner, BigQuerySinkScope.Batch(0, 100) with { DoneBelow = Held });
+        Assert.All(Enumerable.Range(0, 100), i => Assert.Equal(RowOutcome.Written, first[i]));
+
+        // The former owner's late batch, told it no longer holds the partition: it claims nothing.
+        var late = await BigQuerySinkScope.WriteUntilDoneAsync(former, BigQuerySinkScope.Batch(0, 100) with { DoneBelow = Gone });
+        Assert.All(Enumerable.Range(0, 100), i => Assert.Equal(RowOutcome.AlreadyWritten, late[i]));
+        var next = await BigQuerySinkScope.WriteUntilDoneAsync(owner, BigQuerySinkScope.Batch(100, 100) with { DoneBelow = Held });
+        Assert.All(Enumerable.Range(0, 100), i => Assert.Equal(RowOutcome.Written, next[i]));
+        Assert.Equal(0, owner.Stats.FencedPartitions);
+
+        // A late claim that does fence the owner (a former owner with no tracker to ask). The owner's append went in
+        // before its checkpoint found the fence; it claims again, finds its rows in the stream, and goes on writing.
+        await BigQuerySinkScope.WriteUntilDoneAsync(former, BigQuerySinkScope.Batch(100, 100));
+        var fenced = await BigQuerySinkScope.WriteUntilDoneAsync(owner, BigQuerySinkScope.Batch(200, 100) with { DoneBelow = Held });
+        var after = await BigQuerySinkScope.WriteUntilDoneAsync(owner, BigQuerySinkScope.Batch(300, 100) with { DoneBelow = Held });
+
+        Assert.All(Enumerable.Range(0, 100), i => Assert.Equal(RowOutcome.AlreadyWritten, fenced[i]));
+        Assert.All(Enumerable.Range(0, 100), i => Assert.Equal(RowOutcome.Written, after[i]));
+        Assert.Equal(1, owner.Stats.FencedPartitions);
+        BigQuerySinkScope.AssertEachOnce(scope.Counts(), 0, 0, 400);
+    }
+
     [Fact]
     public async Task A_checkpoint_that_does_not_parse_is_exactly_once_lost_and_never_an_older_one()
     {

@@ -52,9 +52,23 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
             rows.Add(index);
         }
 
+        // Rows of a partition this member no longer holds are left to its owner, unclaimed: a late batch of a member
+        // whose revoke timed out would otherwise claim the stream from under the owner and fence it.
+        foreach (var partition in byPartition.Keys.Where(p => !Holds(doneBelow, p)).ToList())
+        {
+            GiveUp(progress, byPartition[partition]);
+            byPartition.Remove(partition);
+        }
+
         await ClaimAsync([.. byPartition.Keys], cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(byPartition.Select(p => WritePartitionAsync(_partitions[p.Key], progress, p.Value, doneBelow, cancellationToken))).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Whether this member still holds the partition the rows came from: the tracker knows where its records are done
+    /// only while it is assigned here. Without the tracker's answer (a sink used alone) it is taken as held.
+    /// </summary>
+    private static bool Holds(Func<int, long?>? doneBelow, int partition) => doneBelow is null || doneBelow(partition) is not null;
 
     public async ValueTask DisposeAsync()
     {
@@ -127,7 +141,7 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
         var batch = progress.Batch;
         if (state.Fenced)
         {
-            GiveUp(progress, rows);
+            GiveUpOrClaimAgain(state, progress, rows, doneBelow);
             return;
         }
 
@@ -187,8 +201,27 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
             state.Fenced = true;
             stats.RecordFencedPartition();
             Log.BigQueryPartitionFenced(logger, table, state.Partition, fenced.Message);
-            GiveUp(progress, rows);
+            GiveUpOrClaimAgain(state, progress, rows, doneBelow);
         }
+    }
+
+    /// <summary>
+    /// A fenced partition's rows: another member's once this one no longer holds the partition. While it still does,
+    /// the claim that fenced it came from a member that had lost the partition; marking the rows written would commit
+    /// them unwritten, so the partition is claimed again (a higher epoch, from the newest checkpoint) and the batch
+    /// retried.
+    /// </summary>
+    private void GiveUpOrClaimAgain(PartitionStream state, BatchProgress progress, List<int> rows, Func<int, long?>? doneBelow)
+    {
+        if (doneBelow is null || doneBelow(state.Partition) is null)
+        {
+            GiveUp(progress, rows);
+            return;
+        }
+
+        MarkStale([state.Partition]);
+        throw new SinkUnavailableException(
+            $"BigQuery table {table} partition {state.Partition}: fenced by a claim of another member while this one still holds the partition; it is claimed again and the batch retried.");
     }
 
     /// <summary>
