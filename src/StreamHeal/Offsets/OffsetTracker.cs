@@ -149,6 +149,17 @@ public sealed class OffsetTracker
     public long? Revoke(TopicPartition tp) =>
         _partitions.TryRemove(tp, out var assignment) ? assignment.Offsets.Close() : null;
 
+    /// <summary>
+    /// Stops tracking the partition's assignment <paramref name="generation"/> only: a consumer whose close was
+    /// abandoned (the watchdog replaced it) may revoke late, when the partition is already tracked for its successor.
+    /// </summary>
+    /// <returns>The offset to commit for it, or null when that assignment is not tracked or registered nothing.</returns>
+    public long? Revoke(TopicPartition tp, long generation) =>
+        _partitions.TryGetValue(tp, out var assignment) && assignment.Generation == generation
+        && _partitions.TryRemove(new KeyValuePair<TopicPartition, Assignment>(tp, assignment))
+            ? assignment.Offsets.Close()
+            : null;
+
     /// <summary>The partition's committable offset, or null when it is not assigned or registered nothing.</summary>
     public long? CommittableOffset(TopicPartition tp) =>
         _partitions.TryGetValue(tp, out var assignment) ? assignment.Offsets.CommittableOffset : null;

@@ -116,7 +116,7 @@ internal sealed class RebalanceHandler(
         var final = new List<TopicPartitionOffset>(partitions.Count);
         foreach (var partition in partitions)
         {
-            if (tracker.Revoke(partition) is { } offset)
+            if (RevokeOwn(partition) is { } offset)
             {
                 final.Add(new TopicPartitionOffset(partition, offset));
             }
@@ -146,7 +146,7 @@ internal sealed class RebalanceHandler(
         // Another member may own these already: committing now could move its offsets, so nothing is committed.
         foreach (var partition in lost)
         {
-            tracker.Revoke(partition.TopicPartition);
+            RevokeOwn(partition.TopicPartition);
             Forget(partition.TopicPartition);
         }
 
@@ -154,6 +154,10 @@ internal sealed class RebalanceHandler(
         metrics.RecordRebalance("lost");
         Log.PartitionsLost(logger, KafkaText.Of(lost.Select(static p => p.TopicPartition)));
     }
+
+    /// <summary>Revokes this loop's assignment of the partition, never a successor's (see <see cref="OffsetTracker.Revoke(TopicPartition, long)"/>).</summary>
+    private long? RevokeOwn(TopicPartition partition) =>
+        positions.TryGetGeneration(partition, out var generation) ? tracker.Revoke(partition, generation) : null;
 
     private void Forget(TopicPartition partition)
     {

@@ -23,6 +23,28 @@ public sealed class OffsetTrackerTests
         Assert.True(tracker.IsCurrent(P0, c));
     }
 
+    /// <summary>
+    /// Regression: a consumer whose close was abandoned (replaced by the watchdog) revoked late and removed its
+    /// successor's tracking, so nothing of the partition was stored or committed until the next restart.
+    /// </summary>
+    [Fact]
+    public void A_late_revoke_of_an_earlier_assignment_leaves_the_current_one_tracked()
+    {
+        var tracker = new OffsetTracker();
+        var old = tracker.Assign(P0);
+        var current = tracker.Assign(P0);
+        Assert.True(tracker.Register(P0, current, 10));
+        Assert.True(tracker.Complete(P0, current, 10));
+
+        Assert.Null(tracker.Revoke(P0, old));
+        Assert.True(tracker.IsCurrent(P0, current));
+        Assert.True(tracker.Register(P0, current, 11));
+        Assert.Equal(11, tracker.CommittableOffset(P0));
+
+        Assert.Equal(11, tracker.Revoke(P0, current));
+        Assert.False(tracker.IsCurrent(P0, current));
+    }
+
     [Fact]
     public void Tracks_partitions_independently()
     {
