@@ -17,6 +17,13 @@ public sealed class RecordCompletion(OffsetTracker tracker, InFlightBudget budge
     /// <summary>The offset below which every record of the partition is done under its current assignment; null when unknown (not assigned here, or nothing polled yet).</summary>
     public long? DoneBelow(string topic, int partition) => tracker.CommittableOffset(new TopicPartition(topic, partition));
 
+    /// <summary>
+    /// True when the record's partition was assigned here again since it was polled (the watchdog's new consumer, an
+    /// offset reset backward): the new assignment reads it again from the committed offset, which is below it.
+    /// </summary>
+    public bool IsSuperseded(IngestRecord record) =>
+        tracker.IsSuperseded(new TopicPartition(record.Topic, record.Partition), record.AssignmentGeneration);
+
     public void Complete(IngestRecord record) => Complete(new ReadOnlySpan<IngestRecord>(in record));
 
     /// <summary>

@@ -113,6 +113,10 @@ public sealed class OffsetTracker
     /// <summary>True when <paramref name="generation"/> is the partition's current assignment.</summary>
     public bool IsCurrent(TopicPartition tp, long generation) => TryGet(tp, generation, out _);
 
+    /// <summary>True when the partition is tracked under a later assignment than <paramref name="generation"/>.</summary>
+    public bool IsSuperseded(TopicPartition tp, long generation) =>
+        _partitions.TryGetValue(tp, out var assignment) && assignment.Generation != generation;
+
     /// <summary>True once per advance of the partition's committable offset.</summary>
     public bool TryTakeAdvanced(TopicPartition tp, out long offset)
     {

@@ -188,6 +188,12 @@ internal sealed class SinkStage
         var cancellationToken = _cancellationToken;
         var started = _time.GetTimestamp();
         var table = batch.Key;
+        var records = WithoutSuperseded(batch.Items);
+        if (records.Count == 0)
+        {
+            return;
+        }
+
         var snapshot = _catalog.Get(table).Current;
         if (!tables.IsReady(table, snapshot.Version))
         {
@@ -209,7 +215,6 @@ internal sealed class SinkStage
             }
         }
 
-        var records = batch.Items;
         // Rented: at 5,000 rows the array is on the large object heap, and a new one per batch drove gen2 collections.
         var rows = ArrayPool<SinkRow>.Shared.Rent(records.Count);
         var oldest = DateTimeOffset.MaxValue;
@@ -289,6 +294,50 @@ internal sealed class SinkStage
 
         _metrics.RecordSunk(table, _sink.Name, written, replayed, oldest, acknowledged);
         _metrics.RecordBatch(table, _sink.Name, records.Count, writeDuration, _time.GetElapsedTime(started));
+    }
+
+    /// <summary>
+    /// Leaves out records whose partition was assigned here again since they were polled, completing them unwritten
+    /// (the tracker ignores their old generation; their budget is freed). The new assignment reads them again from the
+    /// committed offset, which is below them: written as well, the two copies could meet in one batch as the same row
+    /// twice, and an old copy could race the new one.
+    /// </summary>
+    private IReadOnlyList<IngestRecord> WithoutSuperseded(IReadOnlyList<IngestRecord> records)
+    {
+        List<IngestRecord>? kept = null;
+        IngestRecord? checkedRun = null;
+        var superseded = false;
+        for (var i = 0; i < records.Count; i++)
+        {
+            var record = records[i];
+            // One tracker lookup per run of a partition and assignment: a batch's rows mostly come so.
+            if (checkedRun is null || record.Partition != checkedRun.Partition || record.AssignmentGeneration != checkedRun.AssignmentGeneration
+                || !string.Equals(record.Topic, checkedRun.Topic, StringComparison.Ordinal))
+            {
+                checkedRun = record;
+                superseded = _completion.IsSuperseded(record);
+            }
+
+            if (!superseded)
+            {
+                kept?.Add(record);
+                continue;
+            }
+
+            if (kept is null)
+            {
+                kept = new List<IngestRecord>(records.Count);
+                for (var j = 0; j < i; j++)
+                {
+                    kept.Add(records[j]);
+                }
+            }
+
+            _completion.Complete(record);
+            record.Row!.Release();
+        }
+
+        return kept ?? records;
     }
 
     private async Task EnsureAsync(string table, SchemaSnapshot snapshot, SinkLane lane, CancellationToken cancellationToken)

@@ -34,9 +34,22 @@ public sealed class FakeNetworkDelayTests
         clock.Advance(Delay - TimeSpan.FromMilliseconds(1));
         Assert.Equal(3, scope.Fake.Appends.InFlight);
 
-        // One delay answers all three, not one each.
-        clock.Advance(TimeSpan.FromMilliseconds(1));
+        // One delay answers all three, not one each (that would take three). The sender may start its wait a moment
+        // after the clock moved (its timer then runs from that moment), so the clock moves on in steps until the
+        // answers are out, and the time it took is checked.
+        var advanced = Delay - TimeSpan.FromMilliseconds(1);
+        await Eventually.Until(
+            () =>
+            {
+                clock.Advance(TimeSpan.FromMilliseconds(10));
+                advanced += TimeSpan.FromMilliseconds(10);
+                return answers.TrueForAll(static a => a.IsCompleted);
+            },
+            Timeout,
+            "the three answers");
         var responses = await Task.WhenAll(answers).WaitAsync(Timeout);
+
+        Assert.True(advanced < 3 * Delay, $"the answers took {advanced.TotalMilliseconds} ms of the fake clock: one delay each, not one for all");
 
         Assert.Equal([0L, 2L, 4L], responses.Select(static r => (long)r.AppendResult.Offset!));
         Assert.Equal(0, scope.Fake.Appends.InFlight);

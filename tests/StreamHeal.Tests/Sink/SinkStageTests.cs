@@ -32,6 +32,48 @@ public sealed class SinkStageTests
         Assert.Contains("events[0]@7", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Regression: after the partition was assigned here again (the watchdog's new consumer), copies of the same
+    /// records from both assignments reached the sink, in one batch the same row twice (DuckDB's key then stops the
+    /// pipeline). The old assignment's copies now complete unwritten; the new assignment writes its own.
+    /// </summary>
+    [Fact]
+    public async Task Records_of_an_assignment_taken_again_since_are_left_to_the_new_one()
+    {
+        var tracker = new OffsetTracker();
+        var budget = new InFlightBudget(1 << 20, 100, 50);
+        var completion = new RecordCompletion(tracker, budget);
+        var tp = new Confluent.Kafka.TopicPartition("events", 0);
+        var old = tracker.Assign(tp);
+        var oldCopies = Enumerable.Range(5, 3).Select(o => Record(o, old)).ToList();
+        oldCopies.ForEach(r => tracker.Register(tp, old, r.Offset));
+        var current = tracker.Assign(tp);
+        var newCopies = Enumerable.Range(5, 3).Select(o => Record(o, current)).ToList();
+        newCopies.ForEach(r => tracker.Register(tp, current, r.Offset));
+        foreach (var record in oldCopies.Concat(newCopies))
+        {
+            budget.Admit(record.Bytes);
+        }
+
+        var written = new List<long>();
+        var sink = new ScriptedSink(batch =>
+        {
+            written.AddRange(batch.Rows.Select(static r => r.Offset));
+            return SinkBatchResult.AllWritten(batch.Rows.Count);
+        });
+        using var metrics = new PipelineMetrics();
+        var retry = new DependencyRetry(new RetryOptions(), static e => e is SinkUnavailableException, static (_, _, _) => { }, TimeProvider.System, static () => 0);
+        var stage = new SinkStage(sink, new SchemaCatalog(), retry, completion, new ActionBlock<IngestRecord>(static _ => { }), metrics, NullLogger.Instance, 4, CancellationToken.None);
+
+        await stage.Target.SendAsync(new RowBatch<IngestRecord>("events", [.. oldCopies, .. newCopies], 600));
+        stage.Target.Complete();
+        await stage.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal([5L, 6L, 7L], written);
+        Assert.Equal(8, tracker.CommittableOffset(tp));
+        Assert.Equal(0, budget.Records);
+    }
+
     [Fact]
     public async Task Each_try_of_a_batch_tells_the_sink_how_far_its_partitions_are_done_now()
     {
