@@ -27,7 +27,7 @@ public sealed class StallWatchdog
     private readonly StallDetector _detector;
     private readonly Escalation _escalation;
     private readonly Dictionary<(string Topic, int Partition), (IncidentCondition Condition, Stall Stall)> _stalled = [];
-    private readonly Dictionary<(string Topic, int Partition), long> _knownHighs = [];
+    private Dictionary<(string Topic, int Partition), long> _knownHighs = [];
     private DateTimeOffset _lastStep;
     private Dictionary<(string Topic, int Partition), PartitionSample> _atStep = [];
     private long _checks;
@@ -141,12 +141,7 @@ public sealed class StallWatchdog
             }
         }
 
-        _knownHighs.Clear();
-        foreach (var (key, high) in highs)
-        {
-            _knownHighs[key] = high;
-        }
-
+        _knownHighs = highs; // Revoked partitions leave with the gauges.
         return highs;
     }
 

@@ -213,7 +213,8 @@ internal sealed class ExactlyOncePartitions(string table, ChunkSender sender, St
     /// </summary>
     private void GiveUpOrClaimAgain(PartitionStream state, BatchProgress progress, List<int> rows, Func<int, long?>? doneBelow)
     {
-        if (doneBelow is null || doneBelow(state.Partition) is null)
+        // Without the tracker's answer (a sink used alone) the fence is what says who holds the partition.
+        if (doneBelow is null || !Holds(doneBelow, state.Partition))
         {
             GiveUp(progress, rows);
             return;
