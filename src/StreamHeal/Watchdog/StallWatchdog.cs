@@ -27,7 +27,7 @@ public sealed class StallWatchdog
     private readonly StallDetector _detector;
     private readonly Escalation _escalation;
     private readonly Dictionary<(string Topic, int Partition), (IncidentCondition Condition, Stall Stall)> _stalled = [];
-    private Dictionary<(string Topic, int Partition), long> _knownHighs = [];
+    private readonly Dictionary<(string Topic, int Partition), long> _knownHighs = [];
     private DateTimeOffset _lastStep;
     private Dictionary<(string Topic, int Partition), PartitionSample> _atStep = [];
     private long _checks;
@@ -126,22 +126,27 @@ public sealed class StallWatchdog
     /// <summary>
     /// The brokers' answer, and for a partition they did not answer for, the last high watermark they gave. The
     /// consumer's cached one stops with its fetches, so when the leader hangs both, it would read a stuck partition
-    /// as caught up; a high watermark only grows, so the last answer is still a true lower bound.
+    /// as caught up; a high watermark only grows, so the last answer is still a true lower bound. Answers are kept
+    /// for every partition ever owned here (a bounded set), so a partition lost and assigned again while the leader
+    /// still hangs keeps its last answer.
     /// </summary>
     private Dictionary<(string Topic, int Partition), long> WithKnownHighs(
         IReadOnlyList<PartitionGauge> gauges, IReadOnlyDictionary<(string Topic, int Partition), long> answered)
     {
+        foreach (var (key, high) in answered)
+        {
+            _knownHighs[key] = high;
+        }
+
         var highs = new Dictionary<(string Topic, int Partition), long>(gauges.Count);
         foreach (var gauge in gauges)
         {
-            var key = (gauge.Topic, gauge.Partition);
-            if (answered.TryGetValue(key, out var high) || _knownHighs.TryGetValue(key, out high))
+            if (_knownHighs.TryGetValue((gauge.Topic, gauge.Partition), out var high))
             {
-                highs[key] = high;
+                highs[(gauge.Topic, gauge.Partition)] = high;
             }
         }
 
-        _knownHighs = highs; // Revoked partitions leave with the gauges.
         return highs;
     }
 
