@@ -26,16 +26,25 @@ public static class Eventually
     public static Task Until(Func<bool> condition, TimeSpan timeout, string waitingFor, CancellationToken cancellationToken = default) =>
         Until(() => Task.FromResult(condition()), timeout, waitingFor, cancellationToken);
 
+    /// <param name="describe">Read when the wait times out, so it can say where things stand at that moment.</param>
+    public static Task Until(Func<bool> condition, TimeSpan timeout, Func<string> describe, CancellationToken cancellationToken = default) =>
+        Until(() => Task.FromResult(condition()), timeout, describe, cancellationToken);
+
+    /// <returns>How long the condition took to become true.</returns>
+    public static Task<TimeSpan> Until(
+        Func<Task<bool>> condition, TimeSpan timeout, string waitingFor, CancellationToken cancellationToken = default) =>
+        Until(condition, timeout, () => waitingFor, cancellationToken);
+
     /// <returns>How long the condition took to become true.</returns>
     public static async Task<TimeSpan> Until(
-        Func<Task<bool>> condition, TimeSpan timeout, string waitingFor, CancellationToken cancellationToken = default)
+        Func<Task<bool>> condition, TimeSpan timeout, Func<string> describe, CancellationToken cancellationToken = default)
     {
         var stopwatch = Stopwatch.StartNew();
         while (!await condition())
         {
             if (stopwatch.Elapsed >= timeout)
             {
-                Assert.Fail($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {waitingFor}");
+                Assert.Fail($"Timed out after {timeout.TotalSeconds:0.#} s waiting for: {describe()}");
             }
 
             await Task.Delay(PollInterval, cancellationToken);

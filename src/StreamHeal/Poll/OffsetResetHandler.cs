@@ -38,9 +38,15 @@ internal sealed class OffsetResetHandler(
         var partition = position.TopicPartition;
         if (positions.WasResetFrom(partition, position.Offset.Value))
         {
-            // Reported again for the position this partition was already reset from: an error queued before the
-            // assignment was set again (every partition's fetch fails at once when all committed offsets are gone).
-            return false;
+            // The error again for the offset this partition was already reset from, delivered after the assignment was
+            // set again: a fetch at the old offset was still in flight (every partition's fetch fails at once when all
+            // committed offsets are gone). The client can leave the partition's fetcher stopped on it, and then the
+            // partition never reads again, so the assignment is set again at the positions already chosen. That is
+            // not a new reset: nothing is counted. It converges: a partition once reset is set at a valid offset, so only
+            // fetches already in flight can report its old one.
+            Log.OffsetResetRepeated(logger, partition, position.Offset.Value, positions.NextPosition(partition).Value);
+            AssignAgain();
+            return true;
         }
 
         var watermarks = consumer.QueryWatermarkOffsets(partition, options.MetadataTimeout);
@@ -68,15 +74,22 @@ internal sealed class OffsetResetHandler(
             Log.OffsetResetBack(logger, partition, requested, watermarks.High.Value, target, options.StartFrom);
         }
 
-        // A partition stopped by an offset-reset error cannot be moved with Seek (its fetcher is stopped), so the whole
-        // assignment is set again: this partition at the target, the others where this loop left them.
+        AssignAgain();
+        return true;
+    }
+
+    /// <summary>
+    /// A partition stopped by an offset-reset error cannot be moved with Seek (its fetcher is stopped), so the whole
+    /// assignment is set again: a partition just reset at its new start, the others where this loop left them.
+    /// </summary>
+    private void AssignAgain()
+    {
         var assignment = new List<TopicPartitionOffset>(positions.Count);
         foreach (var owned in positions.Owned)
         {
-            assignment.Add(owned == partition ? new TopicPartitionOffset(owned, target) : new TopicPartitionOffset(owned, positions.NextPosition(owned)));
+            assignment.Add(new TopicPartitionOffset(owned, positions.NextPosition(owned)));
         }
 
         consumer.Assign(assignment);
-        return true;
     }
 }

@@ -29,6 +29,12 @@ internal static partial class Log
     [LoggerMessage(1019, LogLevel.Error, "Offset reset on {TopicPartition}: offset {Requested} is past the end of the log ({High}); restarting at {Target} (kafka.startFrom={StartFrom}); nothing is skipped, records from {Target} on may be processed again")]
     private static partial void OffsetResetBack(ILogger logger, string topicPartition, long requested, long high, long target, StartFrom startFrom);
 
+    public static void OffsetResetRepeated(ILogger logger, TopicPartition topicPartition, long requested, long next) =>
+        OffsetResetRepeated(logger, KafkaText.Of(topicPartition), requested, next);
+
+    [LoggerMessage(1072, LogLevel.Information, "Offset reset on {TopicPartition}: offset {Requested} reported gone again after the partition was restarted at {Next}; the assignment is set again there (not a new reset)")]
+    private static partial void OffsetResetRepeated(ILogger logger, string topicPartition, long requested, long next);
+
     [LoggerMessage(1011, LogLevel.Warning, "Kafka error {Code}: {Reason}")]
     public static partial void KafkaError(ILogger logger, ErrorCode code, string reason);
 

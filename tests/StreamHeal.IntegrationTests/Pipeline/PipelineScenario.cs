@@ -123,9 +123,15 @@ public sealed class PipelineScenario : IAsyncDisposable
     /// <summary>Waits until the pipelines together finished <paramref name="count"/> records (sunk, replayed or dead-lettered).</summary>
     public static Task WaitForDoneAsync(long count, TimeSpan timeout, params IngestionPipeline[] pipelines) =>
         Eventually.Until(
-            () => pipelines.Sum(p => p.Metrics.Sunk + p.Metrics.AlreadyWritten + p.Metrics.DeadLettered + p.Metrics.Tombstones) >= count,
+            () => Done(pipelines) >= count,
             timeout,
-            $"{count} records done ({string.Join("; ", pipelines.Select(p => p.Describe()))})");
+            () => $"{count} records done, {Done(pipelines)} so far ({string.Join("; ", pipelines.Select(Where))})");
+
+    private static string Where(IngestionPipeline pipeline) =>
+        $"{pipeline.Describe()}; partitions: {string.Join(", ", pipeline.PartitionGauges.Select(g => $"[{g.Partition}] next {g.NextOffset} committable {g.CommittableOffset} lag {g.LagMessages}{(g.Paused ? " paused" : "")}"))}";
+
+    private static long Done(IngestionPipeline[] pipelines) =>
+        pipelines.Sum(p => p.Metrics.Sunk + p.Metrics.AlreadyWritten + p.Metrics.DeadLettered + p.Metrics.Tombstones);
 
     /// <summary>Waits until the group's committed offsets reach the end of every partition (read from the broker).</summary>
     public async Task WaitForCommittedEndAsync(TimeSpan timeout)

@@ -98,7 +98,7 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
 
         await Eventually.Until(() => run.Metrics.Sunk >= producedOther.Length && sink.Hung > 0, Wait, "the other topic written while the hanging table waits");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(HealthEndpoint.LivePath)).StatusCode);
-        await Eventually.Until(() => run.Supervisor.Status.GaveUp is not null, Wait, $"the watchdog to give up ({run.Supervisor.Current.Describe()})");
+        await Eventually.Until(() => run.Supervisor.Status.GaveUp is not null, Wait, () => $"the watchdog to give up ({run.Supervisor.Current.Describe()})");
         var live = await http.GetAsync(HealthEndpoint.LivePath);
         var body = await live.Content.ReadAsStringAsync();
 
@@ -133,7 +133,7 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
 
             cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
             var second = await scenario.ProduceAsync(1_000, seed: 44, poisonShare: 0);
-            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, $"every event written after the stall ({run.Supervisor.Current.Describe()})");
+            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, () => $"every event written after the stall ({run.Supervisor.Current.Describe()})");
 
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
             Assert.Equal(0, run.Metrics.Recoveries(RecoveryAction.RestartPipeline.Label()));
@@ -169,7 +169,7 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
             await Eventually.Until(() => run.Watchdog.LastReading?.ByTopic.GetValueOrDefault(scenario.Topic) > 0, Wait, "the lag monitor to see the new events");
             // The leader hangs the lag monitor's next request too, and with it everything behind it on that connection.
             cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.ListOffsets, TimeSpan.FromMinutes(10));
-            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, $"every event written after the recovery ({run.Supervisor.Current.Describe()})");
+            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, () => $"every event written after the recovery ({run.Supervisor.Current.Describe()})");
 
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
             await run.StopAsync();
@@ -200,7 +200,7 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
             cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
             cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
             var second = await scenario.ProduceAsync(500, seed: 49, poisonShare: 0);
-            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, $"every event written after the restart ({run.Supervisor.Current.Describe()})");
+            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, () => $"every event written after the restart ({run.Supervisor.Current.Describe()})");
 
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RestartPipeline.Label()));
@@ -233,7 +233,7 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
                 () => run.Watchdog.LastReading?.Partitions.Any(static p => p is { Partition: 1, Messages: > 0 }) == true,
                 Wait, "the lag monitor to see the held partition's records");
             Assert.Equal(onStuckPartition, run.Watchdog.LastReading!.Partitions.Single(static p => p.Partition == 1).Messages);
-            await Eventually.Until(() => run.Done >= produced.Length, Wait, $"every event written after the recovery ({run.Supervisor.Current.Describe()})");
+            await Eventually.Until(() => run.Done >= produced.Length, Wait, () => $"every event written after the recovery ({run.Supervisor.Current.Describe()})");
 
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
             Assert.Contains(run.Incidents, i => i is { IsResolution: false } && i.Key == $"{IncidentCatalog.ConsumerStalled}:{scenario.Topic}:1");

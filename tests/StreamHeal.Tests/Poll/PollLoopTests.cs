@@ -275,6 +275,31 @@ public sealed class PollLoopTests
         Assert.Equal(5, h.Metrics.OffsetResetSkipped);
     }
 
+    /// <summary>
+    /// Regression: with every committed offset gone at once, a fetch still in flight at the old offset can report it
+    /// again after the partition was restarted, and the client may then leave the partition stopped. Ignoring that
+    /// report left the partition unread forever; the loop sets the assignment again instead, without a second reset.
+    /// </summary>
+    [Fact]
+    public async Task An_offset_reset_reported_again_after_the_restart_sets_the_assignment_again_without_a_second_reset()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.Watermarks = new WatermarkOffsets(10, 20);
+        h.Consumer.ScriptAssign(P0, P1);
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P0, 5));
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P0, 5));
+        h.Consumer.ScriptRecord(P0, 10, "e10");
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 1; }, "the record at the new start");
+        var sets = h.Consumer.Assigns.Skip(1).ToList();
+        Assert.Equal(2, sets.Count);
+        Assert.All(sets, set => Assert.Equal(10, set.Single(p => p.TopicPartition == P0).Offset.Value));
+        Assert.Equal(1, h.Metrics.OffsetResets);
+        Assert.Equal(5, h.Metrics.OffsetResetSkipped);
+    }
+
     [Fact]
     public async Task With_start_from_latest_an_uncommitted_partition_starts_at_a_concrete_end_so_a_reset_of_another_skips_nothing_that_arrived_since()
     {
