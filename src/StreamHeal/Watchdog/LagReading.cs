@@ -38,7 +38,7 @@ public sealed record LagReading(IReadOnlyList<PartitionLag> Partitions, IReadOnl
                 finishedByTopic[g.Topic] = done = finished(g.Topic, TableNames.ForTopic(g.Topic));
             }
 
-            samples.Add(new PartitionSample(g.Topic, g.Partition, g.CommittableOffset, lag + g.CommitLagMessages, done));
+            samples.Add(new PartitionSample(g.Topic, g.Partition, g.CommittableOffset, lag + g.CommitLagMessages, done, next, lag, g.Paused));
         }
 
         return new LagReading(partitions, byTopic, samples);

@@ -29,7 +29,7 @@ public sealed class StallWatchdog
     private readonly Dictionary<(string Topic, int Partition), (IncidentCondition Condition, Stall Stall)> _stalled = [];
     private readonly Dictionary<(string Topic, int Partition), long> _knownHighs = [];
     private DateTimeOffset _lastStep;
-    private Dictionary<(string Topic, int Partition), PartitionSample> _atStep = [];
+    private Dictionary<(string Topic, int Partition), (PartitionSample Sample, bool Starved)> _atStep = [];
     private long _checks;
 
     /// <param name="incidents">Where <c>lag_high</c> is decided per topic; null raises none.</param>
@@ -183,19 +183,24 @@ public sealed class StallWatchdog
         }
 
         var now = samples.ToDictionary(static s => (s.Topic, s.Partition));
-        return _atStep.All(before => !now.TryGetValue(before.Key, out var after)
-            || after.Lag <= 0 || (after.Committable >= 0 && after.Committable != before.Value.Committable) || after.Finished != before.Value.Finished);
+        return _atStep.All(at => !now.TryGetValue(at.Key, out var after) || Moved(at.Value.Sample, after, at.Value.Starved));
     }
+
+    /// <summary>A starved partition must move itself: its topic's rows came from other partitions all along.</summary>
+    private static bool Moved(PartitionSample before, PartitionSample after, bool starved) =>
+        after.Lag <= 0
+        || (after.Committable >= 0 && after.Committable != before.Committable)
+        || (starved ? after.Position >= 0 && after.Position != before.Position : after.Finished != before.Finished);
 
     private void Escalate(IReadOnlyList<Stall> stalls, IngestionPipeline pipeline, DateTimeOffset now, IReadOnlyList<PartitionSample> samples)
     {
-        var stalled = stalls.Select(static s => (s.Topic, s.Partition)).ToHashSet();
-        _atStep = samples.Where(s => stalled.Contains((s.Topic, s.Partition))).ToDictionary(static s => (s.Topic, s.Partition));
+        var stalled = stalls.ToDictionary(static s => (s.Topic, s.Partition), static s => s.Starved);
+        _atStep = samples.Where(s => stalled.ContainsKey((s.Topic, s.Partition))).ToDictionary(static s => (s.Topic, s.Partition), s => (s, stalled[(s.Topic, s.Partition)]));
         var action = _escalation.Next(now);
         var where = pipeline.Describe();
         foreach (var stall in stalls)
         {
-            WatchdogLog.Stalled(_logger, Name(stall.Topic, stall.Partition), stall.Lag, stall.StuckFor.TotalSeconds, action.Label(), where);
+            WatchdogLog.Stalled(_logger, Name(stall.Topic, stall.Partition), stall.Lag, stall.Starved ? "not read while other partitions were" : "no committed progress", stall.StuckFor.TotalSeconds, action.Label(), where);
         }
 
         _metrics.RecordRecovery(action.Label());

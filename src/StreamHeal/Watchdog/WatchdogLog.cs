@@ -8,8 +8,8 @@ internal static partial class WatchdogLog
     [LoggerMessage(1950, LogLevel.Information, "Watchdog: lag read every {LagInterval}; stall after {StallAfter} without committed progress; at most {MaxRestarts} restarts per {RestartWindow}; recoveries {Recoveries}")]
     public static partial void Started(ILogger logger, TimeSpan lagInterval, TimeSpan stallAfter, int maxRestarts, TimeSpan restartWindow, string recoveries);
 
-    [LoggerMessage(1951, LogLevel.Warning, "Partition {Partition} stalled: lag {Lag}, no committed progress for {Seconds:0} s and no known outage; recovery: {Action}. Records: {Where}")]
-    public static partial void Stalled(ILogger logger, string partition, long lag, double seconds, string action, string where);
+    [LoggerMessage(1951, LogLevel.Warning, "Partition {Partition} stalled: lag {Lag}, {How} for {Seconds:0} s and no known outage; recovery: {Action}. Records: {Where}")]
+    public static partial void Stalled(ILogger logger, string partition, long lag, string how, double seconds, string action, string where);
 
     [LoggerMessage(1952, LogLevel.Warning, "Watchdog: recreating the Kafka consumer (leave the group, join again with a new one)")]
     public static partial void RecreatingConsumer(ILogger logger);

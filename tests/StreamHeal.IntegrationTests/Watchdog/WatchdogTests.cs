@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using System.Net;
 using StreamHeal.Alerting;
 using StreamHeal.Batch;
@@ -241,6 +242,72 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
             await run.StopAsync();
             PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
         }, leaders: [1, 2], coordinator: 3);
+    }
+
+    /// <summary>
+    /// Regression: one partition's leader hangs its fetch while the other partition keeps receiving events. The rows
+    /// of the busy partition restarted the topic's stall clock at every check, so the held partition was never
+    /// judged stalled and its records waited for good.
+    /// </summary>
+    [Fact]
+    public async Task A_partition_not_read_while_its_sibling_keeps_the_topic_moving_is_healed_and_its_events_land_once()
+    {
+        await OnOwnClusterAsync("watchdog-starved", async (cluster, scenario) =>
+        {
+            var first = await scenario.ProduceAsync(400, seed: 52, poisonShare: 0);
+            await using var sink = scenario.OpenSink();
+            var settings = Quick(scenario.Settings());
+            // Long enough that the group keeps the partitions through the held fetch (see the tests above).
+            settings.Kafka.SessionTimeoutMs = 10_000;
+            await using var run = new WatchdogRun(settings, sink, scenario.Loggers, Fast());
+            await Eventually.Until(() => run.Done >= first.Length, Wait, "the first events written");
+
+            cluster.Cluster.PushBrokerRequestDelay(2, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
+            var second = await scenario.ProduceAsync(400, seed: 53, poisonShare: 0);
+            using var stopTrickle = new CancellationTokenSource();
+            var trickle = TrickleAsync(cluster, scenario.Topic, partition: 0, seed: 54, stopTrickle.Token);
+            await Eventually.Until(
+                () => run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()) > 0 || trickle.IsCompleted, Wait,
+                () => $"the held partition seen as stalled while partition 0 is written ({run.Supervisor.Current.Describe()})");
+            // Partition 0 keeps moving until partition 1 has been read again.
+            await Eventually.Until(
+                () => run.Supervisor.Current.PartitionGauges.Any(static g => g is { Partition: 1, NextOffset: > 0 } && g.LagMessages == 0) || trickle.IsCompleted, Wait,
+                () => $"the held partition read again ({run.Supervisor.Current.Describe()})");
+            await stopTrickle.CancelAsync();
+            var trickled = await trickle;
+            (int Partition, long Offset)[] produced = [.. first, .. second, .. trickled];
+            await Eventually.Until(() => run.Done >= produced.Length, Wait, () => $"every event written after the recovery ({run.Supervisor.Current.Describe()})");
+
+            Assert.True(trickled.Count > 20, $"only {trickled.Count} events trickled into partition 0: the topic did not keep moving");
+            Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
+            Assert.Equal(0, run.Metrics.Recoveries(RecoveryAction.RestartPipeline.Label()));
+            Assert.Contains(run.Incidents, i => i is { IsResolution: false } && i.Key == $"{IncidentCatalog.ConsumerStalled}:{scenario.Topic}:1");
+            Assert.DoesNotContain(run.Incidents, i => i.Key == $"{IncidentCatalog.ConsumerStalled}:{scenario.Topic}:0");
+            await run.StopAsync();
+            PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+        }, leaders: [1, 2], coordinator: 3);
+    }
+
+    /// <summary>Events into one partition, paced, until cancelled; what it produced.</summary>
+    private static async Task<List<(int Partition, long Offset)>> TrickleAsync(KafkaClusterFixture cluster, string topic, int partition, int seed, CancellationToken stop)
+    {
+        var events = new SyntheticEvents(seed, poisonShare: 0);
+        var produced = new List<(int Partition, long Offset)>();
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(cluster.BootstrapServers)).Build();
+        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        try
+        {
+            for (var i = 0; await pace.WaitForNextTickAsync(stop); i++)
+            {
+                var delivered = await producer.ProduceAsync(new TopicPartition(topic, partition), new Message<byte[]?, byte[]?> { Value = events.ValueAt(i, 100_000) }, stop);
+                produced.Add((partition, delivered.Offset.Value));
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+
+        return produced;
     }
 
     [Fact]

@@ -56,6 +56,53 @@ public sealed class StallDetectorTests
         }
     }
 
+    private static PartitionSample Read(int partition, long position, long unread, long finished, bool paused = false) =>
+        new("events", partition, position - 1, unread, finished, position, unread, paused);
+
+    /// <summary>
+    /// Regression: partition 1 is never read (its fetcher stopped) while partition 0 keeps the topic moving. The topic's
+    /// finished rows restarted every clock, so it was never a stall and its records waited for good.
+    /// </summary>
+    [Fact]
+    public void A_partition_not_read_while_its_sibling_is_is_starved_after_stall_after()
+    {
+        var detector = new StallDetector(StallAfter);
+        for (var i = 0; i <= 12; i++)
+        {
+            var now = Start + TimeSpan.FromSeconds(10 * i);
+            var stalls = detector.Observe([Read(0, position: 100 + (50 * i), unread: 20, finished: 50 * i), Read(1, position: 0, unread: 500, finished: 50 * i)], explained: false, now);
+            if (i < 12)
+            {
+                Assert.Empty(stalls);
+                continue;
+            }
+
+            var stall = Assert.Single(stalls);
+            Assert.Equal((1, true, StallAfter, Start, 500L), (stall.Partition, stall.Starved, stall.StuckFor, stall.Since, stall.Lag));
+        }
+    }
+
+    [Fact]
+    public void A_partition_held_back_by_the_loop_or_not_read_while_nothing_is_read_or_with_nothing_to_read_is_not_starved()
+    {
+        var paused = new StallDetector(StallAfter);
+        var blocked = new StallDetector(StallAfter);
+        var idle = new StallDetector(StallAfter);
+        var moving = new StallDetector(StallAfter);
+        for (var i = 0; i <= 30; i++)
+        {
+            var now = Start + TimeSpan.FromSeconds(10 * i);
+            // Paused by the budget at every check while its sibling was read in between.
+            Assert.Empty(paused.Observe([Read(0, 100 + i, 20, finished: i), Read(1, 0, 500, finished: i, paused: true)], explained: false, now));
+            // A blocked loop (a slow sink, decode full): rows land, but no position moves.
+            Assert.Empty(blocked.Observe([Read(0, 100, 20, finished: i), Read(1, 0, 500, finished: i)], explained: false, now));
+            // Caught up: nothing unread, however long the sibling is read.
+            Assert.Empty(idle.Observe([Read(0, 100 + i, 20, finished: i), Read(1, 7, 0, finished: i)], explained: false, now));
+            // Read slowly but read.
+            Assert.Empty(moving.Observe([Read(0, 100 + i, 20, finished: i), Read(1, i / 5, 500, finished: i)], explained: false, now));
+        }
+    }
+
     [Fact]
     public void A_restart_gives_every_partition_a_whole_window_again_and_a_revoked_partition_is_forgotten()
     {
