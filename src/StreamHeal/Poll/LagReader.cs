@@ -8,10 +8,12 @@ namespace StreamHeal.Poll;
 /// Records behind the high watermark over the owned partitions, from librdkafka's cached watermarks (no broker call),
 /// refreshed about once a second on the poll thread, with each partition's figures for the metrics.
 /// <see cref="Lag"/> and <see cref="Partitions"/> are safe to read from any thread; a revoked partition leaves
-/// <see cref="Partitions"/> at the next refresh.
+/// <see cref="Partitions"/> at the next refresh. A partition behind its high watermark whose client position is past
+/// the next expected offset has passed offsets with no record (transaction markers): <c>passTo</c> takes them.
 /// </summary>
 internal sealed class LagReader(
-    IConsumer<byte[]?, byte[]?> consumer, PartitionPositions positions, OffsetTracker tracker, Func<TopicPartition, bool> isPaused, TimeProvider time)
+    IConsumer<byte[]?, byte[]?> consumer, PartitionPositions positions, OffsetTracker tracker, Func<TopicPartition, bool> isPaused, TimeProvider time,
+    Func<TopicPartition, long, bool> passTo)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private readonly Dictionary<TopicPartition, (long? Committable, DateTimeOffset At)> _progress = [];
@@ -38,7 +40,14 @@ internal sealed class LagReader(
         foreach (var partition in positions.Owned)
         {
             var next = positions.NextPosition(partition);
-            var behind = Behind(consumer.GetWatermarkOffsets(partition), next);
+            var watermarks = consumer.GetWatermarkOffsets(partition);
+            var behind = Behind(watermarks, next);
+            if (behind > 0 && next.Value >= 0 && passTo(partition, ClientPosition(partition)))
+            {
+                next = positions.NextPosition(partition);
+                behind = Behind(watermarks, next);
+            }
+
             lag += behind;
             var pending = tracker.Pending(partition);
             var committable = tracker.CommittableOffset(partition);
@@ -64,6 +73,19 @@ internal sealed class LagReader(
 
         Interlocked.Exchange(ref _lag, lag);
         Volatile.Write(ref _partitions, gauges);
+    }
+
+    /// <summary>The offset after the last message or marker the client handed over; −1 when it does not know one.</summary>
+    private long ClientPosition(TopicPartition partition)
+    {
+        try
+        {
+            return consumer.Position(partition).Value;
+        }
+        catch (KafkaException)
+        {
+            return -1;
+        }
     }
 
     /// <summary>

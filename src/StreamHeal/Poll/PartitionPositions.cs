@@ -54,6 +54,9 @@ internal sealed class PartitionPositions(OffsetTracker tracker)
         }
     }
 
+    /// <summary>Offsets up to <paramref name="offset"/> were passed without a record (see <see cref="RecordAdmission.PassTo"/>).</summary>
+    public void Passed(TopicPartition partition, long offset) => _lastPolled[partition] = offset;
+
     /// <summary>
     /// An offset reset: the partition's next fetch starts at <paramref name="next"/>, which is past everything polled
     /// under this generation (or nothing was polled), because <paramref name="from"/> is gone from the broker. Setting

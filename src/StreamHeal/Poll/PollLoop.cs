@@ -89,7 +89,7 @@ public sealed class PollLoop : IDisposable
         _resets = new OffsetResetHandler(_consumer, _positions, tracker, metrics, options, logger);
         _admission = new RecordAdmission(_held, _positions, tracker, budget, metrics, _conditions);
         _holds = new TopicHoldGate(_consumer, holds, logger);
-        _lag = new LagReader(_consumer, _positions, tracker, p => _paused || _holds.Held.Contains(p), timeProvider);
+        _lag = new LagReader(_consumer, _positions, tracker, p => _paused || _holds.Held.Contains(p), timeProvider, _admission.PassTo);
     }
 
     /// <summary>True while every assigned partition is paused for backpressure.</summary>

@@ -74,6 +74,33 @@ internal sealed class RecordAdmission(
         return true;
     }
 
+    /// <summary>
+    /// The client's position passed offsets that hold no record for us: transaction markers, and the records of
+    /// aborted transactions. The client hands those over in order with the records, so everything below
+    /// <paramref name="position"/> was delivered. The last passed offset is registered and completed at once, so the
+    /// committed offset reaches the end of a transactional partition instead of stopping at its last marker (which
+    /// would read as lag 1 for ever, and as a stall to the watchdog).
+    /// </summary>
+    /// <returns>False when the position is not past the next offset this member expects.</returns>
+    public bool PassTo(TopicPartition partition, long position)
+    {
+        if (!positions.TryGetGeneration(partition, out var generation))
+        {
+            return false;
+        }
+
+        var next = positions.NextPosition(partition).Value;
+        if (next < 0 || position <= next)
+        {
+            return false;
+        }
+
+        tracker.Register(partition, generation, position - 1);
+        tracker.Complete(partition, generation, position - 1);
+        positions.Passed(partition, position - 1);
+        return true;
+    }
+
     // For an error message librdkafka's payload is its error text, not the record's bytes.
     private static bool IsErrorText(byte[]? value, Error error) =>
         value is not null && error.Reason.Length > 0 && System.Text.Encoding.UTF8.GetString(value) == error.Reason;

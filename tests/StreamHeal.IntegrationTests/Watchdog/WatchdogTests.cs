@@ -288,6 +288,56 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
         }, leaders: [1, 2], coordinator: 3);
     }
 
+    /// <summary>
+    /// Regression: each committed transaction leaves a marker that takes an offset but is no record. The pipeline
+    /// committed the offset after the last record, so a transactional partition read lag 1 for ever, and the watchdog
+    /// took that for a stall: a new consumer, restarts, and at last a failing liveness probe on a healthy service.
+    /// </summary>
+    [Fact]
+    public async Task A_topic_written_in_transactions_is_committed_to_its_end_and_is_no_stall()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "watchdog-transactions", partitions: 2);
+        var events = new SyntheticEvents(seed: 55, poisonShare: 0);
+        var produced = new List<(int Partition, long Offset)>();
+        var config = KafkaTestSettings.Producer(scenario.BootstrapServers);
+        config.TransactionalId = $"{scenario.Topic}-producer";
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(config).Build())
+        {
+            producer.InitTransactions(KafkaTestSettings.Timeout);
+            for (var transaction = 0; transaction < 3; transaction++)
+            {
+                producer.BeginTransaction();
+                for (var i = 0; i < 100; i++)
+                {
+                    var index = (transaction * 100) + i;
+                    var delivered = await producer.ProduceAsync(
+                        new TopicPartition(scenario.Topic, index % scenario.Partitions), new Message<byte[]?, byte[]?> { Value = events.ValueAt(index, 300) });
+                    produced.Add((delivered.Partition.Value, delivered.Offset.Value));
+                }
+
+                producer.CommitTransaction(KafkaTestSettings.Timeout);
+            }
+        }
+
+        var watermarks = await TopicWatermarks.QueryAsync(scenario.BootstrapServers, scenario.Topic);
+        Assert.All(watermarks.Partitions, p => Assert.True(p.High > produced.Count(e => e.Partition == p.Partition), $"partition {p.Partition} holds no transaction marker"));
+
+        await using var sink = scenario.OpenSink();
+        await using var run = new WatchdogRun(Quick(scenario.Settings()), sink, scenario.Loggers, Fast());
+        await Eventually.Until(() => run.Done >= produced.Count, Wait, "every event written");
+        await scenario.WaitForCommittedEndAsync(Wait);
+        await Eventually.Until(() => run.Watchdog.LastReading?.ByTopic.GetValueOrDefault(scenario.Topic, -1) == 0, Wait, "the lag monitor to read no lag");
+        // Several stall windows of lag checks: a topic stuck one short of its end would be judged stalled by now.
+        var checks = run.Watchdog.Checks;
+        await Eventually.Until(() => run.Watchdog.Checks >= checks + 15, Wait, "three seconds of lag checks");
+
+        Assert.Equal(0, run.Metrics.Recoveries());
+        Assert.DoesNotContain(run.Incidents, static i => i.Kind == IncidentCatalog.ConsumerStalled);
+        Assert.Equal(produced.Count, run.Metrics.Sunk);
+        await run.StopAsync();
+        PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+    }
+
     /// <summary>Events into one partition, paced, until cancelled; what it produced.</summary>
     private static async Task<List<(int Partition, long Offset)>> TrickleAsync(KafkaClusterFixture cluster, string topic, int partition, int seed, CancellationToken stop)
     {

@@ -293,7 +293,10 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>
 
     public List<TopicPartitionOffset> Committed(TimeSpan timeout) => throw new NotSupportedException();
 
-    public Offset Position(TopicPartition partition) => throw new NotSupportedException();
+    /// <summary>The client's position per partition, as librdkafka reports it past transaction markers; unset by default.</summary>
+    public Dictionary<TopicPartition, Offset> Positions { get; } = [];
+
+    public Offset Position(TopicPartition partition) => Positions.GetValueOrDefault(partition, Offset.Unset);
 
     public List<TopicPartitionOffset> OffsetsForTimes(IEnumerable<TopicPartitionTimestamp> timestampsToSearch, TimeSpan timeout) => throw new NotSupportedException();
 }

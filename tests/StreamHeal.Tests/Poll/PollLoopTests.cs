@@ -300,6 +300,40 @@ public sealed class PollLoopTests
         Assert.Equal(5, h.Metrics.OffsetResetSkipped);
     }
 
+    /// <summary>
+    /// Regression: a transaction's commit marker takes an offset but is no record. The loop stored the offset after its
+    /// last record, so a transactional partition stayed one behind its end for ever: lag 1, and a stall to the watchdog.
+    /// </summary>
+    [Fact]
+    public async Task Offsets_the_client_passed_without_a_record_are_stored_so_a_transactional_partition_reaches_its_end()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.Watermarks = new WatermarkOffsets(0, 3);
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.ScriptRecord(P0, 1, "e1");
+        // The commit marker at 2: the client hands over no message for it, but its position moves past it.
+        h.Consumer.Script(c =>
+        {
+            c.Positions[P0] = new Offset(3);
+            return null;
+        });
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 2; }, "both events");
+        received.ForEach(h.Complete);
+        await Until(
+            () =>
+            {
+                h.Time.Advance(TimeSpan.FromMilliseconds(100));
+                return h.Consumer.Stored.Any(static s => s.TopicPartition == P0 && s.Offset.Value == 3);
+            },
+            "the offset after the marker stored");
+        await Until(() => { h.Time.Advance(TimeSpan.FromMilliseconds(100)); return h.Loop.PartitionGauges is [{ LagMessages: 0, NextOffset: 3 }]; }, "no lag");
+        Assert.Equal(0, h.Tracker.Pending(P0));
+    }
+
     [Fact]
     public async Task With_start_from_latest_an_uncommitted_partition_starts_at_a_concrete_end_so_a_reset_of_another_skips_nothing_that_arrived_since()
     {
