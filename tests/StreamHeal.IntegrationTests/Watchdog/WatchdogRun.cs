@@ -43,6 +43,15 @@ internal sealed class WatchdogRun : IAsyncDisposable
     /// <summary>Records finished by every pipeline the supervisor ran.</summary>
     public long Done => Metrics.Sunk + Metrics.AlreadyWritten + Metrics.DeadLettered + Metrics.Tombstones;
 
+    /// <summary>Where the records are, what the watchdog last read and whether it saw an outage; for timed-out waits.</summary>
+    public string Describe()
+    {
+        var status = Supervisor.Status;
+        var reading = Watchdog.LastReading;
+        var lags = reading is null ? "none" : string.Join(", ", reading.Samples.Select(static s => $"[{s.Partition}] lag {s.Lag} unread {s.Unread} committable {s.Committable} position {s.Position}{(s.Paused ? " paused" : "")}"));
+        return $"{Supervisor.Current.Describe()}; watchdog checks {Watchdog.Checks}, last reading {lags}; poll loop {status.PollLoop}, degraded {status.Degraded} (retrying: {string.Join(", ", status.Retrying)}), stopping {status.Stopping}, restarting {Supervisor.Restarting}";
+    }
+
     public async Task StopAsync()
     {
         await _stop.CancelAsync();

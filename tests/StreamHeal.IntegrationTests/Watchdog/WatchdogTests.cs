@@ -99,7 +99,7 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
 
         await Eventually.Until(() => run.Metrics.Sunk >= producedOther.Length && sink.Hung > 0, Wait, "the other topic written while the hanging table waits");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(HealthEndpoint.LivePath)).StatusCode);
-        await Eventually.Until(() => run.Supervisor.Status.GaveUp is not null, Wait, () => $"the watchdog to give up ({run.Supervisor.Current.Describe()})");
+        await Eventually.Until(() => run.Supervisor.Status.GaveUp is not null, Wait, () => $"the watchdog to give up ({run.Describe()})");
         var live = await http.GetAsync(HealthEndpoint.LivePath);
         var body = await live.Content.ReadAsStringAsync();
 
@@ -134,7 +134,7 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
 
             cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
             var second = await scenario.ProduceAsync(1_000, seed: 44, poisonShare: 0);
-            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, () => $"every event written after the stall ({run.Supervisor.Current.Describe()})");
+            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, () => $"every event written after the stall ({run.Describe()})");
 
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
             Assert.Equal(0, run.Metrics.Recoveries(RecoveryAction.RestartPipeline.Label()));
@@ -167,10 +167,15 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
 
             cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
             var second = await scenario.ProduceAsync(500, seed: 51, poisonShare: 0);
-            await Eventually.Until(() => run.Watchdog.LastReading?.ByTopic.GetValueOrDefault(scenario.Topic) > 0, Wait, "the lag monitor to see the new events");
+            // Both partitions behind: a reading taken before the first events were all written (one partition not
+            // fetched yet) has lag too, but on one partition only, and would let the test go on before the leader
+            // ever reported the new events.
+            await Eventually.Until(
+                () => run.Watchdog.LastReading?.Partitions is { Count: 2 } read && read.All(static p => p.Messages > 0), Wait,
+                () => $"the lag monitor to see the new events on both partitions ({run.Describe()})");
             // The leader hangs the lag monitor's next request too, and with it everything behind it on that connection.
             cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.ListOffsets, TimeSpan.FromMinutes(10));
-            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, () => $"every event written after the recovery ({run.Supervisor.Current.Describe()})");
+            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, () => $"every event written after the recovery ({run.Describe()})");
 
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
             await run.StopAsync();
@@ -201,7 +206,7 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
             cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
             cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromMinutes(10));
             var second = await scenario.ProduceAsync(500, seed: 49, poisonShare: 0);
-            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, () => $"every event written after the restart ({run.Supervisor.Current.Describe()})");
+            await Eventually.Until(() => run.Done >= first.Length + second.Length, Wait, () => $"every event written after the restart ({run.Describe()})");
 
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RestartPipeline.Label()));
@@ -234,7 +239,7 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
                 () => run.Watchdog.LastReading?.Partitions.Any(static p => p is { Partition: 1, Messages: > 0 }) == true,
                 Wait, "the lag monitor to see the held partition's records");
             Assert.Equal(onStuckPartition, run.Watchdog.LastReading!.Partitions.Single(static p => p.Partition == 1).Messages);
-            await Eventually.Until(() => run.Done >= produced.Length, Wait, () => $"every event written after the recovery ({run.Supervisor.Current.Describe()})");
+            await Eventually.Until(() => run.Done >= produced.Length, Wait, () => $"every event written after the recovery ({run.Describe()})");
 
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
             Assert.Contains(run.Incidents, i => i is { IsResolution: false } && i.Key == $"{IncidentCatalog.ConsumerStalled}:{scenario.Topic}:1");
@@ -268,15 +273,15 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
             var trickle = TrickleAsync(cluster, scenario.Topic, partition: 0, seed: 54, stopTrickle.Token);
             await Eventually.Until(
                 () => run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()) > 0 || trickle.IsCompleted, Wait,
-                () => $"the held partition seen as stalled while partition 0 is written ({run.Supervisor.Current.Describe()})");
+                () => $"the held partition seen as stalled while partition 0 is written ({run.Describe()})");
             // Partition 0 keeps moving until partition 1 has been read again.
             await Eventually.Until(
                 () => run.Supervisor.Current.PartitionGauges.Any(static g => g is { Partition: 1, NextOffset: > 0 } && g.LagMessages == 0) || trickle.IsCompleted, Wait,
-                () => $"the held partition read again ({run.Supervisor.Current.Describe()})");
+                () => $"the held partition read again ({run.Describe()})");
             await stopTrickle.CancelAsync();
             var trickled = await trickle;
             (int Partition, long Offset)[] produced = [.. first, .. second, .. trickled];
-            await Eventually.Until(() => run.Done >= produced.Length, Wait, () => $"every event written after the recovery ({run.Supervisor.Current.Describe()})");
+            await Eventually.Until(() => run.Done >= produced.Length, Wait, () => $"every event written after the recovery ({run.Describe()})");
 
             Assert.True(trickled.Count > 20, $"only {trickled.Count} events trickled into partition 0: the topic did not keep moving");
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
