@@ -46,12 +46,6 @@ internal sealed class PartitionPositions(OffsetTracker tracker)
     {
         _lastPolled[partition] = offset;
         _lastPolledTimestamps[partition] = timestamp;
-        if (_resetFrom.Count > 0)
-        {
-            // A record from the new position: errors queued before the reset have been delivered by now, and a later
-            // error at that offset (the log grew back and lost it again) is a new one.
-            _resetFrom.Remove(partition);
-        }
     }
 
     /// <summary>Offsets up to <paramref name="offset"/> were passed without a record (see <see cref="RecordAdmission.PassTo"/>).</summary>
@@ -80,9 +74,15 @@ internal sealed class PartitionPositions(OffsetTracker tracker)
         }
     }
 
-    /// <summary>True when this assignment of the partition was already reset away from <paramref name="offset"/>.</summary>
+    /// <summary>
+    /// True when this assignment of the partition was already reset away from <paramref name="offset"/> and is not
+    /// reading there now. The client delivers a fetch's error in order after the records before it, so an error of
+    /// the current position always has the next offset to poll as its offset; one for another offset is left over
+    /// from a fetch of an earlier assignment. When the partition does reach that offset again and it is gone again,
+    /// that is a new loss, and a new reset.
+    /// </summary>
     public bool WasResetFrom(TopicPartition partition, long offset) =>
-        offset >= 0 && _resetFrom.TryGetValue(partition, out var from) && from == offset;
+        offset >= 0 && _resetFrom.TryGetValue(partition, out var from) && from == offset && NextPosition(partition).Value != offset;
 
     /// <summary>The Kafka timestamp of the last record polled from the partition.</summary>
     public bool TryGetLastPolledTimestamp(TopicPartition partition, out DateTimeOffset timestamp) => _lastPolledTimestamps.TryGetValue(partition, out timestamp);

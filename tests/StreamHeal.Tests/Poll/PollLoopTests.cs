@@ -334,6 +334,30 @@ public sealed class PollLoopTests
         Assert.Equal(0, h.Tracker.Pending(P0));
     }
 
+    /// <summary>
+    /// Regression: the left-over error could also come after the partition had polled a record from its new start.
+    /// That cleared the mark, so it was taken for a new reset: a second Error, a second count, and the range read again.
+    /// </summary>
+    [Fact]
+    public async Task An_offset_reset_reported_again_after_records_from_the_new_start_is_still_no_second_reset()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.Watermarks = new WatermarkOffsets(10, 20);
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P0, 5));
+        h.Consumer.ScriptRecord(P0, 10, "e10");
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P0, 5));
+        h.Consumer.ScriptRecord(P0, 11, "e11");
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 2; }, "both records from the new start");
+        Assert.Equal([10L, 11L], received.Select(static r => r.Offset));
+        Assert.Equal(1, h.Metrics.OffsetResets);
+        // Set again where the loop had got to, after the record at 10.
+        Assert.Equal(11, h.Consumer.Assigns.Last().Single(p => p.TopicPartition == P0).Offset.Value);
+    }
+
     [Fact]
     public async Task With_start_from_latest_an_uncommitted_partition_starts_at_a_concrete_end_so_a_reset_of_another_skips_nothing_that_arrived_since()
     {
