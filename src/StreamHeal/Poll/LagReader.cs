@@ -42,7 +42,8 @@ internal sealed class LagReader(
             var next = positions.NextPosition(partition);
             var watermarks = consumer.GetWatermarkOffsets(partition);
             var behind = Behind(watermarks, next);
-            if (behind > 0 && next.Value >= 0 && passTo(partition, ClientPosition(partition)))
+            // A client position past the end it knows is not one it reached by reading; it is left alone.
+            if (behind > 0 && next.Value >= 0 && ClientPosition(partition) is var client && client <= watermarks.High.Value && passTo(partition, client))
             {
                 next = positions.NextPosition(partition);
                 behind = Behind(watermarks, next);

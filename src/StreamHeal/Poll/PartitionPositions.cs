@@ -77,9 +77,10 @@ internal sealed class PartitionPositions(OffsetTracker tracker)
     /// <summary>
     /// True when this assignment of the partition was already reset away from <paramref name="offset"/> and is not
     /// reading there now. The client delivers a fetch's error in order after the records before it, so an error of
-    /// the current position always has the next offset to poll as its offset; one for another offset is left over
-    /// from a fetch of an earlier assignment. When the partition does reach that offset again and it is gone again,
-    /// that is a new loss, and a new reset.
+    /// the current position has the next offset to poll as its offset (unless offsets with no record, transaction
+    /// markers, lie between and the lag refresh has not passed them yet); one for another offset is left over from a
+    /// fetch of an earlier assignment. When the partition does reach that offset again and it is gone again, that is
+    /// a new loss, and a new reset.
     /// </summary>
     public bool WasResetFrom(TopicPartition partition, long offset) =>
         offset >= 0 && _resetFrom.TryGetValue(partition, out var from) && from == offset && NextPosition(partition).Value != offset;

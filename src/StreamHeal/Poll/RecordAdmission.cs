@@ -82,15 +82,19 @@ internal sealed class RecordAdmission(
     /// would read as lag 1 for ever, and as a stall to the watchdog).
     /// </summary>
     /// <returns>False when the position is not past the next offset this member expects.</returns>
+    /// <remarks>
+    /// Only once this assignment has polled something: right after an assignment (a rebalance, an offset reset back)
+    /// the client can still report the previous assignment's position until its own thread stops the old fetch, and
+    /// passing to that would take the records read again for already admitted.
+    /// </remarks>
     public bool PassTo(TopicPartition partition, long position)
     {
-        if (!positions.TryGetGeneration(partition, out var generation))
+        if (!positions.TryGetGeneration(partition, out var generation) || !positions.TryGetLastPolled(partition, out var last))
         {
             return false;
         }
 
-        var next = positions.NextPosition(partition).Value;
-        if (next < 0 || position <= next)
+        if (position <= last + 1)
         {
             return false;
         }

@@ -14,10 +14,16 @@ public sealed class BrokerWatermarks : IDisposable
 {
     private readonly IAdminClient _admin;
     private readonly TimeSpan _timeout;
+    private readonly IsolationLevel _isolation;
 
     public BrokerWatermarks(KafkaOptions kafka, TimeSpan timeout)
     {
         _timeout = timeout;
+        // The end the consumer can read to: under read_committed (librdkafka's default) the last stable offset, so
+        // the records of a transaction still open are not counted as lag the consumer could take, nor as a stall.
+        _isolation = kafka.Properties.TryGetValue("isolation.level", out var level) && string.Equals(level, "read_uncommitted", StringComparison.OrdinalIgnoreCase)
+            ? IsolationLevel.ReadUncommitted
+            : IsolationLevel.ReadCommitted;
         _admin = new AdminClientBuilder(new AdminClientConfig(KafkaConfigBuilder.SharedClientProperties(kafka.Properties)) { BootstrapServers = kafka.BootstrapServers })
             .SetLogHandler(static (_, _) => { })
             .Build();
@@ -35,7 +41,7 @@ public sealed class BrokerWatermarks : IDisposable
         ListOffsetsResult result;
         try
         {
-            result = await _admin.ListOffsetsAsync(specs, new ListOffsetsOptions { RequestTimeout = _timeout }).ConfigureAwait(false);
+            result = await _admin.ListOffsetsAsync(specs, new ListOffsetsOptions { RequestTimeout = _timeout, IsolationLevel = _isolation }).ConfigureAwait(false);
         }
         catch (ListOffsetsException e)
         {

@@ -13,6 +13,6 @@ public readonly record struct PartitionSample(
 
 /// <summary>
 /// A partition the detector judged stalled: lag, and no committed progress for <paramref name="StuckFor"/>.
-/// <paramref name="Starved"/>: its topic was still making progress, but through other partitions; this one was not read.
+/// <paramref name="Starved"/>: other partitions were being read (of any topic), but this one was not.
 /// </summary>
 public readonly record struct Stall(string Topic, int Partition, long Lag, TimeSpan StuckFor, DateTimeOffset Since, bool Starved = false);

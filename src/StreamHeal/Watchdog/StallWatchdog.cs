@@ -116,7 +116,7 @@ public sealed class StallWatchdog
         else if (stalls.Count == 0 && _escalation.Escalated && now - _lastStep >= _options.StallAfter && Progressed(reading.Samples))
         {
             _escalation.Healed();
-            WatchdogLog.Healed(_logger, (now - _lastStep).TotalSeconds);
+            WatchdogLog.Healed(_logger, (now - _lastStep).TotalSeconds, HowMoved(reading.Samples));
         }
 
         RaiseStalled(stalls, now);
@@ -186,11 +186,23 @@ public sealed class StallWatchdog
         return _atStep.All(at => !now.TryGetValue(at.Key, out var after) || Moved(at.Value.Sample, after, at.Value.Starved));
     }
 
-    /// <summary>A starved partition must move itself: its topic's rows came from other partitions all along.</summary>
+    /// <summary>For the log: each partition stalled at the last step, then and now.</summary>
+    private string HowMoved(IReadOnlyList<PartitionSample> samples)
+    {
+        var now = samples.ToDictionary(static s => (s.Topic, s.Partition));
+        return string.Join("; ", _atStep.Select(at => now.TryGetValue(at.Key, out var after)
+            ? string.Create(CultureInfo.InvariantCulture, $"{Name(at.Key.Topic, at.Key.Partition)} lag {after.Lag}, committable {at.Value.Sample.Committable} -> {after.Committable}, position {at.Value.Sample.Position} -> {after.Position}, topic finished {at.Value.Sample.Finished} -> {after.Finished}")
+            : $"{Name(at.Key.Topic, at.Key.Partition)} no longer owned here"));
+    }
+
+    /// <summary>
+    /// A starved partition must move itself: its topic's rows came from other partitions all along. It must read past
+    /// where it stood at the step; a new consumer starts again at the committed offset, which is not progress.
+    /// </summary>
     private static bool Moved(PartitionSample before, PartitionSample after, bool starved) =>
         after.Lag <= 0
         || (after.Committable >= 0 && after.Committable != before.Committable)
-        || (starved ? after.Position >= 0 && after.Position != before.Position : after.Finished != before.Finished);
+        || (starved ? after.Position > before.Position : after.Finished != before.Finished);
 
     private void Escalate(IReadOnlyList<Stall> stalls, IngestionPipeline pipeline, DateTimeOffset now, IReadOnlyList<PartitionSample> samples)
     {

@@ -20,8 +20,8 @@ internal static partial class WatchdogLog
     [LoggerMessage(1954, LogLevel.Critical, "Watchdog gives up: still stalled after {Restarts} restarts within {Window} (watchdog.maxRestarts); /health/live answers 503 so the orchestrator restarts the process. Records: {Where}")]
     public static partial void GaveUp(ILogger logger, int restarts, TimeSpan window, string where);
 
-    [LoggerMessage(1955, LogLevel.Information, "Watchdog: no stall for {Seconds:0} s after the last recovery step; healed")]
-    public static partial void Healed(ILogger logger, double seconds);
+    [LoggerMessage(1955, LogLevel.Information, "Watchdog: no stall for {Seconds:0} s after the last recovery step; healed ({How})")]
+    public static partial void Healed(ILogger logger, double seconds, string how);
 
     [LoggerMessage(1956, LogLevel.Warning, "Watchdog: the Kafka consumer could not be recreated (no poll loop running); the next stall restarts the pipeline")]
     public static partial void NothingToRecreate(ILogger logger);

@@ -358,6 +358,38 @@ public sealed class PollLoopTests
         Assert.Equal(11, h.Consumer.Assigns.Last().Single(p => p.TopicPartition == P0).Offset.Value);
     }
 
+    /// <summary>
+    /// Regression (found in review, before it shipped): right after an offset reset back, the client can still report
+    /// the old assignment's position. Passing to it registered the old last offset under the new assignment, so the
+    /// records read again from the reset target were dropped as already admitted, and committed: lost.
+    /// </summary>
+    [Fact]
+    public async Task A_stale_client_position_right_after_a_reset_back_passes_nothing_and_every_record_is_read_again()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.Watermarks = new WatermarkOffsets(0, 20);
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 10, "e10");
+        h.Consumer.ScriptRecord(P0, 11, "e11");
+        // The log was truncated: offset 12 is gone, and earliest is now 0, behind what was read.
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P0, 12));
+        h.Consumer.Script(c =>
+        {
+            // The client still reports where the old assignment had got to, across a lag refresh.
+            c.Positions[P0] = new Offset(12);
+            h.Time.Advance(TimeSpan.FromSeconds(2));
+            return null;
+        });
+        h.Consumer.ScriptRecord(P0, 0, "e0");
+        h.Consumer.ScriptRecord(P0, 1, "e1");
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count >= 4; }, "the records read again from the reset target");
+        Assert.Equal([10L, 11L, 0L, 1L], received.Select(static r => r.Offset));
+        Assert.Equal(2, h.Tracker.Pending(P0));
+    }
+
     [Fact]
     public async Task With_start_from_latest_an_uncommitted_partition_starts_at_a_concrete_end_so_a_reset_of_another_skips_nothing_that_arrived_since()
     {
