@@ -14,8 +14,7 @@ namespace StreamHeal.Watchdog;
 /// </summary>
 public sealed class StallDetector(TimeSpan stallAfter)
 {
-    private readonly Dictionary<(string Topic, int Partition), Progress> _progress = [];
-    private readonly Dictionary<(string Topic, int Partition), Reading> _reading = [];
+    private readonly Dictionary<(string Topic, int Partition), Clocks> _clocks = [];
 
     /// <summary>Judges one lag check; partitions missing from <paramref name="partitions"/> are forgotten (revoked).</summary>
     /// <param name="explained">A dependency or Kafka is degraded: every clock starts again, so an outage never counts as a stall.</param>
@@ -28,48 +27,45 @@ public sealed class StallDetector(TimeSpan stallAfter)
         {
             var key = (sample.Topic, sample.Partition);
             seen.Add(key);
-            var starvedSince = Starved(key, sample, explained, othersRead, now);
-            if (explained || sample.Lag <= 0 || !_progress.TryGetValue(key, out var last)
-                || last.Committable != sample.Committable || last.Finished != sample.Finished)
-            {
-                _progress[key] = new Progress(sample.Committable, sample.Finished, now);
-                if (starvedSince is { } since)
-                {
-                    stalls.Add(new Stall(sample.Topic, sample.Partition, sample.Lag, now - since, since, Starved: true));
-                }
+            var known = _clocks.TryGetValue(key, out var last);
+            var progress = !known || explained || sample.Lag <= 0 || last.Committable != sample.Committable || last.Finished != sample.Finished
+                ? now
+                : last.ProgressSince;
+            // The starvation clock: the partition's own read position and committable offset, while it could be read.
+            var read = !known || explained || sample.Paused || sample.Unread <= 0 || sample.Position < 0
+                || last.Position != sample.Position || last.Committable != sample.Committable
+                ? now
+                : last.ReadSince;
+            _clocks[key] = new Clocks(sample.Committable, sample.Finished, sample.Position, progress, read);
 
-                continue;
-            }
-
-            var stuck = now - last.Since;
-            if (stuck >= stallAfter)
+            if (now - progress >= stallAfter)
             {
-                stalls.Add(new Stall(sample.Topic, sample.Partition, sample.Lag, stuck, last.Since));
+                stalls.Add(new Stall(sample.Topic, sample.Partition, sample.Lag, now - progress, progress));
             }
-            else if (starvedSince is { } since)
+            else if (othersRead && now - read >= stallAfter)
             {
-                stalls.Add(new Stall(sample.Topic, sample.Partition, sample.Lag, now - since, since, Starved: true));
+                // The partition itself did not move, so a moved position belongs to another partition.
+                stalls.Add(new Stall(sample.Topic, sample.Partition, sample.Lag, now - read, read, Starved: true));
             }
         }
 
-        Forget(_progress, seen);
-        Forget(_reading, seen);
+        foreach (var gone in _clocks.Keys.Where(k => !seen.Contains(k)).ToList())
+        {
+            _clocks.Remove(gone);
+        }
+
         return stalls;
     }
 
     /// <summary>After a recovery step every clock starts again: the next step waits a whole <c>stallAfter</c>.</summary>
-    public void Restart()
-    {
-        _progress.Clear();
-        _reading.Clear();
-    }
+    public void Restart() => _clocks.Clear();
 
     /// <summary>True when some partition's read position differs from the one seen at the last check.</summary>
     private bool AnyPositionMoved(IReadOnlyList<PartitionSample> partitions)
     {
         foreach (var sample in partitions)
         {
-            if (sample.Position >= 0 && _reading.TryGetValue((sample.Topic, sample.Partition), out var last) && last.Position != sample.Position)
+            if (sample.Position >= 0 && _clocks.TryGetValue((sample.Topic, sample.Partition), out var last) && last.Position != sample.Position)
             {
                 return true;
             }
@@ -78,29 +74,6 @@ public sealed class StallDetector(TimeSpan stallAfter)
         return false;
     }
 
-    /// <returns>Since when the partition has been starved, once that is <c>stallAfter</c> or more; otherwise null.</returns>
-    private DateTimeOffset? Starved((string Topic, int Partition) key, PartitionSample sample, bool explained, bool othersRead, DateTimeOffset now)
-    {
-        if (explained || sample.Paused || sample.Unread <= 0 || sample.Position < 0 || !_reading.TryGetValue(key, out var last)
-            || last.Position != sample.Position || last.Committable != sample.Committable)
-        {
-            _reading[key] = new Reading(sample.Position, sample.Committable, now);
-            return null;
-        }
-
-        // The partition itself did not move, so a moved position belongs to another partition.
-        return othersRead && now - last.Since >= stallAfter ? last.Since : null;
-    }
-
-    private static void Forget<T>(Dictionary<(string Topic, int Partition), T> clocks, HashSet<(string, int)> seen)
-    {
-        foreach (var gone in clocks.Keys.Where(k => !seen.Contains(k)).ToList())
-        {
-            clocks.Remove(gone);
-        }
-    }
-
-    private readonly record struct Progress(long Committable, long Finished, DateTimeOffset Since);
-
-    private readonly record struct Reading(long Position, long Committable, DateTimeOffset Since);
+    /// <summary>What a partition showed at the last check, and since when each rule has seen it still.</summary>
+    private readonly record struct Clocks(long Committable, long Finished, long Position, DateTimeOffset ProgressSince, DateTimeOffset ReadSince);
 }
