@@ -35,7 +35,7 @@ internal static class ThroughputReport
         text.AppendLine();
         text.AppendLine("# End-to-end throughput: Kafka → StreamHeal → sink");
         text.AppendLine();
-        text.AppendLine(Format($"- Machine: {Environment.ProcessorCount} cores ({CpuModel()}), shared with other work; {RuntimeInformation.OSDescription}; {RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC{(Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is { } gen0 ? $" with DOTNET_GCgen0size={gen0}" : "")}"));
+        text.AppendLine(Format($"- Machine: {Environment.ProcessorCount} cores ({CpuModel()}), shared with other work; {RuntimeInformation.OSDescription}; {RuntimeInformation.FrameworkDescription}, {RuntimeSettings()}"));
         text.AppendLine(Format($"- Command: `{o.CommandLine}`"));
         text.AppendLine(Format($"- Run at {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; machine load average (1, 5, 15 min) {result.LoadBefore} when the harness started, {result.LoadAfter} when it finished"));
         text.AppendLine(Format($"- Kafka: librdkafka's mock cluster ({result.Brokers} brokers) in a separate `streamheal dev-kafka` process, so the CPU, RSS and GC figures below are this process's own (harness + client + pipeline)"));
@@ -43,7 +43,7 @@ internal static class ThroughputReport
         text.AppendLine(Format($"- Corpus: {corpus.Count:N0} events of the demo's mix (about 0.5% poison, dead-lettered), {corpus.ValueBytes / 1e6:N1} MB of values ({corpus.ValueBytes / (double)corpus.Count:N0} B on average), topic `events` with {o.Partitions} partitions, lz4, produced once at {corpus.EventsPerSecond:N0} events/s before any measurement; every partition's low watermark was 0 afterwards (nothing dropped by the mock's 5 MiB retention)"));
         text.AppendLine(Format($"- Before the measured runs, the raw consumer, the pipeline into the null sink and the pipeline into the BigQuery fake each ran once over {ThroughputHarness.WarmUpEvents:N0} events of a separate topic, unmeasured, so JIT compilation (and the gRPC channel's first connection) is not charged to the first measured run."));
         text.AppendLine("- (a) is measured twice, before (b) and again after (d), and the ratios divide by the faster of the two: on shared cores a single ceiling measurement that lands in a busy minute would flatter every ratio.");
-        text.AppendLine("- Each run uses a fresh consumer group and is timed from subscribe/start (group join included) until every record is consumed (a) or done — in the sink or the DLQ — (b, c, d). CPU is `Process.TotalProcessorTime`, GC figures are deltas of `GC.CollectionCount` (gen0 counts include gen1 and gen2) and `GC.GetTotalPauseDuration`, peak RSS is the kernel's VmHWM, reset before each run via `/proc/self/clear_refs`; each run starts after a full compacting collection.");
+        text.AppendLine("- Each run uses a fresh consumer group and is timed from subscribe/start (group join included) until every record is consumed (a) or done — in the sink or the DLQ — (b, c, d). CPU is `Process.TotalProcessorTime`, GC figures are deltas of `GC.CollectionCount` (gen0 counts include gen1 and gen2) and `GC.GetTotalPauseDuration`, peak RSS is the kernel's VmHWM, reset before each run via `/proc/self/clear_refs`; each run starts after a full compacting collection that gives the GC's free memory back to the kernel (aggressive mode) and a trim of the C heap (`malloc_trim`), so memory an earlier run freed is not counted in the next one's peak.");
         text.AppendLine();
         text.AppendLine("| run | events/s | MB/s | ratio to (a) | CPU s per 1M events | peak RSS (MB) | lost | duplicated |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
@@ -368,6 +368,17 @@ internal static class ThroughputReport
         {
             return RuntimeInformation.ProcessArchitecture.ToString();
         }
+    }
+
+    /// <summary>The runtime settings that moved the figures: GC mode and the thread pool's spinning.</summary>
+    public static string RuntimeSettings()
+    {
+        var gc = System.Runtime.GCSettings.IsServerGC ? "server" : "workstation";
+        var gen0 = Environment.GetEnvironmentVariable("DOTNET_GCgen0size") is { } size ? $" with DOTNET_GCgen0size={size}" : "";
+        var spin = Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit")
+            ?? AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit")?.ToString()
+            ?? "the runtime's default";
+        return $"{gc} GC{gen0}, thread-pool spin limit {spin}";
     }
 
     public static string Format(FormattableString text) => text.ToString(Invariant);

@@ -36,6 +36,15 @@ public sealed class DockerfileTests
     }
 
     [Fact]
+    public void The_shipped_executable_keeps_idle_thread_pool_workers_from_spinning_wherever_it_runs()
+    {
+        // In the executable's runtimeconfig, not the image's environment: a spin on 2 cores costs the pipeline CPU
+        // outside the container too.
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "streamheal.runtimeconfig.json")))!;
+        Assert.Equal(0, config["runtimeOptions"]!["configProperties"]!["System.Threading.ThreadPool.UnfairSemaphoreSpinLimit"]!.GetValue<int>());
+    }
+
+    [Fact]
     public void The_publish_is_self_contained_for_the_target_architecture_and_its_packages_ship_both_linux_natives()
     {
         var (stage, publish) = _dockerfile.PublishCommand();
