@@ -113,7 +113,7 @@ public sealed class StallWatchdog
         {
             Escalate(stalls, pipeline, now, reading.Samples);
         }
-        else if (stalls.Count == 0 && _escalation.Escalated && now - _lastStep >= _options.StallAfter && Progressed(reading.Samples))
+        else if (stalls.Count == 0 && _escalation.Escalated && now - _lastStep >= _options.StallAfter && HealCheck.Progressed(_atStep, reading.Samples))
         {
             _escalation.Healed();
             WatchdogLog.Healed(_logger, (now - _lastStep).TotalSeconds, HowMoved(reading.Samples));
@@ -168,24 +168,6 @@ public sealed class StallWatchdog
         }
     }
 
-    /// <summary>
-    /// True when the partitions stalled at the last step moved since (their committable offset or their topic's
-    /// finished records) or caught up. No stall alone is not enough: while a new consumer waits for its assignment,
-    /// nothing is assigned and nothing can stall. A stalled partition now owned by another member no longer counts.
-    /// A partition assigned again that has committed nothing yet reads −1, which is not a move: a new consumer whose
-    /// fetches hang as well must escalate, not be taken for healed.
-    /// </summary>
-    private bool Progressed(IReadOnlyList<PartitionSample> samples)
-    {
-        if (samples.Count == 0)
-        {
-            return false;
-        }
-
-        var now = samples.ToDictionary(static s => (s.Topic, s.Partition));
-        return _atStep.All(at => !now.TryGetValue(at.Key, out var after) || Moved(at.Value.Sample, after, at.Value.Starved));
-    }
-
     /// <summary>For the log: each partition stalled at the last step, then and now.</summary>
     private string HowMoved(IReadOnlyList<PartitionSample> samples)
     {
@@ -194,15 +176,6 @@ public sealed class StallWatchdog
             ? string.Create(CultureInfo.InvariantCulture, $"{Name(at.Key.Topic, at.Key.Partition)} lag {after.Lag}, committable {at.Value.Sample.Committable} -> {after.Committable}, position {at.Value.Sample.Position} -> {after.Position}, topic finished {at.Value.Sample.Finished} -> {after.Finished}")
             : $"{Name(at.Key.Topic, at.Key.Partition)} no longer owned here"));
     }
-
-    /// <summary>
-    /// A starved partition must move itself: its topic's rows came from other partitions all along. It must read past
-    /// where it stood at the step; a new consumer starts again at the committed offset, which is not progress.
-    /// </summary>
-    private static bool Moved(PartitionSample before, PartitionSample after, bool starved) =>
-        after.Lag <= 0
-        || (after.Committable >= 0 && after.Committable != before.Committable)
-        || (starved ? after.Position > before.Position : after.Finished != before.Finished);
 
     private void Escalate(IReadOnlyList<Stall> stalls, IngestionPipeline pipeline, DateTimeOffset now, IReadOnlyList<PartitionSample> samples)
     {
