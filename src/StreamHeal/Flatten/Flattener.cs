@@ -35,6 +35,7 @@ public sealed class Flattener
     private readonly ValueTextCache _values;
     private readonly ArrayMode _arrayMode;
     private readonly FlatFieldPool? _pool;
+    private readonly ThreadLocal<PathMemo> _memos;
 
     /// <param name="pool">Where rows' field arrays come from; null allocates them.</param>
     public Flattener(FlattenOptions options, FlatFieldPool? pool = null)
@@ -43,6 +44,7 @@ public sealed class Flattener
         _pool = pool;
         _values = new ValueTextCache(options.MaxCachedValues);
         _names = new PathNameCache(options.Separator, options.MaxNameLength, options.MaxCachedNames, _values);
+        _memos = new ThreadLocal<PathMemo>(() => new PathMemo(_names));
         _arrayMode = options.ArrayMode;
     }
 
@@ -96,7 +98,7 @@ public sealed class Flattener
         var path = new PathBuffer();
         try
         {
-            why = Walk(json, owner, row, seen, ref path, limits);
+            why = Walk(json, owner, row, seen, _memos.Value!, ref path, limits);
         }
         catch (JsonException e)
         {
@@ -117,7 +119,7 @@ public sealed class Flattener
     }
 
     /// <returns>Null when the whole value became <paramref name="row"/>; otherwise the rule it breaks.</returns>
-    private string? Walk(ReadOnlySpan<byte> json, byte[]? owner, FlatRow row, RowNames seen, ref PathBuffer path, JsonLimits limits)
+    private string? Walk(ReadOnlySpan<byte> json, byte[]? owner, FlatRow row, RowNames seen, PathMemo memo, ref PathBuffer path, JsonLimits limits)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -126,6 +128,7 @@ public sealed class Flattener
         }
 
         var fields = 0;
+        var resolved = 0;
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.EndObject)
@@ -159,7 +162,7 @@ public sealed class Flattener
                     }
 
                     reader = peek;
-                    Emit(row, seen, ref path, Resolve(ref path), FieldValue.FromJson("{}"));
+                    Emit(row, seen, ref path, memo.Resolve(resolved++, path.Span), FieldValue.FromJson("{}"));
                     break;
                 case JsonTokenType.StartArray:
                     var start = (int)reader.TokenStartIndex;
@@ -177,7 +180,7 @@ public sealed class Flattener
                     }
                     else
                     {
-                        Emit(row, seen, ref path, Resolve(ref path), array);
+                        Emit(row, seen, ref path, memo.Resolve(resolved++, path.Span), array);
                     }
 
                     break;
@@ -188,7 +191,7 @@ public sealed class Flattener
                     }
 
                     // Named first, so a string value can come from its column's value table.
-                    var column = Resolve(ref path);
+                    var column = memo.Resolve(resolved++, path.Span);
                     Emit(row, seen, ref path, column, ReadScalar(ref reader, column.Values, owner));
                     break;
             }
@@ -219,8 +222,6 @@ public sealed class Flattener
 
         return true;
     }
-
-    private CachedPath Resolve(ref PathBuffer path) => _names.Resolve(path.Span);
 
     private static void Emit(FlatRow row, RowNames seen, ref PathBuffer path, CachedPath column, FieldValue value)
     {

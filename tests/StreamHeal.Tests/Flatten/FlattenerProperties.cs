@@ -44,6 +44,27 @@ public sealed partial class FlattenerProperties
                 && row.Fields.Zip(expected).All(static p => Matches(p.First.Value, p.Second.Node));
         });
 
+    /// <summary>
+    /// A flattener remembers, per thread, the paths of the events it flattened last by their position; an event whose
+    /// paths differ at a position (other keys, of the same length or not) must still get exactly the row a flattener
+    /// that never saw another event gives it. A small name cache also takes the path past its bound.
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public Property Events_of_different_shapes_in_a_row_get_the_rows_a_fresh_flattener_gives_them() =>
+        Prop.ForAll(NastyObject(3).ListOf(8).ToArbitrary(), static trees =>
+        {
+            var warm = new Flattener(new FlattenOptions { MaxCachedNames = 12 });
+            return trees.All(tree =>
+            {
+                var json = tree.ToUtf8();
+                return SameRow(warm.Flatten(json), new Flattener(new FlattenOptions { MaxCachedNames = 12 }).Flatten(json));
+            });
+        });
+
+    private static bool SameRow(FlatRow a, FlatRow b) =>
+        a.Fields.Select(static f => (f.Name, f.Value.ToJsonLiteral())).SequenceEqual(b.Fields.Select(static f => (f.Name, f.Value.ToJsonLiteral())))
+        && a.Quarantine.SequenceEqual(b.Quarantine);
+
     [Property(MaxTest = 300)]
     public Property Any_keys_give_safe_unique_names_and_lose_nothing() =>
         Prop.ForAll(
