@@ -3,8 +3,10 @@ namespace StreamHeal.Flatten;
 /// <summary>
 /// The paths one thread's last events resolved, by their position in the event. Events of a topic mostly list their
 /// fields in the same order, so the path at a position is usually the one there last time: comparing its bytes is
-/// cheaper than hashing them for <see cref="PathNameCache"/>, which is asked only when they differ. A hit gives the
-/// entry the cache gave for the same bytes. One per thread and flattener; not thread-safe.
+/// cheaper than hashing them for <see cref="PathNameCache"/>, which is asked only when they differ. Only entries the
+/// cache keeps are remembered, so a hit is the object the cache would give now; one made past its bound carries the
+/// name number known when it was made, which a later lookup could know better (a missed name collision). One per
+/// thread and flattener; not thread-safe.
 /// </summary>
 internal sealed class PathMemo(PathNameCache names)
 {
@@ -23,7 +25,7 @@ internal sealed class PathMemo(PathNameCache names)
         }
 
         var resolved = names.Resolve(path);
-        if (position < MaxPositions)
+        if (position < MaxPositions && resolved.Kept)
         {
             Remember(position, path, resolved);
         }

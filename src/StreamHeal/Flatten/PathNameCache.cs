@@ -5,9 +5,15 @@ using StreamHeal.Records;
 namespace StreamHeal.Flatten;
 
 /// <summary>A field path's column name and, while values are cached, the table of that column's values.</summary>
-internal sealed class CachedPath(ColumnName name, ValueTextCache.Column? values, int nameId)
+internal sealed class CachedPath(ColumnName name, ValueTextCache.Column? values, int nameId, bool kept = true)
 {
     public ColumnName Name { get; } = name;
+
+    /// <summary>
+    /// True when the cache keeps this entry, so every later lookup of the path gives this very object. An entry made
+    /// past the cache's bound is made again at each lookup, with the name number known then.
+    /// </summary>
+    public bool Kept { get; } = kept;
 
     public ValueTextCache.Column? Values { get; } = values;
 
@@ -67,11 +73,11 @@ internal sealed class PathNameCache
             }
 
             // Another thread cached the path first: share its value table.
-            return _bySpan.TryGetValue(path, out cached) ? cached : entry;
+            return _bySpan.TryGetValue(path, out cached) ? cached : new CachedPath(name, entry.Values, entry.NameId, kept: false);
         }
 
         // Past the bound: a name a cached path already has keeps its number, so the two still collide.
-        return new CachedPath(name, null, name.Status == ColumnNameStatus.Valid && _nameIds.TryGetValue(name.Name!, out var id) ? id : -1);
+        return new CachedPath(name, null, name.Status == ColumnNameStatus.Valid && _nameIds.TryGetValue(name.Name!, out var id) ? id : -1, kept: false);
     }
 
     /// <summary>Name numbers run from 0 up to about the cache's capacity (a race may skip one): a row's scratch array is that long.</summary>
