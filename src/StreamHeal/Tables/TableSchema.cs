@@ -115,7 +115,8 @@ public sealed class SchemaSnapshot
     private readonly FrozenDictionary<string, TableColumn> _byName;
 
     // The same columns by exact spelling: almost every lookup (each field of each row) is of a name spelled as its
-    // column is, and an ordinal hash is several times cheaper than one that ignores case. Built from _byName's
+    // column is, and an ordinal hash is cheaper than one that ignores case (210 against 219-231 ns per event in the
+    // compat-filter benchmark; a fresh table pays twice per new column for it). Built from _byName's
     // columns, so a hit here is the column _byName would give.
     private readonly FrozenDictionary<string, TableColumn> _byExactName;
 
