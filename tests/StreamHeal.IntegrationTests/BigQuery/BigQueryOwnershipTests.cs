@@ -2,6 +2,7 @@ using StreamHeal.TestSupport;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Records;
@@ -99,6 +100,68 @@ public sealed class BigQueryOwnershipTests(KafkaClusterFixture kafka, ITestOutpu
         Assert.All(Enumerable.Range(0, 100), i => Assert.Equal(RowOutcome.Written, after[i]));
         Assert.Equal(1, owner.Stats.FencedPartitions);
         BigQuerySinkScope.AssertEachOnce(scope.Counts(), 0, 0, 400);
+    }
+
+    /// <summary>
+    /// Regression: the checkpoint that records rows BigQuery refused was written without reading the topic back. A
+    /// former owner that had not yet fetched a new claim then resent the rest of its chunk, without the refused row, to
+    /// the stream at row offsets the new owner knew nothing about. The new owner, resuming from the state its claim
+    /// took over (no refusal in it), counted its own rows against the stream's end: one row landed twice and the refused
+    /// row was reported as already written instead of going to its dead letter.
+    /// </summary>
+    [Fact]
+    public async Task A_former_owner_that_refuses_rows_after_a_claim_it_has_not_read_yet_resends_nothing()
+    {
+        // A cluster of its own: the fetch delays below stay queued on the broker after the test.
+        var cluster = new KafkaClusterFixture();
+        try
+        {
+            await using var scope = await BigQuerySinkScope.StartAsync(cluster, Loggers(new CapturingLoggerProvider()), BigQuerySinkOptions.ExactlyOnce);
+            var checkpoints = scope.Options.CheckpointTopicFor(scope.Kafka.GroupId);
+            cluster.Cluster.SetPartitionLeader(checkpoints, 0, 1);
+            await using var former = await scope.OpenAsync();
+            var first = await former.WriteAsync(BigQuerySinkScope.Batch(0, 10), CancellationToken.None);
+            Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(RowOutcome.Written, first[i]));
+
+            // From now on every fetch of the checkpoint topic that returns records is answered 5 s late (the mock keeps
+            // an empty fetch to its wait time), so the former owner cannot read what is written next for 5 s.
+            for (var i = 0; i < 1_000; i++)
+            {
+                cluster.Cluster.PushBrokerRequestDelay(1, KafkaApiKey.Fetch, TimeSpan.FromSeconds(5));
+            }
+
+            // Another member claims the partition (epoch 1, over the former owner's 0).
+            using (var producer = new ProducerBuilder<byte[], byte[]>(KafkaTestSettings.Producer(cluster.BootstrapServers)).Build())
+            {
+                await producer.ProduceAsync(checkpoints, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes($"{scope.Kafka.GroupId}/{BigQuerySinkScope.Table}/0#c1@owner"), Value = [] });
+            }
+
+            scope.Fake.Store.RowRule = row => Convert.ToInt64(row[ReservedColumns.KafkaOffset]) == 15 ? "bad row" : null;
+            var late = await former.WriteAsync(BigQuerySinkScope.Batch(10, 10), CancellationToken.None);
+
+            // The refusal's checkpoint found the claim: nothing more of this batch went to the stream.
+            Assert.Equal(1, former.Stats.FencedPartitions);
+            Assert.Equal(RowOutcome.Rejected, late[5]);
+            Assert.Equal(10, scope.Fake.Store.RowRecordsOf(scope.TablePath).Count);
+
+            // The owner takes over, on a broker without delays.
+            cluster.Cluster.SetPartitionLeader(checkpoints, 0, 2);
+            await using var owner = await scope.OpenAsync();
+            owner.PartitionsAssigned(BigQuerySinkScope.Table, [0]);
+            var result = await BigQuerySinkScope.WriteUntilDoneAsync(owner, BigQuerySinkScope.Batch(10, 10));
+
+            Assert.Equal(RowOutcome.Rejected, result[5]);
+            Assert.All(Enumerable.Range(0, 10).Where(i => i != 5), i => Assert.Equal(RowOutcome.Written, result[i]));
+            var counts = scope.Counts();
+            Assert.False(counts.ContainsKey((0L, 15L)));
+            Assert.Equal(19, scope.Fake.Store.RowRecordsOf(scope.TablePath).Count);
+            BigQuerySinkScope.AssertEachOnce(counts, 0, 0, 15);
+            BigQuerySinkScope.AssertEachOnce(counts, 0, 16, 4);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
     }
 
     [Fact]

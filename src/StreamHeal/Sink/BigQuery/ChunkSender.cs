@@ -114,7 +114,7 @@ internal sealed class ChunkSender(
 
                         stats.RecordRowErrors(table, refused.Count);
                         // Before resending: a crash now must not replay the refused rows into the offsets of good ones.
-                        await CheckpointAsync(state, cancellationToken).ConfigureAwait(false);
+                        await CheckpointRefusalsAsync(state, cancellationToken).ConfigureAwait(false);
                         PushRemaining(work, encoded, part, c, chunkRows.Where(i => !refused.Contains(i)));
                         break;
 
@@ -148,7 +148,7 @@ internal sealed class ChunkSender(
                     case SinkErrorAction.Bisect when chunkRows.Count == 1:
                         progress.Reject(chunkRows[0], $"BigQuery refused the row: {response.Error.Message}");
                         state?.AddRejected(progress.Batch.Rows[chunkRows[0]].Offset);
-                        await CheckpointAsync(state, cancellationToken).ConfigureAwait(false);
+                        await CheckpointRefusalsAsync(state, cancellationToken).ConfigureAwait(false);
                         continue;
 
                     case SinkErrorAction.Bisect:
@@ -206,6 +206,15 @@ internal sealed class ChunkSender(
 
     public Task CheckpointAsync(PartitionStream? state, CancellationToken cancellationToken) =>
         state is null ? Task.CompletedTask : checkpoints!.WriteAsync(state, readBack: false, cancellationToken);
+
+    /// <summary>
+    /// Records rows BigQuery refused before the rest of their chunk is resent without them. Read back: those rows shift
+    /// the stream's row offsets, and an owner that claimed the partition before this record resumes from a state
+    /// without the refusal. A member that has not fetched that claim yet would resend anyway, and the owner, counting
+    /// its rows against the stream's end, would write one twice and take the refused row for written.
+    /// </summary>
+    private Task CheckpointRefusalsAsync(PartitionStream? state, CancellationToken cancellationToken) =>
+        state is null ? Task.CompletedTask : checkpoints!.WriteAsync(state, readBack: true, cancellationToken);
 
     /// <summary>A replay hit rows the stream already holds: find its end by resending suffixes (see <see cref="StreamEndSearch"/>).</summary>
     private async Task FindStreamEndAsync(PartitionStream state, BatchProgress progress, List<int> rows, CancellationToken cancellationToken)
