@@ -35,6 +35,7 @@ internal static class DeadLetterStage
                 var topic = options.TopicFor(record.Topic);
                 var limit = options.MaxMessageBytes;
                 var message = builder.Build(record, limit);
+                var restamped = false;
                 while (true)
                 {
                     try
@@ -45,15 +46,28 @@ internal static class DeadLetterStage
                             cancellationToken);
                         break;
                     }
-                    catch (ProduceException<byte[]?, byte[]?> e) when (KafkaErrors.Classify(e.Error) is KafkaErrorAction.Permanent or KafkaErrorAction.Fatal)
+                    catch (ProduceException<byte[]?, byte[]?> e) when (KafkaErrors.Classify(e.Error) == KafkaErrorAction.Restamp && !restamped)
                     {
-                        // Faults the DLQ block and with it the pipeline: waiting cannot fix an ACL or a missing topic.
-                        throw new DeadLetterUnavailableException(topic, e.Error.Reason, e);
+                        // Retrying the record's own time would be refused for ever and hold its offset; its header keeps it.
+                        restamped = true;
+                        message.Timestamp = Timestamp.Default;
+                        Log.DeadLetterRestamped(logger, record.ToString(), topic, e.Error.Reason);
+                    }
+                    catch (ProduceException<byte[]?, byte[]?> e) when (KafkaErrors.Classify(e.Error) is KafkaErrorAction.Permanent or KafkaErrorAction.Fatal or KafkaErrorAction.Restamp)
+                    {
+                        // Faults the DLQ block and with it the pipeline: waiting cannot fix an ACL, a missing topic or a
+                        // topic that refuses the record itself.
+                        throw new DeadLetterUnavailableException(topic, Describe(e.Error), e);
                     }
                     catch (ProduceException<byte[]?, byte[]?> e) when (KafkaErrors.Classify(e.Error) == KafkaErrorAction.Shrink && limit > 4_096)
                     {
                         limit /= 2;
                         message = builder.Build(record, limit);
+                        if (restamped)
+                        {
+                            message.Timestamp = Timestamp.Default;
+                        }
+
                         Log.DeadLetterTruncated(logger, record.ToString(), record.Value?.Length ?? 0, message.Value?.Length ?? 0);
                     }
                 }
@@ -64,4 +78,12 @@ internal static class DeadLetterStage
             },
             BlockOptions.Unordered(capacity, parallelism, cancellationToken));
     }
+
+    private static string Describe(Error error) => error.Code switch
+    {
+        ErrorCode.InvalidRecord => $"{error.Reason} (a compacted topic refuses records without a key; a DLQ topic needs cleanup.policy=delete)",
+        ErrorCode.InvalidTimestamp => $"{error.Reason}, also stamped with the current time (check message.timestamp.after.max.ms against this host's clock)",
+        ErrorCode.PolicyViolation => $"{error.Reason} (a broker-side policy refuses these records)",
+        _ => error.Reason,
+    };
 }

@@ -21,7 +21,7 @@ internal static class ChunkRouting
             // and the record, never completed, is read again after the restart.
             if (record.Route == RecordRoute.DeadLetter && !await deadLetters.SendAsync(record, cancellationToken))
             {
-                throw new InvalidOperationException($"The DLQ block refused {record}: it has failed.");
+                throw await DeadLetterFault.RefusedAsync($"The DLQ block refused {record}: it has failed.", deadLetters, cancellationToken);
             }
         }
 

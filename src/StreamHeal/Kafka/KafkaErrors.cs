@@ -8,6 +8,11 @@ public enum KafkaErrorAction
     Retry,
     /// <summary>The message is over a size limit: make it smaller, retrying the same bytes cannot succeed.</summary>
     Shrink,
+    /// <summary>
+    /// The topic refuses the message's timestamp (its message.timestamp.before.max.ms or after.max.ms): retrying the
+    /// same timestamp cannot succeed, one stamped now can.
+    /// </summary>
+    Restamp,
     /// <summary>The consumer's position is gone from the broker: log the lost range and seek per kafka.startFrom.</summary>
     OffsetReset,
     /// <summary>Retrying cannot help (authorisation, an invalid topic): the service stops with a clear message.</summary>
@@ -49,9 +54,14 @@ public static class KafkaErrors
         return error.Code switch
         {
             ErrorCode.MsgSizeTooLarge => KafkaErrorAction.Shrink,
+            ErrorCode.InvalidTimestamp => KafkaErrorAction.Restamp,
             ErrorCode.Local_AutoOffsetReset or ErrorCode.OffsetOutOfRange => KafkaErrorAction.OffsetReset,
             ErrorCode.TopicAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed or ErrorCode.GroupAuthorizationFailed
                 or ErrorCode.TopicException or ErrorCode.Local_UnknownTopic => KafkaErrorAction.Permanent,
+            // The broker refuses the record itself, and would refuse it again: a compacted topic and a record without a
+            // key, a broker-side policy, a message format or acks setting the topic does not take.
+            ErrorCode.InvalidRecord or ErrorCode.PolicyViolation or ErrorCode.UnsupportedForMessageFormat
+                or ErrorCode.InvalidRequiredAcks => KafkaErrorAction.Permanent,
             _ => KafkaErrorAction.Retry,
         };
     }

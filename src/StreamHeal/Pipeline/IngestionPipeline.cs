@@ -493,7 +493,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
             pending.Remove(done);
             if (done.IsFaulted && _failure is null)
             {
-                var error = done.Exception!.GetBaseException();
+                var error = DeadLetterFault.Cause(done.Exception!.GetBaseException());
                 _failure = error.Message;
                 Log.PipelineFailed(_logger, error.Message, error);
                 _observer?.Failed(error.Message);
@@ -546,7 +546,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         {
             if (block.IsFaulted)
             {
-                return block.Exception!.GetBaseException();
+                return DeadLetterFault.Cause(block.Exception!.GetBaseException());
             }
         }
 

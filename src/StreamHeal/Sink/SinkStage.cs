@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using Microsoft.Extensions.Logging;
@@ -288,7 +287,10 @@ internal sealed class SinkStage
             {
                 // Declined only by a DLQ block that stopped (it faulted): the row would never complete, and its
                 // partition would never commit past it. Faulting this lane stops the pipeline instead.
-                ThrowDeadLetterClosed(record);
+                throw await DeadLetterFault.RefusedAsync(
+                    $"The DLQ stage no longer accepts records, so {record} (refused by the sink: {record.Failure!.Message}) can never complete; stopping rather than leaving its offset open.",
+                    _deadLetters,
+                    cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -394,9 +396,4 @@ internal sealed class SinkStage
 
         public void Ready(string table, long version) => _versions[table] = version;
     }
-
-    [DoesNotReturn]
-    private static void ThrowDeadLetterClosed(IngestRecord record) =>
-        throw new InvalidOperationException(
-            $"The DLQ stage no longer accepts records, so {record} (refused by the sink: {record.Failure!.Message}) can never complete; stopping rather than leaving its offset open.");
 }

@@ -83,6 +83,9 @@ internal static partial class Log
     [LoggerMessage(1032, LogLevel.Warning, "Record {Position} is {Size} bytes, over the DLQ limit; its value was truncated to {Kept} bytes")]
     public static partial void DeadLetterTruncated(ILogger logger, string position, int size, int kept);
 
+    [LoggerMessage(1033, LogLevel.Warning, "DLQ topic {Topic} refused record {Position} with its own timestamp ({Reason}); sent with the current time, the original is in its header")]
+    public static partial void DeadLetterRestamped(ILogger logger, string position, string topic, string reason);
+
     [LoggerMessage(1040, LogLevel.Information, "Draining: {Records} records in flight")]
     public static partial void Draining(ILogger logger, long records);
 

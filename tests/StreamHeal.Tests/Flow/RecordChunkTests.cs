@@ -90,8 +90,9 @@ public sealed class RecordChunkTests
         var deadLetters = new BufferBlock<IngestRecord>();
         ((IDataflowBlock)deadLetters).Fault(new InvalidOperationException("dlq down"));
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ChunkRouting.SettleAsync(chunk, deadLetters, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DeadLetterRefusedException>(() => ChunkRouting.SettleAsync(chunk, deadLetters, CancellationToken.None));
         Assert.Contains("events[0]@0", error.Message, StringComparison.Ordinal);
+        Assert.Equal("dlq down", error.InnerException?.Message);
     }
 
     /// <summary>

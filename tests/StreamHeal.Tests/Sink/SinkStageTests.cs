@@ -28,8 +28,9 @@ public sealed class SinkStageTests
         await stage.Target.SendAsync(new RowBatch<IngestRecord>("events", [Record(7)], 100));
         stage.Target.Complete();
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => stage.Completion.WaitAsync(TimeSpan.FromSeconds(60)));
+        var error = await Assert.ThrowsAsync<DeadLetterRefusedException>(() => stage.Completion.WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("events[0]@7", error.Message, StringComparison.Ordinal);
+        Assert.Equal("DLQ broke", error.InnerException?.Message);
     }
 
     /// <summary>

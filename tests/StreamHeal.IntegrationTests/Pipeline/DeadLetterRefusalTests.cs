@@ -1,0 +1,173 @@
+using Confluent.Kafka;
+using StreamHeal.DeadLetter;
+using StreamHeal.Dev.Demo;
+using StreamHeal.IntegrationTests.Kafka;
+using StreamHeal.IntegrationTests.Support;
+using StreamHeal.Pipeline;
+using StreamHeal.Sink;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StreamHeal.IntegrationTests.Pipeline;
+
+/// <summary>
+/// A DLQ topic whose configuration refuses dead letters for good, not for a while: retrying the same record would hold
+/// its offset for ever. The mock cluster enforces neither timestamp bounds nor compaction's key rule, so the DLQ
+/// producer is wrapped to answer as such a broker does.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class DeadLetterRefusalTests(KafkaClusterFixture kafka, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(120);
+
+    /// <summary>Regression: INVALID_TIMESTAMP counted as a passing outage, so every dead letter of an old record was retried for ever.</summary>
+    [Fact]
+    public async Task Dead_letters_a_topic_refuses_for_their_old_timestamps_are_sent_stamped_now_and_keep_the_original_in_a_header()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "dlq-old-timestamps", partitions: 2);
+        var month = TimeSpan.FromDays(30);
+        var produced = await ProduceAsync(scenario, 400, seed: 61, key: true, age: month);
+        // message.timestamp.before.max.ms of 7 days on the DLQ topic.
+        var bound = TimeSpan.FromDays(7);
+        await using var sink = scenario.OpenSink();
+        var (pipeline, refused) = Refusing(scenario, sink, message =>
+            message.Timestamp.Type != TimestampType.NotAvailable && message.Timestamp.UtcDateTime < DateTime.UtcNow - bound
+                ? new Error(ErrorCode.InvalidTimestamp, "Broker: Invalid timestamp")
+                : null);
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => pipeline.RunAsync(stop.Token));
+
+        await PipelineScenario.WaitForDoneAsync(produced.Count, Wait, pipeline);
+        await stop.CancelAsync();
+        await running;
+
+        var poison = produced.Count(p => p.Poison);
+        Assert.True(poison > 0, "the corpus has no poison");
+        Assert.Equal(poison, refused());
+        var (rows, deadLetters) = await scenario.ReadBackAsync();
+        Assert.Equal(produced.Count - poison, rows.Count);
+        Assert.Equal(poison, deadLetters.Select(d => (d.OriginalPartition, d.OriginalOffset)).Distinct().Count());
+        var sent = DateTime.UtcNow - month / 2;
+        foreach (var letter in deadLetters)
+        {
+            // The original time is kept where readers look for it; the record itself carries the time it was sent.
+            var original = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(letter.Headers[DeadLetterHeaders.OriginalTimestamp], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(original.UtcDateTime < DateTime.UtcNow - month + TimeSpan.FromHours(1), $"original timestamp {original:O}");
+        }
+
+        Assert.All(ReadTimestamps(scenario.Topic + ".dlq"), t => Assert.True(t > sent, $"a dead letter stamped {t:O}"));
+    }
+
+    /// <summary>
+    /// Regression: a DLQ topic that refuses the record itself (here a compacted one, and records without a key) was
+    /// retried for ever with the partition's offset held. Now the service stops with the reason, and nothing past the
+    /// refused record is committed.
+    /// </summary>
+    [Fact]
+    public async Task A_dlq_topic_that_refuses_the_record_itself_stops_the_pipeline_with_the_reason_and_commits_nothing_past_it()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "dlq-invalid-record", partitions: 1);
+        var produced = await ProduceAsync(scenario, 300, seed: 62, key: false, age: TimeSpan.Zero);
+        var firstPoison = produced.First(p => p.Poison).Offset;
+        await using var sink = scenario.OpenSink();
+        var (pipeline, _) = Refusing(scenario, sink, message =>
+            message.Key is null ? new Error(ErrorCode.InvalidRecord, "Broker: Broker failed to validate record") : null);
+
+        await FailsSayingAsync(pipeline, "cleanup.policy=delete");
+        var committed = scenario.Committed()[0];
+        Assert.True(committed <= firstPoison, $"committed {committed}, past the refused dead letter at offset {firstPoison}");
+    }
+
+    /// <summary>Stamped now and still refused (the host's clock far off the brokers'): no loop, the service stops and says which clock to check.</summary>
+    [Fact]
+    public async Task A_dead_letter_refused_again_when_stamped_now_stops_the_pipeline_with_the_reason()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "dlq-refused-time", partitions: 1);
+        var produced = await ProduceAsync(scenario, 300, seed: 63, key: true, age: TimeSpan.Zero);
+        var firstPoison = produced.First(p => p.Poison).Offset;
+        await using var sink = scenario.OpenSink();
+        // The start-up probe passes; every dead letter is refused, whatever its time.
+        var (pipeline, refused) = Refusing(scenario, sink, message =>
+            message.Headers?.TryGetLastBytes(DeadLetterHeaders.Probe, out _) == true ? null : new Error(ErrorCode.InvalidTimestamp, "Broker: Invalid timestamp"));
+
+        await FailsSayingAsync(pipeline, "also stamped with the current time");
+        // Once with its own time, once stamped now.
+        Assert.True(refused() >= 2, $"{refused()} refusals");
+        Assert.True(scenario.Committed()[0] <= firstPoison, "committed past the refused dead letter");
+    }
+
+    /// <summary>A pipeline whose DLQ producer answers as a topic refusing what <paramref name="rule"/> names; the count of refusals.</summary>
+    private static (IngestionPipeline Pipeline, Func<int> Refused) Refusing(PipelineScenario scenario, ISink sink, Func<Message<byte[]?, byte[]?>, Error?> rule)
+    {
+        RefusingDeadLetterProducer? control = null;
+        var pipeline = new IngestionPipeline(scenario.Settings(), sink, scenario.Loggers)
+        {
+            DeadLetterProducerWrapper = inner =>
+            {
+                var (producer, refusing) = RefusingDeadLetterProducer.Wrap(inner, rule);
+                control = refusing;
+                return producer;
+            },
+        };
+        return (pipeline, () => control?.Refused ?? 0);
+    }
+
+    /// <summary>The pipeline stops, and what it stops with is the DLQ topic's refusal, with <paramref name="reason"/> in it.</summary>
+    private async Task FailsSayingAsync(IngestionPipeline pipeline, string reason)
+    {
+        var failure = await Assert.ThrowsAsync<PipelineFailedException>(() => pipeline.RunAsync(CancellationToken.None).WaitAsync(Wait));
+        output.WriteLine(failure.ToString());
+        // Dead letters sent in parallel can each fail before the pipeline stops: then the block's fault holds them all.
+        Assert.All(
+            failure.InnerException is AggregateException all ? all.Flatten().InnerExceptions : [failure.InnerException!],
+            e => Assert.IsType<DeadLetterUnavailableException>(e));
+        Assert.Contains(reason, failure.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<(int Partition, long Offset, bool Poison)>> ProduceAsync(PipelineScenario scenario, int count, int seed, bool key, TimeSpan age)
+    {
+        var events = new SyntheticEvents(seed, poisonShare: 0.05);
+        var stamped = DateTime.UtcNow - age;
+        var produced = new List<(int, long, bool)>(count);
+        using var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build();
+        for (var i = 0; i < count; i++)
+        {
+            var message = new Message<byte[]?, byte[]?>
+            {
+                Key = key ? BitConverter.GetBytes(i) : null,
+                Value = events.ValueAt(i, count),
+                Timestamp = new Timestamp(stamped.AddMilliseconds(i)),
+            };
+            var delivered = await producer.ProduceAsync(new TopicPartition(scenario.Topic, i % scenario.Partitions), message);
+            produced.Add((delivered.Partition.Value, delivered.Offset.Value, events.PoisonAt(i) != PoisonKind.None));
+        }
+
+        return produced;
+    }
+
+    private IReadOnlyList<DateTime> ReadTimestamps(string topic)
+    {
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Consumer(kafka.BootstrapServers, KafkaClusterFixture.NewGroupId("dlq-read"))).Build();
+        var watermarks = Enumerable.Range(0, 2).Select(p => (p, consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)))).ToList();
+        consumer.Assign(watermarks.Select(w => new TopicPartitionOffset(topic, w.p, Offset.Beginning)));
+        var left = watermarks.Sum(w => w.Item2.High.Value - w.Item2.Low.Value);
+        var stamps = new List<DateTime>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (left > 0 && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
+            {
+                left--;
+                if (result.Message.Headers.TryGetLastBytes(DeadLetterHeaders.Probe, out _))
+                {
+                    continue;
+                }
+
+                stamps.Add(result.Message.Timestamp.UtcDateTime);
+            }
+        }
+
+        Assert.Equal(0, left);
+        return stamps;
+    }
+}
