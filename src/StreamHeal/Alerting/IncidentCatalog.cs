@@ -57,9 +57,12 @@ public static class IncidentCatalog
         "Rows from the offsets the log names (event 1206: table, partition, first offset) may be duplicated.",
         Labels(("sink", sink)), at);
 
-    public static Incident Stalled(string topic, int partition, long lag, TimeSpan stuckFor, string where, DateTimeOffset since) => new(
+    /// <param name="starved">Judged by the other partitions: they were read while this one was not.</param>
+    public static Incident Stalled(string topic, int partition, long lag, TimeSpan stuckFor, bool starved, string where, DateTimeOffset since) => new(
         ConsumerStalled, Invariant($"{ConsumerStalled}:{topic}:{partition}"), AlertSeverity.Critical,
-        Invariant($"Partition {topic}[{partition}] has not committed for {stuckFor.TotalSeconds:0} s with lag {lag}"),
+        starved
+            ? Invariant($"Partition {topic}[{partition}] has not been read for {stuckFor.TotalSeconds:0} s while other partitions were, with lag {lag}")
+            : Invariant($"Partition {topic}[{partition}] has not committed for {stuckFor.TotalSeconds:0} s with lag {lag}"),
         Invariant($"No known outage explains it. Records: {where}"),
         Labels(("topic", topic)), since);
 

@@ -233,7 +233,7 @@ public sealed class StallWatchdog
         foreach (var (key, (condition, stall)) in _stalled.ToList())
         {
             var active = current.ContainsKey(key) || _escalation.Escalated || _escalation.GaveUp;
-            condition.Update(active, now, _raise, since => IncidentCatalog.Stalled(stall.Topic, stall.Partition, stall.Lag, stall.StuckFor, _supervisor.Current.Describe(), since));
+            condition.Update(active, now, _raise, since => IncidentCatalog.Stalled(stall.Topic, stall.Partition, stall.Lag, stall.StuckFor, stall.Starved, _supervisor.Current.Describe(), since));
             if (!active)
             {
                 _stalled.Remove(key);

@@ -293,7 +293,8 @@ public sealed class WatchdogTests(KafkaClusterFixture kafka, ITestOutputHelper o
             Assert.DoesNotContain(logs.Lines, l => l.Contains($"{scenario.Topic}[0] stalled", StringComparison.Ordinal));
             Assert.Equal(1, run.Metrics.Recoveries(RecoveryAction.RecreateConsumer.Label()));
             Assert.Equal(0, run.Metrics.Recoveries(RecoveryAction.RestartPipeline.Label()));
-            Assert.Contains(run.Incidents, i => i is { IsResolution: false } && i.Key == $"{IncidentCatalog.ConsumerStalled}:{scenario.Topic}:1");
+            Assert.Contains(run.Incidents, i => i is { IsResolution: false } && i.Key == $"{IncidentCatalog.ConsumerStalled}:{scenario.Topic}:1"
+                && i.Summary.Contains("has not been read", StringComparison.Ordinal) && i.Summary.Contains("while other partitions were", StringComparison.Ordinal));
             Assert.DoesNotContain(run.Incidents, i => i.Key == $"{IncidentCatalog.ConsumerStalled}:{scenario.Topic}:0");
             await run.StopAsync();
             PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
