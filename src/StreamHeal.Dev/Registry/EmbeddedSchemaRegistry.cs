@@ -26,6 +26,7 @@ public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
     private WebApplication? _app;
     private volatile FailureSwitch? _failure;
     private long _delayTicks;
+    private int _unreadFrom = int.MaxValue;
     private volatile string? _expectedAuthorization;
 
     private sealed record FailureSwitch(HttpStatusCode Status, int? ErrorCode);
@@ -60,10 +61,17 @@ public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
     /// <summary>Delays every response by <paramref name="delay"/> until <see cref="Heal"/>.</summary>
     public void Slow(TimeSpan delay) => Volatile.Write(ref _delayTicks, delay.Ticks);
 
+    /// <summary>
+    /// Answers ids from <paramref name="id"/> up with 40403 until <see cref="Heal"/>, as a registry follower that has not
+    /// yet read the schemas the leader assigned them does.
+    /// </summary>
+    public void BehindFrom(int id) => Volatile.Write(ref _unreadFrom, id);
+
     public void Heal()
     {
         _failure = null;
         Slow(TimeSpan.Zero);
+        Volatile.Write(ref _unreadFrom, int.MaxValue);
     }
 
     /// <summary>Rejects requests without this basic authentication with 401, as a secured registry does.</summary>
@@ -143,7 +151,7 @@ public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
         app.MapGet("/subjects/{subject}/versions", (string subject) => Reply(_store.Versions(subject)));
         app.MapGet("/subjects/{subject}/versions/{version}", (string subject, string version) =>
             Reply(_store.Version(subject, version)));
-        app.MapGet("/schemas/ids/{id}", (string id) => Reply(_store.SchemaById(id)));
+        app.MapGet("/schemas/ids/{id}", (string id) => Reply(_store.SchemaById(id, Volatile.Read(ref _unreadFrom))));
         app.MapPost("/compatibility/subjects/{subject}/versions/{version}", async (string subject, string version, HttpRequest request) =>
             Reply(_store.TestCompatibility(subject, version, await ReadAsync(request))));
         app.MapGet("/config", () => Reply(_store.GetConfig(null, defaultToGlobal: true)));

@@ -58,11 +58,12 @@ internal sealed class RegistryStore
         }
     }
 
-    public (int, JsonNode) SchemaById(string idText)
+    /// <param name="unreadFrom">Ids from here up are not known yet (a follower behind the leader).</param>
+    public (int, JsonNode) SchemaById(string idText, int unreadFrom = int.MaxValue)
     {
         lock (_lock)
         {
-            if (!int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id < 1 || id > _schemas.Count)
+            if (!int.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id < 1 || id > _schemas.Count || id >= unreadFrom)
             {
                 return Error(404, 40403, "Schema not found");
             }

@@ -7,6 +7,7 @@ public sealed class SchemaRegistryOptions : IValidatableObject
 {
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(10);
     public const int DefaultCacheCapacity = 100;
+    public static readonly TimeSpan DefaultNotFoundGrace = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Base address, for example <c>http://localhost:8081</c>, or several separated by commas: the client moves to
@@ -37,6 +38,15 @@ public sealed class SchemaRegistryOptions : IValidatableObject
     /// <summary>Most schemas kept in memory, least recently used evicted first. Default <see cref="DefaultCacheCapacity"/>.</summary>
     [Range(1, 1_000_000)]
     public int CacheCapacity { get; set; } = DefaultCacheCapacity;
+
+    /// <summary>
+    /// How long a schema id the registry does not know is asked for again before its records are dead-lettered as
+    /// <c>schema_not_found</c>: a registry follower answers 40403 for an id the leader assigned a moment ago until it
+    /// has read it. Once per id; later records with an id still unknown after it go to the DLQ at once. 0 dead-letters
+    /// at the first 40403. Default <see cref="DefaultNotFoundGrace"/> (2 s).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan NotFoundGrace { get; set; } = DefaultNotFoundGrace;
 
     /// <summary>The addresses in <see cref="Url"/>, trimmed, empty entries dropped.</summary>
     public IReadOnlyList<string> Urls =>

@@ -1,3 +1,5 @@
+using StreamHeal.TestSupport;
+using System.Diagnostics;
 using Confluent.SchemaRegistry;
 using System.Net;
 using StreamHeal.SchemaRegistry;
@@ -60,7 +62,7 @@ public sealed class SchemaCacheTests : IAsyncLifetime
     public async Task A_failed_load_is_not_cached()
     {
         var id = await RegisterAsync(1);
-        using var cache = NewCache(capacity: 10);
+        using var cache = NewCache(capacity: 10, notFoundGrace: TimeSpan.Zero);
 
         _registry.FailWith(HttpStatusCode.ServiceUnavailable);
         await Assert.ThrowsAsync<SchemaRegistryUnavailableException>(() => cache.GetSchemaAsync(id).AsTask());
@@ -72,6 +74,44 @@ public sealed class SchemaCacheTests : IAsyncLifetime
         Assert.Equal(AvroSchemas.Numbered(1), schema.SchemaString);
         Assert.Equal((2, 2), (Requests(id), Requests(999)));
         Assert.Equal(1, cache.Count);
+    }
+
+    /// <summary>
+    /// Regression: a registry follower answers 40403 for an id the leader assigned a moment ago, until it has read it.
+    /// The first records framed with that id were dead-lettered as schema_not_found.
+    /// </summary>
+    [Fact]
+    public async Task An_id_the_registry_has_not_read_yet_is_asked_for_again_and_found()
+    {
+        var id = await RegisterAsync(1);
+        using var cache = NewCache(capacity: 10, notFoundGrace: TimeSpan.FromSeconds(4));
+        _registry.BehindFrom(id);
+
+        var schema = cache.GetSchemaAsync(id).AsTask();
+        await Eventually.Until(() => Requests(id) >= 2, TimeSpan.FromSeconds(30), "the id asked for again");
+        Assert.False(schema.IsCompleted);
+        _registry.Heal();
+
+        Assert.Equal(AvroSchemas.Numbered(1), (await schema.WaitAsync(TimeSpan.FromSeconds(30))).SchemaString);
+    }
+
+    [Fact]
+    public async Task An_id_still_unknown_after_the_grace_is_not_found_and_later_records_with_it_do_not_wait()
+    {
+        using var cache = NewCache(capacity: 10, notFoundGrace: TimeSpan.FromMilliseconds(400));
+        var started = Stopwatch.GetTimestamp();
+
+        await Assert.ThrowsAsync<SchemaNotFoundException>(() => cache.GetSchemaAsync(999).AsTask());
+        var waited = Stopwatch.GetElapsedTime(started);
+        var asked = Requests(999);
+        started = Stopwatch.GetTimestamp();
+        await Assert.ThrowsAsync<SchemaNotFoundException>(() => cache.GetSchemaAsync(999).AsTask());
+
+        Assert.True(waited >= TimeSpan.FromMilliseconds(400), $"gave up after {waited.TotalMilliseconds:0} ms");
+        Assert.True(asked >= 3, $"asked {asked} times within the grace");
+        // Once per id: the next record asks once and goes to the DLQ.
+        Assert.Equal(asked + 1, Requests(999));
+        Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromMilliseconds(400), "the second lookup waited out a grace again");
     }
 
     [Fact]
@@ -91,9 +131,9 @@ public sealed class SchemaCacheTests : IAsyncLifetime
     }
 
     // Its own client, as in the service: the registering client has the schemas in Confluent's cache already.
-    private SchemaCache NewCache(int capacity)
+    private SchemaCache NewCache(int capacity, TimeSpan? notFoundGrace = null)
     {
-        var options = new SchemaRegistryOptions { Url = _registry.Url, CacheCapacity = capacity };
+        var options = new SchemaRegistryOptions { Url = _registry.Url, CacheCapacity = capacity, NotFoundGrace = notFoundGrace ?? SchemaRegistryOptions.DefaultNotFoundGrace };
         var client = SchemaRegistryClients.Create(options);
         _cacheClients.Add(client);
         return new SchemaCache(client, options);

@@ -90,6 +90,10 @@ public sealed class SchemaRegistryErrorsTests
     {
         Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(
             () => SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = "http://localhost:8081", CacheCapacity = 0 }));
+        Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(
+            () => SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = "http://localhost:8081", NotFoundGrace = TimeSpan.FromSeconds(-1) }));
+        Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(
+            () => SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = "http://localhost:8081", NotFoundGrace = TimeSpan.FromMinutes(2) }));
         var error = Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(
             () => SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = "http://localhost:8081", BasicAuthUserInfo = "no-colon-secret" }));
         var both = Assert.Throws<System.ComponentModel.DataAnnotations.ValidationException>(
