@@ -155,7 +155,7 @@ internal static class DlqCommand
             return "value: null";
         }
 
-        var truncated = record.IsTruncated ? $" (cut from {record.StreamHealHeaders[DeadLetterHeaders.ValueTruncated]} bytes)" : "";
+        var truncated = record.StreamHealHeaders.TryGetValue(DeadLetterHeaders.ValueTruncated, out var size) ? $" (cut from {size} bytes)" : "";
         return string.Create(CultureInfo.InvariantCulture, $"value: {value.Length} bytes{truncated}, sha256 {Convert.ToHexStringLower(SHA256.HashData(value))}: {Preview(value)}");
     }
 

@@ -16,6 +16,13 @@ public static class DeadLetterHeaders
     public const string ValueTruncated = "streamheal.value.truncated";
     public const string ValueSha256 = "streamheal.value.sha256";
 
+    /// <summary>How many of the record's own headers were left out to fit the DLQ's limit.</summary>
+    public const string HeadersDropped = "streamheal.headers.dropped";
+
+    /// <summary>The key's original size, when it was cut to fit the DLQ's limit; its SHA-256 is beside it.</summary>
+    public const string KeyTruncated = "streamheal.key.truncated";
+    public const string KeySha256 = "streamheal.key.sha256";
+
     /// <summary>On a replayed record: the dead letter it came from, as <c>dlqTopic/partition/offset</c>.</summary>
     public const string ReplayOf = "streamheal.replay.of";
 

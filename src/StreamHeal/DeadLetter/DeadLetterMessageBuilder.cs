@@ -15,12 +15,18 @@ public sealed class DeadLetterMessageBuilder(string consumerGroup, TimeProvider 
     // Record framing and header overhead that librdkafka counts against message.max.bytes.
     private const int FramingAllowance = 512;
 
+    // A record header's own framing, at most.
+    private const int HeaderOverhead = 8;
+
+    // Room for the two headers that say what a cut removed (its size and its SHA-256).
+    private const int CutAllowance = 160;
+
     private const string StreamHealPrefix = "streamheal.";
 
     public Message<byte[]?, byte[]?> Build(IngestRecord record, int maxMessageBytes)
     {
         var failure = record.Failure ?? throw new InvalidOperationException($"Record {record} has no failure to dead-letter.");
-        var headers = new Headers();
+        var originals = new List<(string Key, byte[]? Value)>();
         if (record.Headers is not null)
         {
             foreach (var header in record.Headers)
@@ -30,39 +36,97 @@ public sealed class DeadLetterMessageBuilder(string consumerGroup, TimeProvider 
                 if (!header.Key.StartsWith(StreamHealPrefix, StringComparison.Ordinal)
                     || header.Key is DeadLetterHeaders.ReplayCount or DeadLetterHeaders.ReplayOf)
                 {
-                    headers.Add(header.Key, header.GetValueBytes());
+                    originals.Add((header.Key, header.GetValueBytes()));
                 }
             }
         }
 
-        Add(headers, DeadLetterHeaders.ErrorType, failure.Type);
-        Add(headers, DeadLetterHeaders.ErrorMessage, Truncate(failure.Message, 4_096));
-        Add(headers, DeadLetterHeaders.ErrorStage, failure.Stage);
-        Add(headers, DeadLetterHeaders.OriginalTopic, record.Topic);
-        Add(headers, DeadLetterHeaders.OriginalPartition, record.Partition.ToString(CultureInfo.InvariantCulture));
-        Add(headers, DeadLetterHeaders.OriginalOffset, record.Offset.ToString(CultureInfo.InvariantCulture));
-        Add(headers, DeadLetterHeaders.OriginalTimestamp, record.Timestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-        Add(headers, DeadLetterHeaders.Attempts, record.Attempts.ToString(CultureInfo.InvariantCulture));
-        Add(headers, DeadLetterHeaders.ConsumerGroup, consumerGroup);
-        Add(headers, DeadLetterHeaders.FailedAt, timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+        var context = new Headers();
+        Add(context, DeadLetterHeaders.ErrorType, failure.Type);
+        // A small DLQ limit leaves the message less room, not the record's position.
+        Add(context, DeadLetterHeaders.ErrorMessage, Truncate(failure.Message, Math.Min(4_096, maxMessageBytes / 8)));
+        Add(context, DeadLetterHeaders.ErrorStage, failure.Stage);
+        Add(context, DeadLetterHeaders.OriginalTopic, record.Topic);
+        Add(context, DeadLetterHeaders.OriginalPartition, record.Partition.ToString(CultureInfo.InvariantCulture));
+        Add(context, DeadLetterHeaders.OriginalOffset, record.Offset.ToString(CultureInfo.InvariantCulture));
+        Add(context, DeadLetterHeaders.OriginalTimestamp, record.Timestamp.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+        Add(context, DeadLetterHeaders.Attempts, record.Attempts.ToString(CultureInfo.InvariantCulture));
+        Add(context, DeadLetterHeaders.ConsumerGroup, consumerGroup);
+        Add(context, DeadLetterHeaders.FailedAt, timeProvider.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
 
+        // What must fit besides the context. The value goes first (its hash finds the original); the record's own
+        // headers go when they (with the key) leave no room for it; the key is cut only when it alone leaves none. A
+        // record near the source topic's limit in headers or key is still poison that must reach the DLQ, not a dead
+        // letter that can never be sent.
+        var budget = maxMessageBytes - FramingAllowance - HeaderBytes(context);
+        var key = record.Key;
         var value = record.Value;
-        var size = (record.Key?.Length ?? 0) + (value?.Length ?? 0) + HeaderBytes(headers) + FramingAllowance;
-        if (value is not null && size > maxMessageBytes)
+        var headerBytes = OriginalBytes(originals);
+        bool Over() => (key?.Length ?? 0) + (value?.Length ?? 0) + headerBytes > budget;
+
+        if (Over() && originals.Count > 0 && (key?.Length ?? 0) + headerBytes + CutAllowance > budget)
         {
-            var keep = Math.Max(0, value.Length - (size - maxMessageBytes) - 128);
-            Add(headers, DeadLetterHeaders.ValueTruncated, value.Length.ToString(CultureInfo.InvariantCulture));
-            Add(headers, DeadLetterHeaders.ValueSha256, Convert.ToHexStringLower(SHA256.HashData(value)));
-            value = value.AsSpan(0, keep).ToArray();
+            Add(context, DeadLetterHeaders.HeadersDropped, originals.Count.ToString(CultureInfo.InvariantCulture));
+            budget -= CutAllowance;
+            originals.Clear();
+            headerBytes = 0;
+        }
+
+        if (Over() && value is not null && (key?.Length ?? 0) + headerBytes + CutAllowance <= budget)
+        {
+            budget -= CutAllowance;
+            value = Cut(context, value, budget - (key?.Length ?? 0) - headerBytes, DeadLetterHeaders.ValueTruncated, DeadLetterHeaders.ValueSha256);
+        }
+
+        if (Over() && key is not null)
+        {
+            // The key alone leaves no room: key and value share what there is.
+            budget -= 2 * CutAllowance;
+            if (value is not null && value.Length > budget / 2)
+            {
+                value = Cut(context, value, budget / 2, DeadLetterHeaders.ValueTruncated, DeadLetterHeaders.ValueSha256);
+            }
+
+            key = Cut(context, key, budget - (value?.Length ?? 0), DeadLetterHeaders.KeyTruncated, DeadLetterHeaders.KeySha256);
+        }
+
+        var headers = new Headers();
+        foreach (var (name, bytes) in originals)
+        {
+            headers.Add(name, bytes);
+        }
+
+        foreach (var header in context)
+        {
+            headers.Add(header.Key, header.GetValueBytes());
         }
 
         return new Message<byte[]?, byte[]?>
         {
-            Key = record.Key,
+            Key = key,
             Value = value,
             Headers = headers,
             Timestamp = new Timestamp(record.Timestamp),
         };
+    }
+
+    /// <summary>The first <paramref name="room"/> bytes, with headers giving the original's size and SHA-256.</summary>
+    private static byte[] Cut(Headers context, byte[] bytes, int room, string sizeHeader, string hashHeader)
+    {
+        Add(context, sizeHeader, bytes.Length.ToString(CultureInfo.InvariantCulture));
+        Add(context, hashHeader, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        return bytes.AsSpan(0, Math.Clamp(room, 0, bytes.Length)).ToArray();
+    }
+
+    private static int OriginalBytes(List<(string Key, byte[]? Value)> originals)
+    {
+        var total = 0;
+        foreach (var (name, bytes) in originals)
+        {
+            total += Encoding.UTF8.GetByteCount(name) + (bytes?.Length ?? 0) + HeaderOverhead;
+        }
+
+        return total;
     }
 
     private static int HeaderBytes(Headers headers)
@@ -70,7 +134,7 @@ public sealed class DeadLetterMessageBuilder(string consumerGroup, TimeProvider 
         var total = 0;
         foreach (var header in headers)
         {
-            total += header.Key.Length + (header.GetValueBytes()?.Length ?? 0) + 8;
+            total += Encoding.UTF8.GetByteCount(header.Key) + (header.GetValueBytes()?.Length ?? 0) + HeaderOverhead;
         }
 
         return total;

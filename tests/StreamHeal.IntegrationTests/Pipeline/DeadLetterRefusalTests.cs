@@ -96,6 +96,44 @@ public sealed class DeadLetterRefusalTests(KafkaClusterFixture kafka, ITestOutpu
         Assert.True(scenario.Committed()[0] <= firstPoison, "committed past the refused dead letter");
     }
 
+    /// <summary>
+    /// Regression: poison whose own headers were over the DLQ's limit could not be dead-lettered at any value size. The
+    /// send failed for good (librdkafka refuses a message over message.max.bytes), and the pipeline stopped behind it.
+    /// </summary>
+    [Fact]
+    public async Task Poison_whose_headers_alone_exceed_the_dlq_limit_is_dead_lettered_without_them_and_the_rest_lands()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "dlq-big-headers", partitions: 1);
+        var produced = await ProduceAsync(scenario, 200, seed: 64, key: true, age: TimeSpan.Zero);
+        using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build())
+        {
+            var big = new Message<byte[]?, byte[]?>
+            {
+                Key = [1],
+                Value = "{bad"u8.ToArray(),
+                Headers = new Headers { { "trace-a", new byte[300_000] }, { "trace-b", new byte[300_000] } },
+            };
+            var delivered = await producer.ProduceAsync(new TopicPartition(scenario.Topic, 0), big);
+            produced.Add((0, delivered.Offset.Value, true));
+        }
+
+        produced.AddRange(await ProduceAsync(scenario, 100, seed: 65, key: true, age: TimeSpan.Zero));
+        await using var sink = scenario.OpenSink();
+        // A DLQ topic with a smaller max.message.bytes than the source topic's.
+        var settings = scenario.Settings() with { DeadLetter = new DeadLetterOptions { MaxMessageBytes = 400_000 } };
+        var run = scenario.Start(sink, settings);
+
+        await PipelineScenario.WaitForDoneAsync(produced.Count, Wait, run.Pipeline);
+        await run.Stop.CancelAsync();
+        await run.Running;
+
+        PipelineScenario.AssertOk(await scenario.VerifyAsync([.. produced.Select(p => (p.Partition, p.Offset))]));
+        var (_, deadLetters) = await scenario.ReadBackAsync();
+        var letter = Assert.Single(deadLetters, d => d.OriginalOffset == 200);
+        Assert.Equal("2", letter.Headers[DeadLetterHeaders.HeadersDropped]);
+        Assert.Equal("{bad", System.Text.Encoding.UTF8.GetString(letter.Value!));
+    }
+
     /// <summary>A pipeline whose DLQ producer answers as a topic refusing what <paramref name="rule"/> names; the count of refusals.</summary>
     private static (IngestionPipeline Pipeline, Func<int> Refused) Refusing(PipelineScenario scenario, ISink sink, Func<Message<byte[]?, byte[]?>, Error?> rule)
     {

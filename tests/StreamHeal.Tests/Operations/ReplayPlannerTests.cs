@@ -41,6 +41,9 @@ public sealed class ReplayPlannerTests
         Assert.Equal(ReplayVerdict.OverMaxReplays, planner.Decide(Make(2, offset: 3, replayCount: 3)));
         Assert.Equal(ReplayVerdict.Unreplayable, planner.Decide(Make(3, offset: 4, truncated: true)));
         Assert.Equal(ReplayVerdict.Unreplayable, planner.Decide(Make(4, topic: null)));
+        // A dead letter that lost its key's end or the record's own headers to the DLQ's limit is not the record either.
+        Assert.Equal(ReplayVerdict.Unreplayable, planner.Decide(Make(5, offset: 7, extra: (DeadLetterHeaders.KeyTruncated, "900000"))));
+        Assert.Equal(ReplayVerdict.Unreplayable, planner.Decide(Make(6, offset: 8, extra: (DeadLetterHeaders.HeadersDropped, "2"))));
         Assert.Equal(ReplayVerdict.Replay, new ReplayPlanner(DeadLetterFilter.All, 3, hasDestination: true).Decide(Make(4, topic: null)));
     }
 

@@ -82,8 +82,10 @@ public sealed class DeadLetterRecord
     /// <summary>How often this record was already replayed: 0 for a first failure.</summary>
     public int ReplayCount => int.TryParse(Text(DeadLetterHeaders.ReplayCount), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 0;
 
-    /// <summary>The DLQ keeps a cut value (with the original size and SHA-256) when the original did not fit.</summary>
-    public bool IsTruncated => StreamHealHeaders.ContainsKey(DeadLetterHeaders.ValueTruncated);
+    /// <summary>The dead letter lost part of the record to the DLQ's limit (value, key or its own headers): it cannot be replayed as it was.</summary>
+    public bool IsTruncated =>
+        StreamHealHeaders.ContainsKey(DeadLetterHeaders.ValueTruncated) || StreamHealHeaders.ContainsKey(DeadLetterHeaders.KeyTruncated)
+        || StreamHealHeaders.ContainsKey(DeadLetterHeaders.HeadersDropped);
 
     /// <summary>
     /// The source record this dead letter stands for; a record without the position headers stands only for itself
