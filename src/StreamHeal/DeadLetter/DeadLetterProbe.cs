@@ -56,8 +56,8 @@ public static class DeadLetterProbe
 }
 
 /// <summary>The DLQ topic does not accept writes; the service cannot guarantee that nothing is lost, so it does not start.</summary>
-public sealed class DeadLetterUnavailableException(string topic, string reason, Exception? inner = null)
-    : Exception($"DLQ topic '{topic}' does not accept writes: {reason}. Create it (or fix its ACLs) or set dlq.topicTemplate.", inner)
+public sealed class DeadLetterUnavailableException(string topic, string reason, Exception? inner = null, string? remedy = null)
+    : Exception($"DLQ topic '{topic}' does not accept writes: {reason}. {remedy ?? "Create it (or fix its ACLs) or set dlq.topicTemplate."}", inner)
 {
     public string Topic { get; } = topic;
 }

@@ -57,7 +57,7 @@ internal static class DeadLetterStage
                     {
                         // Faults the DLQ block and with it the pipeline: waiting cannot fix an ACL, a missing topic or a
                         // topic that refuses the record itself.
-                        throw new DeadLetterUnavailableException(topic, Describe(e.Error), e);
+                        throw new DeadLetterUnavailableException(topic, e.Error.Reason, e, Remedy(e.Error.Code));
                     }
                     catch (ProduceException<byte[]?, byte[]?> e) when (KafkaErrors.Classify(e.Error) == KafkaErrorAction.Shrink && limit > 4_096)
                     {
@@ -79,11 +79,13 @@ internal static class DeadLetterStage
             BlockOptions.Unordered(capacity, parallelism, cancellationToken));
     }
 
-    private static string Describe(Error error) => error.Code switch
+    /// <summary>What to change when the DLQ topic refuses the record itself; null for the default (the topic or its ACLs).</summary>
+    private static string? Remedy(ErrorCode code) => code switch
     {
-        ErrorCode.InvalidRecord => $"{error.Reason} (a compacted topic refuses records without a key; a DLQ topic needs cleanup.policy=delete)",
-        ErrorCode.InvalidTimestamp => $"{error.Reason}, also stamped with the current time (check message.timestamp.after.max.ms against this host's clock)",
-        ErrorCode.PolicyViolation => $"{error.Reason} (a broker-side policy refuses these records)",
-        _ => error.Reason,
+        ErrorCode.InvalidRecord => "A compacted topic refuses records without a key: give the DLQ topic cleanup.policy=delete, or set dlq.topicTemplate.",
+        ErrorCode.InvalidTimestamp => "It refused the dead letter stamped with the current time too: check this host's clock against the brokers' and the topic's message.timestamp.after.max.ms.",
+        ErrorCode.PolicyViolation => "A broker-side policy refuses these records: have it allow them on the DLQ topic, or set dlq.topicTemplate.",
+        ErrorCode.UnsupportedForMessageFormat or ErrorCode.InvalidRequiredAcks => "Check the DLQ topic's message format and min.insync.replicas against kafka.properties.",
+        _ => null,
     };
 }

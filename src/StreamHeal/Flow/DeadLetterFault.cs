@@ -20,8 +20,19 @@ internal static class DeadLetterFault
         return new DeadLetterRefusedException(what, cause);
     }
 
-    /// <summary>The exception to report for a block's fault: the DLQ's own when the block only met its refusal.</summary>
-    public static Exception Cause(Exception fault) => fault is DeadLetterRefusedException { InnerException: { } cause } ? cause : fault;
+    /// <summary>
+    /// The exception to report for a block's fault: the DLQ's own when the block only met its refusal, and one of
+    /// several that failed at once (dead letters sent in parallel fail alike), so the service stops with one reason.
+    /// </summary>
+    public static Exception Cause(Exception fault)
+    {
+        if (fault is AggregateException { InnerExceptions.Count: > 0 } all)
+        {
+            fault = all.Flatten().InnerExceptions[0];
+        }
+
+        return fault is DeadLetterRefusedException { InnerException: { } cause } ? Cause(cause) : fault;
+    }
 }
 
 /// <summary>A stage met the DLQ block's refusal; the inner exception is the DLQ's own fault, when it was known.</summary>

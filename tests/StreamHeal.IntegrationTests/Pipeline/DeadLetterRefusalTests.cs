@@ -90,7 +90,7 @@ public sealed class DeadLetterRefusalTests(KafkaClusterFixture kafka, ITestOutpu
         var (pipeline, refused) = Refusing(scenario, sink, message =>
             message.Headers?.TryGetLastBytes(DeadLetterHeaders.Probe, out _) == true ? null : new Error(ErrorCode.InvalidTimestamp, "Broker: Invalid timestamp"));
 
-        await FailsSayingAsync(pipeline, "also stamped with the current time");
+        await FailsSayingAsync(pipeline, "stamped with the current time too");
         // Once with its own time, once stamped now.
         Assert.True(refused() >= 2, $"{refused()} refusals");
         Assert.True(scenario.Committed()[0] <= firstPoison, "committed past the refused dead letter");
@@ -155,10 +155,9 @@ public sealed class DeadLetterRefusalTests(KafkaClusterFixture kafka, ITestOutpu
     {
         var failure = await Assert.ThrowsAsync<PipelineFailedException>(() => pipeline.RunAsync(CancellationToken.None).WaitAsync(Wait));
         output.WriteLine(failure.ToString());
-        // Dead letters sent in parallel can each fail before the pipeline stops: then the block's fault holds them all.
-        Assert.All(
-            failure.InnerException is AggregateException all ? all.Flatten().InnerExceptions : [failure.InnerException!],
-            e => Assert.IsType<DeadLetterUnavailableException>(e));
+        // One reason, even when dead letters sent in parallel each failed before the pipeline stopped.
+        Assert.IsType<DeadLetterUnavailableException>(failure.InnerException);
+        Assert.StartsWith("DLQ topic '", failure.Message, StringComparison.Ordinal);
         Assert.Contains(reason, failure.Message, StringComparison.Ordinal);
     }
 

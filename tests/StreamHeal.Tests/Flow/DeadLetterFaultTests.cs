@@ -38,4 +38,14 @@ public sealed class DeadLetterFaultTests
         Assert.Same(refused, DeadLetterFault.Cause(refused));
         Assert.Same(other, DeadLetterFault.Cause(other));
     }
+
+    [Fact]
+    public void Of_several_dead_letters_that_failed_at_once_one_is_reported()
+    {
+        var first = new InvalidOperationException("the DLQ topic refuses these records");
+        var all = new AggregateException(first, new InvalidOperationException("the DLQ topic refuses these records"));
+
+        Assert.Same(first, DeadLetterFault.Cause(all));
+        Assert.Same(first, DeadLetterFault.Cause(new DeadLetterRefusedException("refused", all)));
+    }
 }
