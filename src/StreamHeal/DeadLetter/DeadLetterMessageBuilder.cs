@@ -26,7 +26,7 @@ public sealed class DeadLetterMessageBuilder(string consumerGroup, TimeProvider 
     public Message<byte[]?, byte[]?> Build(IngestRecord record, int maxMessageBytes)
     {
         var failure = record.Failure ?? throw new InvalidOperationException($"Record {record} has no failure to dead-letter.");
-        var originals = new List<(string Key, byte[]? Value)>();
+        var headers = new Headers();
         if (record.Headers is not null)
         {
             foreach (var header in record.Headers)
@@ -36,7 +36,7 @@ public sealed class DeadLetterMessageBuilder(string consumerGroup, TimeProvider 
                 if (!header.Key.StartsWith(StreamHealPrefix, StringComparison.Ordinal)
                     || header.Key is DeadLetterHeaders.ReplayCount or DeadLetterHeaders.ReplayOf)
                 {
-                    originals.Add((header.Key, header.GetValueBytes()));
+                    headers.Add(header.Key, header.GetValueBytes());
                 }
             }
         }
@@ -61,21 +61,19 @@ public sealed class DeadLetterMessageBuilder(string consumerGroup, TimeProvider 
         var budget = maxMessageBytes - FramingAllowance - HeaderBytes(context);
         var key = record.Key;
         var value = record.Value;
-        var headerBytes = OriginalBytes(originals);
-        bool Over() => (key?.Length ?? 0) + (value?.Length ?? 0) + headerBytes > budget;
+        bool Over() => (key?.Length ?? 0) + (value?.Length ?? 0) + HeaderBytes(headers) > budget;
 
-        if (Over() && originals.Count > 0 && (key?.Length ?? 0) + headerBytes + CutAllowance > budget)
+        if (Over() && headers.Count > 0 && (key?.Length ?? 0) + HeaderBytes(headers) + CutAllowance > budget)
         {
-            Add(context, DeadLetterHeaders.HeadersDropped, originals.Count.ToString(CultureInfo.InvariantCulture));
+            Add(context, DeadLetterHeaders.HeadersDropped, headers.Count.ToString(CultureInfo.InvariantCulture));
             budget -= CutAllowance;
-            originals.Clear();
-            headerBytes = 0;
+            headers = [];
         }
 
-        if (Over() && value is not null && (key?.Length ?? 0) + headerBytes + CutAllowance <= budget)
+        if (Over() && value is not null && (key?.Length ?? 0) + HeaderBytes(headers) + CutAllowance <= budget)
         {
             budget -= CutAllowance;
-            value = Cut(context, value, budget - (key?.Length ?? 0) - headerBytes, DeadLetterHeaders.ValueTruncated, DeadLetterHeaders.ValueSha256);
+            value = Cut(context, value, budget - (key?.Length ?? 0) - HeaderBytes(headers), DeadLetterHeaders.ValueTruncated, DeadLetterHeaders.ValueSha256);
         }
 
         if (Over() && key is not null)
@@ -88,12 +86,6 @@ public sealed class DeadLetterMessageBuilder(string consumerGroup, TimeProvider 
             }
 
             key = Cut(context, key, budget - (value?.Length ?? 0), DeadLetterHeaders.KeyTruncated, DeadLetterHeaders.KeySha256);
-        }
-
-        var headers = new Headers();
-        foreach (var (name, bytes) in originals)
-        {
-            headers.Add(name, bytes);
         }
 
         foreach (var header in context)
@@ -116,17 +108,6 @@ public sealed class DeadLetterMessageBuilder(string consumerGroup, TimeProvider 
         Add(context, sizeHeader, bytes.Length.ToString(CultureInfo.InvariantCulture));
         Add(context, hashHeader, Convert.ToHexStringLower(SHA256.HashData(bytes)));
         return bytes.AsSpan(0, Math.Clamp(room, 0, bytes.Length)).ToArray();
-    }
-
-    private static int OriginalBytes(List<(string Key, byte[]? Value)> originals)
-    {
-        var total = 0;
-        foreach (var (name, bytes) in originals)
-        {
-            total += Encoding.UTF8.GetByteCount(name) + (bytes?.Length ?? 0) + HeaderOverhead;
-        }
-
-        return total;
     }
 
     private static int HeaderBytes(Headers headers)
