@@ -8,13 +8,15 @@ namespace StreamHeal.Poll;
 
 /// <summary>
 /// A partition's position is gone from the broker (retention deleted it, or the log was truncated): the loop restarts
-/// it per kafka.startFrom and says exactly which range that skipped or reads again. Never silent. Poll thread only.
+/// it per kafka.startFrom and says exactly which range that skipped or reads again. Never silent. An OFFSET_OUT_OF_RANGE
+/// for an offset the broker still holds is not a reset: the partition reads on from where the loop left it. Poll thread
+/// only.
 /// </summary>
 internal sealed class OffsetResetHandler(
     IConsumer<byte[]?, byte[]?> consumer, PartitionPositions positions, OffsetTracker tracker, PipelineMetrics metrics, PollOptions options, ILogger logger)
 {
-    /// <returns>True when the assignment was set again (the loop must re-apply its pauses).</returns>
-    public bool TryReset(TopicPartitionOffset? position)
+    /// <returns>What was done; the loop must re-apply its pauses unless it is <see cref="ResetOutcome.None"/>.</returns>
+    public ResetOutcome TryReset(TopicPartitionOffset? position)
     {
         try
         {
@@ -24,15 +26,15 @@ internal sealed class OffsetResetHandler(
         {
             // The partition stays stopped; the broker reports the same error again and the reset is retried then.
             Log.KafkaError(logger, e.Error.Code, $"resetting the offset of {position}: {e.Error.Reason}");
-            return false;
+            return ResetOutcome.None;
         }
     }
 
-    private bool Reset(TopicPartitionOffset? position)
+    private ResetOutcome Reset(TopicPartitionOffset? position)
     {
         if (position is null || !positions.Owns(position.TopicPartition))
         {
-            return false;
+            return ResetOutcome.None;
         }
 
         var partition = position.TopicPartition;
@@ -46,10 +48,19 @@ internal sealed class OffsetResetHandler(
             // fetches already in flight can report its old one.
             Log.OffsetResetRepeated(logger, partition, position.Offset.Value, positions.NextPosition(partition).Value);
             AssignAgain();
-            return true;
+            return ResetOutcome.Reassigned;
         }
 
         var watermarks = consumer.QueryWatermarkOffsets(partition, options.MetadataTimeout);
+        if (position.Offset.Value >= 0 && position.Offset.Value >= watermarks.Low.Value && position.Offset.Value <= watermarks.High.Value)
+        {
+            // The broker still holds the offset it called out of range: a leader that changed under the fetch, or a
+            // replica behind its leader, answered. Resetting would read the partition again from its start (earliest)
+            // or skip to its end (latest), losing what lies between. Nothing moved, so the partition carries on from
+            // where this loop left it; the loop reports the error as a condition while it lasts.
+            AssignAgain();
+            return ResetOutcome.StillHeld;
+        }
         var target = options.StartFrom == StartFrom.Earliest ? watermarks.Low.Value : watermarks.High.Value;
         var hasPolled = positions.TryGetLastPolled(partition, out var last);
         var requested = position.Offset.Value >= 0 ? position.Offset.Value : (hasPolled ? last : -1) + 1;
@@ -75,7 +86,7 @@ internal sealed class OffsetResetHandler(
         }
 
         AssignAgain();
-        return true;
+        return ResetOutcome.Reassigned;
     }
 
     /// <summary>
@@ -92,4 +103,17 @@ internal sealed class OffsetResetHandler(
 
         consumer.Assign(assignment);
     }
+}
+
+/// <summary>What <see cref="OffsetResetHandler.TryReset"/> did with an offset-reset error.</summary>
+internal enum ResetOutcome
+{
+    /// <summary>Nothing: the error was not about a partition this loop owns, or the reset failed and waits for the error again.</summary>
+    None,
+
+    /// <summary>The partition was reset (or set again at the position an earlier reset chose); the assignment was set again.</summary>
+    Reassigned,
+
+    /// <summary>The broker still holds the offset: no reset, the assignment was set again where the loop left the partition.</summary>
+    StillHeld,
 }

@@ -273,10 +273,16 @@ public sealed class PollLoop : IDisposable
         switch (KafkaErrors.ClassifyConsume(e.Error))
         {
             case ConsumeErrorAction.OffsetReset:
-                if (_resets.TryReset(record?.TopicPartitionOffset))
+                var outcome = _resets.TryReset(record?.TopicPartitionOffset);
+                if (outcome != ResetOutcome.None)
                 {
                     _rebalance.AssignmentChanged = true;
                     Volatile.Write(ref _paused, false);
+                }
+
+                if (outcome == ResetOutcome.StillHeld)
+                {
+                    _conditions.Report(e.Error.Code, $"{e.Error.Reason}, for an offset the broker still holds (not reset)", record!.TopicPartition);
                 }
 
                 break;

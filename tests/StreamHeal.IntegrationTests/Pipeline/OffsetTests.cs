@@ -1,6 +1,7 @@
 using StreamHeal.TestSupport;
 using Confluent.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.Kafka;
 using StreamHeal.Sink.DuckDb;
 using Xunit;
@@ -59,6 +60,48 @@ public sealed class OffsetTests(KafkaClusterFixture kafka, ITestOutputHelper out
         }
 
         PipelineScenario.AssertOk(await scenario.VerifyAsync(produced));
+    }
+
+    /// <summary>
+    /// A broker may answer OFFSET_OUT_OF_RANGE for an offset it still holds (a leader that changed under the fetch, a
+    /// replica behind). That is no reset: with kafka.startFrom=latest a reset would skip the rest of the partition.
+    /// </summary>
+    [Fact]
+    public async Task Out_of_range_for_an_offset_the_broker_still_holds_skips_nothing_and_reads_nothing_twice()
+    {
+        // A cluster of its own: the injected errors go to whichever client fetches next.
+        var cluster = new KafkaClusterFixture();
+        try
+        {
+            await using var scenario = new PipelineScenario(cluster, output, "out-of-range-held", partitions: 2);
+            var first = await scenario.ProduceAsync(1_000, seed: 36, poisonShare: 0);
+            using (var committer = new ConsumerBuilder<byte[], byte[]>(KafkaTestSettings.Consumer(scenario.BootstrapServers, scenario.Group)).Build())
+            {
+                committer.Commit([.. Enumerable.Range(0, scenario.Partitions).Select(p => new TopicPartitionOffset(scenario.Topic, p, 0))]);
+            }
+
+            var settings = scenario.Settings();
+            settings.Kafka.StartFrom = StartFrom.Latest;
+            await using var sink = scenario.OpenSink();
+            var run = scenario.Start(sink, settings);
+            await Eventually.Until(() => run.Pipeline.Metrics.Sunk > 0, TimeSpan.FromSeconds(30), "rows before the errors");
+
+            cluster.Cluster.PushRequestErrors(KafkaApiKey.Fetch, Enumerable.Repeat(ErrorCode.OffsetOutOfRange, 6).ToArray());
+            var second = await scenario.ProduceAsync(1_000, seed: 37, poisonShare: 0);
+            await PipelineScenario.WaitForDoneAsync(first.Length + second.Length, TimeSpan.FromSeconds(60), run.Pipeline);
+
+            Assert.True(run.Pipeline.Metrics.KafkaConditions > 0, "the broker's errors should have reached the pipeline");
+            Assert.Equal(0, run.Pipeline.Metrics.OffsetResets);
+            Assert.Equal(first.Length + second.Length, run.Pipeline.Metrics.Sunk);
+            await Eventually.Until(() => !run.Pipeline.Status.Degraded, TimeSpan.FromSeconds(30), "DEGRADED to clear once records flow");
+            await run.Stop.CancelAsync();
+            await run.Running;
+            PipelineScenario.AssertOk(await scenario.VerifyAsync([.. first, .. second]));
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
     }
 
     [Fact]

@@ -34,6 +34,10 @@ public sealed class FetchErrorTests(ReliabilityFixture fixture, ITestOutputHelpe
     [Fact]
     public Task CorruptMessage() => RunAsync(ErrorCode.InvalidMsg, expectDegraded: true);
 
+    // Out of range for offsets the broker still holds: not a reset, so nothing is read twice and the DLQ gets no repeats.
+    [Fact]
+    public Task OffsetOutOfRange() => RunAsync(ErrorCode.OffsetOutOfRange, expectDegraded: true);
+
     // NotLeader, UnknownTopicOrPart and KafkaStorageError stall the fetch silently inside librdkafka (no consume error
     // reaches the loop), so only the errors it reports are expected to show as DEGRADED.
     private Task RunAsync(ErrorCode error, bool expectDegraded = false, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>

@@ -367,11 +367,11 @@ public sealed class PollLoopTests
     public async Task A_stale_client_position_right_after_a_reset_back_passes_nothing_and_every_record_is_read_again()
     {
         await using var h = new PollLoopHarness();
-        h.Consumer.Watermarks = new WatermarkOffsets(0, 20);
+        h.Consumer.Watermarks = new WatermarkOffsets(0, 10);
         h.Consumer.ScriptAssign(P0);
         h.Consumer.ScriptRecord(P0, 10, "e10");
         h.Consumer.ScriptRecord(P0, 11, "e11");
-        // The log was truncated: offset 12 is gone, and earliest is now 0, behind what was read.
+        // The log was truncated: offset 12 is gone (the end is 10 now), and earliest is 0, behind what was read.
         h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P0, 12));
         h.Consumer.Script(c =>
         {
@@ -390,6 +390,36 @@ public sealed class PollLoopTests
         Assert.Equal(2, h.Tracker.Pending(P0));
     }
 
+    /// <summary>
+    /// Regression: an out-of-range answer for an offset the broker still holds (a leader change under the fetch) was
+    /// taken for a reset. With startFrom=latest that skipped the rest of the partition; with earliest it read the
+    /// partition again from its start.
+    /// </summary>
+    [Fact]
+    public async Task Out_of_range_for_an_offset_the_broker_still_holds_is_no_reset_and_reading_goes_on_from_there()
+    {
+        await using var h = new PollLoopHarness(o => new PollOptions
+        {
+            Topics = o.Topics, BootstrapServers = o.BootstrapServers, GroupId = o.GroupId, HoldLimit = o.HoldLimit, StartFrom = StartFrom.Latest,
+        });
+        h.Consumer.Watermarks = new WatermarkOffsets(0, 20);
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 10, "e10");
+        h.Consumer.ScriptRecord(P0, 11, "e11");
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P0, 12));
+        h.Consumer.ScriptRecord(P0, 12, "e12");
+        h.Start();
+
+        var received = new List<IngestRecord>();
+        await Until(() => { received.AddRange(h.Received()); return received.Count == 3; }, "the records on both sides of the error");
+        Assert.Equal([10L, 11L, 12L], received.Select(static r => r.Offset));
+        Assert.Equal(0, h.Metrics.OffsetResets);
+        Assert.Equal(1, h.Metrics.KafkaConditions);
+        // The fetcher the error stopped is started again where the loop had got to.
+        Assert.Equal(12, h.Consumer.Assigns.Last().Single(p => p.TopicPartition == P0).Offset.Value);
+        Assert.Equal(3, h.Tracker.Pending(P0));
+    }
+
     [Fact]
     public async Task With_start_from_latest_an_uncommitted_partition_starts_at_a_concrete_end_so_a_reset_of_another_skips_nothing_that_arrived_since()
     {
@@ -405,7 +435,8 @@ public sealed class PollLoopTests
             c.Watermarks = new WatermarkOffsets(0, 9);
             return null;
         });
-        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P1, 3));
+        // Past the end, as after the topic was recreated.
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P1, 12));
         h.Start();
 
         await Until(() => h.Consumer.Assigns.Count >= 2, "the assignment set again after the reset");
