@@ -186,6 +186,9 @@ public sealed class PipelineMetrics : IDisposable
     /// <summary>Recovery steps taken with <paramref name="action"/>'s label, or with any label when null.</summary>
     public long Recoveries(string? action = null) => _recoveries.Sum(a => action is null || a == action);
 
+    /// <summary>Rebalance callbacks of one kind ("assigned", "revoked", "lost").</summary>
+    public long Rebalances(string kind) => _rebalances.Sum(k => k == kind);
+
     /// <summary>The lag monitor's latest reading and how many partitions the stall watchdog judged stalled.</summary>
     public void RecordLagCheck(IReadOnlyList<PartitionLag> partitions, int stalled)
     {

@@ -104,6 +104,49 @@ public sealed class OffsetTests(KafkaClusterFixture kafka, ITestOutputHelper out
         }
     }
 
+    /// <summary>
+    /// With startFrom=latest a partition that starts "where the broker says" could start at the end, past what arrived
+    /// since the commit. An error the client retries (unstable offsets) and one it does not (authorization: the pipeline
+    /// reads no committed offsets and leaves the start to the client, which asks again) both start at the commits.
+    /// </summary>
+    [Theory]
+    [InlineData(ErrorCode.GroupAuthorizationFailed)]
+    [InlineData(ErrorCode.UnstableOffsetCommit)]
+    public async Task Errors_reading_the_committed_offsets_on_a_rejoin_start_no_partition_anywhere_else(ErrorCode error)
+    {
+        var cluster = new KafkaClusterFixture();
+        try
+        {
+            await using var scenario = new PipelineScenario(cluster, output, "offset-fetch", partitions: 2);
+            var first = await scenario.ProduceAsync(1_000, seed: 38, poisonShare: 0);
+            using (var committer = new ConsumerBuilder<byte[], byte[]>(KafkaTestSettings.Consumer(scenario.BootstrapServers, scenario.Group)).Build())
+            {
+                committer.Commit([.. Enumerable.Range(0, scenario.Partitions).Select(p => new TopicPartitionOffset(scenario.Topic, p, 0))]);
+            }
+
+            var settings = scenario.Settings();
+            settings.Kafka.StartFrom = StartFrom.Latest;
+            await using var sink = scenario.OpenSink();
+            var run = scenario.Start(sink, settings);
+            await PipelineScenario.WaitForDoneAsync(first.Length, TimeSpan.FromSeconds(60), run.Pipeline);
+            var rebalances = run.Pipeline.Metrics.Rebalances("assigned");
+
+            cluster.Cluster.PushRequestErrors(KafkaApiKey.OffsetFetch, Enumerable.Repeat(error, 8).ToArray());
+            cluster.Cluster.PushRequestErrors(KafkaApiKey.Heartbeat, ErrorCode.RebalanceInProgress);
+            var second = await scenario.ProduceAsync(1_000, seed: 39, poisonShare: 0);
+            await Eventually.Until(() => run.Pipeline.Metrics.Rebalances("assigned") > rebalances, TimeSpan.FromSeconds(30), "the member to rejoin");
+            await PipelineScenario.WaitForDoneAsync(first.Length + second.Length, TimeSpan.FromSeconds(60), run.Pipeline);
+            Assert.Equal(0, run.Pipeline.Metrics.OffsetResets);
+            await run.Stop.CancelAsync();
+            await run.Running;
+            PipelineScenario.AssertOk(await scenario.VerifyAsync([.. first, .. second]));
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task Records_dropped_by_retention_before_they_were_read_are_counted_as_skipped()
     {
