@@ -13,21 +13,62 @@ namespace StreamHeal.Poll;
 /// only.
 /// </summary>
 internal sealed class OffsetResetHandler(
-    IConsumer<byte[]?, byte[]?> consumer, PartitionPositions positions, OffsetTracker tracker, PipelineMetrics metrics, PollOptions options, ILogger logger)
+    IConsumer<byte[]?, byte[]?> consumer,
+    PartitionPositions positions,
+    OffsetTracker tracker,
+    PipelineMetrics metrics,
+    PollOptions options,
+    ILogger logger,
+    TimeProvider time)
 {
-    /// <returns>What was done; the loop must re-apply its pauses unless it is <see cref="ResetOutcome.None"/>.</returns>
-    public ResetOutcome TryReset(TopicPartitionOffset? position)
+    private readonly Dictionary<TopicPartition, (TopicPartitionOffset Position, Error Reported)> _deferred = [];
+    private long _lastRetry;
+
+    /// <summary>Handles an offset-reset error the consumer reported for <paramref name="position"/>.</summary>
+    /// <returns>What was done; the loop must re-apply its pauses for <see cref="ResetOutcome.Reassigned"/> and <see cref="ResetOutcome.StillHeld"/>.</returns>
+    public ResetResult TryReset(TopicPartitionOffset? position, Error reported)
     {
+        if (position is null)
+        {
+            return new ResetResult(null, ResetOutcome.None, reported);
+        }
+
         try
         {
-            return Reset(position);
+            var outcome = Reset(position);
+            _deferred.Remove(position.TopicPartition);
+            return new ResetResult(position.TopicPartition, outcome, reported);
         }
         catch (KafkaException e)
         {
-            // The partition stays stopped; the broker reports the same error again and the reset is retried then.
-            Log.KafkaError(logger, e.Error.Code, $"resetting the offset of {position}: {e.Error.Reason}");
-            return ResetOutcome.None;
+            // The client stopped the partition's fetcher with the error and reports it once: nothing reads the partition
+            // until the loop sets its position, so the loop asks again (RetryDeferred) rather than wait for the error.
+            _deferred[position.TopicPartition] = (position, reported);
+            _lastRetry = time.GetTimestamp();
+            return new ResetResult(position.TopicPartition, ResetOutcome.Deferred, reported, e.Error);
         }
+    }
+
+    /// <summary>
+    /// Asks again, at most once per <see cref="PollOptions.BrokerProbeInterval"/>, for the resets the broker could not
+    /// answer (its watermarks could not be read); empty when there are none or it is not time yet.
+    /// </summary>
+    public IReadOnlyList<ResetResult> RetryDeferred()
+    {
+        var now = time.GetTimestamp();
+        if (_deferred.Count == 0 || time.GetElapsedTime(_lastRetry, now) < options.BrokerProbeInterval)
+        {
+            return [];
+        }
+
+        _lastRetry = now;
+        var results = new List<ResetResult>(_deferred.Count);
+        foreach (var (position, reported) in _deferred.Values.ToArray())
+        {
+            results.Add(TryReset(position, reported));
+        }
+
+        return results;
     }
 
     private ResetOutcome Reset(TopicPartitionOffset? position)
@@ -108,7 +149,7 @@ internal sealed class OffsetResetHandler(
 /// <summary>What <see cref="OffsetResetHandler.TryReset"/> did with an offset-reset error.</summary>
 internal enum ResetOutcome
 {
-    /// <summary>Nothing: the error was not about a partition this loop owns, or the reset failed and waits for the error again.</summary>
+    /// <summary>Nothing: the error was not about a partition this loop owns.</summary>
     None,
 
     /// <summary>The partition was reset (or set again at the position an earlier reset chose); the assignment was set again.</summary>
@@ -116,4 +157,10 @@ internal enum ResetOutcome
 
     /// <summary>The broker still holds the offset: no reset, the assignment was set again where the loop left the partition.</summary>
     StillHeld,
+
+    /// <summary>The partition's watermarks could not be read: the partition stays stopped and the reset is asked for again.</summary>
+    Deferred,
 }
+
+/// <summary>The outcome of one offset-reset error: the partition, the error the consumer reported and why a deferred reset failed.</summary>
+internal readonly record struct ResetResult(TopicPartition? Partition, ResetOutcome Outcome, Error Reported, Error? Failure = null);

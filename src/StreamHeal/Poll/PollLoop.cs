@@ -86,7 +86,7 @@ public sealed class PollLoop : IDisposable
         _brokersAnswer = consumer.BrokersAnswer;
         _committer = new OffsetCommitter(_consumer, tracker, _positions, options, logger, timeProvider);
         _rebalance = new RebalanceHandler(_positions, tracker, _held, budget, _committer, _conditions, metrics, options, logger, timeProvider, onAssigned);
-        _resets = new OffsetResetHandler(_consumer, _positions, tracker, metrics, options, logger);
+        _resets = new OffsetResetHandler(_consumer, _positions, tracker, metrics, options, logger, timeProvider);
         _admission = new RecordAdmission(_held, _positions, tracker, budget, metrics, _conditions);
         _holds = new TopicHoldGate(_consumer, holds, logger);
         _lag = new LagReader(_consumer, _positions, tracker, p => _paused || _holds.Held.Contains(p), timeProvider, _admission.PassTo);
@@ -273,18 +273,7 @@ public sealed class PollLoop : IDisposable
         switch (KafkaErrors.ClassifyConsume(e.Error))
         {
             case ConsumeErrorAction.OffsetReset:
-                var outcome = _resets.TryReset(record?.TopicPartitionOffset);
-                if (outcome != ResetOutcome.None)
-                {
-                    _rebalance.AssignmentChanged = true;
-                    Volatile.Write(ref _paused, false);
-                }
-
-                if (outcome == ResetOutcome.StillHeld)
-                {
-                    _conditions.Report(e.Error.Code, $"{e.Error.Reason}, for an offset the broker still holds (not reset)", record!.TopicPartition);
-                }
-
+                Apply(_resets.TryReset(record?.TopicPartitionOffset, e.Error));
                 break;
             case ConsumeErrorAction.DeadLetter:
                 Log.ConsumeFailed(_logger, record?.TopicPartitionOffset is { } at ? KafkaText.Of(at) : "unknown", e.Error.Reason, e);
@@ -301,9 +290,37 @@ public sealed class PollLoop : IDisposable
         }
     }
 
+    private void Apply(ResetResult result)
+    {
+        switch (result.Outcome)
+        {
+            case ResetOutcome.Reassigned or ResetOutcome.StillHeld:
+                _rebalance.AssignmentChanged = true;
+                Volatile.Write(ref _paused, false);
+                if (result.Outcome == ResetOutcome.StillHeld)
+                {
+                    _conditions.Report(result.Reported.Code, $"{result.Reported.Reason}, for an offset the broker still holds (not reset)", result.Partition);
+                }
+
+                break;
+            case ResetOutcome.Deferred:
+                // Reported on every attempt, so it lasts (DEGRADED, and in the end the service stops) until a reset succeeds.
+                _conditions.Report(
+                    result.Failure!.Code,
+                    $"{result.Reported.Reason}; reading the partition's watermarks to reset it failed: {result.Failure.Reason} (asked again every {_options.BrokerProbeInterval.TotalSeconds:0.#} s; the partition is not read meanwhile)",
+                    result.Partition);
+                break;
+        }
+    }
+
     /// <summary>Ends quiet conditions, asks unreachable brokers whether they are back, and gives up on one that lasted too long.</summary>
     private void WatchConditions()
     {
+        foreach (var deferred in _resets.RetryDeferred())
+        {
+            Apply(deferred);
+        }
+
         _conditions.Sweep();
         var now = _time.GetTimestamp();
         if (_conditions.BrokersDown && _time.GetElapsedTime(_lastProbe, now) >= _options.BrokerProbeInterval)

@@ -3,6 +3,8 @@ using Confluent.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.Dev.Kafka;
 using StreamHeal.Kafka;
+using StreamHeal.Pipeline;
+using Microsoft.Extensions.Logging;
 using StreamHeal.Sink.DuckDb;
 using Xunit;
 using Xunit.Abstractions;
@@ -96,6 +98,43 @@ public sealed class OffsetTests(KafkaClusterFixture kafka, ITestOutputHelper out
             await Eventually.Until(() => !run.Pipeline.Status.Degraded, TimeSpan.FromSeconds(30), "DEGRADED to clear once records flow");
             await run.Stop.CancelAsync();
             await run.Running;
+            PipelineScenario.AssertOk(await scenario.VerifyAsync([.. first, .. second]));
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// librdkafka reports an offset-reset error once and leaves the partition's fetcher stopped, so a reset the loop
+    /// could not do then (the broker did not give the partition's watermarks) must be asked for again by the loop.
+    /// </summary>
+    [Fact]
+    public async Task A_reset_whose_watermarks_the_broker_did_not_give_is_asked_for_again_and_the_partition_is_read_on()
+    {
+        var cluster = new KafkaClusterFixture();
+        try
+        {
+            await using var scenario = new PipelineScenario(cluster, output, "reset-deferred", partitions: 1);
+            var first = await scenario.ProduceAsync(500, seed: 40, poisonShare: 0);
+            var logs = new CapturingLoggerProvider();
+            using var loggers = LoggerFactory.Create(b => b.AddProvider(logs));
+            await using var sink = scenario.OpenSink();
+            var pipeline = new IngestionPipeline(scenario.Settings(), sink, loggers);
+            using var stop = new CancellationTokenSource();
+            var running = Task.Run(() => pipeline.RunAsync(stop.Token));
+            await PipelineScenario.WaitForDoneAsync(first.Length, TimeSpan.FromSeconds(60), pipeline);
+
+            cluster.Cluster.PushRequestErrors(KafkaApiKey.ListOffsets, Enumerable.Repeat(ErrorCode.TopicAuthorizationFailed, 2).ToArray());
+            cluster.Cluster.PushRequestErrors(KafkaApiKey.Fetch, ErrorCode.OffsetOutOfRange);
+            var second = await scenario.ProduceAsync(500, seed: 41, poisonShare: 0);
+            await PipelineScenario.WaitForDoneAsync(first.Length + second.Length, TimeSpan.FromSeconds(60), pipeline);
+
+            Assert.Contains(logs.Lines, l => l.Contains("reading the partition's watermarks to reset it failed", StringComparison.Ordinal));
+            Assert.Equal(0, pipeline.Metrics.OffsetResets);
+            await stop.CancelAsync();
+            await running;
             PipelineScenario.AssertOk(await scenario.VerifyAsync([.. first, .. second]));
         }
         finally

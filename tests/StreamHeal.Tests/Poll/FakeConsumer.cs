@@ -234,7 +234,19 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>
 
     public WatermarkOffsets GetWatermarkOffsets(TopicPartition topicPartition) => Watermarks;
 
-    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout) => Watermarks;
+    /// <summary>How many watermark queries still fail before they are answered.</summary>
+    public int WatermarkFailures { get; set; }
+
+    public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout)
+    {
+        if (WatermarkFailures > 0)
+        {
+            WatermarkFailures--;
+            throw new KafkaException(ErrorCode.TopicAuthorizationFailed);
+        }
+
+        return Watermarks;
+    }
 
     public List<TopicPartition> Assignment
     {

@@ -420,6 +420,30 @@ public sealed class PollLoopTests
         Assert.Equal(3, h.Tracker.Pending(P0));
     }
 
+    /// <summary>
+    /// Regression: when the partition's watermarks could not be read, the reset waited for the error again, but the
+    /// client reports it once and leaves the partition's fetcher stopped: the partition was never read again.
+    /// </summary>
+    [Fact]
+    public async Task A_reset_whose_watermarks_cannot_be_read_is_asked_for_again_and_reported_as_a_condition_meanwhile()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.Watermarks = new WatermarkOffsets(30, 40);
+        h.Consumer.WatermarkFailures = 2;
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptRecord(P0, 10, "e10");
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P0, 11));
+        h.Start();
+
+        // The harness's clock moves with each empty poll, so the two failed attempts and the third come quickly. Each
+        // failure is a condition report (DEGRADED while it lasts); the third attempt resets.
+        await Until(() => h.Metrics.OffsetResets == 1, "the reset asked for again until the watermarks were read");
+        Assert.Equal(0, h.Consumer.WatermarkFailures);
+        Assert.Equal(2, h.Metrics.KafkaConditions);
+        Assert.Equal(2, h.Consumer.Assigns.Count);
+        Assert.Equal(30, h.Consumer.Assigns.Last().Single(p => p.TopicPartition == P0).Offset.Value);
+    }
+
     [Fact]
     public async Task With_start_from_latest_an_uncommitted_partition_starts_at_a_concrete_end_so_a_reset_of_another_skips_nothing_that_arrived_since()
     {
