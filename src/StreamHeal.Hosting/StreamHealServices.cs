@@ -110,10 +110,51 @@ public static class StreamHealServices
 
         if (problems.Count == 0)
         {
-            problems.AddRange(KafkaPropertyProblems(services.GetRequiredService<IOptions<KafkaOptions>>().Value, services.GetRequiredService<IOptions<PipelineOptions>>().Value));
+            var kafka = Get<KafkaOptions>(services);
+            problems.AddRange(KafkaPropertyProblems(kafka, Get<PipelineOptions>(services)));
+            var checkpoints = Get<SinkOptions>(services).Type.Equals(SinkOptions.BigQuery, StringComparison.OrdinalIgnoreCase)
+                && Get<BigQuerySinkOptions>(services) is { IsExactlyOnce: true } bigQuery
+                    ? bigQuery.CheckpointTopicFor(kafka.GroupId)
+                    : null;
+            problems.AddRange(TopicProblems(kafka.Topics, Get<DeadLetterOptions>(services), checkpoints));
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// The topics StreamHeal writes, made from settings of different sections: each must be a legal name, and none may be
+    /// a topic it reads, or its own records would come back to it as input (a topic that is its own DLQ loops for ever).
+    /// </summary>
+    internal static IEnumerable<string> TopicProblems(IReadOnlyList<string> topics, DeadLetterOptions dlq, string? checkpointTopic)
+    {
+        var read = new HashSet<string>(topics, StringComparer.Ordinal);
+        foreach (var topic in topics)
+        {
+            var deadLetters = dlq.TopicFor(topic);
+            if (TopicNames.Problem(deadLetters) is { } problem)
+            {
+                yield return $"[dlq.topicTemplate] '{dlq.TopicTemplate}' makes '{deadLetters}' the DLQ topic of '{topic}', which is not a Kafka topic name: {problem}.";
+            }
+            else if (read.Contains(deadLetters))
+            {
+                yield return $"[dlq.topicTemplate] '{dlq.TopicTemplate}' makes '{deadLetters}' the DLQ topic of '{topic}', and kafka.topics reads it: dead letters would come back as input. Use a template such as '{DeadLetterOptions.DefaultTopicTemplate}'.";
+            }
+        }
+
+        if (checkpointTopic is null)
+        {
+            yield break;
+        }
+
+        if (TopicNames.Problem(checkpointTopic) is { } checkpointProblem)
+        {
+            yield return $"[sink.bigquery.checkpointTopic] '{checkpointTopic}' (the exactly-once checkpoint topic; by default made from kafka.groupId) is not a Kafka topic name: {checkpointProblem}. Set sink.bigquery.checkpointTopic.";
+        }
+        else if (read.Contains(checkpointTopic) || topics.Any(t => dlq.TopicFor(t) == checkpointTopic))
+        {
+            yield return $"[sink.bigquery.checkpointTopic] '{checkpointTopic}' is also a topic StreamHeal reads or dead-letters to; the exactly-once checkpoints need a topic of their own.";
+        }
     }
 
     // librdkafka checks property names and values when a client is built; building one (it connects lazily)

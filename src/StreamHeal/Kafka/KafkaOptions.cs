@@ -55,6 +55,14 @@ public sealed class KafkaOptions : IValidatableObject
             yield return new ValidationResult("kafka.topics must list at least one topic and no empty names.", [nameof(Topics)]);
         }
 
+        foreach (var topic in Topics)
+        {
+            if (!string.IsNullOrWhiteSpace(topic) && TopicNames.Problem(topic) is { } problem)
+            {
+                yield return new ValidationResult($"kafka.topics: '{topic}' is not a Kafka topic name: {problem}.", [nameof(Topics)]);
+            }
+        }
+
         if (FatalAfter < TimeSpan.FromSeconds(10))
         {
             yield return new ValidationResult(

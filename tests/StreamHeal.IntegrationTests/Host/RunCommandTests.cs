@@ -75,7 +75,8 @@ public sealed class RunCommandTests(KafkaClusterFixture kafka, ITestOutputHelper
     [Theory]
     [InlineData("{ \"kafka\": { ", "is not valid JSON")]
     [InlineData("{ \"kafka\": { \"bootstrapServers\": \"127.0.0.1:1\", \"topics\": [\"t\"], \"properties\": { \"no.such.property\": \"1\" } } }", "[kafka.properties]")]
-    public async Task Malformed_files_and_unknown_kafka_properties_exit_2(string json, string expected)
+    [InlineData("{ \"kafka\": { \"bootstrapServers\": \"127.0.0.1:1\", \"topics\": [\"t\"] }, \"dlq\": { \"topicTemplate\": \"{topic}\" } }", "[dlq.topicTemplate] '{topic}' makes 't' the DLQ topic of 't', and kafka.topics reads it")]
+    public async Task Malformed_files_unknown_kafka_properties_and_a_dlq_that_is_its_own_source_exit_2(string json, string expected)
     {
         var (exitCode, stdout, stderr) = await RunWithConfigAsync(json);
         Assert.Equal(2, exitCode);
