@@ -38,6 +38,14 @@ public sealed class GroupProtocolErrorTests(ReliabilityFixture fixture, ITestOut
     [Fact]
     public Task Heartbeat_CoordinatorNotAvailable() => RunAsync(KafkaApiKey.Heartbeat, ErrorCode.GroupCoordinatorNotAvailable);
 
+    // The coordinator has forgotten the member (its session expired there): it rejoins under a new id and its
+    // partitions are lost, not revoked, so what it had not committed is read again by whoever gets them.
+    [Fact]
+    public Task Heartbeat_UnknownMemberId() => RunAsync(KafkaApiKey.Heartbeat, ErrorCode.UnknownMemberId);
+
+    [Fact]
+    public Task Heartbeat_IllegalGeneration() => RunAsync(KafkaApiKey.Heartbeat, ErrorCode.IllegalGeneration);
+
     // Heartbeats every 500 ms instead of 3 s, so a 3 s fault meets several of them.
     private static void FrequentHeartbeats(PipelineSettings settings) => settings.Kafka.Properties["heartbeat.interval.ms"] = "500";
 
