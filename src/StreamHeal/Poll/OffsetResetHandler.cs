@@ -23,6 +23,7 @@ internal sealed class OffsetResetHandler(
 {
     private readonly Dictionary<TopicPartition, (TopicPartitionOffset Position, Error Reported)> _deferred = [];
     private long _lastRetry;
+    private int _roundStart;
 
     /// <summary>Handles an offset-reset error the consumer reported for <paramref name="position"/>.</summary>
     /// <returns>What was done; the loop must re-apply its pauses for <see cref="ResetOutcome.Reassigned"/> and <see cref="ResetOutcome.StillHeld"/>.</returns>
@@ -51,7 +52,9 @@ internal sealed class OffsetResetHandler(
 
     /// <summary>
     /// Asks again, at most once per <see cref="PollOptions.BrokerProbeInterval"/>, for the resets the broker could not
-    /// answer (its watermarks could not be read); empty when there are none or it is not time yet.
+    /// answer (its watermarks could not be read); empty when there are none or it is not time yet. A round ends at its
+    /// first failure: each query may wait <see cref="PollOptions.MetadataTimeout"/> on the poll thread, and a broker that
+    /// failed one now would most likely fail the rest.
     /// </summary>
     public IReadOnlyList<ResetResult> RetryDeferred()
     {
@@ -61,13 +64,22 @@ internal sealed class OffsetResetHandler(
             return [];
         }
 
-        _lastRetry = now;
-        var results = new List<ResetResult>(_deferred.Count);
-        foreach (var (position, reported) in _deferred.Values.ToArray())
+        // Each round starts after the partition the last one ended at, so one that keeps failing cannot starve the rest.
+        var pending = _deferred.Values.ToArray();
+        var results = new List<ResetResult>(pending.Length);
+        for (var i = 0; i < pending.Length; i++)
         {
-            results.Add(TryReset(position, reported));
+            var (position, reported) = pending[(_roundStart + i) % pending.Length];
+            var result = TryReset(position, reported);
+            results.Add(result);
+            if (result.Outcome == ResetOutcome.Deferred)
+            {
+                _roundStart = (_roundStart + i + 1) % pending.Length;
+                break;
+            }
         }
 
+        _lastRetry = time.GetTimestamp();
         return results;
     }
 

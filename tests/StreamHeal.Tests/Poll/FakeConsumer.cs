@@ -237,8 +237,16 @@ internal sealed class FakeConsumer : IConsumer<byte[]?, byte[]?>
     /// <summary>How many watermark queries still fail before they are answered.</summary>
     public int WatermarkFailures { get; set; }
 
+    /// <summary>Partitions whose watermark queries always fail.</summary>
+    public HashSet<TopicPartition> WatermarksRefused { get; } = [];
+
     public WatermarkOffsets QueryWatermarkOffsets(TopicPartition topicPartition, TimeSpan timeout)
     {
+        if (WatermarksRefused.Contains(topicPartition))
+        {
+            throw new KafkaException(ErrorCode.TopicAuthorizationFailed);
+        }
+
         if (WatermarkFailures > 0)
         {
             WatermarkFailures--;

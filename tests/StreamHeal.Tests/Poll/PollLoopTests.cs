@@ -445,6 +445,24 @@ public sealed class PollLoopTests
     }
 
     [Fact]
+    public async Task A_partition_whose_reset_keeps_failing_does_not_keep_the_others_from_theirs()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.Watermarks = new WatermarkOffsets(30, 40);
+        h.Consumer.WatermarksRefused.Add(P0);
+        h.Consumer.WatermarkFailures = 1;
+        h.Consumer.ScriptAssign(P0, P1);
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P0, 11));
+        // P1's first query fails too (the broker was briefly away); each retry round stops at its first failure.
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P1, 11));
+        h.Start();
+
+        await Until(() => h.Metrics.OffsetResets == 1, "P1 reset although P0's reset fails every time");
+        Assert.Equal(30, h.Consumer.Assigns.Last().Single(p => p.TopicPartition == P1).Offset.Value);
+        Assert.Equal(0, h.Tracker.Pending(P0));
+    }
+
+    [Fact]
     public async Task With_start_from_latest_an_uncommitted_partition_starts_at_a_concrete_end_so_a_reset_of_another_skips_nothing_that_arrived_since()
     {
         await using var h = new PollLoopHarness(o => new PollOptions
