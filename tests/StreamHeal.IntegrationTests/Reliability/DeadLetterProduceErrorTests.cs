@@ -25,6 +25,13 @@ public sealed class DeadLetterProduceErrorTests(ReliabilityFixture fixture, ITes
     [Fact]
     public Task LeaderNotAvailable() => RunAsync(ErrorCode.LeaderNotAvailable);
 
-    private Task RunAsync(ErrorCode error, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
-        RequestErrorFault.RunAsync(fixture, output, Family, KafkaApiKey.Produce, error, beforeStart: true, test: $"{nameof(DeadLetterProduceErrorTests)}.{test}");
+    // The idempotent DLQ producer asks for its producer id first; until it has one, no dead letter can be sent.
+    [Fact]
+    public Task InitProducerId_CoordinatorNotAvailable() => RunAsync(ErrorCode.GroupCoordinatorNotAvailable, KafkaApiKey.InitProducerId);
+
+    [Fact]
+    public Task InitProducerId_NotCoordinator() => RunAsync(ErrorCode.NotCoordinatorForGroup, KafkaApiKey.InitProducerId);
+
+    private Task RunAsync(ErrorCode error, KafkaApiKey api = KafkaApiKey.Produce, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
+        RequestErrorFault.RunAsync(fixture, output, Family, api, error, beforeStart: true, test: $"{nameof(DeadLetterProduceErrorTests)}.{test}");
 }
