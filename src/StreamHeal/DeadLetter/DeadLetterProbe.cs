@@ -1,6 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using StreamHeal.Kafka;
 using StreamHeal.Telemetry;
 
 namespace StreamHeal.DeadLetter;
@@ -17,7 +18,7 @@ public static class DeadLetterProbe
     /// <param name="logger">Told, once per topic, when the acknowledgement is slow and again when it comes.</param>
     public static async Task CheckAsync(
         IProducer<byte[]?, byte[]?> producer, IEnumerable<string> topics, TimeSpan timeout, CancellationToken cancellationToken,
-        ILogger? logger = null, TimeProvider? time = null)
+        ILogger? logger = null, TimeProvider? time = null, FatalErrorWatch? fatal = null)
     {
         time ??= TimeProvider.System;
         foreach (var topic in topics)
@@ -45,7 +46,8 @@ public static class DeadLetterProbe
             }
             catch (ProduceException<byte[]?, byte[]?> e)
             {
-                throw new DeadLetterUnavailableException(topic, e.Error.Reason, e);
+                var cause = fatal?.Explain(e.Error) ?? e.Error;
+                throw new DeadLetterUnavailableException(topic, cause.Reason, e, DeadLetterStage.Remedy(cause));
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {

@@ -26,7 +26,8 @@ internal static class DeadLetterStage
         ILogger logger,
         int parallelism,
         int capacity,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        FatalErrorWatch? fatal = null)
     {
         return new ActionBlock<IngestRecord>(
             async record =>
@@ -55,9 +56,10 @@ internal static class DeadLetterStage
                     }
                     catch (ProduceException<byte[]?, byte[]?> e) when (KafkaErrors.Classify(e.Error) is KafkaErrorAction.Permanent or KafkaErrorAction.Fatal or KafkaErrorAction.Restamp)
                     {
-                        // Faults the DLQ block and with it the pipeline: waiting cannot fix an ACL, a missing topic or a
-                        // topic that refuses the record itself.
-                        throw new DeadLetterUnavailableException(topic, e.Error.Reason, e, Remedy(e.Error.Code));
+                        // Faults the DLQ block and with it the pipeline: waiting cannot fix an ACL, a missing topic, a
+                        // topic that refuses the record itself or a producer that failed for good.
+                        var cause = fatal?.Explain(e.Error) ?? e.Error;
+                        throw new DeadLetterUnavailableException(topic, cause.Reason, e, Remedy(cause));
                     }
                     catch (ProduceException<byte[]?, byte[]?> e) when (KafkaErrors.Classify(e.Error) == KafkaErrorAction.Shrink && limit > 4_096)
                     {
@@ -80,8 +82,12 @@ internal static class DeadLetterStage
     }
 
     /// <summary>What to change when the DLQ topic refuses the record itself; null for the default (the topic or its ACLs).</summary>
-    private static string? Remedy(ErrorCode code) => code switch
+    internal static string? Remedy(Error error) => error.Code switch
     {
+        ErrorCode.ClusterAuthorizationFailed =>
+            "The DLQ producer is idempotent: grant this client's principal IdempotentWrite on the cluster (brokers before Kafka 3.0 require it).",
+        _ when error.IsFatal || error.Code is ErrorCode.Local_Fatal or ErrorCode.Local_PurgeQueue or ErrorCode.Local_PurgeInflight =>
+            "The DLQ producer failed for good; the service stops without committing past the record, and a restart starts a new producer.",
         ErrorCode.InvalidRecord => "A compacted topic refuses records without a key: give the DLQ topic cleanup.policy=delete, or set dlq.topicTemplate.",
         ErrorCode.InvalidTimestamp => "It refused the dead letter stamped with the current time too: check this host's clock against the brokers' and the topic's message.timestamp.after.max.ms.",
         ErrorCode.PolicyViolation => "A broker-side policy refuses these records: have it allow them on the DLQ topic, or set dlq.topicTemplate.",

@@ -53,6 +53,8 @@ public static class KafkaErrors
 
         return error.Code switch
         {
+            // A client that had a fatal error purges what it had queued and refuses new sends; neither passes.
+            ErrorCode.Local_Fatal or ErrorCode.Local_PurgeQueue or ErrorCode.Local_PurgeInflight => KafkaErrorAction.Fatal,
             ErrorCode.MsgSizeTooLarge => KafkaErrorAction.Shrink,
             ErrorCode.InvalidTimestamp => KafkaErrorAction.Restamp,
             ErrorCode.Local_AutoOffsetReset or ErrorCode.OffsetOutOfRange => KafkaErrorAction.OffsetReset,

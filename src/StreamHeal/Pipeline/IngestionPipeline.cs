@@ -54,6 +54,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
     private const string DeadLetterProducerName = "dlq-producer";
+    private readonly FatalErrorWatch _deadLetterFatal = new();
 
     // Free field arrays kept per size: about the rows in flight at full speed (a few stage queues and open batches).
     // More in flight during a stall are allocated and left to the GC when they come back.
@@ -202,7 +203,11 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var kafkaLogger = _loggerFactory.CreateLogger("StreamHeal.Kafka");
         var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaConfigBuilder.DeadLetterProducer(_settings.Kafka, _settings.DeadLetter.MaxMessageBytes))
             .SetLogHandler((_, m) => KafkaClientLog.Log(kafkaLogger, DeadLetterProducerName, m))
-            .SetErrorHandler((_, e) => KafkaClientLog.Error(kafkaLogger, DeadLetterProducerName, e))
+            .SetErrorHandler((_, e) =>
+            {
+                _deadLetterFatal.Observe(e);
+                KafkaClientLog.Error(kafkaLogger, DeadLetterProducerName, e);
+            })
             .Build();
         producer = DeadLetterProducerWrapper?.Invoke(producer) ?? producer;
         try
@@ -223,7 +228,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
     private async Task RunWithProducerAsync(IProducer<byte[]?, byte[]?> producer, Dictionary<string, string> tables, CancellationToken stop)
     {
         var options = _settings.Pipeline;
-        await DeadLetterProbe.CheckAsync(producer, _settings.Kafka.Topics.Select(_settings.DeadLetter.TopicFor), _settings.DeadLetter.StartupCheckTimeout, stop, _logger, _timeProvider);
+        await DeadLetterProbe.CheckAsync(producer, _settings.Kafka.Topics.Select(_settings.DeadLetter.TopicFor), _settings.DeadLetter.StartupCheckTimeout, stop, _logger, _timeProvider, _deadLetterFatal);
         var sinkRetry = Retry(SinkDependency, static e => e is SinkUnavailableException, (attempt, delay, e) =>
         {
             Metrics.RecordSinkRetry();
@@ -262,7 +267,7 @@ public sealed class IngestionPipeline : IAsyncDisposable
         var deadLetters = DeadLetterStage.Create(
             producer, _settings.DeadLetter, new DeadLetterMessageBuilder(_settings.Kafka.GroupId, _timeProvider),
             deadLetterRetry,
-            completion, Metrics, _logger, options.DeadLetterParallelism, capacity, token);
+            completion, Metrics, _logger, options.DeadLetterParallelism, capacity, token, _deadLetterFatal);
         _deadLetterStage = deadLetters.Completion;
         var chunks = ChunkCapacity(capacity);
         var decoder = new JsonDecoder(_settings.Decode);

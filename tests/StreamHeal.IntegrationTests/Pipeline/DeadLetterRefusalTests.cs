@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using StreamHeal.DeadLetter;
 using StreamHeal.Dev.Demo;
+using StreamHeal.Dev.Kafka;
 using StreamHeal.IntegrationTests.Kafka;
 using StreamHeal.IntegrationTests.Support;
 using StreamHeal.Pipeline;
@@ -66,34 +67,62 @@ public sealed class DeadLetterRefusalTests(KafkaClusterFixture kafka, ITestOutpu
     [Fact]
     public async Task A_dlq_topic_that_refuses_the_record_itself_stops_the_pipeline_with_the_reason_and_commits_nothing_past_it()
     {
-        await using var scenario = new PipelineScenario(kafka, output, "dlq-invalid-record", partitions: 1);
-        var produced = await ProduceAsync(scenario, 300, seed: 62, key: false, age: TimeSpan.Zero);
-        var firstPoison = produced.First(p => p.Poison).Offset;
-        await using var sink = scenario.OpenSink();
-        var (pipeline, _) = Refusing(scenario, sink, message =>
+        await StopsAtTheFirstPoisonAsync("dlq-invalid-record", seed: 62, key: false, "cleanup.policy=delete", message =>
             message.Key is null ? new Error(ErrorCode.InvalidRecord, "Broker: Broker failed to validate record") : null);
+    }
 
-        await FailsSayingAsync(pipeline, "cleanup.policy=delete");
-        var committed = scenario.Committed()[0];
-        Assert.True(committed <= firstPoison, $"committed {committed}, past the refused dead letter at offset {firstPoison}");
+    /// <summary>
+    /// Regression: the idempotent DLQ producer refused its producer id (an ACL without IdempotentWrite on older
+    /// brokers). It cannot send anything; the service stopped saying only "Purged in queue" and to create the topic.
+    /// </summary>
+    [Fact]
+    public async Task A_dlq_producer_refused_its_producer_id_stops_the_service_at_start_up_saying_why()
+    {
+        var cluster = new KafkaClusterFixture();
+        try
+        {
+            await using var scenario = new PipelineScenario(cluster, output, "dlq-no-pid", partitions: 1);
+            await ProduceAsync(scenario, 300, seed: 64, key: true, age: TimeSpan.Zero);
+            cluster.Cluster.PushRequestErrors(KafkaApiKey.InitProducerId, Enumerable.Repeat(ErrorCode.ClusterAuthorizationFailed, 50).ToArray());
+            await using var sink = scenario.OpenSink();
+            var pipeline = new IngestionPipeline(scenario.Settings(), sink, scenario.Loggers);
+
+            // The start-up probe meets it: the producer purged the probe ("Purged in queue"), and the service says why.
+            var failure = await Assert.ThrowsAsync<DeadLetterUnavailableException>(() => pipeline.RunAsync(CancellationToken.None).WaitAsync(Wait));
+            output.WriteLine(failure.ToString());
+            Assert.Contains("Cluster authorization failed", failure.Message, StringComparison.Ordinal);
+            Assert.Contains("IdempotentWrite", failure.Message, StringComparison.Ordinal);
+            Assert.Equal(0, pipeline.Status.Polled);
+            Assert.True(scenario.Committed()[0] < 0, "nothing should have been committed");
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Regression: a DLQ producer that failed for good while running (an idempotence error librdkafka cannot recover
+    /// from) purges its queue and refuses new sends. Those errors were retried for ever with the offset held, and
+    /// nothing said why; now the service stops with the reason and commits nothing past the record.
+    /// </summary>
+    [Fact]
+    public async Task A_dlq_producer_that_failed_for_good_while_running_stops_the_pipeline_instead_of_retrying_for_ever()
+    {
+        await StopsAtTheFirstPoisonAsync("dlq-purged", seed: 65, key: true, "failed for good", message =>
+            IsProbe(message) ? null : new Error(ErrorCode.Local_PurgeQueue, "Local: Purged in queue"));
     }
 
     /// <summary>Stamped now and still refused (the host's clock far off the brokers'): no loop, the service stops and says which clock to check.</summary>
     [Fact]
     public async Task A_dead_letter_refused_again_when_stamped_now_stops_the_pipeline_with_the_reason()
     {
-        await using var scenario = new PipelineScenario(kafka, output, "dlq-refused-time", partitions: 1);
-        var produced = await ProduceAsync(scenario, 300, seed: 63, key: true, age: TimeSpan.Zero);
-        var firstPoison = produced.First(p => p.Poison).Offset;
-        await using var sink = scenario.OpenSink();
         // The start-up probe passes; every dead letter is refused, whatever its time.
-        var (pipeline, refused) = Refusing(scenario, sink, message =>
-            message.Headers?.TryGetLastBytes(DeadLetterHeaders.Probe, out _) == true ? null : new Error(ErrorCode.InvalidTimestamp, "Broker: Invalid timestamp"));
+        var refused = await StopsAtTheFirstPoisonAsync("dlq-refused-time", seed: 63, key: true, "stamped with the current time too", message =>
+            IsProbe(message) ? null : new Error(ErrorCode.InvalidTimestamp, "Broker: Invalid timestamp"));
 
-        await FailsSayingAsync(pipeline, "stamped with the current time too");
         // Once with its own time, once stamped now.
-        Assert.True(refused() >= 2, $"{refused()} refusals");
-        Assert.True(scenario.Committed()[0] <= firstPoison, "committed past the refused dead letter");
+        Assert.True(refused >= 2, $"{refused} refusals");
     }
 
     /// <summary>
@@ -133,6 +162,26 @@ public sealed class DeadLetterRefusalTests(KafkaClusterFixture kafka, ITestOutpu
         Assert.Equal("2", letter.Headers[DeadLetterHeaders.HeadersDropped]);
         Assert.Equal("{bad", System.Text.Encoding.UTF8.GetString(letter.Value!));
     }
+
+    /// <summary>
+    /// Runs a pipeline over 300 events of one partition whose DLQ producer refuses what <paramref name="rule"/> names:
+    /// it must stop with <paramref name="reason"/> and commit nothing past the first poison record. Returns the refusals.
+    /// </summary>
+    private async Task<int> StopsAtTheFirstPoisonAsync(string name, int seed, bool key, string reason, Func<Message<byte[]?, byte[]?>, Error?> rule)
+    {
+        await using var scenario = new PipelineScenario(kafka, output, name, partitions: 1);
+        var produced = await ProduceAsync(scenario, 300, seed, key, age: TimeSpan.Zero);
+        var firstPoison = produced.First(p => p.Poison).Offset;
+        await using var sink = scenario.OpenSink();
+        var (pipeline, refused) = Refusing(scenario, sink, rule);
+
+        await FailsSayingAsync(pipeline, reason);
+        var committed = scenario.Committed()[0];
+        Assert.True(committed <= firstPoison, $"committed {committed}, past the refused dead letter at offset {firstPoison}");
+        return refused();
+    }
+
+    private static bool IsProbe(Message<byte[]?, byte[]?> message) => message.Headers?.TryGetLastBytes(DeadLetterHeaders.Probe, out _) == true;
 
     /// <summary>A pipeline whose DLQ producer answers as a topic refusing what <paramref name="rule"/> names; the count of refusals.</summary>
     private static (IngestionPipeline Pipeline, Func<int> Refused) Refusing(PipelineScenario scenario, ISink sink, Func<Message<byte[]?, byte[]?>, Error?> rule)

@@ -20,6 +20,10 @@ public sealed class KafkaErrorsTests
     [InlineData(ErrorCode.InvalidRequiredAcks, KafkaErrorAction.Permanent)]
     [InlineData(ErrorCode.TopicAuthorizationFailed, KafkaErrorAction.Permanent)]
     [InlineData(ErrorCode.Local_UnknownTopic, KafkaErrorAction.Permanent)]
+    // After a fatal error the producer purges its queue and refuses sends; the errors it gives then are not flagged fatal.
+    [InlineData(ErrorCode.Local_PurgeQueue, KafkaErrorAction.Fatal)]
+    [InlineData(ErrorCode.Local_PurgeInflight, KafkaErrorAction.Fatal)]
+    [InlineData(ErrorCode.Local_Fatal, KafkaErrorAction.Fatal)]
     public void A_produce_error_is_classified_by_whether_retrying_the_same_record_can_succeed(ErrorCode code, KafkaErrorAction expected) =>
         Assert.Equal(expected, KafkaErrors.Classify(new Error(code)));
 
