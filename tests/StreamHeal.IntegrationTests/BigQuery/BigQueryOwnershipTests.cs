@@ -164,6 +164,33 @@ public sealed class BigQueryOwnershipTests(KafkaClusterFixture kafka, ITestOutpu
         }
     }
 
+    /// <summary>
+    /// Regression: a checkpoint topic that refuses writes for good (here an ACL) was retried for ever as a sink outage,
+    /// holding the table's offsets with nothing written. The write now fails for good, so the pipeline stops and says why.
+    /// </summary>
+    [Fact]
+    public async Task A_checkpoint_topic_that_refuses_writes_for_good_fails_the_write_instead_of_waiting_for_ever()
+    {
+        var cluster = new KafkaClusterFixture();
+        try
+        {
+            await using var scope = await BigQuerySinkScope.StartAsync(cluster, Loggers(new CapturingLoggerProvider()), BigQuerySinkOptions.ExactlyOnce);
+            await using var sink = await scope.OpenAsync();
+            await sink.WriteAsync(BigQuerySinkScope.Batch(0, 10), CancellationToken.None);
+
+            cluster.Cluster.PushRequestErrors(KafkaApiKey.Produce, Enumerable.Repeat(ErrorCode.TopicAuthorizationFailed, 100).ToArray());
+            var refused = await Assert.ThrowsAsync<StreamHeal.Sink.BigQuery.Checkpoints.CheckpointTopicRefusedException>(
+                () => sink.WriteAsync(BigQuerySinkScope.Batch(10, 10), CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(60)));
+            output.WriteLine(refused.Message);
+            Assert.Contains("Topic authorization failed", refused.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("sink.bigquery.checkpointTopic", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
     [Fact]
     public async Task A_checkpoint_that_does_not_parse_is_exactly_once_lost_and_never_an_older_one()
     {

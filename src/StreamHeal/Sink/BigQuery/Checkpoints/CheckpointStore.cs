@@ -43,6 +43,7 @@ internal sealed class CheckpointStore : IAsyncDisposable
     private readonly IConsumer<byte[], byte[]> _reader;
     private readonly SemaphoreSlim _readLock = new(1, 1);
     private readonly ClientCalls _calls = new();
+    private readonly FatalErrorWatch _fatal = new();
     private readonly ILogger _logger;
     private int _disposed;
     private readonly Dictionary<string, KeyState> _keys = new(StringComparer.Ordinal);
@@ -54,7 +55,14 @@ internal sealed class CheckpointStore : IAsyncDisposable
         _group = kafka.GroupId;
         _logger = logger;
         Topic = topic;
-        _producer = new ProducerBuilder<byte[], byte[]>(KafkaConfigBuilder.CheckpointProducer(kafka)).SetLogHandler((_, m) => KafkaClientLog.Log(logger, "checkpoint-producer", m)).SetErrorHandler((_, e) => KafkaClientLog.Error(logger, "checkpoint-producer", e)).Build();
+        _producer = new ProducerBuilder<byte[], byte[]>(KafkaConfigBuilder.CheckpointProducer(kafka))
+            .SetLogHandler((_, m) => KafkaClientLog.Log(logger, "checkpoint-producer", m))
+            .SetErrorHandler((_, e) =>
+            {
+                _fatal.Observe(e);
+                KafkaClientLog.Error(logger, "checkpoint-producer", e);
+            })
+            .Build();
         var reader = KafkaConfigBuilder.CheckpointReader(kafka);
         // Reads back wait for a fetch: the broker may hold an empty one up to this long before it answers.
         reader.FetchWaitMaxMs = 50;
@@ -150,7 +158,7 @@ internal sealed class CheckpointStore : IAsyncDisposable
         }
         catch (ProduceException<byte[], byte[]> e)
         {
-            throw new SinkUnavailableException($"Could not claim exactly-once checkpoints for {table} in '{Topic}': {e.Error.Reason}", e);
+            throw Failed($"Could not claim exactly-once checkpoints for {table} in '{Topic}'", e);
         }
         finally
         {
@@ -197,7 +205,7 @@ internal sealed class CheckpointStore : IAsyncDisposable
         }
         catch (ProduceException<byte[], byte[]> e)
         {
-            throw new SinkUnavailableException($"Could not write the exactly-once checkpoint for {table} partition {partition} to '{Topic}': {e.Error.Reason}", e);
+            throw Failed($"Could not write the exactly-once checkpoint for {table} partition {partition} to '{Topic}'", e);
         }
 
         await _readLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -233,6 +241,21 @@ internal sealed class CheckpointStore : IAsyncDisposable
         var delivered = await _producer.ProduceAsync(
             Topic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(claimKey), Value = [] }, cancellationToken).ConfigureAwait(false);
         return delivered.Offset.Value;
+    }
+
+    /// <summary>
+    /// A refused checkpoint write: an outage the sink waits out (<see cref="SinkUnavailableException"/>), unless the
+    /// topic refuses the record for good (an ACL, a policy, a topic deleted) or the producer failed for good. Then
+    /// waiting would hold the table's offsets for ever with nothing written, so the pipeline stops and says why.
+    /// </summary>
+    private Exception Failed(string what, ProduceException<byte[], byte[]> e)
+    {
+        var cause = _fatal.Explain(e.Error);
+        return KafkaErrors.Classify(cause) is KafkaErrorAction.Permanent or KafkaErrorAction.Fatal
+            ? new CheckpointTopicRefusedException(
+                $"{what}: {cause.Reason}. Exactly-once delivery cannot go on without its checkpoints: grant this client's principal Write and Read on the topic (and IdempotentWrite on the cluster for brokers before Kafka 3.0), or point sink.bigquery.checkpointTopic at one it may use, then start again.",
+                e)
+            : new SinkUnavailableException($"{what}: {e.Error.Reason}", e);
     }
 
     private async Task<long> ProduceAsync(string key, StreamCheckpoint checkpoint, CancellationToken cancellationToken)
