@@ -21,7 +21,7 @@ internal sealed class OffsetResetHandler(
     ILogger logger,
     TimeProvider time)
 {
-    private readonly Dictionary<TopicPartition, (TopicPartitionOffset Position, Error Reported)> _deferred = [];
+    private readonly Dictionary<TopicPartition, (TopicPartitionOffset Position, Error Reported, long Generation)> _deferred = [];
     private long _lastRetry;
     private int _roundStart;
 
@@ -44,7 +44,7 @@ internal sealed class OffsetResetHandler(
         {
             // The client stopped the partition's fetcher with the error and reports it once: nothing reads the partition
             // until the loop sets its position, so the loop asks again (RetryDeferred) rather than wait for the error.
-            _deferred[position.TopicPartition] = (position, reported);
+            _deferred[position.TopicPartition] = (position, reported, positions.TryGetGeneration(position.TopicPartition, out var generation) ? generation : -1);
             _lastRetry = time.GetTimestamp();
             return new ResetResult(position.TopicPartition, ResetOutcome.Deferred, reported, e.Error);
         }
@@ -69,7 +69,14 @@ internal sealed class OffsetResetHandler(
         var results = new List<ResetResult>(pending.Length);
         for (var i = 0; i < pending.Length; i++)
         {
-            var (position, reported) = pending[(_roundStart + i) % pending.Length];
+            var (position, reported, generation) = pending[(_roundStart + i) % pending.Length];
+            if (!positions.TryGetGeneration(position.TopicPartition, out var current) || current != generation)
+            {
+                // Revoked, or assigned again since: the new assignment starts where its committed offset is.
+                _deferred.Remove(position.TopicPartition);
+                continue;
+            }
+
             var result = TryReset(position, reported);
             results.Add(result);
             if (result.Outcome == ResetOutcome.Deferred)

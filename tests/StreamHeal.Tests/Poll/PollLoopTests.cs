@@ -463,6 +463,32 @@ public sealed class PollLoopTests
     }
 
     [Fact]
+    public async Task A_reset_left_pending_is_dropped_when_its_partition_is_assigned_again()
+    {
+        await using var h = new PollLoopHarness();
+        h.Consumer.Watermarks = new WatermarkOffsets(30, 40);
+        h.Consumer.WatermarksRefused.Add(P0);
+        h.Consumer.CommittedOnBroker[P0] = new Offset(35);
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.ScriptError(ErrorCode.Local_AutoOffsetReset, new TopicPartitionOffset(P0, 11));
+        h.Consumer.ScriptRevoke(P0);
+        h.Consumer.ScriptAssign(P0);
+        h.Consumer.Script(c =>
+        {
+            c.WatermarksRefused.Clear();
+            return null;
+        });
+        h.Start();
+
+        await Until(() => h.Consumer.Assigns.Count >= 2 && h.Consumer.WatermarksRefused.Count == 0, "the partition assigned again and the broker answering");
+        var polls = Volatile.Read(ref h.Consumer.Polls);
+        // Enough empty polls (each moves the harness's clock) for several retry rounds.
+        await Until(() => Volatile.Read(ref h.Consumer.Polls) > polls + 200, "retry rounds to pass");
+        Assert.Equal(0, h.Metrics.OffsetResets);
+        Assert.Equal(35, h.Consumer.Assigns.Last().Single(p => p.TopicPartition == P0).Offset.Value);
+    }
+
+    [Fact]
     public async Task With_start_from_latest_an_uncommitted_partition_starts_at_a_concrete_end_so_a_reset_of_another_skips_nothing_that_arrived_since()
     {
         await using var h = new PollLoopHarness(o => new PollOptions
