@@ -115,12 +115,13 @@ internal sealed class OffsetResetHandler(
         if (position.Offset.Value >= 0 && position.Offset.Value >= watermarks.Low.Value && position.Offset.Value <= watermarks.High.Value)
         {
             // The broker still holds the offset it called out of range: a leader that changed under the fetch, or a
-            // replica behind its leader, answered. Resetting would read the partition again from its start (earliest)
-            // or skip to its end (latest), losing what lies between. Nothing moved, so the partition carries on from
+            // replica behind its leader, answered. A reset would read the partition again from its start (earliest)
+            // or skip to its end and lose what lies between (latest). Nothing moved, so the partition carries on from
             // where this loop left it; the loop reports the error as a condition while it lasts.
             AssignAgain();
             return ResetOutcome.StillHeld;
         }
+
         var target = options.StartFrom == StartFrom.Earliest ? watermarks.Low.Value : watermarks.High.Value;
         var hasPolled = positions.TryGetLastPolled(partition, out var last);
         var requested = position.Offset.Value >= 0 ? position.Offset.Value : (hasPolled ? last : -1) + 1;
@@ -164,22 +165,3 @@ internal sealed class OffsetResetHandler(
         consumer.Assign(assignment);
     }
 }
-
-/// <summary>What <see cref="OffsetResetHandler.TryReset"/> did with an offset-reset error.</summary>
-internal enum ResetOutcome
-{
-    /// <summary>Nothing: the error was not about a partition this loop owns.</summary>
-    None,
-
-    /// <summary>The partition was reset (or set again at the position an earlier reset chose); the assignment was set again.</summary>
-    Reassigned,
-
-    /// <summary>The broker still holds the offset: no reset, the assignment was set again where the loop left the partition.</summary>
-    StillHeld,
-
-    /// <summary>The partition's watermarks could not be read: the partition stays stopped and the reset is asked for again.</summary>
-    Deferred,
-}
-
-/// <summary>The outcome of one offset-reset error: the partition, the error the consumer reported and why a deferred reset failed.</summary>
-internal readonly record struct ResetResult(TopicPartition? Partition, ResetOutcome Outcome, Error Reported, Error? Failure = null);
