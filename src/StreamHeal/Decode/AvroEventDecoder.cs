@@ -11,9 +11,11 @@ namespace StreamHeal.Decode;
 /// Decodes Confluent wire-format Avro values straight into rows: the writer schema comes from the registry through a
 /// bounded single-flight cache, the decoder from a cache of compiled plans. A registry that cannot be reached is a
 /// dependency outage: the record waits in place (holding its partition's order) and is retried without limit; only
-/// an id the registry does not know, or bytes that are not valid Avro, make a dead letter.
+/// an id the registry does not know, or bytes that are not valid Avro, make a dead letter. A value framed the same way
+/// by Confluent's JSON Schema serializer (its id names a JSON schema) is JSON after the header, and is read as JSON
+/// (<paramref name="json"/>); one whose id names a Protobuf schema is refused with that reason.
 /// </summary>
-public sealed class AvroEventDecoder(SchemaCache schemas, AvroDecoders decoders, DependencyRetry retry)
+public sealed class AvroEventDecoder(SchemaCache schemas, AvroDecoders decoders, DependencyRetry retry, FramedJsonReader? json = null)
 {
     /// <summary>Fills <see cref="IngestRecord.Row"/>, or marks the record for the DLQ.</summary>
     public async ValueTask DecodeAsync(IngestRecord record, CancellationToken cancellationToken)
@@ -35,6 +37,12 @@ public sealed class AvroEventDecoder(SchemaCache schemas, AvroDecoders decoders,
             return;
         }
 
+        if (schema.SchemaType != SchemaType.Avro)
+        {
+            ReadOther(record, schemaId, schema.SchemaType);
+            return;
+        }
+
         try
         {
             var decoder = decoders.GetOrAdd(schemaId, schema.SchemaString);
@@ -49,5 +57,19 @@ public sealed class AvroEventDecoder(SchemaCache schemas, AvroDecoders decoders,
         {
             record.Fail(new DeadLetterReason(DecodeErrors.InvalidAvro, string.Create(CultureInfo.InvariantCulture, $"Schema id {schemaId} cannot be used: {e.Message}"), DecodeStage.Name));
         }
+    }
+
+    private void ReadOther(IngestRecord record, int schemaId, SchemaType type)
+    {
+        if (type == SchemaType.Json && json is not null)
+        {
+            json.Read(record, ConfluentWireFormat.HeaderLength);
+            return;
+        }
+
+        record.Fail(new DeadLetterReason(
+            DecodeErrors.UnsupportedSchemaType,
+            string.Create(CultureInfo.InvariantCulture, $"Schema id {schemaId} is a {type} schema; StreamHeal reads Avro, and JSON plain or framed by Confluent's JSON Schema serializer."),
+            DecodeStage.Name));
     }
 }

@@ -25,4 +25,7 @@ public static class DecodeErrors
 
     /// <summary>A Confluent wire-format value, but no <c>schemaRegistry.url</c> is configured to decode it.</summary>
     public const string AvroWithoutRegistry = "avro_without_registry";
+
+    /// <summary>A Confluent wire-format value whose registered schema is Protobuf: StreamHeal reads Avro and JSON.</summary>
+    public const string UnsupportedSchemaType = "unsupported_schema_type";
 }

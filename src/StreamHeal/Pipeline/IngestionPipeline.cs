@@ -252,12 +252,16 @@ public sealed class IngestionPipeline : IAsyncDisposable
             Metrics.RecordRegistryRetry();
             Log.RegistryUnavailable(_logger, attempt + 1, delay, e.Message);
         });
+        var decoder = new JsonDecoder(_settings.Decode);
+        var flattener = new Flattener(_settings.Flatten, rowPool);
+        var jsonLimits = new JsonLimits(decoder.MaxDepth, decoder.MaxFields);
         var avro = _registrySchemas is null
             ? null
             : new AvroEventDecoder(
                 _registrySchemas,
                 new Decode.Avro.AvroDecoders(_settings.Flatten, _registrySchemas.Capacity, rowPool),
-                registryRetry);
+                registryRetry,
+                new FramedJsonReader(decoder, json => flattener.TryFlatten(json, jsonLimits)));
         var deadLetterRetry = Retry(DeadLetterDependency, KafkaErrors.IsTransientProduceFailure, (attempt, delay, e) =>
         {
             Metrics.RecordDeadLetterRetry();
@@ -270,10 +274,9 @@ public sealed class IngestionPipeline : IAsyncDisposable
             completion, Metrics, _logger, options.DeadLetterParallelism, capacity, token, _deadLetterFatal);
         _deadLetterStage = deadLetters.Completion;
         var chunks = ChunkCapacity(capacity);
-        var decoder = new JsonDecoder(_settings.Decode);
         var decode = DecodeStage.Create(decoder, avro, completion, deadLetters, Metrics, options.DecodeParallelism, chunks, token);
         var flatten = FlattenStage.Create(
-            new Flattener(_settings.Flatten, rowPool), new JsonLimits(decoder.MaxDepth, decoder.MaxFields),
+            flattener, jsonLimits,
             decoder.Refusal,
             deadLetters, options.FlattenParallelism, chunks, token);
         var compat = CompatFilterStage.Create(

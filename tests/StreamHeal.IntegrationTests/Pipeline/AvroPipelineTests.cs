@@ -55,6 +55,69 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
             ("unknown magic", [1, 0, 0, 0, 1, 2]),
         };
 
+        var (positions, dlq) = await IngestAsync(scenario, cache, values);
+        Assert.Equal("truncated_avro", dlq[positions["truncated"].Item2].ErrorType);
+        Assert.Equal("schema_not_found", dlq[positions["unknown id"].Item2].ErrorType);
+        Assert.Equal("unknown_magic_byte", dlq[positions["unknown magic"].Item2].ErrorType);
+        Assert.Equal(3, dlq.Count);
+
+        using var reader = new DuckDbTableReader(scenario.DatabasePath);
+        var rows = reader.ReadRows(scenario.Table).ToDictionary(r => Convert.ToInt64(r["id"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("ios", rows[1]["device__os"]);
+        Assert.Equal("android", rows[2]["device__os"]);
+        Assert.Equal("web", rows[3]["device__os"]);
+        Assert.Equal("[\"a\",\"b\"]", rows[2]["tags"]);
+        Assert.Equal(9.5, rows[2]["price"]);
+        Assert.Null(rows[1]["price"]);
+    }
+
+    /// <summary>
+    /// Confluent's JSON Schema serializer frames JSON as Avro is framed (magic byte, schema id): its values are read as
+    /// the JSON after the header, under the JSON rules. An id that names a Protobuf schema is refused with that reason.
+    /// </summary>
+    [Fact]
+    public async Task Json_framed_by_the_json_schema_serializer_is_read_and_protobuf_is_refused_by_name()
+    {
+        await using var scenario = new PipelineScenario(kafka, output, "framed-json", partitions: 1);
+        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
+        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
+        using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
+        var json = await client.RegisterSchemaAsync(scenario.Topic + "-value", new Confluent.SchemaRegistry.Schema(
+            """{"type":"object","properties":{"id":{"type":"integer"},"event":{"type":"string"}}}""", Confluent.SchemaRegistry.SchemaType.Json));
+        var proto = await client.RegisterSchemaAsync("other-value", new Confluent.SchemaRegistry.Schema(
+            """syntax = "proto3"; message Event { int64 id = 1; }""", Confluent.SchemaRegistry.SchemaType.Protobuf));
+
+        var values = new List<(string Label, byte[] Value)>
+        {
+            ("framed json", Framed(json, """{"id":1,"event":"open","device":{"os":"ios"}}""")),
+            ("framed array", Framed(json, "[1,2]")),
+            ("framed not utf-8", [.. Framed(json, "{\"id\":2,\"event\":\""), 0xC3, 0x28, (byte)'"', (byte)'}']),
+            ("plain json", System.Text.Encoding.UTF8.GetBytes("""{"id":3,"event":"plain"}""")),
+            ("protobuf", [.. Framed(proto, ""), 0, 8, 4]),
+        };
+
+        var (positions, dlq) = await IngestAsync(scenario, cache, values);
+        Assert.Equal("not_an_object", dlq[positions["framed array"].Item2].ErrorType);
+        Assert.Equal("invalid_utf8", dlq[positions["framed not utf-8"].Item2].ErrorType);
+        Assert.Equal("unsupported_schema_type", dlq[positions["protobuf"].Item2].ErrorType);
+        Assert.Contains("PROTOBUF schema", dlq[positions["protobuf"].Item2].ErrorMessage, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(3, dlq.Count);
+
+        using var reader = new DuckDbTableReader(scenario.DatabasePath);
+        var rows = reader.ReadRows(scenario.Table).ToDictionary(r => Convert.ToInt64(r["id"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(2, rows.Count);
+        Assert.Equal("open", rows[1]["event"]);
+        Assert.Equal("ios", rows[1]["device__os"]);
+        Assert.Equal("plain", rows[3]["event"]);
+    }
+
+    /// <summary>
+    /// Produces <paramref name="values"/> in order, runs a pipeline until each is done, checks nothing was lost or written
+    /// twice, and returns where each landed with the DLQ by original offset.
+    /// </summary>
+    private static async Task<(Dictionary<string, (int Partition, long Offset)> Positions, Dictionary<long, DeadLetterEntry> DeadLetters)> IngestAsync(
+        PipelineScenario scenario, SchemaCache cache, List<(string Label, byte[] Value)> values)
+    {
         var positions = new Dictionary<string, (int, long)>();
         using (var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaTestSettings.Producer(scenario.BootstrapServers)).Build())
         {
@@ -75,22 +138,14 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
             await running;
         }
 
-        PipelineScenario.AssertOk(await scenario.VerifyAsync(positions.Values.ToList()));
+        PipelineScenario.AssertOk(await scenario.VerifyAsync([.. positions.Values]));
         var dlq = DeadLetterReader.ReadAll(scenario.BootstrapServers, scenario.Topic + ".dlq", TimeSpan.FromSeconds(30)).ToDictionary(d => d.OriginalOffset);
-        Assert.Equal("truncated_avro", dlq[positions["truncated"].Item2].ErrorType);
-        Assert.Equal("schema_not_found", dlq[positions["unknown id"].Item2].ErrorType);
-        Assert.Equal("unknown_magic_byte", dlq[positions["unknown magic"].Item2].ErrorType);
-        Assert.Equal(3, dlq.Count);
-
-        using var reader = new DuckDbTableReader(scenario.DatabasePath);
-        var rows = reader.ReadRows(scenario.Table).ToDictionary(r => Convert.ToInt64(r["id"], System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal("ios", rows[1]["device__os"]);
-        Assert.Equal("android", rows[2]["device__os"]);
-        Assert.Equal("web", rows[3]["device__os"]);
-        Assert.Equal("[\"a\",\"b\"]", rows[2]["tags"]);
-        Assert.Equal(9.5, rows[2]["price"]);
-        Assert.Null(rows[1]["price"]);
+        return (positions, dlq);
     }
+
+    /// <summary>Confluent's wire format: magic byte 0, the schema id big-endian, then the payload.</summary>
+    private static byte[] Framed(int id, string payload) =>
+        [0, (byte)(id >> 24), (byte)(id >> 16), (byte)(id >> 8), (byte)id, .. System.Text.Encoding.UTF8.GetBytes(payload)];
 
     [Fact]
     public async Task An_uncached_writer_schema_waits_out_a_registry_outage_instead_of_dead_lettering()
