@@ -43,7 +43,7 @@ public sealed class AvroFlattener
     private readonly ArrayMode _arrayMode;
     private readonly FlatFieldPool? _pool;
 
-    /// <param name="schemaJson">The writer schema; its top level must be a record.</param>
+    /// <param name="schemaJson">The writer schema; its top level must be a record, or a union with a record among its branches.</param>
     /// <exception cref="AvroException">The schema is not valid Avro (<see cref="SchemaParseException"/>, or <see cref="AvroTypeException"/> for a misplaced logical type).</exception>
     /// <exception cref="ArgumentException">The top level is not a record, or a type is not supported.</exception>
     /// <param name="pool">Where rows' field arrays come from; null allocates them.</param>
@@ -57,9 +57,10 @@ public sealed class AvroFlattener
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(options);
-        if (schema is not RecordSchema)
+        // A union of records is how one topic carries several event types: each record's fields are columns of its own.
+        if (schema is not RecordSchema && !(schema is UnionSchema union && union.Schemas.Any(static branch => branch is RecordSchema)))
         {
-            throw new ArgumentException($"An Avro event schema must be a record at the top level, not '{schema.Tag}'.", nameof(schema));
+            throw new ArgumentException($"An Avro event schema must be a record, or a union of records, at the top level, not '{schema.Tag}'.", nameof(schema));
         }
 
         var planner = new AvroPlanner(options.Separator, options.MaxNameLength, new ValueTextCache(options.MaxCachedValues));

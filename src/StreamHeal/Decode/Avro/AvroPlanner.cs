@@ -5,7 +5,7 @@ using StreamHeal.Records;
 namespace StreamHeal.Decode.Avro;
 
 /// <summary>
-/// Builds the decode plan of a top-level record: records flatten into <c>parent__child</c> steps, unions keep
+/// Builds the decode plan of a top-level record (or union of records): records flatten into <c>parent__child</c> steps, unions keep
 /// their field's name for every branch, everything else is one leaf. A record that contains itself (directly
 /// or through others) is flattened once and kept whole as JSON where it recurs, so the plan is finite.
 /// </summary>
@@ -31,6 +31,12 @@ internal sealed class AvroPlanner
 
     public AvroStep[] PlanRoot(AvroType root)
     {
+        if (root.Kind == AvroKind.Union)
+        {
+            // One step: the branch index, then that record's fields named from the top, as a record at the top would be.
+            return [Plan(root)];
+        }
+
         _onPath.Add(root);
         return PlanFields(root);
     }

@@ -1,5 +1,6 @@
 using Avro;
 using Avro.Generic;
+using Avro.IO;
 using StreamHeal.Records;
 using Xunit;
 using static StreamHeal.Tests.Decode.Avro.AvroTestData;
@@ -116,9 +117,40 @@ public sealed class AvroFlattenerTypeTests
     }
 
     [Fact]
-    public void Top_level_must_be_a_record()
+    public void Top_level_must_be_a_record_or_a_union_of_records()
     {
         var error = Assert.Throws<ArgumentException>(() => new StreamHeal.Decode.Avro.AvroFlattener("\"string\"", new global::StreamHeal.Records.FlattenOptions()));
-        Assert.Contains("must be a record", error.Message, StringComparison.Ordinal);
+        Assert.Contains("must be a record, or a union of records", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new StreamHeal.Decode.Avro.AvroFlattener("""["null","string"]""", new global::StreamHeal.Records.FlattenOptions()));
+    }
+
+    /// <summary>Several event types in one topic: the writer schema is a union of records, and each event is one of them.</summary>
+    [Fact]
+    public void A_top_level_union_of_records_flattens_the_branch_each_event_was_written_with()
+    {
+        var union = (UnionSchema)Schema.Parse("""
+            [{"type":"record","name":"Click","fields":[{"name":"x","type":"long"},{"name":"device","type":{"type":"record","name":"Device","fields":[{"name":"os","type":"string"}]}}]},
+             {"type":"record","name":"View","fields":[{"name":"page","type":"string"}]}]
+            """);
+        var click = (RecordSchema)union.Schemas[0];
+        var device = (RecordSchema)click.Fields[1].Schema;
+        var view = (RecordSchema)union.Schemas[1];
+        var flattener = new StreamHeal.Decode.Avro.AvroFlattener(union, new global::StreamHeal.Records.FlattenOptions());
+
+        var clicked = flattener.Flatten(EncodeUnion(union, Build(click, ("x", 7L), ("device", Build(device, ("os", "ios"))))));
+        var viewed = flattener.Flatten(EncodeUnion(union, Build(view, ("page", "home"))));
+
+        Assert.Equal(["x", "device__os"], clicked.Fields.Select(static f => f.Name));
+        Assert.Equal(FieldValue.FromInt64(7), clicked[0].Value);
+        Assert.Equal("ios", clicked[1].Value.AsText);
+        Assert.Equal(["page"], viewed.Fields.Select(static f => f.Name));
+        Assert.Equal("home", viewed[0].Value.AsText);
+    }
+
+    private static byte[] EncodeUnion(UnionSchema schema, GenericRecord record)
+    {
+        using var stream = new MemoryStream();
+        new GenericDatumWriter<object>(schema).Write(record, new BinaryEncoder(stream));
+        return stream.ToArray();
     }
 }
