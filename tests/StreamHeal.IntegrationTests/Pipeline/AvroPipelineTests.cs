@@ -111,6 +111,46 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
         Assert.Equal("plain", rows[3]["event"]);
     }
 
+    /// <summary>Several event types in one topic: the writer schema is a union of records, and each event lands with its own record's columns.</summary>
+    [Fact]
+    public async Task A_writer_schema_that_is_a_union_of_records_lands_each_event_with_its_records_columns()
+    {
+        const string Union = """
+            [{"type":"record","name":"Click","namespace":"app","fields":[{"name":"id","type":"long"},{"name":"x","type":"int"}]},
+             {"type":"record","name":"View","namespace":"app","fields":[{"name":"id","type":"long"},{"name":"page","type":"string"}]}]
+            """;
+        await using var scenario = new PipelineScenario(kafka, output, "avro-union", partitions: 1);
+        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
+        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
+        using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
+        var id = await client.RegisterAvroAsync(scenario.Topic + "-value", Union);
+        var union = (UnionSchema)Schema.Parse(Union);
+        GenericRecord Event(int branch, params (string Name, object Value)[] fields)
+        {
+            var record = new GenericRecord((RecordSchema)union.Schemas[branch]);
+            foreach (var (name, value) in fields)
+            {
+                record.Add(name, value);
+            }
+
+            return record;
+        }
+
+        var (_, dlq) = await IngestAsync(scenario, cache,
+        [
+            ("click", Frame(id, union, Event(0, ("id", 1L), ("x", 40)))),
+            ("view", Frame(id, union, Event(1, ("id", 2L), ("page", "home")))),
+        ]);
+
+        Assert.Empty(dlq);
+        using var reader = new DuckDbTableReader(scenario.DatabasePath);
+        var rows = reader.ReadRows(scenario.Table).ToDictionary(r => Convert.ToInt64(r["id"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(40L, Convert.ToInt64(rows[1]["x"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Null(rows[1]["page"]);
+        Assert.Equal("home", rows[2]["page"]);
+        Assert.Null(rows[2]["x"]);
+    }
+
     /// <summary>
     /// Produces <paramref name="values"/> in order, runs a pipeline until each is done, checks nothing was lost or written
     /// twice, and returns where each landed with the DLQ by original offset.
@@ -222,11 +262,17 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
         var schema = (RecordSchema)Schema.Parse(writer);
         var record = new GenericRecord(schema);
         fill(record);
+        return Frame(schemaId, schema, record);
+    }
+
+    /// <summary><paramref name="datum"/> written with <paramref name="schema"/> in the Confluent wire format.</summary>
+    private static byte[] Frame(int schemaId, Schema schema, object datum)
+    {
         using var stream = new MemoryStream();
         var header = new ArrayBufferWriter<byte>();
         ConfluentWireFormat.Write(header, schemaId);
         stream.Write(header.WrittenSpan);
-        new GenericDatumWriter<GenericRecord>(schema).Write(record, new BinaryEncoder(stream));
+        new GenericDatumWriter<object>(schema).Write(datum, new BinaryEncoder(stream));
         return stream.ToArray();
     }
 }
