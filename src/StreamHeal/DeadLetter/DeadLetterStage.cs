@@ -81,7 +81,10 @@ internal static class DeadLetterStage
             BlockOptions.Unordered(capacity, parallelism, cancellationToken));
     }
 
-    /// <summary>What to change when the DLQ topic refuses the record itself; null for the default (the topic or its ACLs).</summary>
+    /// <summary>
+    /// What to do about a refusal for good: of the record itself, of the producer's id, or by a producer that failed for
+    /// good; null for the default (create the topic or fix its ACLs).
+    /// </summary>
     internal static string? Remedy(Error error) => error.Code switch
     {
         ErrorCode.ClusterAuthorizationFailed =>
