@@ -89,7 +89,7 @@ internal static class DeadLetterStage
     {
         ErrorCode.ClusterAuthorizationFailed =>
             "The DLQ producer is idempotent: grant this client's principal IdempotentWrite on the cluster (brokers before Kafka 3.0 require it).",
-        _ when error.IsFatal || error.Code is ErrorCode.Local_Fatal or ErrorCode.Local_PurgeQueue or ErrorCode.Local_PurgeInflight =>
+        _ when KafkaErrors.Classify(error) == KafkaErrorAction.Fatal =>
             "The DLQ producer failed for good; the service stops without committing past the record, and a restart starts a new producer.",
         ErrorCode.InvalidRecord => "A compacted topic refuses records without a key: give the DLQ topic cleanup.policy=delete, or set dlq.topicTemplate.",
         ErrorCode.InvalidTimestamp => "It refused the dead letter stamped with the current time too: check this host's clock against the brokers' and the topic's message.timestamp.after.max.ms.",

@@ -20,17 +20,14 @@ public sealed class FramedJsonReader(JsonDecoder decoder, JsonRowReader rows)
         var envelope = decoder.CheckEnvelope(payload);
         if (!envelope.IsSuccess)
         {
-            record.Fail(new DeadLetterReason(envelope.ErrorType!, envelope.ErrorMessage!, DecodeStage.Name));
+            record.Fail(envelope.ToDeadLetter(DecodeStage.Name));
             return;
         }
 
         record.Row = rows(payload);
         if (record.Row is null)
         {
-            var refused = decoder.Validate(payload);
-            record.Fail(refused.IsSuccess
-                ? new DeadLetterReason("flatten_failed", "The flattener could not read a value the decoder accepts.", DecodeStage.Name)
-                : refused.ToDeadLetter(DecodeStage.Name));
+            record.Fail(decoder.Refusal(payload) ?? DeadLetterReason.FlattenFailed(DecodeStage.Name));
         }
     }
 }

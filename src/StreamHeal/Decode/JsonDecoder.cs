@@ -45,7 +45,10 @@ public sealed class JsonDecoder(DecodeOptions options)
     /// Why <paramref name="value"/> goes to the DLQ from decode's rules (stage <c>decode</c>), or null when it keeps
     /// them. Flatten asks when its one pass refused a value; only such values pay for this second read.
     /// </summary>
-    public DeadLetterReason? Refusal(byte[] value) => Validate(value) is { IsSuccess: false } refused ? refused.ToDeadLetter(DecodeStage.Name) : null;
+    public DeadLetterReason? Refusal(byte[] value) => Refusal(value.AsSpan());
+
+    /// <inheritdoc cref="Refusal(byte[])"/>
+    public DeadLetterReason? Refusal(ReadOnlySpan<byte> value) => Validate(value) is { IsSuccess: false } refused ? refused.ToDeadLetter(DecodeStage.Name) : null;
 
     /// <summary>
     /// The checks that need no JSON reader: not empty, within <see cref="DecodeOptions.MaxPayloadBytes"/>, valid

@@ -41,8 +41,7 @@ internal static class FlattenStage
                     record.Row = flatten(value);
                     if (record.Row is null)
                     {
-                        record.Fail(refusal(value) ?? new DeadLetterReason(
-                            "flatten_failed", "The flattener could not read a value the decoder accepts.", Name));
+                        record.Fail(refusal(value) ?? DeadLetterReason.FlattenFailed(Name));
                     }
                 }
 

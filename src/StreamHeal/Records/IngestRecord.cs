@@ -105,4 +105,12 @@ public enum RecordRoute : byte
 /// <param name="Type">A stable error type (e.g. <c>invalid_json</c>), written as <c>streamheal.error.type</c>.</param>
 /// <param name="Message">A human-readable message, written as <c>streamheal.error.message</c>.</param>
 /// <param name="Stage">The stage that failed it, written as <c>streamheal.error.stage</c>.</param>
-public sealed record DeadLetterReason(string Type, string Message, string Stage);
+public sealed record DeadLetterReason(string Type, string Message, string Stage)
+{
+    /// <summary>The error type of a value the decoder's rules accept and the flattener still cannot read.</summary>
+    public const string FlattenFailedType = "flatten_failed";
+
+    /// <summary>A value the decoder's rules accept and the flattener still could not read, in <paramref name="stage"/>.</summary>
+    public static DeadLetterReason FlattenFailed(string stage) =>
+        new(FlattenFailedType, "The flattener could not read a value the decoder accepts.", stage);
+}

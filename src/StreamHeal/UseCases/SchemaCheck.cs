@@ -50,7 +50,7 @@ public sealed class SchemaCheck(DecodeOptions decode, FlattenOptions flatten, Co
         }
         catch (FlattenException e)
         {
-            return Rejected(new DeadLetterReason("flatten_failed", e.Message, FlattenStage.Name));
+            return Rejected(new DeadLetterReason(DeadLetterReason.FlattenFailedType, e.Message, FlattenStage.Name));
         }
 
         var table = new TableSchema("schema_check", existing);

@@ -39,9 +39,8 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
     public async Task Avro_from_two_writer_versions_and_json_share_a_table_and_poison_avro_reaches_the_dlq()
     {
         await using var scenario = new PipelineScenario(kafka, output, "avro", partitions: 1);
-        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
-        using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
+        await using var scope = await RegistryScope.StartAsync();
+        var (registry, client, cache) = scope;
         var v1 = await client.RegisterAvroAsync(scenario.Topic + "-value", V1);
         var v2 = await client.RegisterAvroAsync(scenario.Topic + "-value", V2);
 
@@ -79,9 +78,8 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
     public async Task Json_framed_by_the_json_schema_serializer_is_read_and_protobuf_is_refused_by_name()
     {
         await using var scenario = new PipelineScenario(kafka, output, "framed-json", partitions: 1);
-        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
-        using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
+        await using var scope = await RegistryScope.StartAsync();
+        var (registry, client, cache) = scope;
         var json = await client.RegisterSchemaAsync(scenario.Topic + "-value", new Confluent.SchemaRegistry.Schema(
             """{"type":"object","properties":{"id":{"type":"integer"},"event":{"type":"string"}}}""", Confluent.SchemaRegistry.SchemaType.Json));
         var proto = await client.RegisterSchemaAsync("other-value", new Confluent.SchemaRegistry.Schema(
@@ -120,9 +118,8 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
              {"type":"record","name":"View","namespace":"app","fields":[{"name":"id","type":"long"},{"name":"page","type":"string"}]}]
             """;
         await using var scenario = new PipelineScenario(kafka, output, "avro-union", partitions: 1);
-        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
-        using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
+        await using var scope = await RegistryScope.StartAsync();
+        var (registry, client, cache) = scope;
         var id = await client.RegisterAvroAsync(scenario.Topic + "-value", Union);
         var union = (UnionSchema)Schema.Parse(Union);
         GenericRecord Event(int branch, params (string Name, object Value)[] fields)
@@ -191,9 +188,8 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
     public async Task An_uncached_writer_schema_waits_out_a_registry_outage_instead_of_dead_lettering()
     {
         await using var scenario = new PipelineScenario(kafka, output, "avro-outage", partitions: 1);
-        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
-        using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
+        await using var scope = await RegistryScope.StartAsync();
+        var (registry, client, cache) = scope;
         var id = await client.RegisterAvroAsync(scenario.Topic + "-value", V1);
         registry.FailWith(HttpStatusCode.ServiceUnavailable);
 
@@ -219,9 +215,8 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
     public async Task A_registry_refusing_credentials_stops_the_pipeline_naming_them_and_dead_letters_nothing()
     {
         await using var scenario = new PipelineScenario(kafka, output, "avro-auth", partitions: 1);
-        await using var registry = await EmbeddedSchemaRegistry.StartAsync();
-        using var client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = registry.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
-        using var cache = new SchemaCache(client, new SchemaRegistryOptions { Url = registry.Url });
+        await using var scope = await RegistryScope.StartAsync();
+        var (registry, client, cache) = scope;
         var id = await client.RegisterAvroAsync(scenario.Topic + "-value", V1);
         registry.FailWith(HttpStatusCode.Unauthorized, 401);
 
@@ -274,5 +269,34 @@ public sealed class AvroPipelineTests(KafkaClusterFixture kafka, ITestOutputHelp
         stream.Write(header.WrittenSpan);
         new GenericDatumWriter<object>(schema).Write(datum, new BinaryEncoder(stream));
         return stream.ToArray();
+    }
+
+    /// <summary>An embedded registry with the pipeline's client and schema cache on it; disposed in reverse order.</summary>
+    private sealed class RegistryScope : IAsyncDisposable
+    {
+        private RegistryScope(EmbeddedSchemaRegistry server)
+        {
+            Server = server;
+            Client = SchemaRegistryClients.Create(new SchemaRegistryOptions { Url = server.Url, RequestTimeout = TimeSpan.FromSeconds(5) });
+            Cache = new SchemaCache(Client, new SchemaRegistryOptions { Url = server.Url });
+        }
+
+        public EmbeddedSchemaRegistry Server { get; }
+
+        public Confluent.SchemaRegistry.ISchemaRegistryClient Client { get; }
+
+        public SchemaCache Cache { get; }
+
+        public static async Task<RegistryScope> StartAsync() => new(await EmbeddedSchemaRegistry.StartAsync());
+
+        public void Deconstruct(out EmbeddedSchemaRegistry server, out Confluent.SchemaRegistry.ISchemaRegistryClient client, out SchemaCache cache) =>
+            (server, client, cache) = (Server, Client, Cache);
+
+        public async ValueTask DisposeAsync()
+        {
+            Cache.Dispose();
+            Client.Dispose();
+            await Server.DisposeAsync();
+        }
     }
 }
